@@ -1,0 +1,1 @@
+//! The necid core client (under construction).

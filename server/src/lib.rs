@@ -1,0 +1,1 @@
+//! The necid emulator (under construction).
