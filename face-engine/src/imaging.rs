@@ -1,0 +1,177 @@
+//! Image decoding (with EXIF orientation) and resampling of face chips.
+
+use crate::EngineError;
+use image::{DynamicImage, ImageDecoder, ImageReader, Limits, RgbImage};
+use std::io::Cursor;
+
+/// Largest accepted width or height; bounds memory and time on hostile input.
+pub(crate) const MAX_SIDE: u32 = 12_000;
+
+/// Decodes any supported format and applies the EXIF orientation, so that every
+/// coordinate the engine reports refers to the image as a viewer displays it.
+pub(crate) fn decode(bytes: &[u8]) -> Result<RgbImage, EngineError> {
+    if bytes.is_empty() {
+        return Err(EngineError::InvalidImage("empty input".into()));
+    }
+    let mut reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| EngineError::InvalidImage(e.to_string()))?;
+    if reader.format().is_none() {
+        return Err(EngineError::InvalidImage(
+            "unrecognised image format".into(),
+        ));
+    }
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(1 << 30);
+    reader.limits(limits);
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|e| EngineError::InvalidImage(e.to_string()))?;
+    // A malformed EXIF block is not worth rejecting the photo for.
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut img = DynamicImage::from_decoder(decoder)
+        .map_err(|e| EngineError::InvalidImage(e.to_string()))?;
+    img.apply_orientation(orientation);
+    let rgb = img.to_rgb8();
+    if rgb.width() == 0 || rgb.height() == 0 {
+        return Err(EngineError::InvalidImage("image has no pixels".into()));
+    }
+    Ok(rgb)
+}
+
+/// BT.601 luma, as the SeetaFace detector expects a grey image.
+pub(crate) fn to_gray(img: &RgbImage) -> Vec<u8> {
+    img.pixels()
+        .map(|p| {
+            let [r, g, b] = p.0;
+            ((299 * u32::from(r) + 587 * u32::from(g) + 114 * u32::from(b) + 500) / 1000) as u8
+        })
+        .collect()
+}
+
+/// A 2-D similarity/affine map from chip pixel coordinates to image coordinates:
+/// `x = a*u - b*v + tx`, `y = b*u + a*v + ty` (pixel centres at integer + 0.5).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Similarity {
+    pub a: f64,
+    pub b: f64,
+    pub tx: f64,
+    pub ty: f64,
+}
+
+impl Similarity {
+    pub fn apply(&self, u: f64, v: f64) -> (f64, f64) {
+        (
+            self.a * u - self.b * v + self.tx,
+            self.b * u + self.a * v + self.ty,
+        )
+    }
+
+    /// Axis-aligned square crop of side `side` at top-left `(x0, y0)` into `size` pixels.
+    pub fn square(x0: f64, y0: f64, side: f64, size: usize) -> Self {
+        Self {
+            a: side / size as f64,
+            b: 0.0,
+            tx: x0,
+            ty: y0,
+        }
+    }
+
+    /// Least-squares similarity taking `from` (chip) points onto `to` (image) points.
+    pub fn fit(from: &[(f64, f64)], to: &[(f64, f64)]) -> Option<Self> {
+        let n = from.len().min(to.len());
+        if n < 2 {
+            return None;
+        }
+        let nf = n as f64;
+        let (mut fx, mut fy, mut tx, mut ty) = (0.0, 0.0, 0.0, 0.0);
+        for (f, t) in from.iter().zip(to) {
+            fx += f.0;
+            fy += f.1;
+            tx += t.0;
+            ty += t.1;
+        }
+        let (fx, fy, tx, ty) = (fx / nf, fy / nf, tx / nf, ty / nf);
+        let (mut sa, mut sb, mut norm) = (0.0, 0.0, 0.0);
+        for (f, t) in from.iter().zip(to) {
+            let (px, py) = (f.0 - fx, f.1 - fy);
+            let (qx, qy) = (t.0 - tx, t.1 - ty);
+            sa += px * qx + py * qy;
+            sb += px * qy - py * qx;
+            norm += px * px + py * py;
+        }
+        if norm <= f64::EPSILON {
+            return None;
+        }
+        let (a, b) = (sa / norm, sb / norm);
+        if !(a.is_finite() && b.is_finite()) || a.hypot(b) <= 1e-9 {
+            return None;
+        }
+        Some(Self {
+            a,
+            b,
+            tx: tx - (a * fx - b * fy),
+            ty: ty - (b * fx + a * fy),
+        })
+    }
+
+    pub fn scale(&self) -> f64 {
+        self.a.hypot(self.b)
+    }
+}
+
+fn bilinear(img: &RgbImage, x: f64, y: f64) -> [f32; 3] {
+    // Sample position in pixel-index space (pixel centres at integers).
+    let (w, h) = (img.width() as i64, img.height() as i64);
+    let (x, y) = (x - 0.5, y - 0.5);
+    let (x0, y0) = (x.floor(), y.floor());
+    let (fx, fy) = ((x - x0) as f32, (y - y0) as f32);
+    let (x0, y0) = (x0 as i64, y0 as i64);
+    let mut out = [0.0f32; 3];
+    for (dy, wy) in [(0i64, 1.0 - fy), (1, fy)] {
+        for (dx, wx) in [(0i64, 1.0 - fx), (1, fx)] {
+            let (sx, sy) = (x0 + dx, y0 + dy);
+            // Outside the image is black, like face-api's zero padding.
+            if sx < 0 || sy < 0 || sx >= w || sy >= h {
+                continue;
+            }
+            let p = img.get_pixel(sx as u32, sy as u32).0;
+            let wgt = wx * wy;
+            for c in 0..3 {
+                out[c] += wgt * f32::from(p[c]);
+            }
+        }
+    }
+    out
+}
+
+/// Resamples a `size` x `size` RGB chip (values 0..255, HWC) through `t`.
+/// When the chip shrinks the image, each chip pixel averages an n x n grid of
+/// bilinear samples (n = ceil(scale), at most 6) so small chips are not aliased.
+pub(crate) fn extract_chip(img: &RgbImage, t: &Similarity, size: usize) -> Vec<f32> {
+    let n = (t.scale().ceil() as usize).clamp(1, 6);
+    let inv = 1.0 / (n * n) as f32;
+    let mut out = Vec::with_capacity(size * size * 3);
+    for v in 0..size {
+        for u in 0..size {
+            let mut acc = [0.0f32; 3];
+            for sy in 0..n {
+                for sx in 0..n {
+                    let cu = u as f64 + (sx as f64 + 0.5) / n as f64;
+                    let cv = v as f64 + (sy as f64 + 0.5) / n as f64;
+                    let (x, y) = t.apply(cu, cv);
+                    let p = bilinear(img, x, y);
+                    for c in 0..3 {
+                        acc[c] += p[c];
+                    }
+                }
+            }
+            out.extend(acc.iter().map(|a| a * inv));
+        }
+    }
+    out
+}
