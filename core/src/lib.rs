@@ -1,1 +1,50 @@
-//! The necid core client (under construction).
+//! # necid — NEC ID face-biometrics SDK (Rust core)
+//!
+//! A SigV4-signed client for the whole NEC ID REST API (biometric `/v1.1/...` and tenant
+//! `/api/...`), with retries, clock-skew correction, validation before sending, typed
+//! models that accept every documented wire variant, and one error type.
+//!
+//! ```no_run
+//! # async fn demo() -> necid::Result<()> {
+//! let client = necid::Client::new(
+//!     necid::Config::builder()
+//!         .endpoint("http://127.0.0.1:8080")
+//!         .access_key_id("AKID...")
+//!         .secret_access_key("...")
+//!         .api_key("...")
+//!         .build()?,
+//! )?;
+//! let face = necid::Image::from_path("face.jpg")?;
+//! let registered = client.register_subject(face.clone(), &["staff".to_owned()]).await?;
+//! let hits = client.search(necid::SearchRequest::new(face).threshold(7500)).await?;
+//! # let _ = (registered, hits); Ok(()) }
+//! ```
+//!
+//! Synchronous callers use [`blocking::Client`]. All I/O runs on one process-wide tokio
+//! runtime ([`runtime()`]), so the async methods work from any executor.
+//!
+//! Decisions where the API is silent (see `core/README.md`): search's 404 is an empty
+//! candidate list; verify's 404 is `Ok(verified: false)`; a 500 with a known `errorType`
+//! takes that kind; POSTs are only retried when provably unprocessed.
+
+pub mod blocking;
+mod body;
+mod client;
+pub mod config;
+pub mod error;
+pub mod image;
+pub mod models;
+mod runtime;
+pub mod signing;
+pub mod transport;
+pub mod validate;
+
+pub use client::{Client, SearchRequest, WaitOptions};
+pub use config::{Config, ConfigBuilder, RetryPolicy, Secret};
+pub use error::{Error, ErrorKind, Result};
+pub use image::{Image, ImageFormat};
+pub use models::*;
+pub use runtime::runtime;
+
+/// Re-exported so callers can name the paginator streams.
+pub use futures_util::stream::BoxStream;

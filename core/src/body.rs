@@ -1,0 +1,124 @@
+//! Request bodies written by hand so each image is base64-encoded exactly once, straight
+//! into the final JSON buffer (no intermediate base64 `String`, no re-serialisation).
+
+use base64::Engine as _;
+use bytes::Bytes;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::image::{Image, MAX_BODY_BYTES};
+
+/// A request body ready to send: the bytes (shared by every retry) and their SHA-256.
+#[derive(Clone)]
+pub(crate) struct Body {
+    pub(crate) bytes: Bytes,
+    pub(crate) sha256_hex: String,
+}
+
+impl Body {
+    pub(crate) fn new(bytes: Bytes) -> Body {
+        let sha256_hex = hex::encode(Sha256::digest(&bytes));
+        Body { bytes, sha256_hex }
+    }
+
+    pub(crate) fn json(value: &impl Serialize) -> Result<Body> {
+        let v = serde_json::to_vec(value)
+            .map_err(|e| Error::invalid_input("body", format!("cannot serialise request: {e}")))?;
+        Ok(Body::new(v.into()))
+    }
+}
+
+/// SHA-256 of the empty body.
+pub(crate) const EMPTY_SHA256: &str =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+/// Builds `{"a":...,"b":...}` field by field.
+pub(crate) struct JsonObjectWriter {
+    buf: Vec<u8>,
+    first: bool,
+}
+
+impl JsonObjectWriter {
+    /// `capacity` should include every image's base64 length so the buffer never regrows.
+    pub(crate) fn with_capacity(capacity: usize) -> JsonObjectWriter {
+        let mut buf = Vec::with_capacity(capacity);
+        buf.push(b'{');
+        JsonObjectWriter { buf, first: true }
+    }
+
+    fn key(&mut self, name: &str) {
+        if !self.first {
+            self.buf.push(b',');
+        }
+        self.first = false;
+        self.buf.push(b'"');
+        // Field names are our own ASCII constants; no escaping needed.
+        self.buf.extend_from_slice(name.as_bytes());
+        self.buf.extend_from_slice(b"\":");
+    }
+
+    /// A base64 string field, encoded in place.
+    pub(crate) fn image(&mut self, name: &str, image: &Image) {
+        self.key(name);
+        self.buf.push(b'"');
+        let start = self.buf.len();
+        let len = image.base64_len();
+        self.buf.resize(start + len, 0);
+        if let Some(dst) = self.buf.get_mut(start..) {
+            // encode_slice cannot fail: the slice is exactly the padded output length.
+            let written = base64::engine::general_purpose::STANDARD
+                .encode_slice(image.bytes(), dst)
+                .unwrap_or(0);
+            self.buf.truncate(start + written);
+        }
+        self.buf.push(b'"');
+    }
+
+    /// Any serialisable value (strings, numbers, arrays of tags).
+    pub(crate) fn value(&mut self, name: &str, value: &impl Serialize) -> Result<()> {
+        self.key(name);
+        serde_json::to_writer(&mut self.buf, value)
+            .map_err(|e| Error::invalid_input(name, format!("cannot serialise request field: {e}")))
+    }
+
+    pub(crate) fn finish(mut self) -> Body {
+        self.buf.push(b'}');
+        Body::new(self.buf.into())
+    }
+}
+
+/// Bytes of JSON around the images, generous upper bound for the size check.
+fn overhead(extra: usize) -> usize {
+    64 + extra
+}
+
+/// Check the images fit the service's request limit once base64-encoded in JSON, and
+/// return the buffer capacity to allocate.
+pub(crate) fn check_size(images: &[(&str, &Image)], other_json_bytes: usize) -> Result<usize> {
+    let total = images
+        .iter()
+        .map(|(_, i)| i.base64_len())
+        .fold(overhead(other_json_bytes), usize::saturating_add);
+    if total > MAX_BODY_BYTES {
+        let field = images
+            .iter()
+            .max_by_key(|(_, i)| i.len())
+            .map(|(f, _)| *f)
+            .unwrap_or("image");
+        let raw: usize = images.iter().map(|(_, i)| i.len()).sum();
+        return Err(Error::invalid_input(
+            field,
+            format!(
+                "images total {raw} bytes; base64-encoded the request body would be about {total} \
+                 bytes, over the service's {MAX_BODY_BYTES}-byte limit (keep images under ~7.5 MB)"
+            ),
+        ));
+    }
+    Ok(total)
+}
+
+/// Serialised length of a value (for the size check).
+pub(crate) fn json_len(value: &impl Serialize) -> usize {
+    serde_json::to_vec(value).map(|v| v.len()).unwrap_or(0)
+}

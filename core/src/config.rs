@@ -1,0 +1,707 @@
+//! Client configuration: builder, environment variables and the profile file.
+//!
+//! Precedence for [`Config::from_env`]: built-in defaults, then the profile file (if it
+//! exists), then `NECID_*` environment variables. Secrets are held in [`Secret`] so they
+//! never show in `Debug` output.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+
+/// Default biometric API endpoint.
+pub const DEFAULT_ENDPOINT: &str = "https://api.id.nec.com.au";
+/// Default tenant (portal) API endpoint.
+pub const DEFAULT_TENANT_ENDPOINT: &str = "https://portal.id.nec.com.au";
+/// Default SigV4 region.
+pub const DEFAULT_REGION: &str = "ap-southeast-2";
+/// Default SigV4 service name.
+pub const DEFAULT_SERVICE: &str = "execute-api";
+/// Default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default whole-request timeout. Extract may take up to 30 s server-side, so leave room.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A secret string (secret key, session token, API key): `Debug`/`Display` print `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wrap a secret value.
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+    /// The secret itself; only call this where the value must be used.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// How failed calls are retried: exponential backoff with full jitter.
+///
+/// The delay before retry `n` (1-based) is uniform in `[0, min(max_delay, base_delay * 2^(n-1))]`,
+/// or the server's `Retry-After` (capped at `max_retry_after`) when it sent one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Total attempts including the first (1 = no retries). Default 3.
+    pub max_attempts: u32,
+    /// Backoff base. Default 200 ms.
+    pub base_delay: Duration,
+    /// Backoff ceiling. Default 5 s.
+    pub max_delay: Duration,
+    /// Longest `Retry-After` honoured; longer values are capped to this. Default 20 s.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(5),
+            max_retry_after: Duration::from_secs(20),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all (one attempt).
+    pub fn none() -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        }
+    }
+    /// Set the total number of attempts (at least 1).
+    pub fn with_max_attempts(mut self, n: u32) -> RetryPolicy {
+        self.max_attempts = n.max(1);
+        self
+    }
+    /// Set base and maximum backoff delays.
+    pub fn with_delays(mut self, base: Duration, max: Duration) -> RetryPolicy {
+        self.base_delay = base;
+        self.max_delay = max;
+        self
+    }
+    /// Set the cap applied to a server's `Retry-After`.
+    pub fn with_max_retry_after(mut self, cap: Duration) -> RetryPolicy {
+        self.max_retry_after = cap;
+        self
+    }
+
+    /// Upper bound of the jittered backoff before retry number `retry` (1-based).
+    pub fn backoff_ceiling(&self, retry: u32) -> Duration {
+        let shift = retry.saturating_sub(1).min(20);
+        let d = self.base_delay.saturating_mul(1u32 << shift);
+        d.min(self.max_delay)
+    }
+
+    /// The delay before retry number `retry` (1-based): full jitter, or `Retry-After` capped.
+    pub fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+        if let Some(ra) = retry_after {
+            return ra.min(self.max_retry_after);
+        }
+        let ceiling = self.backoff_ceiling(retry);
+        let nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
+        if nanos == 0 {
+            return Duration::ZERO;
+        }
+        Duration::from_nanos(rand::random_range(0..=nanos))
+    }
+}
+
+/// Immutable client configuration. Build with [`Config::builder`], [`Config::from_env`]
+/// or [`Config::from_profile`].
+#[derive(Clone)]
+pub struct Config {
+    pub(crate) endpoint: String,
+    pub(crate) tenant_endpoint: String,
+    pub(crate) region: String,
+    pub(crate) service: String,
+    pub(crate) access_key_id: Option<String>,
+    pub(crate) secret_access_key: Option<Secret>,
+    pub(crate) session_token: Option<Secret>,
+    pub(crate) api_key: Option<Secret>,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) request_timeout: Duration,
+    pub(crate) retry_policy: RetryPolicy,
+    pub(crate) user_agent_suffix: Option<String>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("endpoint", &self.endpoint)
+            .field("tenant_endpoint", &self.tenant_endpoint)
+            .field("region", &self.region)
+            .field("service", &self.service)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &self.secret_access_key)
+            .field("session_token", &self.session_token)
+            .field("api_key", &self.api_key)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("retry_policy", &self.retry_policy)
+            .field("user_agent_suffix", &self.user_agent_suffix)
+            .finish()
+    }
+}
+
+impl Config {
+    /// A builder starting from the defaults (no credentials).
+    pub fn builder() -> ConfigBuilder {
+        ConfigBuilder::default()
+    }
+
+    /// Defaults, then the profile file if present (profile `NECID_PROFILE` or `default`),
+    /// then `NECID_*` environment variables.
+    pub fn from_env() -> Result<Config> {
+        ConfigBuilder::from_env()?.build()
+    }
+
+    /// Defaults, then the named profile (or `NECID_PROFILE`, or `default`) from the
+    /// profile file. The file and the profile must exist.
+    pub fn from_profile(profile: Option<&str>) -> Result<Config> {
+        let mut b = ConfigBuilder::default();
+        let name = profile_name(profile);
+        let path = config_file_path()
+            .ok_or_else(|| Error::invalid_input("profile", "cannot locate the home directory"))?;
+        let profiles = read_profile_file(&path)?.ok_or_else(|| {
+            Error::invalid_input(
+                "profile",
+                format!("profile file {} does not exist", path.display()),
+            )
+        })?;
+        let values = profiles.get(&name).ok_or_else(|| {
+            Error::invalid_input(
+                "profile",
+                format!("no profile [{name}] in {}", path.display()),
+            )
+        })?;
+        b.apply_map(values, &format!("{} [{name}]", path.display()))?;
+        b.build()
+    }
+
+    /// Biometric API endpoint (no trailing slash).
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+    /// Tenant API endpoint (no trailing slash).
+    pub fn tenant_endpoint(&self) -> &str {
+        &self.tenant_endpoint
+    }
+    /// SigV4 region.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+    /// SigV4 service name.
+    pub fn service(&self) -> &str {
+        &self.service
+    }
+    /// Access key id, if configured.
+    pub fn access_key_id(&self) -> Option<&str> {
+        self.access_key_id.as_deref()
+    }
+    /// Whether a secret key is configured (the value itself is never handed out).
+    pub fn has_credentials(&self) -> bool {
+        self.access_key_id.is_some() && self.secret_access_key.is_some()
+    }
+    /// Whether an API key is configured.
+    pub fn has_api_key(&self) -> bool {
+        self.api_key.is_some()
+    }
+    /// Whether a session token is configured.
+    pub fn has_session_token(&self) -> bool {
+        self.session_token.is_some()
+    }
+    /// Connect timeout.
+    pub fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
+    }
+    /// Whole-request timeout (per attempt).
+    pub fn request_timeout(&self) -> Duration {
+        self.request_timeout
+    }
+    /// Retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry_policy
+    }
+    /// User-agent suffix.
+    pub fn user_agent_suffix(&self) -> Option<&str> {
+        self.user_agent_suffix.as_deref()
+    }
+    /// A builder pre-filled with this configuration (to derive a variant).
+    pub fn to_builder(&self) -> ConfigBuilder {
+        ConfigBuilder {
+            endpoint: Some(self.endpoint.clone()),
+            tenant_endpoint: Some(self.tenant_endpoint.clone()),
+            region: Some(self.region.clone()),
+            service: Some(self.service.clone()),
+            access_key_id: self.access_key_id.clone(),
+            secret_access_key: self.secret_access_key.clone(),
+            session_token: self.session_token.clone(),
+            api_key: self.api_key.clone(),
+            connect_timeout: Some(self.connect_timeout),
+            request_timeout: Some(self.request_timeout),
+            retry_policy: Some(self.retry_policy.clone()),
+            user_agent_suffix: self.user_agent_suffix.clone(),
+        }
+    }
+
+    /// The secret values, for scrubbing text that leaves the SDK.
+    pub(crate) fn secrets(&self) -> Vec<&str> {
+        [
+            self.secret_access_key.as_ref(),
+            self.session_token.as_ref(),
+            self.api_key.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(Secret::expose)
+        .filter(|s| !s.is_empty())
+        .collect()
+    }
+}
+
+/// Builder for [`Config`]. Unset values take the defaults.
+#[derive(Clone, Default)]
+pub struct ConfigBuilder {
+    endpoint: Option<String>,
+    tenant_endpoint: Option<String>,
+    region: Option<String>,
+    service: Option<String>,
+    access_key_id: Option<String>,
+    secret_access_key: Option<Secret>,
+    session_token: Option<Secret>,
+    api_key: Option<Secret>,
+    connect_timeout: Option<Duration>,
+    request_timeout: Option<Duration>,
+    retry_policy: Option<RetryPolicy>,
+    user_agent_suffix: Option<String>,
+}
+
+impl fmt::Debug for ConfigBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConfigBuilder")
+            .field("endpoint", &self.endpoint)
+            .field("tenant_endpoint", &self.tenant_endpoint)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &self.secret_access_key)
+            .field("session_token", &self.session_token)
+            .field("api_key", &self.api_key)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Environment variables read by [`ConfigBuilder::from_env`].
+pub const ENV_VARS: &[&str] = &[
+    "NECID_ENDPOINT",
+    "NECID_TENANT_ENDPOINT",
+    "NECID_REGION",
+    "NECID_SERVICE",
+    "NECID_ACCESS_KEY_ID",
+    "NECID_SECRET_ACCESS_KEY",
+    "NECID_SESSION_TOKEN",
+    "NECID_API_KEY",
+    "NECID_CONNECT_TIMEOUT",
+    "NECID_REQUEST_TIMEOUT",
+    "NECID_MAX_ATTEMPTS",
+    "NECID_USER_AGENT_SUFFIX",
+    "NECID_PROFILE",
+    "NECID_CONFIG_FILE",
+];
+
+impl ConfigBuilder {
+    /// Defaults, then the profile file if it exists, then `NECID_*` variables.
+    /// An explicitly named `NECID_PROFILE` that is missing is an error; a missing
+    /// `default` profile or file is not.
+    pub fn from_env() -> Result<ConfigBuilder> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Like [`ConfigBuilder::from_env`] with an arbitrary variable source (for tests and
+    /// embedders that keep settings elsewhere).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<ConfigBuilder> {
+        let mut b = ConfigBuilder::default();
+        let explicit = lookup("NECID_PROFILE").filter(|s| !s.is_empty());
+        let name = explicit.clone().unwrap_or_else(|| "default".to_owned());
+        let path = lookup("NECID_CONFIG_FILE")
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from)
+            .or_else(default_config_file_path);
+        if let Some(path) = path {
+            match read_profile_file(&path)? {
+                Some(profiles) => match profiles.get(&name) {
+                    Some(values) => b.apply_map(values, &format!("{} [{name}]", path.display()))?,
+                    None if explicit.is_some() => {
+                        return Err(Error::invalid_input(
+                            "NECID_PROFILE",
+                            format!("no profile [{name}] in {}", path.display()),
+                        ));
+                    }
+                    None => {}
+                },
+                None if explicit.is_some() => {
+                    return Err(Error::invalid_input(
+                        "NECID_PROFILE",
+                        format!("profile file {} does not exist", path.display()),
+                    ));
+                }
+                None => {}
+            }
+        }
+        let mut env = HashMap::new();
+        for (var, key) in [
+            ("NECID_ENDPOINT", "endpoint"),
+            ("NECID_TENANT_ENDPOINT", "tenant_endpoint"),
+            ("NECID_REGION", "region"),
+            ("NECID_SERVICE", "service"),
+            ("NECID_ACCESS_KEY_ID", "access_key_id"),
+            ("NECID_SECRET_ACCESS_KEY", "secret_access_key"),
+            ("NECID_SESSION_TOKEN", "session_token"),
+            ("NECID_API_KEY", "api_key"),
+            ("NECID_CONNECT_TIMEOUT", "connect_timeout"),
+            ("NECID_REQUEST_TIMEOUT", "request_timeout"),
+            ("NECID_MAX_ATTEMPTS", "max_attempts"),
+            ("NECID_USER_AGENT_SUFFIX", "user_agent_suffix"),
+        ] {
+            if let Some(v) = lookup(var).filter(|s| !s.is_empty()) {
+                env.insert(key.to_owned(), v);
+            }
+        }
+        b.apply_map(&env, "environment")?;
+        Ok(b)
+    }
+
+    /// Apply `key = value` settings (profile-file keys) on top of this builder.
+    fn apply_map(&mut self, values: &HashMap<String, String>, origin: &str) -> Result<()> {
+        for (k, v) in values {
+            let v = v.trim();
+            match k.as_str() {
+                "endpoint" => self.endpoint = Some(v.to_owned()),
+                "tenant_endpoint" => self.tenant_endpoint = Some(v.to_owned()),
+                "region" => self.region = Some(v.to_owned()),
+                "service" => self.service = Some(v.to_owned()),
+                "access_key_id" => self.access_key_id = Some(v.to_owned()),
+                "secret_access_key" => self.secret_access_key = Some(Secret::new(v)),
+                "session_token" => self.session_token = Some(Secret::new(v)),
+                "api_key" => self.api_key = Some(Secret::new(v)),
+                "connect_timeout" => self.connect_timeout = Some(parse_secs(k, v, origin)?),
+                "request_timeout" => self.request_timeout = Some(parse_secs(k, v, origin)?),
+                "max_attempts" => {
+                    let n: u32 = v.parse().map_err(|_| {
+                        Error::invalid_input(k, format!("not a whole number in {origin}"))
+                    })?;
+                    let p = self.retry_policy.take().unwrap_or_default();
+                    self.retry_policy = Some(p.with_max_attempts(n));
+                }
+                "user_agent_suffix" => self.user_agent_suffix = Some(v.to_owned()),
+                // Unknown keys are ignored so newer files work with older SDKs.
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Biometric API endpoint, e.g. `https://api.id.nec.com.au` or `http://127.0.0.1:8080`.
+    pub fn endpoint(mut self, v: impl Into<String>) -> Self {
+        self.endpoint = Some(v.into());
+        self
+    }
+    /// Tenant API endpoint, e.g. `https://portal.id.nec.com.au`.
+    pub fn tenant_endpoint(mut self, v: impl Into<String>) -> Self {
+        self.tenant_endpoint = Some(v.into());
+        self
+    }
+    /// SigV4 region.
+    pub fn region(mut self, v: impl Into<String>) -> Self {
+        self.region = Some(v.into());
+        self
+    }
+    /// SigV4 service name.
+    pub fn service(mut self, v: impl Into<String>) -> Self {
+        self.service = Some(v.into());
+        self
+    }
+    /// Access key id.
+    pub fn access_key_id(mut self, v: impl Into<String>) -> Self {
+        self.access_key_id = Some(v.into());
+        self
+    }
+    /// Secret access key.
+    pub fn secret_access_key(mut self, v: impl Into<String>) -> Self {
+        self.secret_access_key = Some(Secret::new(v));
+        self
+    }
+    /// Session token (temporary credentials).
+    pub fn session_token(mut self, v: impl Into<String>) -> Self {
+        self.session_token = Some(Secret::new(v));
+        self
+    }
+    /// Application API key (`x-api-key`), selecting the gallery.
+    pub fn api_key(mut self, v: impl Into<String>) -> Self {
+        self.api_key = Some(Secret::new(v));
+        self
+    }
+    /// Connect timeout.
+    pub fn connect_timeout(mut self, v: Duration) -> Self {
+        self.connect_timeout = Some(v);
+        self
+    }
+    /// Per-attempt request timeout.
+    pub fn request_timeout(mut self, v: Duration) -> Self {
+        self.request_timeout = Some(v);
+        self
+    }
+    /// Retry policy.
+    pub fn retry_policy(mut self, v: RetryPolicy) -> Self {
+        self.retry_policy = Some(v);
+        self
+    }
+    /// Appended to the `User-Agent` header (e.g. `necid-cli/0.1.0`).
+    pub fn user_agent_suffix(mut self, v: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(v.into());
+        self
+    }
+
+    /// Validate and build.
+    pub fn build(self) -> Result<Config> {
+        let endpoint = normalize_endpoint(
+            "endpoint",
+            self.endpoint.as_deref().unwrap_or(DEFAULT_ENDPOINT),
+        )?;
+        let tenant_endpoint = normalize_endpoint(
+            "tenant_endpoint",
+            self.tenant_endpoint
+                .as_deref()
+                .unwrap_or(DEFAULT_TENANT_ENDPOINT),
+        )?;
+        let region = self.region.unwrap_or_else(|| DEFAULT_REGION.to_owned());
+        if region.trim().is_empty() {
+            return Err(Error::invalid_input("region", "must not be empty"));
+        }
+        let service = self.service.unwrap_or_else(|| DEFAULT_SERVICE.to_owned());
+        if service.trim().is_empty() {
+            return Err(Error::invalid_input("service", "must not be empty"));
+        }
+        let access_key_id = self.access_key_id.filter(|s| !s.is_empty());
+        let secret_access_key = self.secret_access_key.filter(|s| !s.0.is_empty());
+        match (&access_key_id, &secret_access_key) {
+            (Some(_), None) => {
+                return Err(Error::invalid_input(
+                    "secret_access_key",
+                    "an access key id was given without a secret access key",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(Error::invalid_input(
+                    "access_key_id",
+                    "a secret access key was given without an access key id",
+                ));
+            }
+            _ => {}
+        }
+        for (name, secret) in [
+            ("secret_access_key", &secret_access_key),
+            ("session_token", &self.session_token),
+            ("api_key", &self.api_key),
+        ] {
+            if let Some(s) = secret
+                && s.0.chars().any(|c| c.is_control())
+            {
+                return Err(Error::invalid_input(
+                    name,
+                    "contains control characters (check for a stray newline)",
+                ));
+            }
+        }
+        if let Some(id) = &access_key_id
+            && id.chars().any(|c| c.is_control() || c == '/')
+        {
+            return Err(Error::invalid_input(
+                "access_key_id",
+                "contains '/' or control characters",
+            ));
+        }
+        let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+        let request_timeout = self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT);
+        if connect_timeout.is_zero() {
+            return Err(Error::invalid_input("connect_timeout", "must be positive"));
+        }
+        if request_timeout.is_zero() {
+            return Err(Error::invalid_input("request_timeout", "must be positive"));
+        }
+        let retry_policy = self.retry_policy.unwrap_or_default();
+        if retry_policy.max_attempts == 0 {
+            return Err(Error::invalid_input(
+                "retry_policy.max_attempts",
+                "must be at least 1",
+            ));
+        }
+        if let Some(s) = &self.user_agent_suffix
+            && s.chars().any(|c| c.is_control())
+        {
+            return Err(Error::invalid_input(
+                "user_agent_suffix",
+                "contains control characters",
+            ));
+        }
+        Ok(Config {
+            endpoint,
+            tenant_endpoint,
+            region,
+            service,
+            access_key_id,
+            secret_access_key,
+            session_token: self.session_token.filter(|s| !s.0.is_empty()),
+            api_key: self.api_key.filter(|s| !s.0.is_empty()),
+            connect_timeout,
+            request_timeout,
+            retry_policy,
+            user_agent_suffix: self.user_agent_suffix.filter(|s| !s.is_empty()),
+        })
+    }
+}
+
+fn parse_secs(key: &str, v: &str, origin: &str) -> Result<Duration> {
+    let secs: f64 = v
+        .parse()
+        .map_err(|_| Error::invalid_input(key, format!("not a number of seconds in {origin}")))?;
+    if !secs.is_finite() || secs <= 0.0 || secs > 86_400.0 {
+        return Err(Error::invalid_input(
+            key,
+            format!("must be between 0 and 86400 seconds in {origin}"),
+        ));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// Check scheme and host; strip trailing slashes. Query strings and fragments are rejected.
+fn normalize_endpoint(field: &str, raw: &str) -> Result<String> {
+    let trimmed = raw.trim().trim_end_matches('/');
+    let url = reqwest::Url::parse(trimmed)
+        .map_err(|e| Error::invalid_input(field, format!("not a valid URL ({e})")))?;
+    if url.scheme() != "http" && url.scheme() != "https" {
+        return Err(Error::invalid_input(field, "scheme must be http or https"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(Error::invalid_input(field, "has no host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::invalid_input(
+            field,
+            "must not contain a query or fragment",
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::invalid_input(
+            field,
+            "must not contain user information",
+        ));
+    }
+    Ok(trimmed.to_owned())
+}
+
+fn profile_name(explicit: Option<&str>) -> String {
+    explicit
+        .map(str::to_owned)
+        .or_else(|| std::env::var("NECID_PROFILE").ok())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "default".to_owned())
+}
+
+fn default_config_file_path() -> Option<PathBuf> {
+    dirs::home_dir().map(|h| h.join(".necid").join("config"))
+}
+
+/// `NECID_CONFIG_FILE`, else `~/.necid/config`.
+pub fn config_file_path() -> Option<PathBuf> {
+    std::env::var("NECID_CONFIG_FILE")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from)
+        .or_else(default_config_file_path)
+}
+
+/// Read a profile file; `Ok(None)` if it does not exist.
+fn read_profile_file(path: &Path) -> Result<Option<HashMap<String, HashMap<String, String>>>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse_profiles(&text).map(Some).map_err(|(line, msg)| {
+            Error::invalid_input("profile", format!("{}:{line}: {msg}", path.display()))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::invalid_input(
+            "profile",
+            format!("cannot read {}: {e}", path.display()),
+        )
+        .with_source(e)),
+    }
+}
+
+/// Parse the INI-like profile format.
+///
+/// ```text
+/// # comment            ; comment
+/// [default]
+/// access_key_id = AKID...
+/// [profile staging]    # same as [staging]
+/// endpoint = http://127.0.0.1:8080
+/// ```
+/// Keys: endpoint, tenant_endpoint, region, service, access_key_id, secret_access_key,
+/// session_token, api_key, connect_timeout, request_timeout (seconds), max_attempts,
+/// user_agent_suffix. Unknown keys are ignored; keys before any section are an error.
+pub fn parse_profiles(
+    text: &str,
+) -> std::result::Result<HashMap<String, HashMap<String, String>>, (usize, String)> {
+    let mut out: HashMap<String, HashMap<String, String>> = HashMap::new();
+    let mut current: Option<String> = None;
+    for (i, raw) in text.lines().enumerate() {
+        let line_no = i + 1;
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix('[') {
+            let Some(inner) = rest.strip_suffix(']') else {
+                return Err((line_no, "unterminated section header".to_owned()));
+            };
+            let inner = inner.trim();
+            let name = inner
+                .strip_prefix("profile ")
+                .map(str::trim)
+                .unwrap_or(inner);
+            if name.is_empty() {
+                return Err((line_no, "empty section name".to_owned()));
+            }
+            out.entry(name.to_owned()).or_default();
+            current = Some(name.to_owned());
+            continue;
+        }
+        let Some((k, v)) = line.split_once('=') else {
+            return Err((line_no, "expected `key = value`".to_owned()));
+        };
+        let Some(section) = &current else {
+            return Err((line_no, "setting outside any [section]".to_owned()));
+        };
+        let key = k.trim().to_ascii_lowercase().replace('-', "_");
+        out.entry(section.clone())
+            .or_default()
+            .insert(key, v.trim().to_owned());
+    }
+    Ok(out)
+}

@@ -1,0 +1,1006 @@
+//! Typed results. Deserialisation accepts every documented wire variant (see
+//! `shared/spec/API-NOTES.md`): numbers as JSON strings or numbers, the Swagger and
+//! reference shapes, the `processsed` misspelling; unknown fields are ignored.
+//! Serialisation (for CLI/JSON output) always writes real numbers in camelCase.
+
+use std::fmt;
+
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+// ---------------------------------------------------------------------------------------
+// Flexible scalars
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Flex {
+    Num(serde_json::Number),
+    Str(String),
+    Bool(bool),
+}
+
+fn flex_f64<E: de::Error>(v: Flex) -> Result<Option<f64>, E> {
+    match v {
+        Flex::Num(n) => n
+            .as_f64()
+            .map(Some)
+            .ok_or_else(|| E::custom("number out of range")),
+        Flex::Str(s) => {
+            let t = s.trim();
+            if t.is_empty() {
+                return Ok(None);
+            }
+            t.parse::<f64>()
+                .map(Some)
+                .map_err(|_| E::custom(format!("expected a number, got {t:?}")))
+        }
+        Flex::Bool(_) => Err(E::custom("expected a number, got a boolean")),
+    }
+}
+
+fn flex_i64<E: de::Error>(v: Flex) -> Result<Option<i64>, E> {
+    match v {
+        Flex::Num(n) => {
+            if let Some(i) = n.as_i64() {
+                Ok(Some(i))
+            } else {
+                float_to_i64(n.as_f64().unwrap_or(f64::NAN)).map(Some)
+            }
+        }
+        Flex::Str(s) => {
+            let t = s.trim();
+            if t.is_empty() {
+                return Ok(None);
+            }
+            match t.parse::<i64>() {
+                Ok(i) => Ok(Some(i)),
+                Err(_) => match t.parse::<f64>() {
+                    Ok(f) => float_to_i64(f).map(Some),
+                    Err(_) => Err(E::custom(format!("expected an integer, got {t:?}"))),
+                },
+            }
+        }
+        Flex::Bool(_) => Err(E::custom("expected an integer, got a boolean")),
+    }
+}
+
+fn float_to_i64<E: de::Error>(f: f64) -> Result<i64, E> {
+    if f.is_finite() && f.abs() < 9.0e15 {
+        // "-0", "161.0": pixel coordinates are whole numbers; round the rest.
+        #[allow(clippy::cast_possible_truncation)]
+        Ok(f.round() as i64)
+    } else {
+        Err(E::custom("integer out of range"))
+    }
+}
+
+fn de_opt_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    match Option::<Flex>::deserialize(d)? {
+        None => Ok(None),
+        Some(v) => flex_f64(v),
+    }
+}
+
+fn de_opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    match Option::<Flex>::deserialize(d)? {
+        None => Ok(None),
+        Some(v) => flex_i64(v),
+    }
+}
+
+fn de_i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    de_opt_i64(d)?.ok_or_else(|| de::Error::custom("missing number"))
+}
+
+fn de_opt_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    match de_opt_i64(d)? {
+        None => Ok(None),
+        Some(i) => u32::try_from(i)
+            .map(Some)
+            .map_err(|_| de::Error::custom(format!("{i} is out of range"))),
+    }
+}
+
+fn de_opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    match de_opt_i64(d)? {
+        None => Ok(None),
+        Some(i) => u64::try_from(i)
+            .map(Some)
+            .map_err(|_| de::Error::custom(format!("{i} is out of range"))),
+    }
+}
+
+fn de_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    Ok(de_opt_u64(d)?.unwrap_or(0))
+}
+
+/// A string field that may arrive as a number or null.
+fn de_opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    match Option::<Flex>::deserialize(d)? {
+        None => Ok(None),
+        Some(Flex::Str(s)) => Ok(Some(s)),
+        Some(Flex::Num(n)) => Ok(Some(n.to_string())),
+        Some(Flex::Bool(b)) => Ok(Some(b.to_string())),
+    }
+}
+
+fn de_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(de_opt_string(d)?.unwrap_or_default())
+}
+
+/// Empty strings mean "absent" (e.g. `lastEvaluatedKey: ""`).
+fn de_opt_nonempty_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(de_opt_string(d)?.filter(|s| !s.is_empty()))
+}
+
+fn de_vec_or_null<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+}
+
+// ---------------------------------------------------------------------------------------
+// Face attributes
+
+/// A pixel rectangle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rect {
+    /// Left edge.
+    #[serde(deserialize_with = "de_i64")]
+    pub left: i64,
+    /// Top edge.
+    #[serde(deserialize_with = "de_i64")]
+    pub top: i64,
+    /// Right edge.
+    #[serde(deserialize_with = "de_i64")]
+    pub right: i64,
+    /// Bottom edge.
+    #[serde(deserialize_with = "de_i64")]
+    pub bottom: i64,
+}
+
+/// A pixel position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Point {
+    /// X.
+    #[serde(deserialize_with = "de_i64")]
+    pub x: i64,
+    /// Y.
+    #[serde(deserialize_with = "de_i64")]
+    pub y: i64,
+}
+
+/// Attributes of one detected face. Fields the service omitted are `None`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FaceAttributes {
+    /// Bounds of the face.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face_area: Option<Rect>,
+    /// Bounds of the head.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_area: Option<Rect>,
+    /// Centre of the right eye.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub right_eye_center: Option<Point>,
+    /// Centre of the left eye.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left_eye_center: Option<Point>,
+    /// Likeness to a face (0–1).
+    #[serde(
+        default,
+        deserialize_with = "de_opt_f64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub face_score: Option<f64>,
+    /// Degree of frontal view (0–1).
+    #[serde(
+        default,
+        deserialize_with = "de_opt_f64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub frontal_face_score: Option<f64>,
+    /// Overall quality estimate (0–1).
+    #[serde(
+        default,
+        deserialize_with = "de_opt_f64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub face_quality_score: Option<f64>,
+    /// Roll angle, degrees.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_f64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub face_roll: Option<f64>,
+    /// Pan angle, degrees.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_f64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub face_pan: Option<f64>,
+    /// Tilt angle, degrees.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_f64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub face_tilt: Option<f64>,
+}
+
+/// `attributes` may be an object, a JSON-encoded string of one, null or absent.
+fn de_opt_attributes<'de, D: Deserializer<'de>>(d: D) -> Result<Option<FaceAttributes>, D::Error> {
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => {
+            if s.trim().is_empty() {
+                Ok(None)
+            } else {
+                serde_json::from_str(&s)
+                    .map(Some)
+                    .map_err(de::Error::custom)
+            }
+        }
+        Some(v) => serde_json::from_value(v)
+            .map(Some)
+            .map_err(de::Error::custom),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Subjects and events
+
+/// Result of register/update subject and register/update event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegisteredFace {
+    /// Subject id.
+    #[serde(
+        rename(serialize = "subjectId", deserialize = "id"),
+        alias = "subjectId",
+        default,
+        deserialize_with = "de_string"
+    )]
+    pub subject_id: String,
+    /// Event id (the registered image).
+    #[serde(
+        default,
+        deserialize_with = "de_opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub event_id: Option<String>,
+    /// Attributes of the face that was registered.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_attributes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub attributes: Option<FaceAttributes>,
+}
+
+/// Sort direction of [`crate::Client::list_subjects`] (by last update).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortDirection {
+    /// Oldest first (the service default).
+    #[default]
+    Asc,
+    /// Newest first.
+    Desc,
+}
+
+impl SortDirection {
+    /// `"asc"` or `"desc"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortDirection::Asc => "asc",
+            SortDirection::Desc => "desc",
+        }
+    }
+}
+
+impl std::str::FromStr for SortDirection {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "asc" => Ok(SortDirection::Asc),
+            "desc" => Ok(SortDirection::Desc),
+            _ => Err(crate::Error::invalid_input("dir", "must be asc or desc")),
+        }
+    }
+}
+
+/// One row of list subjects: one per event, deleted rows included.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubjectEntry {
+    /// Subject id.
+    #[serde(
+        rename(serialize = "subjectId", deserialize = "id"),
+        alias = "subjectId",
+        default,
+        deserialize_with = "de_string"
+    )]
+    pub subject_id: String,
+    /// Event id.
+    #[serde(default, deserialize_with = "de_string")]
+    pub event_id: String,
+    /// `"A"` (active) or `"D"` (deleted).
+    #[serde(default, deserialize_with = "de_string")]
+    pub status: String,
+    /// ISO 8601 timestamp of the last update.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub last_updated: Option<String>,
+}
+
+impl SubjectEntry {
+    /// Whether the row is active (status `A`).
+    pub fn is_active(&self) -> bool {
+        self.status.eq_ignore_ascii_case("A") || self.status.eq_ignore_ascii_case("ACTIVE")
+    }
+}
+
+/// One page of list subjects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubjectPage {
+    /// Rows on this page.
+    #[serde(default, deserialize_with = "de_vec_or_null")]
+    pub subjects: Vec<SubjectEntry>,
+    /// Total rows (events) in the gallery; 0 if the service did not say.
+    #[serde(default, deserialize_with = "de_u64")]
+    pub total: u64,
+}
+
+/// An event id with, where the service gave one, a match score.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    /// Event id.
+    #[serde(
+        rename(serialize = "eventId", deserialize = "id"),
+        alias = "eventId",
+        default,
+        deserialize_with = "de_string"
+    )]
+    pub event_id: String,
+    /// Match score 0–9999 (search/verify results; Swagger's list events).
+    #[serde(
+        default,
+        deserialize_with = "de_opt_u32",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub score: Option<u32>,
+}
+
+/// Events of one subject.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventList {
+    /// Subject id (filled from the request when the response omits it, as Swagger's does).
+    #[serde(
+        rename(serialize = "subjectId", deserialize = "id"),
+        alias = "subjectId",
+        default,
+        deserialize_with = "de_string"
+    )]
+    pub subject_id: String,
+    /// Events.
+    #[serde(default, deserialize_with = "de_vec_or_null")]
+    pub events: Vec<Event>,
+}
+
+// ---------------------------------------------------------------------------------------
+// Face operations
+
+/// One search candidate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Candidate {
+    /// Subject id.
+    #[serde(
+        rename(serialize = "subjectId", deserialize = "id"),
+        alias = "subjectId",
+        default,
+        deserialize_with = "de_string"
+    )]
+    pub subject_id: String,
+    /// Highest score among the subject's events (0–9999).
+    #[serde(default, deserialize_with = "de_opt_u32_or_zero")]
+    pub score: u32,
+    /// Matching events with their scores.
+    #[serde(default, deserialize_with = "de_vec_or_null")]
+    pub events: Vec<Event>,
+}
+
+fn de_opt_u32_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    Ok(de_opt_u32(d)?.unwrap_or(0))
+}
+
+/// Result of a search. No candidates (the service's 404) is an empty list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchResult {
+    /// Candidates, best first as the service ordered them.
+    #[serde(default, deserialize_with = "de_vec_or_null")]
+    pub candidates: Vec<Candidate>,
+    /// Attributes of the probe face.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_attributes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub attributes: Option<FaceAttributes>,
+}
+
+/// Result of verifying a probe against a registered subject.
+///
+/// The service answers 404 when the probe does not match; the SDK returns that as
+/// `verified: false` (not an error), like search's "no candidates".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verification {
+    /// Subject id.
+    #[serde(
+        rename(serialize = "subjectId", deserialize = "id"),
+        alias = "subjectId",
+        default,
+        deserialize_with = "de_string"
+    )]
+    pub subject_id: String,
+    /// Whether the service verified the probe as this subject.
+    #[serde(default = "yes")]
+    pub verified: bool,
+    /// Score of the subject's best event (absent when not verified).
+    #[serde(
+        default,
+        deserialize_with = "de_opt_u32",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub score: Option<u32>,
+    /// Per-event scores (Swagger variant only).
+    #[serde(default, deserialize_with = "de_vec_or_null")]
+    pub events: Vec<Event>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Result of verifying two faces against each other. 404 becomes `verified: false`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FaceVerification {
+    /// Whether the faces matched.
+    #[serde(default = "yes")]
+    pub verified: bool,
+    /// Match score (0–9999).
+    #[serde(
+        default,
+        deserialize_with = "de_opt_u32",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub score: Option<u32>,
+}
+
+/// Extract response: `{faces:[{attributes}]}` (reference) or `{faces:[Attributes]}` (Swagger).
+pub(crate) fn parse_extract(v: Value) -> Result<Vec<FaceAttributes>, serde_json::Error> {
+    let faces = match v {
+        Value::Object(mut m) => m.remove("faces").unwrap_or(Value::Array(Vec::new())),
+        Value::Array(a) => Value::Array(a),
+        Value::Null => Value::Array(Vec::new()),
+        other => {
+            return Err(de::Error::custom(format!(
+                "unexpected extract body {other}"
+            )));
+        }
+    };
+    let items = match faces {
+        Value::Array(a) => a,
+        Value::Null => Vec::new(),
+        other => {
+            return Err(de::Error::custom(format!(
+                "`faces` is not an array: {other}"
+            )));
+        }
+    };
+    items
+        .into_iter()
+        .map(|item| match item {
+            Value::Object(mut m) if m.contains_key("attributes") => {
+                let a = m.remove("attributes").unwrap_or(Value::Null);
+                match a {
+                    Value::String(s) => serde_json::from_str(&s),
+                    other => serde_json::from_value(other),
+                }
+            }
+            other => serde_json::from_value(other),
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// Tags
+
+/// A tag. The service usually lists bare names; Swagger's shape adds a numeric id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tag {
+    /// Tag name.
+    pub name: String,
+    /// Numeric id when the service sent one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+}
+
+impl<'de> Deserialize<'de> for Tag {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Obj {
+            #[serde(default, deserialize_with = "de_string")]
+            name: String,
+            #[serde(default, deserialize_with = "de_opt_i64")]
+            id: Option<i64>,
+        }
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            Name(String),
+            Obj(Obj),
+        }
+        Ok(match Either::deserialize(d)? {
+            Either::Name(name) => Tag { name, id: None },
+            Either::Obj(o) => Tag {
+                name: o.name,
+                id: o.id,
+            },
+        })
+    }
+}
+
+/// List tags: `["a"]`, `{id,name}`, `[{id,name}]`, or `{tags:[...]}`.
+pub(crate) fn parse_tags(v: Value) -> Result<Vec<Tag>, serde_json::Error> {
+    match v {
+        Value::Null => Ok(Vec::new()),
+        Value::Array(_) => serde_json::from_value(v),
+        Value::Object(mut m) => {
+            if let Some(list) = m.remove("tags") {
+                parse_tags(list)
+            } else {
+                Ok(vec![serde_json::from_value(Value::Object(m))?])
+            }
+        }
+        Value::String(s) => Ok(vec![Tag { name: s, id: None }]),
+        other => Err(de::Error::custom(format!("unexpected tags body {other}"))),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Bulk registration
+
+/// One file to register in a bulk job (a file name in the gallery's bucket).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkRegistration {
+    /// Object name in the gallery's bucket.
+    pub filename: String,
+    /// Tags to register with the subject.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+}
+
+impl BulkRegistration {
+    /// A registration with tags.
+    pub fn new(
+        filename: impl Into<String>,
+        tags: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        BulkRegistration {
+            filename: filename.into(),
+            tags: tags.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// Status of one record of a bulk job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobStatus {
+    /// Operation id (not a subject or event id).
+    #[serde(default, deserialize_with = "de_string")]
+    pub id: String,
+    /// File name from the request.
+    #[serde(default, deserialize_with = "de_string")]
+    pub filename: String,
+    /// Attempts so far (int or string on the wire).
+    #[serde(
+        default,
+        deserialize_with = "de_opt_u32",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub attempts: Option<u32>,
+    /// Event id on success.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_nonempty_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub event_id: Option<String>,
+    /// Subject id on success.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_nonempty_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub subject_id: Option<String>,
+    /// `"Success"` or `"Failed"` once processed.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_nonempty_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub register_status: Option<String>,
+    /// Failure reason.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_nonempty_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub reason: Option<String>,
+    /// `"New"` or `"Processed"`.
+    #[serde(default, deserialize_with = "de_string")]
+    pub status: String,
+    /// Face attributes, decoded from `attributesJson` when it holds valid JSON.
+    #[serde(
+        default,
+        rename(deserialize = "attributesJson"),
+        alias = "attributes",
+        deserialize_with = "de_lenient_attributes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub attributes: Option<FaceAttributes>,
+}
+
+/// `attributesJson` in the reference example is a placeholder (`"..."`): an unreadable
+/// value is treated as absent rather than failing the whole progress page.
+fn de_lenient_attributes<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<FaceAttributes>, D::Error> {
+    let v = Option::<Value>::deserialize(d)?;
+    Ok(match v {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => serde_json::from_str(&s).ok(),
+        Some(other) => serde_json::from_value(other).ok(),
+    })
+}
+
+impl JobStatus {
+    /// Whether the service has finished with this record.
+    pub fn is_processed(&self) -> bool {
+        self.status.eq_ignore_ascii_case("Processed")
+    }
+    /// Whether the record was registered successfully.
+    pub fn succeeded(&self) -> bool {
+        self.is_processed()
+            && self
+                .register_status
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case("Success"))
+    }
+}
+
+/// One page of bulk-register progress.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkProgressPage {
+    /// Batch id.
+    #[serde(default, deserialize_with = "de_string")]
+    pub batch_id: String,
+    /// Records on this page (`processed`, or the reference's misspelt `processsed`).
+    #[serde(default, alias = "processsed", deserialize_with = "de_vec_or_null")]
+    pub processed: Vec<JobStatus>,
+    /// Paging id of the next page; `None` on the last page.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_nonempty_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub last_evaluated_key: Option<String>,
+}
+
+/// All records of a batch, as gathered by [`crate::Client::wait_for_bulk_register`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkProgress {
+    /// Batch id.
+    pub batch_id: String,
+    /// Every record across all pages.
+    pub records: Vec<JobStatus>,
+}
+
+impl BulkProgress {
+    /// Number of records.
+    pub fn total(&self) -> usize {
+        self.records.len()
+    }
+    /// Records with status `Processed`.
+    pub fn processed(&self) -> usize {
+        self.records.iter().filter(|r| r.is_processed()).count()
+    }
+    /// Records registered successfully.
+    pub fn succeeded(&self) -> usize {
+        self.records.iter().filter(|r| r.succeeded()).count()
+    }
+    /// Records processed but failed.
+    pub fn failed(&self) -> usize {
+        self.records
+            .iter()
+            .filter(|r| r.is_processed() && !r.succeeded())
+            .count()
+    }
+    /// Whether there is at least one record and every record is processed.
+    pub fn is_done(&self) -> bool {
+        !self.records.is_empty() && self.records.iter().all(JobStatus::is_processed)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct BatchIdResponse {
+    #[serde(default, deserialize_with = "de_string")]
+    pub(crate) batch_id: String,
+}
+
+/// Health check result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// `"OK"` when healthy.
+    #[serde(default, deserialize_with = "de_string")]
+    pub status: String,
+}
+
+impl Health {
+    /// Whether the status is `OK`.
+    pub fn is_ok(&self) -> bool {
+        self.status.eq_ignore_ascii_case("OK")
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Tenant API
+
+fn redact_opt(key: &Option<String>) -> &'static str {
+    if key.is_some() { "Some(***)" } else { "None" }
+}
+
+/// An application (API key holder). `Debug` hides the API key.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Application {
+    /// Application id.
+    #[serde(default, deserialize_with = "de_string")]
+    pub id: String,
+    /// Name.
+    #[serde(default, deserialize_with = "de_string")]
+    pub name: String,
+    /// Description.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Option<String>,
+    /// The application's API key (send as `x-api-key`).
+    #[serde(
+        default,
+        deserialize_with = "de_opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub api_key: Option<String>,
+    /// Minimum face quality accepted.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_f64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub face_minimum_quality_score: Option<f64>,
+    /// Gallery the application accesses, when reported.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub gallery_id: Option<String>,
+}
+
+impl fmt::Debug for Application {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Application")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("description", &self.description)
+            .field("api_key", &redact_opt(&self.api_key))
+            .field(
+                "face_minimum_quality_score",
+                &self.face_minimum_quality_score,
+            )
+            .field("gallery_id", &self.gallery_id)
+            .finish()
+    }
+}
+
+/// A gallery as listed, created or updated. `Debug` hides the API key.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Gallery {
+    /// Gallery id.
+    #[serde(default, deserialize_with = "de_string")]
+    pub id: String,
+    /// Name.
+    #[serde(default, deserialize_with = "de_string")]
+    pub name: String,
+    /// Description.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Option<String>,
+    /// Capacity.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_u64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub size: Option<u64>,
+    /// Registered count.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_u64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub count: Option<u64>,
+    /// Minimum face quality accepted.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_f64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub face_minimum_quality_score: Option<f64>,
+    /// API key of the application created with the gallery (create only).
+    #[serde(
+        default,
+        deserialize_with = "de_opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub api_key: Option<String>,
+}
+
+impl fmt::Debug for Gallery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Gallery")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("description", &self.description)
+            .field("size", &self.size)
+            .field("count", &self.count)
+            .field(
+                "face_minimum_quality_score",
+                &self.face_minimum_quality_score,
+            )
+            .field("api_key", &redact_opt(&self.api_key))
+            .finish()
+    }
+}
+
+/// A gallery with its applications (get gallery).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GalleryDetails {
+    /// The gallery.
+    #[serde(flatten)]
+    pub gallery: Gallery,
+    /// Applications that access it.
+    #[serde(default, deserialize_with = "de_vec_or_null")]
+    pub applications: Vec<Application>,
+}
+
+/// Body of create gallery.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewGallery {
+    /// Name (required).
+    pub name: String,
+    /// Description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Minimum face quality (≥ 0.45).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face_minimum_quality_score: Option<f64>,
+    /// Capacity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+}
+
+/// Body of update gallery (PATCH: only the fields set are sent).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GalleryUpdate {
+    /// New name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// New description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// New capacity (may only grow).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+}
+
+/// Body of create application.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewApplication {
+    /// Name (required).
+    pub name: String,
+    /// Description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Minimum face quality (≥ 0.45).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face_minimum_quality_score: Option<f64>,
+    /// Gallery to access (required).
+    pub gallery_id: String,
+}
+
+/// Body of update application (PATCH).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationUpdate {
+    /// New name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// New description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// New minimum face quality.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face_minimum_quality_score: Option<f64>,
+}
+
+/// `{galleries:[...]}` or a bare array.
+pub(crate) fn parse_list<T: for<'de> Deserialize<'de>>(
+    v: Value,
+    key: &str,
+) -> Result<Vec<T>, serde_json::Error> {
+    match v {
+        Value::Null => Ok(Vec::new()),
+        Value::Array(_) => serde_json::from_value(v),
+        Value::Object(mut m) => match m.remove(key) {
+            Some(Value::Null) | None => Ok(Vec::new()),
+            Some(list) => serde_json::from_value(list),
+        },
+        other => Err(de::Error::custom(format!(
+            "expected `{{{key}: [...]}}`, got {other}"
+        ))),
+    }
+}
+
+/// Error body `{message, errorCode, errorType}` (fields optional, `Message` tolerated).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ErrorBody {
+    #[serde(default, alias = "Message", deserialize_with = "de_opt_string")]
+    pub(crate) message: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_i64")]
+    pub(crate) error_code: Option<i64>,
+    #[serde(default, deserialize_with = "de_opt_string")]
+    pub(crate) error_type: Option<String>,
+}
