@@ -122,3 +122,50 @@ pub(crate) fn check_size(images: &[(&str, &Image)], other_json_bytes: usize) -> 
 pub(crate) fn json_len(value: &impl Serialize) -> usize {
     serde_json::to_vec(value).map(|v| v.len()).unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine as _;
+
+    #[test]
+    fn image_encoded_in_place_matches_serde() {
+        for len in [1usize, 2, 3, 4, 5, 100, 1001] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 7 % 256) as u8).collect();
+            let image = Image::from(bytes.clone());
+            let tags = vec!["a b".to_owned(), "ü\"".to_owned()];
+            let cap = check_size(&[("face", &image)], json_len(&tags)).unwrap();
+            let mut w = JsonObjectWriter::with_capacity(cap);
+            w.image("face", &image);
+            w.value("tags", &tags).unwrap();
+            let body = w.finish();
+            assert!(body.bytes.len() <= cap, "capacity bound holds");
+            let v: serde_json::Value = serde_json::from_slice(&body.bytes).unwrap();
+            assert_eq!(
+                v,
+                serde_json::json!({
+                    "face": base64::engine::general_purpose::STANDARD.encode(&bytes),
+                    "tags": tags,
+                })
+            );
+            assert_eq!(body.sha256_hex, crate::signing::sha256_hex(&body.bytes));
+        }
+    }
+
+    #[test]
+    fn size_limit() {
+        let just_fits = Image::from(vec![0u8; (MAX_BODY_BYTES - 200) / 4 * 3]);
+        assert!(check_size(&[("face", &just_fits)], 0).is_ok());
+        let too_big = Image::from(vec![0u8; MAX_BODY_BYTES / 4 * 3 + 10]);
+        let e = check_size(&[("face", &too_big)], 0).unwrap_err();
+        assert_eq!(e.field(), Some("face"));
+        let half = Image::from(vec![0u8; MAX_BODY_BYTES / 8 * 3 + 10]);
+        let e = check_size(&[("face", &half), ("probe", &half)], 0).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn empty_hash_constant() {
+        assert_eq!(EMPTY_SHA256, crate::signing::sha256_hex(b""));
+    }
+}

@@ -705,3 +705,212 @@ pub fn parse_profiles(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    const TOKEN: &str = "session-token-value-0123456789";
+    const API_KEY: &str = "api-key-value-abcdef";
+
+    #[test]
+    fn defaults() {
+        let c = Config::builder().build().unwrap();
+        assert_eq!(c.endpoint(), "https://api.id.nec.com.au");
+        assert_eq!(c.tenant_endpoint(), "https://portal.id.nec.com.au");
+        assert_eq!(c.region(), "ap-southeast-2");
+        assert_eq!(c.service(), "execute-api");
+        assert!(!c.has_credentials());
+        assert_eq!(c.retry_policy().max_attempts, 3);
+    }
+
+    #[test]
+    fn debug_redacts_secrets() {
+        let c = Config::builder()
+            .access_key_id("AKIDEXAMPLE")
+            .secret_access_key(SECRET)
+            .session_token(TOKEN)
+            .api_key(API_KEY)
+            .build()
+            .unwrap();
+        for text in [
+            format!("{c:?}"),
+            format!("{c:#?}"),
+            format!("{:?}", c.to_builder()),
+            format!("{:?}", crate::Client::new(c.clone()).unwrap()),
+        ] {
+            assert!(text.contains("AKIDEXAMPLE"), "{text}");
+            for s in [SECRET, TOKEN, API_KEY] {
+                assert!(!text.contains(s), "secret leaked in {text}");
+            }
+        }
+        assert_eq!(format!("{}", Secret::new(SECRET)), "***");
+    }
+
+    #[test]
+    fn builder_rejects_bad_settings() {
+        let field = |b: ConfigBuilder| b.build().unwrap_err().field().map(str::to_owned);
+        assert_eq!(
+            field(Config::builder().endpoint("ftp://x")).as_deref(),
+            Some("endpoint")
+        );
+        assert_eq!(
+            field(Config::builder().endpoint("not a url")).as_deref(),
+            Some("endpoint")
+        );
+        assert_eq!(
+            field(Config::builder().tenant_endpoint("http://h/?q=1")).as_deref(),
+            Some("tenant_endpoint")
+        );
+        assert_eq!(
+            field(Config::builder().access_key_id("A")).as_deref(),
+            Some("secret_access_key")
+        );
+        assert_eq!(
+            field(Config::builder().secret_access_key("s")).as_deref(),
+            Some("access_key_id")
+        );
+        assert_eq!(
+            field(
+                Config::builder()
+                    .access_key_id("A")
+                    .secret_access_key("s\n")
+            )
+            .as_deref(),
+            Some("secret_access_key")
+        );
+        assert_eq!(
+            field(Config::builder().request_timeout(Duration::ZERO)).as_deref(),
+            Some("request_timeout")
+        );
+        let e = Config::builder().region(" ").build().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        // Error text never carries the secret even when the secret is what's wrong.
+        let e = Config::builder()
+            .access_key_id("A")
+            .secret_access_key(format!("{SECRET}\n"))
+            .build()
+            .unwrap_err();
+        assert!(!e.to_string().contains(SECRET));
+        // Trailing slash trimmed; path prefixes kept.
+        let c = Config::builder()
+            .endpoint("http://127.0.0.1:8080/prefix/")
+            .build()
+            .unwrap();
+        assert_eq!(c.endpoint(), "http://127.0.0.1:8080/prefix");
+    }
+
+    #[test]
+    fn profile_format() {
+        let text = "# comment\n; other comment\n[default]\naccess_key_id = AKID1\nsecret_access_key=S1\n\n\
+                    [profile staging]\nendpoint = http://127.0.0.1:9000\napi-key = K2\nunknown = x\n[plain]\nregion = us-east-1\n";
+        let p = parse_profiles(text).unwrap();
+        assert_eq!(p["default"]["access_key_id"], "AKID1");
+        assert_eq!(p["default"]["secret_access_key"], "S1");
+        assert_eq!(p["staging"]["endpoint"], "http://127.0.0.1:9000");
+        assert_eq!(p["staging"]["api_key"], "K2");
+        assert_eq!(p["plain"]["region"], "us-east-1");
+        assert_eq!(parse_profiles("k = v\n").unwrap_err().0, 1);
+        assert_eq!(parse_profiles("[a]\nnot a setting\n").unwrap_err().0, 2);
+        assert!(parse_profiles("[a\n").is_err());
+        assert!(parse_profiles("[]\n").is_err());
+    }
+
+    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |k| vars.get(k).cloned()
+    }
+
+    #[test]
+    fn env_over_profile_over_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config");
+        std::fs::write(
+            &file,
+            "[default]\naccess_key_id = AKIDDEFAULT\nsecret_access_key = SDEFAULT\nregion = eu-west-1\n\
+             [profile dev]\naccess_key_id = AKIDDEV\nsecret_access_key = SDEV\nendpoint = http://127.0.0.1:1\n\
+             request_timeout = 2.5\nmax_attempts = 5\n",
+        )
+        .unwrap();
+        let f = file.to_str().unwrap();
+        let c = ConfigBuilder::from_lookup(lookup(&[("NECID_CONFIG_FILE", f)]))
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(c.access_key_id(), Some("AKIDDEFAULT"));
+        assert_eq!(c.region(), "eu-west-1");
+        let c = ConfigBuilder::from_lookup(lookup(&[
+            ("NECID_CONFIG_FILE", f),
+            ("NECID_PROFILE", "dev"),
+            ("NECID_ENDPOINT", "http://127.0.0.1:2"),
+            ("NECID_API_KEY", API_KEY),
+        ]))
+        .unwrap()
+        .build()
+        .unwrap();
+        assert_eq!(c.access_key_id(), Some("AKIDDEV"));
+        assert_eq!(c.endpoint(), "http://127.0.0.1:2", "environment wins");
+        assert_eq!(c.request_timeout(), Duration::from_millis(2500));
+        assert_eq!(c.retry_policy().max_attempts, 5);
+        assert!(c.has_api_key());
+        assert_eq!(c.region(), "ap-southeast-2");
+        // A named profile that does not exist is an error; a missing default is not.
+        let e = ConfigBuilder::from_lookup(lookup(&[
+            ("NECID_CONFIG_FILE", f),
+            ("NECID_PROFILE", "nope"),
+        ]))
+        .unwrap_err();
+        assert_eq!(e.field(), Some("NECID_PROFILE"));
+        let missing = dir.path().join("absent").to_str().unwrap().to_owned();
+        let c = ConfigBuilder::from_lookup(lookup(&[
+            ("NECID_CONFIG_FILE", &missing),
+            ("NECID_ACCESS_KEY_ID", "AKIDENV"),
+            ("NECID_SECRET_ACCESS_KEY", SECRET),
+            ("NECID_SESSION_TOKEN", TOKEN),
+            ("NECID_TENANT_ENDPOINT", "http://127.0.0.1:3"),
+            ("NECID_REGION", "ap-southeast-4"),
+        ]))
+        .unwrap()
+        .build()
+        .unwrap();
+        assert_eq!(c.access_key_id(), Some("AKIDENV"));
+        assert!(c.has_session_token());
+        assert_eq!(c.tenant_endpoint(), "http://127.0.0.1:3");
+        assert_eq!(c.region(), "ap-southeast-4");
+        // Bad numbers name the key and the file.
+        std::fs::write(&file, "[default]\nrequest_timeout = soon\n").unwrap();
+        let e = ConfigBuilder::from_lookup(lookup(&[("NECID_CONFIG_FILE", f)])).unwrap_err();
+        assert_eq!(e.field(), Some("request_timeout"));
+        assert!(e.message().contains("config"), "{e}");
+    }
+
+    #[test]
+    fn retry_policy_delays() {
+        let p = RetryPolicy::default();
+        assert_eq!(p.backoff_ceiling(1), Duration::from_millis(200));
+        assert_eq!(p.backoff_ceiling(2), Duration::from_millis(400));
+        assert_eq!(p.backoff_ceiling(3), Duration::from_millis(800));
+        assert_eq!(p.backoff_ceiling(30), Duration::from_secs(5));
+        for retry in 1..6 {
+            for _ in 0..50 {
+                assert!(p.delay(retry, None) <= p.backoff_ceiling(retry));
+            }
+        }
+        assert_eq!(
+            p.delay(1, Some(Duration::from_secs(3))),
+            Duration::from_secs(3)
+        );
+        assert_eq!(
+            p.delay(1, Some(Duration::from_secs(3600))),
+            Duration::from_secs(20),
+            "Retry-After is capped"
+        );
+        assert_eq!(RetryPolicy::none().max_attempts, 1);
+        assert_eq!(RetryPolicy::default().with_max_attempts(0).max_attempts, 1);
+    }
+}

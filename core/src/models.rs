@@ -1004,3 +1004,353 @@ pub(crate) struct ErrorBody {
     #[serde(default, deserialize_with = "de_opt_string")]
     pub(crate) error_type: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const REF_ATTRS: &str = r#"{
+        "faceArea": {"left": "161", "top": "156", "right": "318", "bottom": "313"},
+        "headArea": {"left": "131", "top": "86", "right": "345", "bottom": "343"},
+        "rightEyeCenter": {"x": "195", "y": "198"},
+        "leftEyeCenter": {"x": "276", "y": "191"},
+        "frontalFaceScore": "0.569824", "faceRoll": "-0", "facePan": "-9.34863",
+        "faceTilt": "7.613", "faceScore": "0.999591", "faceQualityScore": "0.86541"
+    }"#;
+
+    fn check_ref_attrs(a: &FaceAttributes) {
+        assert_eq!(
+            a.face_area,
+            Some(Rect {
+                left: 161,
+                top: 156,
+                right: 318,
+                bottom: 313
+            })
+        );
+        assert_eq!(a.head_area.map(|r| r.top), Some(86));
+        assert_eq!(a.right_eye_center, Some(Point { x: 195, y: 198 }));
+        assert_eq!(a.left_eye_center, Some(Point { x: 276, y: 191 }));
+        assert_eq!(a.frontal_face_score, Some(0.569824));
+        assert_eq!(a.face_roll, Some(0.0));
+        assert!(
+            a.face_roll.is_some_and(|r| r.is_sign_negative()),
+            "-0 keeps its sign"
+        );
+        assert_eq!(a.face_pan, Some(-9.34863));
+        assert_eq!(a.face_tilt, Some(7.613));
+        assert_eq!(a.face_score, Some(0.999591));
+        assert_eq!(a.face_quality_score, Some(0.86541));
+    }
+
+    #[test]
+    fn attributes_as_strings() {
+        let a: FaceAttributes = serde_json::from_str(REF_ATTRS).unwrap();
+        check_ref_attrs(&a);
+    }
+
+    #[test]
+    fn attributes_as_numbers() {
+        let v = json!({
+            "faceArea": {"left": 161, "top": 156.0, "right": 318, "bottom": 313},
+            "headArea": {"left": 131, "top": 86, "right": 345, "bottom": 343},
+            "rightEyeCenter": {"x": 195, "y": 198},
+            "leftEyeCenter": {"x": 276, "y": 191},
+            "frontalFaceScore": 0.569824, "faceRoll": -0.0, "facePan": -9.34863,
+            "faceTilt": 7.613, "faceScore": 0.999591, "faceQualityScore": 0.86541,
+            "somethingNew": [1, 2, 3]
+        });
+        let a: FaceAttributes = serde_json::from_value(v).unwrap();
+        check_ref_attrs(&a);
+    }
+
+    #[test]
+    fn attributes_partial_and_bad() {
+        let a: FaceAttributes = serde_json::from_value(json!({"faceScore": ""})).unwrap();
+        assert_eq!(a, FaceAttributes::default());
+        assert!(serde_json::from_value::<FaceAttributes>(json!({"faceScore": "abc"})).is_err());
+        assert!(
+            serde_json::from_value::<FaceAttributes>(json!({"faceArea": {"left": "1"}})).is_err()
+        );
+    }
+
+    #[test]
+    fn serialises_real_numbers() {
+        let a: FaceAttributes = serde_json::from_str(REF_ATTRS).unwrap();
+        let v = serde_json::to_value(&a).unwrap();
+        assert_eq!(v["faceArea"]["left"], json!(161));
+        assert_eq!(v["faceScore"], json!(0.999591));
+    }
+
+    #[test]
+    fn registered_face_variants() {
+        let v = json!({"id": "s1", "eventId": "e1", "attributes": serde_json::from_str::<Value>(REF_ATTRS).unwrap()});
+        let r: RegisteredFace = serde_json::from_value(v).unwrap();
+        assert_eq!(r.subject_id, "s1");
+        assert_eq!(r.event_id.as_deref(), Some("e1"));
+        check_ref_attrs(r.attributes.as_ref().unwrap());
+        // attributes as a JSON-encoded string
+        let r: RegisteredFace =
+            serde_json::from_value(json!({"id": "s1", "eventId": "e1", "attributes": REF_ATTRS}))
+                .unwrap();
+        check_ref_attrs(r.attributes.as_ref().unwrap());
+        // Swagger Event shape for register event
+        let r: RegisteredFace = serde_json::from_value(json!({"id": "e9", "score": 0})).unwrap();
+        assert_eq!(r.subject_id, "e9");
+        assert_eq!(r.event_id, None);
+        let out = serde_json::to_value(&r).unwrap();
+        assert_eq!(out["subjectId"], json!("e9"));
+    }
+
+    #[test]
+    fn subject_page() {
+        let p: SubjectPage = serde_json::from_value(json!({
+            "subjects": [
+                {"id": "s", "eventId": "e1", "status": "A", "lastUpdated": "2018-12-18T00:27:56.427+00:00"},
+                {"id": "s", "eventId": "e2", "status": "D", "lastUpdated": "2019-02-28T18:11:49.157+00:00"}
+            ],
+            "total": "3"
+        }))
+        .unwrap();
+        assert_eq!(p.total, 3);
+        assert_eq!(p.subjects.len(), 2);
+        assert!(p.subjects[0].is_active());
+        assert!(!p.subjects[1].is_active());
+        assert_eq!(p.subjects[1].event_id, "e2");
+        let p: SubjectPage = serde_json::from_value(json!({"subjects": null})).unwrap();
+        assert_eq!((p.subjects.len(), p.total), (0, 0));
+    }
+
+    #[test]
+    fn event_list_with_and_without_id_and_score() {
+        let l: EventList = serde_json::from_value(json!({
+            "id": "s1", "events": [{"id": "e1"}, {"id": "e2"}]
+        }))
+        .unwrap();
+        assert_eq!(l.subject_id, "s1");
+        assert_eq!(l.events[1].event_id, "e2");
+        assert_eq!(l.events[0].score, None);
+        let l: EventList = serde_json::from_value(json!({
+            "events": [{"id": "e1", "score": 8200}, {"id": "e2", "score": "8000"}]
+        }))
+        .unwrap();
+        assert_eq!(l.subject_id, "");
+        assert_eq!(l.events[0].score, Some(8200));
+        assert_eq!(l.events[1].score, Some(8000));
+    }
+
+    #[test]
+    fn extract_both_shapes() {
+        let attrs: Value = serde_json::from_str(REF_ATTRS).unwrap();
+        let wrapped =
+            json!({"faces": [{"attributes": attrs.clone()}, {"attributes": attrs.clone()}]});
+        let unwrapped = json!({"faces": [attrs.clone()]});
+        let a = parse_extract(wrapped).unwrap();
+        assert_eq!(a.len(), 2);
+        check_ref_attrs(&a[1]);
+        let b = parse_extract(unwrapped).unwrap();
+        assert_eq!(b.len(), 1);
+        check_ref_attrs(&b[0]);
+        assert!(parse_extract(json!({"faces": []})).unwrap().is_empty());
+        assert!(parse_extract(json!({})).unwrap().is_empty());
+        assert!(parse_extract(json!({"faces": 3})).is_err());
+    }
+
+    #[test]
+    fn search_result() {
+        let r: SearchResult = serde_json::from_value(json!({
+            "candidates": [
+                {"id": "s1", "score": 8200, "events": [{"id": "e1", "score": 8200}, {"id": "e2", "score": "8000"}]},
+                {"id": "s2", "score": "7600"}
+            ],
+            "attributes": serde_json::from_str::<Value>(REF_ATTRS).unwrap()
+        }))
+        .unwrap();
+        assert_eq!(r.candidates.len(), 2);
+        assert_eq!(r.candidates[0].score, 8200);
+        assert_eq!(r.candidates[0].events[1].score, Some(8000));
+        assert_eq!(r.candidates[1].score, 7600);
+        assert!(r.candidates[1].events.is_empty());
+        check_ref_attrs(r.attributes.as_ref().unwrap());
+    }
+
+    #[test]
+    fn verification_variants() {
+        let v: Verification = serde_json::from_value(json!({"id": "s1", "score": 8200})).unwrap();
+        assert!(v.verified);
+        assert_eq!(v.score, Some(8200));
+        let v: Verification = serde_json::from_value(
+            json!({"id": "s1", "score": "8200", "events": [{"id": "e1", "score": 8200}]}),
+        )
+        .unwrap();
+        assert_eq!(v.events.len(), 1);
+        let f: FaceVerification = serde_json::from_value(json!({"score": 8200})).unwrap();
+        assert!(f.verified);
+        assert_eq!(f.score, Some(8200));
+    }
+
+    #[test]
+    fn tags_every_shape() {
+        let names = |t: Vec<Tag>| t.into_iter().map(|t| t.name).collect::<Vec<_>>();
+        assert_eq!(
+            names(parse_tags(json!(["passport", "licence"])).unwrap()),
+            ["passport", "licence"]
+        );
+        let one = parse_tags(json!({"id": 3, "name": "passport"})).unwrap();
+        assert_eq!(
+            one,
+            vec![Tag {
+                name: "passport".into(),
+                id: Some(3)
+            }]
+        );
+        let many = parse_tags(json!([{"id": "1", "name": "a"}, {"id": 2, "name": "b"}])).unwrap();
+        assert_eq!(many[0].id, Some(1));
+        assert_eq!(names(many), ["a", "b"]);
+        assert_eq!(names(parse_tags(json!({"tags": ["x"]})).unwrap()), ["x"]);
+        assert!(parse_tags(json!([])).unwrap().is_empty());
+        assert!(parse_tags(json!(null)).unwrap().is_empty());
+        assert!(parse_tags(json!(5)).is_err());
+    }
+
+    #[test]
+    fn bulk_progress_variants() {
+        let page: BulkProgressPage = serde_json::from_value(json!({
+            "batchId": "b1",
+            "processsed": [
+                {"id": "op1", "filename": "1.jpg", "attempts": "1", "eventId": "e1", "subjectId": "s1",
+                 "registerStatus": "Success", "reason": "", "status": "Processed", "attributesJson": "..."},
+                {"id": "op2", "filename": "2.jpg", "attempts": 2, "registerStatus": "Failed",
+                 "reason": "Image too small", "status": "Processed", "attributesJson": REF_ATTRS},
+                {"id": "op3", "filename": "3.jpg", "status": "New"}
+            ],
+            "lastEvaluatedKey": ""
+        }))
+        .unwrap();
+        assert_eq!(page.batch_id, "b1");
+        assert_eq!(page.last_evaluated_key, None);
+        let [a, b, c] = &page.processed[..] else {
+            panic!("three records expected")
+        };
+        assert_eq!(a.attempts, Some(1));
+        assert_eq!(a.reason, None);
+        assert!(
+            a.attributes.is_none(),
+            "placeholder attributesJson is absent"
+        );
+        assert!(a.succeeded());
+        assert_eq!(b.attempts, Some(2));
+        assert!(b.is_processed() && !b.succeeded());
+        check_ref_attrs(b.attributes.as_ref().unwrap());
+        assert!(!c.is_processed());
+        let progress = BulkProgress {
+            batch_id: "b1".into(),
+            records: page.processed.clone(),
+        };
+        assert_eq!(
+            (
+                progress.total(),
+                progress.processed(),
+                progress.succeeded(),
+                progress.failed()
+            ),
+            (3, 2, 1, 1)
+        );
+        assert!(!progress.is_done());
+        let page: BulkProgressPage = serde_json::from_value(json!({
+            "batchId": "b1", "processed": [{"id": "x", "status": "Processed", "attributesJson": {"faceScore": "0.5"}}],
+            "lastEvaluatedKey": "k2"
+        }))
+        .unwrap();
+        assert_eq!(page.last_evaluated_key.as_deref(), Some("k2"));
+        assert_eq!(
+            page.processed[0].attributes.as_ref().unwrap().face_score,
+            Some(0.5)
+        );
+        let empty = BulkProgress {
+            batch_id: "b".into(),
+            records: vec![],
+        };
+        assert!(!empty.is_done());
+    }
+
+    #[test]
+    fn tenant_shapes() {
+        let gs: Vec<Gallery> = parse_list(
+            json!({"galleries": [{"id": "g1", "name": "Staff", "description": "Staff", "size": 10000, "count": "3891"}]}),
+            "galleries",
+        )
+        .unwrap();
+        assert_eq!(gs[0].size, Some(10000));
+        assert_eq!(gs[0].count, Some(3891));
+        let d: GalleryDetails = serde_json::from_value(json!({
+            "id": "g1", "name": "Staff", "size": 10000, "count": 3891,
+            "applications": [{"id": "a2", "name": "Building", "apiKey": "k-secret-1"}]
+        }))
+        .unwrap();
+        assert_eq!(d.gallery.id, "g1");
+        assert_eq!(d.applications[0].api_key.as_deref(), Some("k-secret-1"));
+        let dbg = format!("{d:?}");
+        assert!(!dbg.contains("k-secret-1"), "{dbg}");
+        let g: Gallery = serde_json::from_value(
+            json!({"id": "g2", "name": "Y10", "size": 1000, "apiKey": "k-secret-2"}),
+        )
+        .unwrap();
+        assert!(!format!("{g:?}").contains("k-secret-2"));
+        assert_eq!(
+            serde_json::to_value(&g).unwrap()["apiKey"],
+            json!("k-secret-2"),
+            "serialised output keeps the key (the CLI prints it on purpose)"
+        );
+        let apps: Vec<Application> = parse_list(
+            json!([{"id": "a1", "name": "HR", "faceMinimumQualityScore": "0.6"}]),
+            "applications",
+        )
+        .unwrap();
+        assert_eq!(apps[0].face_minimum_quality_score, Some(0.6));
+        let body = serde_json::to_value(NewGallery {
+            name: "Y10".into(),
+            description: None,
+            face_minimum_quality_score: Some(0.8),
+            size: Some(1000),
+        })
+        .unwrap();
+        assert_eq!(
+            body,
+            json!({"name": "Y10", "faceMinimumQualityScore": 0.8, "size": 1000})
+        );
+        let body = serde_json::to_value(NewApplication {
+            name: "B".into(),
+            gallery_id: "g1".into(),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(body, json!({"name": "B", "galleryId": "g1"}));
+    }
+
+    #[test]
+    fn error_body() {
+        let e: ErrorBody = serde_json::from_value(
+            json!({"message": "no face", "errorCode": "2001", "errorType": "NoFace"}),
+        )
+        .unwrap();
+        assert_eq!(e.error_code, Some(2001));
+        assert_eq!(e.error_type.as_deref(), Some("NoFace"));
+        let e: ErrorBody = serde_json::from_value(json!({"Message": "Forbidden"})).unwrap();
+        assert_eq!(e.message.as_deref(), Some("Forbidden"));
+    }
+
+    #[test]
+    fn bulk_registration_body() {
+        let v = serde_json::to_value(vec![
+            BulkRegistration::new("1.jpg", ["passport"]),
+            BulkRegistration::new("2.jpg", Vec::<String>::new()),
+        ])
+        .unwrap();
+        assert_eq!(
+            v,
+            json!([{"filename": "1.jpg", "tags": ["passport"]}, {"filename": "2.jpg"}])
+        );
+    }
+}

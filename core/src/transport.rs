@@ -487,3 +487,196 @@ async fn read_response(
     }
     Ok((status, headers, buf.into()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderName;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(
+                HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        h
+    }
+
+    #[test]
+    fn retry_decisions_by_status() {
+        for m in [Method::GET, Method::PUT, Method::DELETE] {
+            for s in [500, 502, 503, 504, 429] {
+                assert!(should_retry_status(&m, s), "{m} {s}");
+            }
+            for s in [400, 401, 403, 404, 409, 501] {
+                assert!(!should_retry_status(&m, s), "{m} {s}");
+            }
+        }
+        for m in [Method::POST, Method::PATCH] {
+            assert!(should_retry_status(&m, 429));
+            assert!(should_retry_status(&m, 503));
+            for s in [500, 502, 504, 400, 404] {
+                assert!(
+                    !should_retry_status(&m, s),
+                    "{m} {s} may have been processed"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn retry_decisions_by_failure() {
+        for m in [Method::GET, Method::PUT, Method::DELETE] {
+            for f in [
+                FailureKind::Connect,
+                FailureKind::Timeout,
+                FailureKind::Other,
+            ] {
+                assert!(should_retry_failure(&m, f));
+            }
+        }
+        assert!(should_retry_failure(&Method::POST, FailureKind::Connect));
+        assert!(!should_retry_failure(&Method::POST, FailureKind::Timeout));
+        assert!(!should_retry_failure(&Method::POST, FailureKind::Other));
+        assert!(!should_retry_failure(&Method::PATCH, FailureKind::Other));
+    }
+
+    #[test]
+    fn skew_messages_and_offsets() {
+        assert!(is_skew_message(
+            "Signature expired: 20180816T032046Z is now earlier than 20180816T040329Z (20180816T040829Z - 5 min.)"
+        ));
+        assert!(is_skew_message(
+            "Signature not yet current: 20180816T050000Z is still later than 20180816T040829Z (20180816T040329Z + 5 min.)"
+        ));
+        assert!(!is_skew_message("Forbidden"));
+        assert!(!is_skew_message(
+            "The request signature we calculated does not match the signature you provided."
+        ));
+        let now = httpdate::parse_http_date("Thu, 16 Aug 2018 04:08:29 GMT").unwrap();
+        let h = headers(&[("date", "Thu, 16 Aug 2018 05:08:29 GMT")]);
+        assert_eq!(skew_from_date(&h, now), Some(3_600_000));
+        let h = headers(&[("date", "Thu, 16 Aug 2018 04:00:29 GMT")]);
+        assert_eq!(skew_from_date(&h, now), Some(-480_000));
+        assert_eq!(skew_from_date(&headers(&[("date", "garbage")]), now), None);
+        assert_eq!(skew_from_date(&HeaderMap::new(), now), None);
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        let now = httpdate::parse_http_date("Thu, 16 Aug 2018 04:08:29 GMT").unwrap();
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", "7")]), now),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", "0.5")]), now),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(
+            retry_after(
+                &headers(&[("retry-after", "Thu, 16 Aug 2018 04:08:39 GMT")]),
+                now
+            ),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(
+            retry_after(
+                &headers(&[("retry-after", "Thu, 16 Aug 2018 04:00:00 GMT")]),
+                now
+            ),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(retry_after(&headers(&[("retry-after", "-3")]), now), None);
+        assert_eq!(retry_after(&HeaderMap::new(), now), None);
+    }
+
+    #[test]
+    fn request_id_headers() {
+        assert_eq!(
+            request_id(&headers(&[("x-amzn-RequestId", "a")])).as_deref(),
+            Some("a")
+        );
+        assert_eq!(
+            request_id(&headers(&[("x-amz-request-id", "b")])).as_deref(),
+            Some("b")
+        );
+        assert_eq!(
+            request_id(&headers(&[("x-request-id", "c")])).as_deref(),
+            Some("c")
+        );
+        assert_eq!(request_id(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn error_mapping() {
+        let e = |status: u16, body: &str| error_from_response(status, body.as_bytes(), None, &[]);
+        let no_face = e(
+            400,
+            r#"{"message":"No face found","errorCode":2001,"errorType":"NoFace"}"#,
+        );
+        assert_eq!(no_face.kind(), ErrorKind::NoFace);
+        assert_eq!(no_face.error_code(), Some(2001));
+        assert_eq!(no_face.error_type(), Some("NoFace"));
+        assert_eq!(no_face.message(), "No face found");
+        assert_eq!(no_face.status(), Some(400));
+        for (t, k) in [
+            ("InvalidRequest", ErrorKind::InvalidRequest),
+            ("Duplicate", ErrorKind::Duplicate),
+            ("Timeout", ErrorKind::Timeout),
+            ("PoorQuality", ErrorKind::PoorQuality),
+            ("MultipleFaces", ErrorKind::MultipleFaces),
+        ] {
+            let body = format!(r#"{{"message":"m","errorCode":1,"errorType":"{t}"}}"#);
+            assert_eq!(e(400, &body).kind(), k);
+        }
+        assert_eq!(
+            e(
+                500,
+                r#"{"message":"slow","errorCode":1003,"errorType":"Timeout"}"#
+            )
+            .kind(),
+            ErrorKind::Timeout
+        );
+        assert_eq!(
+            e(400, r#"{"message":"bad"}"#).kind(),
+            ErrorKind::InvalidRequest
+        );
+        assert_eq!(
+            e(400, r#"{"message":"x","errorType":"Weird"}"#).kind(),
+            ErrorKind::InvalidRequest
+        );
+        assert_eq!(e(403, r#"{"message":"Forbidden"}"#).kind(), ErrorKind::Auth);
+        assert_eq!(e(401, "").kind(), ErrorKind::Auth);
+        assert_eq!(e(404, "").kind(), ErrorKind::NotFound);
+        assert_eq!(e(429, "").kind(), ErrorKind::Throttled);
+        assert_eq!(e(502, "<html>bad gateway</html>").kind(), ErrorKind::Server);
+        assert!(
+            e(502, "<html>bad gateway</html>")
+                .message()
+                .contains("bad gateway")
+        );
+        assert_eq!(e(503, "").message(), "HTTP 503 Service Unavailable");
+    }
+
+    #[test]
+    fn messages_and_excerpts_are_scrubbed() {
+        let secrets = ["my-api-key-123", "secret-key-456"];
+        let err = error_from_response(
+            400,
+            br#"{"message":"Duplicate gallery, apiKey my-api-key-123","errorType":"Duplicate"}"#,
+            None,
+            &secrets,
+        );
+        assert!(!err.message().contains("my-api-key-123"), "{err}");
+        assert!(err.message().contains("***"));
+        let ex = excerpt(
+            format!("garbage secret-key-456 {}", "x".repeat(500)).as_bytes(),
+            &secrets,
+        );
+        assert!(!ex.contains("secret-key-456"));
+        assert!(ex.chars().count() <= EXCERPT_CHARS + 1);
+    }
+}
