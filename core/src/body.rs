@@ -126,7 +126,6 @@ pub(crate) fn json_len(value: &impl Serialize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use base64::Engine as _;
 
     #[test]
     fn image_encoded_in_place_matches_serde() {
