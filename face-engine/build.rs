@@ -235,13 +235,16 @@ fn locate_face_api_models(manifest_dir: &Path) -> Result<PathBuf> {
         .join("@vladmandic")
         .join("face-api")
         .join("model");
-    if FACE_API_FILES
-        .iter()
-        .all(|(name, _)| model_dir.join(name).is_file())
-    {
+    let installed_ok = || {
+        FACE_API_FILES.iter().all(|(name, sha)| {
+            fs::read(model_dir.join(name)).is_ok_and(|bytes| sha256_hex(&bytes) == *sha)
+        })
+    };
+    if installed_ok() {
         return Ok(model_dir);
     }
-    // A fresh clone: install the locked package ourselves so `cargo build` just works.
+    // A fresh clone (or a damaged install): install the locked package ourselves so
+    // that `cargo build` just works. `npm ci` starts from an empty node_modules.
     let how_to_fix = format!(
         "Fix: install Node.js/npm and run `npm ci --ignore-scripts` in {} (it needs the npm \
          registry once), or set NECID_FACE_API_MODEL_DIR to the `model/` directory of an \
@@ -274,6 +277,7 @@ fn locate_face_api_models(manifest_dir: &Path) -> Result<PathBuf> {
         .iter()
         .all(|(name, _)| model_dir.join(name).is_file())
     {
+        // The hashes are checked (and a mismatch reported) by install_verified.
         Ok(model_dir)
     } else {
         Err(BuildError(format!(
