@@ -1,1 +1,197 @@
-//! The necid emulator (under construction).
+//! `necid-server`: a local emulator of the NEC ID face-biometrics service.
+//!
+//! It serves the biometric API under `/v1.1/...` and the tenant API under `/api/...` on
+//! one port, checks AWS SigV4 signatures with its own verifier ([`sigv4`]), maps
+//! `x-api-key`s to galleries, stores everything in SQLite ([`Storage`]) and compares
+//! faces through the [`FaceEngine`] trait ([`DeterministicEngine`] by default).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), necid_server::ServerError> {
+//! let server = necid_server::start(necid_server::ServerConfig::default()).await?;
+//! println!("listening on {}", server.endpoint());
+//! server.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! See the crate README for how the emulator differs from the real service.
+
+mod api;
+pub mod config;
+pub mod engine;
+mod error;
+mod http;
+mod jobs;
+pub mod sigv4;
+mod store;
+mod tenant;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use config::{
+    DEFAULT_GALLERY_ID, DEV_ACCESS_KEY_ID, DEV_API_KEY, DEV_SECRET_ACCESS_KEY, DevCredentials,
+    EngineChoice, GallerySeed, Limits, REGION, SERVICE, ServerConfig, Storage,
+};
+pub use engine::{DetectedFace, DeterministicEngine, EngineError, FaceAttributes, FaceEngine};
+
+/// Why the emulator could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The configuration is invalid or its file unreadable.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The requested address.
+        addr: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The database could not be opened or initialised.
+    #[error("cannot open the database: {0}")]
+    Storage(String),
+}
+
+/// A running emulator. Dropping it stops accepting connections at once (like a kill);
+/// [`RunningServer::shutdown`] stops gracefully.
+pub struct RunningServer {
+    addr: SocketAddr,
+    credentials: DevCredentials,
+    state: http::Shared,
+    shutdown_tx: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl std::fmt::Debug for RunningServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningServer")
+            .field("addr", &self.addr)
+            .field("credentials", &self.credentials)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunningServer {
+    /// `http://HOST:PORT`, the value for the client's endpoint.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The bound address (the real port when the config asked for port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The credentials this server accepts.
+    pub fn credentials(&self) -> &DevCredentials {
+        &self.credentials
+    }
+
+    /// Name of the face engine in use (as `/v1.1/health` reports it).
+    pub fn engine_name(&self) -> String {
+        self.state.engine.name().to_owned()
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish, stops bulk jobs
+    /// between records, and waits for the server task to end.
+    pub async fn shutdown(mut self) {
+        self.state.stopping.store(true, Ordering::Relaxed);
+        if let Some(tx) = self.shutdown_tx.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            match task.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::warn!("server ended with an error: {e}"),
+                Err(e) => tracing::warn!("server task failed: {e}"),
+            }
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            self.state.stopping.store(true, Ordering::Relaxed);
+            task.abort();
+        }
+    }
+}
+
+/// Opens the storage, binds the address and serves in a background task.
+pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
+    let engine: Arc<dyn FaceEngine> = match config.engine {
+        EngineChoice::Deterministic => Arc::new(DeterministicEngine::new()),
+    };
+    start_with_engine(config, engine).await
+}
+
+/// Like [`start`] with a caller-supplied engine (`config.engine` is ignored). This is the
+/// seam for engines that live in other crates.
+pub async fn start_with_engine(
+    config: ServerConfig,
+    engine: Arc<dyn FaceEngine>,
+) -> Result<RunningServer, ServerError> {
+    config.validate()?;
+    let store = {
+        let (storage, creds, size, seeds) = (
+            config.storage.clone(),
+            config.credentials.clone(),
+            config.limits.default_gallery_size,
+            config.galleries.clone(),
+        );
+        tokio::task::spawn_blocking(move || store::Store::open(&storage, &creds, size, &seeds))
+            .await
+            .map_err(|e| ServerError::Storage(e.to_string()))?
+            .map_err(|e| ServerError::Storage(e.to_string()))?
+    };
+    let addr_text = format!("{}:{}", config.host, config.port);
+    let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port))
+        .await
+        .map_err(|source| ServerError::Bind {
+            addr: addr_text.clone(),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| ServerError::Bind {
+        addr: addr_text,
+        source,
+    })?;
+    let state: http::Shared = Arc::new(http::AppState {
+        store: Arc::new(store),
+        engine,
+        creds: config.credentials.clone(),
+        limits: config.limits.clone(),
+        bucket_dir: config.bucket_dir.clone(),
+        stopping: AtomicBool::new(false),
+    });
+    match state.store.pending_jobs() {
+        Ok(pending) => {
+            for (batch, gallery) in pending {
+                jobs::spawn_batch(state.clone(), gallery, batch, None);
+            }
+        }
+        Err(e) => return Err(ServerError::Storage(e.to_string())),
+    }
+    let router = http::app(state.clone());
+    let service = tower::Layer::layer(&axum::middleware::from_fn(http::front), router);
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, axum::ServiceExt::into_make_service(service))
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
+    });
+    Ok(RunningServer {
+        addr,
+        credentials: config.credentials,
+        state,
+        shutdown_tx: Some(tx),
+        task: Some(task),
+    })
+}

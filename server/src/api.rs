@@ -1,0 +1,889 @@
+//! The biometric API (`/v1.1/...`), answering in the reference's JSON shapes.
+
+use std::collections::{HashMap, HashSet};
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use serde_json::{Map, Value, json};
+
+use crate::engine::{DetectedFace, EngineError, FaceAttributes};
+use crate::error::ApiError;
+use crate::http::{OptionalTenant, Shared, Tenant, json_object};
+use crate::jobs;
+use crate::store::{NewEvent, TagOutcome};
+
+/// Default search/verify threshold (reference: 7000).
+const DEFAULT_THRESHOLD: i64 = 7000;
+/// Default and maximum search limit (reference: 10, 1–50).
+const DEFAULT_SEARCH_LIMIT: i64 = 10;
+const MAX_SEARCH_LIMIT: i64 = 50;
+/// Default and maximum faces returned by extract (reference: up to 20).
+const DEFAULT_EXTRACT_LIMIT: i64 = 10;
+const MAX_EXTRACT_LIMIT: i64 = 20;
+/// Default and maximum page length of list subjects (reference: 1000).
+const MAX_LIST_LENGTH: u64 = 1000;
+/// Longest tag name accepted.
+const MAX_TAG_LEN: usize = 128;
+
+type ApiResult = Result<Response, ApiError>;
+/// (subject id, best score, [(event id, score)]).
+type Candidate = (String, u32, Vec<(String, u32)>);
+
+// ----- small helpers -------------------------------------------------------------------
+
+pub(crate) fn path<T>(p: Result<Path<T>, PathRejection>) -> Result<T, ApiError> {
+    p.map(|Path(v)| v)
+        .map_err(|e| ApiError::invalid(format!("Invalid path parameter: {e}")))
+}
+
+fn query(
+    q: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<HashMap<String, String>, ApiError> {
+    q.map(|Query(v)| v)
+        .map_err(|e| ApiError::invalid(format!("Invalid query string: {e}")))
+}
+
+pub(crate) fn opt_str<'a>(
+    m: &'a Map<String, Value>,
+    key: &str,
+) -> Result<Option<&'a str>, ApiError> {
+    match m.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(ApiError::invalid(format!(
+            "{key} property must be a string."
+        ))),
+    }
+}
+
+pub(crate) fn req_str<'a>(m: &'a Map<String, Value>, key: &str) -> Result<&'a str, ApiError> {
+    match opt_str(m, key)? {
+        Some(s) if !s.trim().is_empty() => Ok(s),
+        _ => Err(ApiError::invalid(format!(
+            "{key} property must be provided."
+        ))),
+    }
+}
+
+/// An optional integer in `min..=max`; integral floats (`7000.0`) are accepted.
+fn opt_int(m: &Map<String, Value>, key: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
+    let bad = || ApiError::invalid(format!("{key} must be an integer from {min} to {max}."));
+    let v = match m.get(key) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Number(n)) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => i,
+            (None, Some(f)) if f.fract() == 0.0 && f.abs() < 1e15 => f as i64,
+            _ => return Err(bad()),
+        },
+        Some(_) => return Err(bad()),
+    };
+    if v < min || v > max {
+        return Err(bad());
+    }
+    Ok(Some(v))
+}
+
+fn opt_tags(m: &Map<String, Value>) -> Result<Option<Vec<String>>, ApiError> {
+    let bad = || ApiError::invalid("tags property must be an array of tag names.");
+    match m.get("tags") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => {
+            let mut out: Vec<String> = Vec::new();
+            for item in items {
+                let Value::String(s) = item else {
+                    return Err(bad());
+                };
+                if s.is_empty() {
+                    return Err(bad());
+                }
+                if !out.contains(s) {
+                    out.push(s.clone());
+                }
+            }
+            Ok(Some(out))
+        }
+        Some(_) => Err(bad()),
+    }
+}
+
+/// Fails with InvalidRequest 1001 when a tag has not been created in the gallery.
+pub(crate) fn require_tags(st: &Shared, gallery: &str, tags: &[String]) -> Result<(), ApiError> {
+    if let Some(t) = st.store.missing_tag(gallery, tags)? {
+        return Err(ApiError::invalid(format!(
+            "Tag '{t}' does not exist. Tags must be created before they are used."
+        )));
+    }
+    Ok(())
+}
+
+/// Decodes base64 (standard or URL-safe alphabet, padding optional, whitespace and a
+/// `data:...;base64,` prefix tolerated).
+fn decode_image(b64: &str, field: &str) -> Result<Vec<u8>, ApiError> {
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    let s = match b64.find(";base64,") {
+        Some(i) if b64.starts_with("data:") => b64.get(i + 8..).unwrap_or(""),
+        _ => b64,
+    };
+    let clean: String = s.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let cfg = GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    let standard = GeneralPurpose::new(&base64::alphabet::STANDARD, cfg);
+    let url = GeneralPurpose::new(&base64::alphabet::URL_SAFE, cfg);
+    let bytes = standard
+        .decode(&clean)
+        .or_else(|_| url.decode(&clean))
+        .map_err(|_| {
+            ApiError::invalid(format!("{field} property must be a base64 encoded image."))
+        })?;
+    if bytes.is_empty() {
+        return Err(ApiError::invalid(format!(
+            "{field} property must be provided."
+        )));
+    }
+    Ok(bytes)
+}
+
+/// Runs the engine off the async threads.
+pub(crate) async fn detect(
+    st: &Shared,
+    bytes: Vec<u8>,
+    field: &str,
+) -> Result<Vec<DetectedFace>, ApiError> {
+    let engine = st.engine.clone();
+    let result = tokio::task::spawn_blocking(move || engine.detect(&bytes))
+        .await
+        .map_err(|e| {
+            tracing::error!("face engine task failed: {e}");
+            ApiError::internal()
+        })?;
+    match result {
+        Ok(faces) => Ok(sorted_by_size(faces)),
+        Err(EngineError::InvalidImage(why)) => Err(ApiError::invalid(format!(
+            "{field} property is not a supported image ({why})."
+        ))),
+        Err(EngineError::Internal(why)) => {
+            tracing::error!("face engine failure: {why}");
+            Err(ApiError::internal())
+        }
+    }
+}
+
+fn area(a: &FaceAttributes) -> i64 {
+    let [l, t, r, b] = a.face_area;
+    (r - l).max(0).saturating_mul((b - t).max(0))
+}
+
+/// Largest face first, then left to right (the order extract reports).
+fn sorted_by_size(mut faces: Vec<DetectedFace>) -> Vec<DetectedFace> {
+    faces.sort_by(|a, b| {
+        area(&b.attributes)
+            .cmp(&area(&a.attributes))
+            .then(a.attributes.face_area[0].cmp(&b.attributes.face_area[0]))
+    });
+    faces
+}
+
+/// Attributes with every number as a JSON string, like the reference service.
+pub(crate) fn attributes_json(a: &FaceAttributes) -> Value {
+    let s = |v: i64| Value::String(v.to_string());
+    let f = |v: f64| Value::String(format!("{v}"));
+    let rect =
+        |r: [i64; 4]| json!({"left": s(r[0]), "top": s(r[1]), "right": s(r[2]), "bottom": s(r[3])});
+    json!({
+        "faceArea": rect(a.face_area),
+        "headArea": rect(a.head_area),
+        "rightEyeCenter": {"x": s(a.right_eye_center[0]), "y": s(a.right_eye_center[1])},
+        "leftEyeCenter": {"x": s(a.left_eye_center[0]), "y": s(a.left_eye_center[1])},
+        "frontalFaceScore": f(a.frontal_face_score),
+        "faceRoll": f(a.face_roll),
+        "facePan": f(a.face_pan),
+        "faceTilt": f(a.face_tilt),
+        "faceScore": f(a.face_score),
+        "faceQualityScore": f(a.face_quality_score),
+    })
+}
+
+/// The one face a registration needs: NoFace / MultipleFaces / PoorQuality otherwise.
+pub(crate) fn single_face(
+    faces: Vec<DetectedFace>,
+    min_quality: Option<f64>,
+) -> Result<DetectedFace, ApiError> {
+    let n = faces.len();
+    let mut it = faces.into_iter();
+    let face = match (it.next(), n) {
+        (None, _) => return Err(ApiError::no_face()),
+        (Some(f), 1) => f,
+        (Some(_), n) => return Err(ApiError::multiple_faces(n)),
+    };
+    if let Some(min) = min_quality
+        && face.attributes.face_quality_score < min
+    {
+        return Err(ApiError::poor_quality(
+            face.attributes.face_quality_score,
+            min,
+        ));
+    }
+    Ok(face)
+}
+
+/// The probe face of a search or verify: the largest one.
+fn probe_face(faces: Vec<DetectedFace>) -> Result<DetectedFace, ApiError> {
+    faces.into_iter().next().ok_or_else(ApiError::no_face)
+}
+
+fn check_capacity(st: &Shared, gallery: &str, adding: u64) -> Result<(), ApiError> {
+    let Some(g) = st.store.gallery(gallery)? else {
+        return Err(ApiError::forbidden());
+    };
+    if st.store.active_count(gallery) + adding > g.size {
+        return Err(ApiError::invalid(format!(
+            "The gallery is full (size {}).",
+            g.size
+        )));
+    }
+    Ok(())
+}
+
+fn subject_response(status: StatusCode, id: &str, event_id: &str, attributes: Value) -> Response {
+    (
+        status,
+        Json(json!({"id": id, "eventId": event_id, "attributes": attributes})),
+    )
+        .into_response()
+}
+
+fn subject_not_found(id: &str) -> ApiError {
+    ApiError::not_found(format!("Subject with id {id} not found."))
+}
+
+/// Reads `face` + optional `tags` of a register/update body and detects the face.
+async fn face_and_tags(
+    st: &Shared,
+    t: &Tenant,
+    m: &Map<String, Value>,
+    face_required: bool,
+) -> Result<(Option<DetectedFace>, Option<Vec<String>>), ApiError> {
+    let tags = opt_tags(m)?;
+    let face = if face_required {
+        Some(req_str(m, "face")?)
+    } else {
+        opt_str(m, "face")?.filter(|s| !s.trim().is_empty())
+    };
+    if let Some(tags) = &tags {
+        require_tags(st, &t.gallery_id, tags)?;
+    }
+    let detected = match face {
+        Some(b64) => {
+            let bytes = decode_image(b64, "face")?;
+            Some(single_face(
+                detect(st, bytes, "face").await?,
+                t.min_quality,
+            )?)
+        }
+        None => None,
+    };
+    Ok((detected, tags))
+}
+
+fn new_event(face: &DetectedFace, tags: Vec<String>) -> NewEvent {
+    NewEvent {
+        tags,
+        template: face.template.clone(),
+        attributes_json: attributes_json(&face.attributes).to_string(),
+    }
+}
+
+fn stored_attributes(st: &Shared, gallery: &str, event_id: &str) -> Result<Value, ApiError> {
+    Ok(st
+        .store
+        .event_attributes(gallery, event_id)?
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_else(|| json!({})))
+}
+
+fn event_tags(st: &Shared, gallery: &str, event_id: &str) -> Vec<String> {
+    st.store.with_gallery_events(gallery, |evs| {
+        evs.iter()
+            .find(|e| e.event_id == event_id)
+            .map(|e| e.tags.clone())
+            .unwrap_or_default()
+    })
+}
+
+// ----- health ----------------------------------------------------------------------------
+
+/// GET /v1.1/health — no authentication.
+pub(crate) async fn health(State(st): State<Shared>) -> Response {
+    Json(json!({
+        "status": "OK",
+        "engine": st.engine.name(),
+        "faceMatcher": st.engine.is_face_matcher(),
+    }))
+    .into_response()
+}
+
+// ----- subjects --------------------------------------------------------------------------
+
+/// GET /v1.1/subjects?start&length&dir
+pub(crate) async fn list_subjects(
+    State(st): State<Shared>,
+    t: Tenant,
+    q: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> ApiResult {
+    let q = query(q)?;
+    let num = |key: &str, default: u64| -> Result<u64, ApiError> {
+        match q.get(key).map(|s| s.trim()) {
+            None | Some("") => Ok(default),
+            Some(s) => s
+                .parse::<u64>()
+                .map_err(|_| ApiError::invalid(format!("{key} must be a non-negative integer."))),
+        }
+    };
+    let start = num("start", 0)?;
+    let length = num("length", MAX_LIST_LENGTH)?;
+    if length == 0 {
+        return Err(ApiError::invalid("length must be from 1 to 1000."));
+    }
+    let length = length.min(MAX_LIST_LENGTH);
+    let desc = match q
+        .get("dir")
+        .map(|s| s.trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("") | Some("asc") => false,
+        Some("desc") => true,
+        Some(_) => return Err(ApiError::invalid("dir must be asc or desc.")),
+    };
+    let (rows, total) = st.store.list_subjects(&t.gallery_id, start, length, desc)?;
+    let subjects: Vec<Value> = rows
+        .into_iter()
+        .map(|r| {
+            json!({"id": r.subject_id, "eventId": r.event_id, "status": r.status, "lastUpdated": r.last_updated})
+        })
+        .collect();
+    Ok(Json(json!({"subjects": subjects, "total": total})).into_response())
+}
+
+/// POST /v1.1/subjects
+pub(crate) async fn register_subject(
+    State(st): State<Shared>,
+    t: Tenant,
+    body: Bytes,
+) -> ApiResult {
+    let m = json_object(&body)?;
+    let (face, tags) = face_and_tags(&st, &t, &m, true).await?;
+    let face = face.ok_or_else(|| ApiError::invalid("face property must be provided."))?;
+    check_capacity(&st, &t.gallery_id, 1)?;
+    let subject_id = uuid::Uuid::new_v4().to_string();
+    let event_id = uuid::Uuid::new_v4().to_string();
+    st.store.add_event(
+        &t.gallery_id,
+        &subject_id,
+        &event_id,
+        &new_event(&face, tags.unwrap_or_default()),
+    )?;
+    Ok(subject_response(
+        StatusCode::CREATED,
+        &subject_id,
+        &event_id,
+        attributes_json(&face.attributes),
+    ))
+}
+
+/// Shared by update subject and update event: a new face replaces `targets` with one
+/// event keeping `keep_id`; tags alone re-tag `targets`.
+async fn update_events(
+    st: &Shared,
+    t: &Tenant,
+    subject_id: &str,
+    targets: &[String],
+    keep_id: &str,
+    body: &Bytes,
+) -> ApiResult {
+    let m = json_object(body)?;
+    let (face, tags) = face_and_tags(st, t, &m, false).await?;
+    match (face, tags) {
+        (Some(face), tags) => {
+            let tags = tags.unwrap_or_else(|| event_tags(st, &t.gallery_id, keep_id));
+            st.store.replace_events(
+                &t.gallery_id,
+                subject_id,
+                targets,
+                keep_id,
+                &new_event(&face, tags),
+            )?;
+            Ok(subject_response(
+                StatusCode::OK,
+                subject_id,
+                keep_id,
+                attributes_json(&face.attributes),
+            ))
+        }
+        (None, Some(tags)) => {
+            st.store.retag_events(&t.gallery_id, targets, &tags)?;
+            let attributes = stored_attributes(st, &t.gallery_id, keep_id)?;
+            Ok(subject_response(
+                StatusCode::OK,
+                subject_id,
+                keep_id,
+                attributes,
+            ))
+        }
+        (None, None) => Err(ApiError::invalid("face or tags property must be provided.")),
+    }
+}
+
+/// PUT /v1.1/subjects/{id} — the subject's events are replaced by one event (keeping the
+/// first event's id) when a face is sent; tags alone re-tag every event.
+pub(crate) async fn update_subject(
+    State(st): State<Shared>,
+    t: Tenant,
+    p: Result<Path<String>, PathRejection>,
+    body: Bytes,
+) -> ApiResult {
+    let id = path(p)?;
+    let events = st.store.subject_events(&t.gallery_id, &id)?;
+    let Some(first) = events.first().cloned() else {
+        return Err(subject_not_found(&id));
+    };
+    update_events(&st, &t, &id, &events, &first, &body).await
+}
+
+/// DELETE /v1.1/subjects/{id}
+pub(crate) async fn unregister_subject(
+    State(st): State<Shared>,
+    t: Tenant,
+    p: Result<Path<String>, PathRejection>,
+) -> ApiResult {
+    let id = path(p)?;
+    let events = st.store.subject_events(&t.gallery_id, &id)?;
+    if events.is_empty() {
+        return Err(subject_not_found(&id));
+    }
+    st.store.delete_events(&t.gallery_id, &events)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+// ----- events ----------------------------------------------------------------------------
+
+/// GET /v1.1/subjects/{id}/events
+pub(crate) async fn list_events(
+    State(st): State<Shared>,
+    t: Tenant,
+    p: Result<Path<String>, PathRejection>,
+) -> ApiResult {
+    let id = path(p)?;
+    let events = st.store.subject_events(&t.gallery_id, &id)?;
+    if events.is_empty() {
+        return Err(subject_not_found(&id));
+    }
+    let events: Vec<Value> = events.into_iter().map(|e| json!({"id": e})).collect();
+    Ok(Json(json!({"id": id, "events": events})).into_response())
+}
+
+/// POST /v1.1/subjects/{id}/events
+pub(crate) async fn register_event(
+    State(st): State<Shared>,
+    t: Tenant,
+    p: Result<Path<String>, PathRejection>,
+    body: Bytes,
+) -> ApiResult {
+    let id = path(p)?;
+    if st.store.subject_events(&t.gallery_id, &id)?.is_empty() {
+        return Err(subject_not_found(&id));
+    }
+    let m = json_object(&body)?;
+    let (face, tags) = face_and_tags(&st, &t, &m, true).await?;
+    let face = face.ok_or_else(|| ApiError::invalid("face property must be provided."))?;
+    check_capacity(&st, &t.gallery_id, 1)?;
+    let event_id = uuid::Uuid::new_v4().to_string();
+    st.store.add_event(
+        &t.gallery_id,
+        &id,
+        &event_id,
+        &new_event(&face, tags.unwrap_or_default()),
+    )?;
+    Ok(subject_response(
+        StatusCode::CREATED,
+        &id,
+        &event_id,
+        attributes_json(&face.attributes),
+    ))
+}
+
+/// PUT /v1.1/subjects/{id}/events/{eventId}
+pub(crate) async fn update_event(
+    State(st): State<Shared>,
+    t: Tenant,
+    p: Result<Path<(String, String)>, PathRejection>,
+    body: Bytes,
+) -> ApiResult {
+    let (id, event_id) = path(p)?;
+    let events = st.store.subject_events(&t.gallery_id, &id)?;
+    if events.is_empty() {
+        return Err(subject_not_found(&id));
+    }
+    if !events.contains(&event_id) {
+        return Err(ApiError::not_found(format!(
+            "Event with id {event_id} not found for subject {id}."
+        )));
+    }
+    update_events(
+        &st,
+        &t,
+        &id,
+        std::slice::from_ref(&event_id),
+        &event_id,
+        &body,
+    )
+    .await
+}
+
+/// DELETE /v1.1/subjects/{id}/events/{eventId}
+pub(crate) async fn unregister_event(
+    State(st): State<Shared>,
+    t: Tenant,
+    p: Result<Path<(String, String)>, PathRejection>,
+) -> ApiResult {
+    let (id, event_id) = path(p)?;
+    let events = st.store.subject_events(&t.gallery_id, &id)?;
+    if events.is_empty() {
+        return Err(subject_not_found(&id));
+    }
+    if !events.contains(&event_id) {
+        return Err(ApiError::not_found(format!(
+            "Event with id {event_id} not found for subject {id}."
+        )));
+    }
+    st.store.delete_events(&t.gallery_id, &[event_id])?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+// ----- face ------------------------------------------------------------------------------
+
+/// POST /v1.1/face/extract — `{faces, limit?}`; at most 20 faces, largest first.
+pub(crate) async fn extract(State(st): State<Shared>, _t: Tenant, body: Bytes) -> ApiResult {
+    let m = json_object(&body)?;
+    let b64 = req_str(&m, "faces")?;
+    let limit = opt_int(&m, "limit", 1, MAX_EXTRACT_LIMIT)?.unwrap_or(DEFAULT_EXTRACT_LIMIT);
+    let bytes = decode_image(b64, "faces")?;
+    let faces = detect(&st, bytes, "faces").await?;
+    if faces.is_empty() {
+        return Err(ApiError::no_face());
+    }
+    let faces: Vec<Value> = faces
+        .iter()
+        .take(usize::try_from(limit).unwrap_or(10))
+        .map(|f| json!({"attributes": attributes_json(&f.attributes)}))
+        .collect();
+    Ok(Json(json!({ "faces": faces })).into_response())
+}
+
+/// POST /v1.1/face/search — `{probe, threshold?, limit?, tags?}`.
+pub(crate) async fn search(State(st): State<Shared>, t: Tenant, body: Bytes) -> ApiResult {
+    let m = json_object(&body)?;
+    let b64 = req_str(&m, "probe")?;
+    let threshold = opt_int(&m, "threshold", 0, 9999)?.unwrap_or(DEFAULT_THRESHOLD);
+    let limit = opt_int(&m, "limit", 1, MAX_SEARCH_LIMIT)?.unwrap_or(DEFAULT_SEARCH_LIMIT);
+    let tags = opt_tags(&m)?.unwrap_or_default();
+    require_tags(&st, &t.gallery_id, &tags)?;
+    let probe = probe_face(detect(&st, decode_image(b64, "probe")?, "probe").await?)?;
+    let wanted: HashSet<&String> = tags.iter().collect();
+    let engine = st.engine.clone();
+    // subject id → (best score, [(event id, score)])
+    let mut by_subject: HashMap<String, (u32, Vec<(String, u32)>)> = HashMap::new();
+    st.store.with_gallery_events(&t.gallery_id, |events| {
+        for ev in events {
+            if !wanted.is_empty() && !ev.tags.iter().any(|t| wanted.contains(t)) {
+                continue;
+            }
+            let score = engine.compare(&probe.template, &ev.template);
+            if i64::from(score) < threshold {
+                continue;
+            }
+            let entry = by_subject.entry(ev.subject_id.clone()).or_default();
+            entry.0 = entry.0.max(score);
+            entry.1.push((ev.event_id.clone(), score));
+        }
+    });
+    if by_subject.is_empty() {
+        return Err(ApiError::not_found("Candidates not found."));
+    }
+    let mut candidates: Vec<Candidate> = by_subject
+        .into_iter()
+        .map(|(id, (best, mut events))| {
+            events.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            (id, best, events)
+        })
+        .collect();
+    candidates.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    candidates.truncate(usize::try_from(limit).unwrap_or(10));
+    let candidates: Vec<Value> = candidates
+        .into_iter()
+        .map(|(id, score, events)| {
+            let events: Vec<Value> = events
+                .into_iter()
+                .map(|(id, score)| json!({"id": id, "score": score}))
+                .collect();
+            json!({"id": id, "score": score, "events": events})
+        })
+        .collect();
+    Ok(Json(json!({
+        "candidates": candidates,
+        "attributes": attributes_json(&probe.attributes),
+    }))
+    .into_response())
+}
+
+/// POST /v1.1/face/verify — `{id, probe}` (subject; 404 below the threshold) or
+/// `{face, probe}` (face to face; always `{score}`).
+pub(crate) async fn verify(State(st): State<Shared>, t: OptionalTenant, body: Bytes) -> ApiResult {
+    let m = json_object(&body)?;
+    let id = opt_str(&m, "id")?.filter(|s| !s.is_empty());
+    let face = opt_str(&m, "face")?.filter(|s| !s.is_empty());
+    let b64 = req_str(&m, "probe")?;
+    let threshold = opt_int(&m, "threshold", 0, 9999)?.unwrap_or(DEFAULT_THRESHOLD);
+    match (id, face) {
+        (Some(_), Some(_)) => Err(ApiError::invalid(
+            "Provide either id (verify a subject) or face (verify two faces), not both.",
+        )),
+        (None, None) => Err(ApiError::invalid("id or face property must be provided.")),
+        (Some(id), None) => {
+            let Some(t) = t.0 else {
+                return Err(ApiError::forbidden());
+            };
+            if st.store.subject_events(&t.gallery_id, id)?.is_empty() {
+                return Err(subject_not_found(id));
+            }
+            let probe = probe_face(detect(&st, decode_image(b64, "probe")?, "probe").await?)?;
+            let engine = st.engine.clone();
+            let best = st.store.with_gallery_events(&t.gallery_id, |events| {
+                events
+                    .iter()
+                    .filter(|e| e.subject_id == id)
+                    .map(|e| engine.compare(&probe.template, &e.template))
+                    .max()
+            });
+            match best {
+                Some(score) if i64::from(score) >= threshold => {
+                    Ok(Json(json!({"id": id, "score": score})).into_response())
+                }
+                _ => Err(ApiError::not_found("Subject not verified.")),
+            }
+        }
+        (None, Some(face)) => {
+            let face_bytes = decode_image(face, "face")?;
+            let probe_bytes = decode_image(b64, "probe")?;
+            let a = probe_face(detect(&st, face_bytes, "face").await?)?;
+            let b = probe_face(detect(&st, probe_bytes, "probe").await?)?;
+            let score = st.engine.compare(&a.template, &b.template);
+            Ok(Json(json!({ "score": score })).into_response())
+        }
+    }
+}
+
+// ----- tags ------------------------------------------------------------------------------
+
+fn valid_tag_name(name: &str) -> Result<(), ApiError> {
+    if name.trim().is_empty() {
+        return Err(ApiError::invalid("Tag name must not be empty."));
+    }
+    if name.len() > MAX_TAG_LEN || name.chars().any(char::is_control) {
+        return Err(ApiError::invalid(format!(
+            "Tag name must be at most {MAX_TAG_LEN} bytes without control characters."
+        )));
+    }
+    Ok(())
+}
+
+fn ok_empty() -> Response {
+    Json(json!({})).into_response()
+}
+
+/// GET /v1.1/tags — `["passport","licence"]`.
+pub(crate) async fn list_tags(State(st): State<Shared>, t: Tenant) -> ApiResult {
+    Ok(Json(st.store.list_tags(&t.gallery_id)?).into_response())
+}
+
+/// POST /v1.1/tags/{name}
+pub(crate) async fn create_tag(
+    State(st): State<Shared>,
+    t: Tenant,
+    p: Result<Path<String>, PathRejection>,
+) -> ApiResult {
+    let name = path(p)?;
+    valid_tag_name(&name)?;
+    match st
+        .store
+        .create_tag(&t.gallery_id, &name, st.limits.max_tags)?
+    {
+        TagOutcome::Done => Ok(ok_empty()),
+        TagOutcome::Duplicate => Err(ApiError::duplicate(format!("Tag '{name}' already exists."))),
+        TagOutcome::LimitReached => Err(ApiError::invalid(format!(
+            "A gallery can have at most {} tags.",
+            st.limits.max_tags
+        ))),
+        TagOutcome::NotFound => Err(ApiError::internal()),
+    }
+}
+
+fn rename(st: &Shared, t: &Tenant, old: &str, new: &str) -> ApiResult {
+    valid_tag_name(new)?;
+    match st.store.rename_tag(&t.gallery_id, old, new)? {
+        TagOutcome::Done => Ok(ok_empty()),
+        TagOutcome::Duplicate => Err(ApiError::duplicate(format!("Tag '{new}' already exists."))),
+        TagOutcome::NotFound => Err(ApiError::not_found(format!("Tag '{old}' not found."))),
+        TagOutcome::LimitReached => Err(ApiError::internal()),
+    }
+}
+
+/// PUT /v1.1/tags/{oldName} with `{"newName": ...}` (the later revision's form).
+pub(crate) async fn rename_tag_body(
+    State(st): State<Shared>,
+    t: Tenant,
+    p: Result<Path<String>, PathRejection>,
+    body: Bytes,
+) -> ApiResult {
+    let old = path(p)?;
+    let m = json_object(&body)?;
+    let new = req_str(&m, "newName")?;
+    rename(&st, &t, &old, new)
+}
+
+/// PUT /v1.1/tags/{oldName}/{newName} (the v1.1 reference's form).
+pub(crate) async fn rename_tag_path(
+    State(st): State<Shared>,
+    t: Tenant,
+    p: Result<Path<(String, String)>, PathRejection>,
+) -> ApiResult {
+    let (old, new) = path(p)?;
+    rename(&st, &t, &old, &new)
+}
+
+/// DELETE /v1.1/tags/{name} — subjects and events keep the tag.
+pub(crate) async fn delete_tag(
+    State(st): State<Shared>,
+    t: Tenant,
+    p: Result<Path<String>, PathRejection>,
+) -> ApiResult {
+    let name = path(p)?;
+    match st.store.delete_tag(&t.gallery_id, &name)? {
+        TagOutcome::Done => Ok(ok_empty()),
+        _ => Err(ApiError::not_found(format!("Tag '{name}' not found."))),
+    }
+}
+
+// ----- jobs ------------------------------------------------------------------------------
+
+/// POST /v1.1/jobs/bulkregister — `{registrations:[{filename, tags?}]}` → `{batchId}`.
+pub(crate) async fn bulk_register(State(st): State<Shared>, t: Tenant, body: Bytes) -> ApiResult {
+    let m = json_object(&body)?;
+    let Some(Value::Array(items)) = m.get("registrations") else {
+        return Err(ApiError::invalid(
+            "registrations property must be provided as an array.",
+        ));
+    };
+    if items.is_empty() {
+        return Err(ApiError::invalid("registrations must not be empty."));
+    }
+    if items.len() > st.limits.max_bulk_records {
+        return Err(ApiError::invalid(format!(
+            "At most {} registrations are accepted per request.",
+            st.limits.max_bulk_records
+        )));
+    }
+    let mut records = Vec::with_capacity(items.len());
+    let mut all_tags: Vec<String> = Vec::new();
+    for item in items {
+        let Value::Object(r) = item else {
+            return Err(ApiError::invalid(
+                "Each registration must be an object with a filename.",
+            ));
+        };
+        let filename = req_str(r, "filename")?.to_owned();
+        let tags = opt_tags(r)?.unwrap_or_default();
+        for tag in &tags {
+            if !all_tags.contains(tag) {
+                all_tags.push(tag.clone());
+            }
+        }
+        records.push((filename, tags));
+    }
+    require_tags(&st, &t.gallery_id, &all_tags)?;
+    let batch_id = uuid::Uuid::new_v4().to_string();
+    st.store.create_job(&t.gallery_id, &batch_id, &records)?;
+    jobs::spawn_batch(
+        st.clone(),
+        t.gallery_id.clone(),
+        batch_id.clone(),
+        t.min_quality,
+    );
+    Ok(Json(json!({ "batchId": batch_id })).into_response())
+}
+
+/// GET /v1.1/jobs/bulkregister/{batchId}[?pagingId=]
+pub(crate) async fn bulk_progress(
+    State(st): State<Shared>,
+    t: Tenant,
+    p: Result<Path<String>, PathRejection>,
+    q: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> ApiResult {
+    let batch_id = path(p)?;
+    let q = query(q)?;
+    let paging = q.get("pagingId").filter(|s| !s.is_empty()).cloned();
+    progress(&st, &t, &batch_id, paging.as_deref())
+}
+
+/// GET /v1.1/jobs/bulkregister/{batchId}/{pagingId}
+pub(crate) async fn bulk_progress_paged(
+    State(st): State<Shared>,
+    t: Tenant,
+    p: Result<Path<(String, String)>, PathRejection>,
+) -> ApiResult {
+    let (batch_id, paging) = path(p)?;
+    progress(&st, &t, &batch_id, Some(&paging))
+}
+
+fn progress(st: &Shared, t: &Tenant, batch_id: &str, paging: Option<&str>) -> ApiResult {
+    if st.store.job_gallery(batch_id)?.as_deref() != Some(t.gallery_id.as_str()) {
+        return Err(ApiError::not_found(format!("Batch {batch_id} not found.")));
+    }
+    let page = st.limits.bulk_page_size.min(1000);
+    let Some((records, more)) = st.store.job_page(batch_id, paging, page)? else {
+        return Err(ApiError::invalid(format!(
+            "pagingId {} is not a key of batch {batch_id}.",
+            paging.unwrap_or("")
+        )));
+    };
+    let last_key = if more {
+        records.last().map(|r| r.op_id.clone()).unwrap_or_default()
+    } else {
+        String::new()
+    };
+    let processed: Vec<Value> = records
+        .into_iter()
+        .map(|r| {
+            json!({
+                "id": r.op_id,
+                "filename": r.filename,
+                "attempts": r.attempts.to_string(),
+                "eventId": r.event_id,
+                "subjectId": r.subject_id,
+                "registerStatus": r.register_status,
+                "reason": r.reason,
+                "status": r.status,
+                "attributesJson": r.attributes_json,
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "batchId": batch_id,
+        "processed": processed,
+        "lastEvaluatedKey": last_key,
+    }))
+    .into_response())
+}

@@ -1,0 +1,301 @@
+//! Server configuration: built in code (`ServerConfig { port: 0, ..Default::default() }`)
+//! or read from a TOML/JSON file (`necid serve --config FILE`).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::ServerError;
+
+/// Access key id the emulator accepts out of the box (public, documented dev credential).
+pub const DEV_ACCESS_KEY_ID: &str = "AKIDNECIDEMULATOR0001";
+/// Secret access key paired with [`DEV_ACCESS_KEY_ID`] (public, documented dev credential).
+pub const DEV_SECRET_ACCESS_KEY: &str = "necid-emulator-secret-key";
+/// API key of the default gallery's application.
+pub const DEV_API_KEY: &str = "necid-emulator-api-key";
+/// Id of the gallery that always exists and that [`DEV_API_KEY`] opens.
+pub const DEFAULT_GALLERY_ID: &str = "default";
+/// Region every signature must be scoped to (like the real service).
+pub const REGION: &str = "ap-southeast-2";
+/// Service name every signature must be scoped to.
+pub const SERVICE: &str = "execute-api";
+
+/// Where the emulator keeps its data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Storage {
+    /// A throwaway in-memory database (`--memory`).
+    Memory,
+    /// A SQLite file in WAL mode; committed writes survive `kill -9` and restarts.
+    Sqlite(PathBuf),
+}
+
+/// Which face engine the emulator runs. Non-exhaustive: the real engine joins later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum EngineChoice {
+    /// [`crate::engine::DeterministicEngine`]: compares pictures, not people. Fast, for tests.
+    #[default]
+    Deterministic,
+}
+
+/// The credentials the emulator accepts. `Debug` never shows the secret or the API key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DevCredentials {
+    /// SigV4 access key id.
+    pub access_key_id: String,
+    /// SigV4 secret access key.
+    pub secret_access_key: String,
+    /// API key of the default gallery's application.
+    pub api_key: String,
+}
+
+impl Default for DevCredentials {
+    fn default() -> Self {
+        Self {
+            access_key_id: DEV_ACCESS_KEY_ID.to_owned(),
+            secret_access_key: DEV_SECRET_ACCESS_KEY.to_owned(),
+            api_key: DEV_API_KEY.to_owned(),
+        }
+    }
+}
+
+impl fmt::Debug for DevCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DevCredentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .field("api_key", &"<redacted>")
+            .finish()
+    }
+}
+
+/// A gallery to create at start-up (if no gallery of that name exists yet).
+#[derive(Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GallerySeed {
+    /// Gallery name (unique).
+    pub name: String,
+    /// Gallery id; a fresh UUID when absent.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// API key of the gallery's application; a fresh random key when absent.
+    #[serde(default)]
+    pub api_key: Option<String>,
+    /// Free text.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Capacity in events (default [`Limits::default_gallery_size`]).
+    #[serde(default)]
+    pub size: Option<u64>,
+    /// Minimum faceQualityScore for registrations (PoorQuality 2002 below it).
+    #[serde(default)]
+    pub face_minimum_quality_score: Option<f64>,
+}
+
+impl fmt::Debug for GallerySeed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GallerySeed")
+            .field("name", &self.name)
+            .field("id", &self.id)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("size", &self.size)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Tunable limits. The defaults are the real service's documented limits.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct Limits {
+    /// Largest accepted request body in bytes (413 above it). Default 10 MiB.
+    pub max_body_bytes: usize,
+    /// Tags per gallery. Default 64.
+    pub max_tags: usize,
+    /// Records per bulk-progress page. Default 1000 (values above 1000 are capped).
+    pub bulk_page_size: usize,
+    /// Records accepted in one bulk-register request. Default 10000.
+    pub max_bulk_records: usize,
+    /// Allowed clock skew of signed requests, in seconds. Default 300.
+    pub clock_skew_secs: i64,
+    /// Size of a gallery created without one. Default 10000.
+    pub default_gallery_size: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 10 * 1024 * 1024,
+            max_tags: 64,
+            bulk_page_size: 1000,
+            max_bulk_records: 10_000,
+            clock_skew_secs: 300,
+            default_gallery_size: 10_000,
+        }
+    }
+}
+
+/// Everything needed to start an emulator. `Default`: 127.0.0.1, port 0 (any free port),
+/// in-memory database, deterministic engine, the dev credentials.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Interface to bind.
+    pub host: String,
+    /// Port to bind; 0 picks a free one (read it back from [`crate::RunningServer::addr`]).
+    pub port: u16,
+    /// Database.
+    pub storage: Storage,
+    /// Bulk-register files live in `<bucket_dir>/<gallery id>/`. `None`: bulk jobs fail each record.
+    pub bucket_dir: Option<PathBuf>,
+    /// Face engine.
+    pub engine: EngineChoice,
+    /// Accepted SigV4 credentials and the default gallery's API key.
+    pub credentials: DevCredentials,
+    /// Galleries to create at start-up (skipped when one of that name exists).
+    pub galleries: Vec<GallerySeed>,
+    /// Limits.
+    pub limits: Limits,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".to_owned(),
+            port: 0,
+            storage: Storage::Memory,
+            bucket_dir: None,
+            engine: EngineChoice::Deterministic,
+            credentials: DevCredentials::default(),
+            galleries: Vec::new(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// The on-disk shape of a config file (every key optional).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct FileConfig {
+    host: Option<String>,
+    port: Option<u16>,
+    /// Path to the SQLite file; `":memory:"` or absent with `memory = true` for in-memory.
+    db: Option<PathBuf>,
+    memory: Option<bool>,
+    bucket_dir: Option<PathBuf>,
+    engine: Option<String>,
+    credentials: Option<FileCredentials>,
+    #[serde(default)]
+    galleries: Vec<GallerySeed>,
+    limits: Option<Limits>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct FileCredentials {
+    access_key_id: Option<String>,
+    secret_access_key: Option<String>,
+    api_key: Option<String>,
+}
+
+impl ServerConfig {
+    /// Reads a config file: JSON when the name ends in `.json`, TOML otherwise. Keys are
+    /// camelCase (`bucketDir`, `accessKeyId`, ...); see the crate README for the format.
+    /// Relative `db`/`bucketDir` paths are relative to the file's directory.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self, ServerError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ServerError::Config(format!("cannot read {}: {e}", path.display())))?;
+        let is_json = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let file: FileConfig = if is_json {
+            serde_json::from_str(&text)
+                .map_err(|e| ServerError::Config(format!("{}: {e}", path.display())))?
+        } else {
+            toml::from_str(&text)
+                .map_err(|e| ServerError::Config(format!("{}: {e}", path.display())))?
+        };
+        let base = path.parent().unwrap_or_else(|| Path::new("."));
+        Self::from_file_config(file, base)
+    }
+
+    /// Parses config text directly (`json` selects the format); relative paths resolve
+    /// against the current directory.
+    pub fn from_str_format(text: &str, json: bool) -> Result<Self, ServerError> {
+        let file: FileConfig = if json {
+            serde_json::from_str(text).map_err(|e| ServerError::Config(e.to_string()))?
+        } else {
+            toml::from_str(text).map_err(|e| ServerError::Config(e.to_string()))?
+        };
+        Self::from_file_config(file, Path::new("."))
+    }
+
+    fn from_file_config(file: FileConfig, base: &Path) -> Result<Self, ServerError> {
+        let mut cfg = ServerConfig::default();
+        if let Some(h) = file.host {
+            cfg.host = h;
+        }
+        if let Some(p) = file.port {
+            cfg.port = p;
+        }
+        match (file.memory, file.db) {
+            (Some(true), Some(_)) => {
+                return Err(ServerError::Config(
+                    "`memory = true` and `db` are mutually exclusive".into(),
+                ));
+            }
+            (_, Some(db)) if db.as_os_str() == ":memory:" => cfg.storage = Storage::Memory,
+            (_, Some(db)) => cfg.storage = Storage::Sqlite(base.join(db)),
+            _ => cfg.storage = Storage::Memory,
+        }
+        cfg.bucket_dir = file.bucket_dir.map(|d| base.join(d));
+        if let Some(engine) = file.engine {
+            cfg.engine = match engine.as_str() {
+                "deterministic" => EngineChoice::Deterministic,
+                other => {
+                    return Err(ServerError::Config(format!(
+                        "unknown engine {other:?} (known: \"deterministic\")"
+                    )));
+                }
+            };
+        }
+        if let Some(c) = file.credentials {
+            if let Some(v) = c.access_key_id {
+                cfg.credentials.access_key_id = v;
+            }
+            if let Some(v) = c.secret_access_key {
+                cfg.credentials.secret_access_key = v;
+            }
+            if let Some(v) = c.api_key {
+                cfg.credentials.api_key = v;
+            }
+        }
+        cfg.galleries = file.galleries;
+        if let Some(l) = file.limits {
+            cfg.limits = l;
+        }
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Rejects configurations the server cannot honour.
+    pub(crate) fn validate(&self) -> Result<(), ServerError> {
+        let c = &self.credentials;
+        if c.access_key_id.is_empty() || c.secret_access_key.is_empty() || c.api_key.is_empty() {
+            return Err(ServerError::Config(
+                "credentials must have a non-empty accessKeyId, secretAccessKey and apiKey".into(),
+            ));
+        }
+        if self.limits.bulk_page_size == 0 || self.limits.max_tags == 0 {
+            return Err(ServerError::Config(
+                "limits.bulkPageSize and limits.maxTags must be at least 1".into(),
+            ));
+        }
+        if self.limits.clock_skew_secs < 0 {
+            return Err(ServerError::Config(
+                "limits.clockSkewSecs must be >= 0".into(),
+            ));
+        }
+        Ok(())
+    }
+}

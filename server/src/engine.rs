@@ -1,0 +1,221 @@
+//! The face engine seam: detection + template comparison behind one trait, so a real
+//! face matcher (the `face-engine` crate) can replace the deterministic stand-in
+//! without touching the HTTP layer or storage.
+
+use image::{DynamicImage, GenericImageView, imageops::FilterType};
+
+/// Face attributes in the service's vocabulary. Serialised by the HTTP layer with
+/// every number as a JSON string, like the reference service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaceAttributes {
+    /// Bounds of the face: (left, top, right, bottom) in pixels.
+    pub face_area: [i64; 4],
+    /// Bounds of the head: (left, top, right, bottom) in pixels.
+    pub head_area: [i64; 4],
+    /// Centre of the right eye (x, y).
+    pub right_eye_center: [i64; 2],
+    /// Centre of the left eye (x, y).
+    pub left_eye_center: [i64; 2],
+    /// Likeness to a face, 0..1.
+    pub face_score: f64,
+    /// Degree of frontal view, 0..1.
+    pub frontal_face_score: f64,
+    /// Overall quality estimate, 0..1 (compared with faceMinimumQualityScore).
+    pub face_quality_score: f64,
+    /// Roll angle in degrees.
+    pub face_roll: f64,
+    /// Pan angle in degrees.
+    pub face_pan: f64,
+    /// Tilt angle in degrees.
+    pub face_tilt: f64,
+}
+
+/// One detected face: what the API reports plus the engine's opaque template.
+#[derive(Debug, Clone)]
+pub struct DetectedFace {
+    /// Attributes reported to the client.
+    pub attributes: FaceAttributes,
+    /// Engine-specific template bytes; only ever compared by the engine that made them.
+    pub template: Vec<u8>,
+}
+
+/// Why an engine could not process an image.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum EngineError {
+    /// The bytes are not an image the engine can decode (→ 400 InvalidRequest 1001).
+    #[error("the image could not be decoded: {0}")]
+    InvalidImage(String),
+    /// The engine itself failed (→ 500).
+    #[error("face engine failure: {0}")]
+    Internal(String),
+}
+
+/// A face detector + matcher. Implementations must be cheap to share across threads.
+pub trait FaceEngine: Send + Sync {
+    /// Finds faces in encoded image bytes (JPEG, PNG, ...). An empty vector means no face.
+    fn detect(&self, image: &[u8]) -> Result<Vec<DetectedFace>, EngineError>;
+    /// Similarity of two templates made by this engine, 0..=9999 (9999 = identical).
+    /// Must not panic on foreign or corrupt templates: return 0 instead.
+    fn compare(&self, a: &[u8], b: &[u8]) -> u32;
+    /// Short engine name, reported by `/v1.1/health`.
+    fn name(&self) -> &str;
+    /// Whether scores mean "same person" (a real face matcher) rather than "same picture".
+    fn is_face_matcher(&self) -> bool;
+}
+
+/// Side of the grayscale thumbnail the deterministic engine compares.
+const THUMB: u32 = 16;
+/// Images smaller than this on either side have "no face" (too little to see).
+const MIN_SIDE: u32 = 16;
+/// A picture whose standard deviation of gray levels is below this is blank: "no face".
+const MIN_CONTRAST: f32 = 2.0;
+/// At most this many tiles are considered "faces" in one wide strip image.
+const MAX_TILES: u32 = 64;
+/// Template format marker, so a template from another engine never compares as similar.
+const TEMPLATE_MAGIC: &[u8; 4] = b"DTM1";
+
+/// A deterministic, non-biometric stand-in engine: it compares *pictures*, not people.
+///
+/// - The image is decoded with the `image` crate (JPEG, PNG, GIF, BMP, WebP, TIFF);
+///   undecodable bytes are [`EngineError::InvalidImage`].
+/// - One "face" is the whole image. Convention for tests that need several faces: an
+///   image at least twice as wide as it is tall is a strip of `width / height` square
+///   tiles, each one face (at most 64).
+/// - A face smaller than 16x16 pixels, or a blank (near-uniform) picture, has no face.
+/// - The template is a 16x16 grayscale thumbnail, mean-removed and L2-normalised; the
+///   score is the cosine similarity mapped onto 0..=9999, so the same or a re-encoded /
+///   resized picture scores above 9000 and unrelated pictures score below 7000.
+/// - Attributes are plausible values derived from the dimensions (face box centred,
+///   eyes at 40% height); `faceQualityScore` grows with the face's smaller side
+///   (0.40 at 16 px, 0.95 from 600 px), so tiny pictures fail a quality minimum.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DeterministicEngine;
+
+impl DeterministicEngine {
+    /// Creates the engine (stateless).
+    pub fn new() -> Self {
+        Self
+    }
+
+    fn face_from(&self, img: &DynamicImage, offset_x: u32) -> Option<DetectedFace> {
+        let (w, h) = img.dimensions();
+        if w < MIN_SIDE || h < MIN_SIDE {
+            return None;
+        }
+        let thumb = img
+            .resize_exact(THUMB, THUMB, FilterType::Triangle)
+            .to_luma32f();
+        let mut v: Vec<f32> = thumb.pixels().map(|p| p.0[0] * 255.0).collect();
+        let n = v.len() as f32;
+        let mean = v.iter().sum::<f32>() / n;
+        v.iter_mut().for_each(|x| *x -= mean);
+        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        if norm / n.sqrt() < MIN_CONTRAST {
+            return None;
+        }
+        v.iter_mut().for_each(|x| *x /= norm);
+        let mut template = Vec::with_capacity(4 + v.len() * 4);
+        template.extend_from_slice(TEMPLATE_MAGIC);
+        for x in &v {
+            template.extend_from_slice(&x.to_le_bytes());
+        }
+        Some(DetectedFace {
+            attributes: attributes_for(offset_x, w, h, &v),
+            template,
+        })
+    }
+}
+
+fn attributes_for(offset_x: u32, w: u32, h: u32, v: &[f32]) -> FaceAttributes {
+    let (ox, w, h) = (i64::from(offset_x), i64::from(w), i64::from(h));
+    let side = w.min(h);
+    let face = side * 6 / 10;
+    let (cx, cy) = (ox + w / 2, h / 2);
+    let face_area = [cx - face / 2, cy - face / 2, cx + face / 2, cy + face / 2];
+    let head = side * 8 / 10;
+    let head_area = [
+        cx - head / 2,
+        cy - head * 6 / 10,
+        cx + head / 2,
+        cy + head * 4 / 10,
+    ];
+    let eye_y = face_area[1] + face * 4 / 10;
+    let right_eye_center = [cx - face / 4, eye_y];
+    let left_eye_center = [cx + face / 4, eye_y];
+    // A stable pseudo-random wobble from the picture itself, for angles.
+    let wobble = |i: usize| v.get(i).copied().unwrap_or(0.0) as f64 * 40.0;
+    let quality = 0.40 + 0.55 * ((side as f64 - 16.0) / (600.0 - 16.0)).clamp(0.0, 1.0);
+    FaceAttributes {
+        face_area,
+        head_area,
+        right_eye_center,
+        left_eye_center,
+        face_score: 0.999,
+        frontal_face_score: 0.6,
+        face_quality_score: (quality * 1e6).round() / 1e6,
+        face_roll: round3(wobble(17)),
+        face_pan: round3(wobble(101)),
+        face_tilt: round3(wobble(203)),
+    }
+}
+
+fn round3(x: f64) -> f64 {
+    (x.clamp(-45.0, 45.0) * 1000.0).round() / 1000.0
+}
+
+fn decode_template(t: &[u8]) -> Option<Vec<f32>> {
+    let body = t.strip_prefix(TEMPLATE_MAGIC.as_slice())?;
+    if body.len() != (THUMB * THUMB * 4) as usize {
+        return None;
+    }
+    Some(
+        body.chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect(),
+    )
+}
+
+impl FaceEngine for DeterministicEngine {
+    fn detect(&self, image: &[u8]) -> Result<Vec<DetectedFace>, EngineError> {
+        let img =
+            image::load_from_memory(image).map_err(|e| EngineError::InvalidImage(e.to_string()))?;
+        let (w, h) = img.dimensions();
+        if h > 0 && w >= 2 * h {
+            let tiles = (w / h).min(MAX_TILES);
+            Ok((0..tiles)
+                .filter_map(|i| self.face_from(&img.crop_imm(i * h, 0, h, h), i * h))
+                .collect())
+        } else {
+            Ok(self.face_from(&img, 0).into_iter().collect())
+        }
+    }
+
+    fn compare(&self, a: &[u8], b: &[u8]) -> u32 {
+        let (Some(a), Some(b)) = (decode_template(a), decode_template(b)) else {
+            return 0;
+        };
+        let cos: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+        score_from_cosine(f64::from(cos))
+    }
+
+    fn name(&self) -> &str {
+        "deterministic-thumbnail"
+    }
+
+    fn is_face_matcher(&self) -> bool {
+        false
+    }
+}
+
+/// Maps cosine similarity onto 0..=9999. Near-duplicates (cos ≥ 0.97) land above 9000;
+/// different pictures — even two portraits, whose thumbnails correlate noticeably — stay
+/// below 7000 (cos ≤ 0.9).
+fn score_from_cosine(cos: f64) -> u32 {
+    if !cos.is_finite() || cos <= 0.0 {
+        return 0;
+    }
+    let s = cos.min(1.0).powi(SCORE_EXPONENT) * 9999.0;
+    s.round().clamp(0.0, 9999.0) as u32
+}
+
+const SCORE_EXPONENT: i32 = 3;

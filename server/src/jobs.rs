@@ -1,0 +1,174 @@
+//! Bulk registration: records are processed in the background, one at a time, from
+//! files in `<bucket_dir>/<gallery id>/` (or `<bucket_dir>/<gallery name>/`).
+//!
+//! A filename that is empty, absolute, has `..`/`.` components, a backslash or NUL, or
+//! reaches a symbolic link anywhere below the gallery folder fails that record; nothing
+//! outside the folder is ever opened.
+
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::Ordering;
+
+use crate::api::{attributes_json, single_face};
+use crate::error::ApiError;
+use crate::http::Shared;
+use crate::store::{JobRecord, NewEvent};
+
+/// Starts (or resumes) processing a batch on a blocking thread.
+pub(crate) fn spawn_batch(
+    st: Shared,
+    gallery_id: String,
+    batch_id: String,
+    min_quality: Option<f64>,
+) {
+    tokio::task::spawn_blocking(move || run_batch(&st, &gallery_id, &batch_id, min_quality));
+}
+
+fn run_batch(st: &Shared, gallery_id: &str, batch_id: &str, min_quality: Option<f64>) {
+    let min_quality = min_quality.or_else(|| {
+        st.store
+            .gallery(gallery_id)
+            .ok()
+            .flatten()
+            .and_then(|g| g.face_min_quality)
+    });
+    loop {
+        if st.stopping.load(Ordering::Relaxed) {
+            return;
+        }
+        let mut rec = match st.store.next_new_record(batch_id) {
+            Ok(Some(r)) => r,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::error!("bulk register {batch_id}: {e}");
+                return;
+            }
+        };
+        match process(st, gallery_id, &rec, min_quality) {
+            Ok((subject_id, event_id, attributes)) => {
+                rec.subject_id = subject_id;
+                rec.event_id = event_id;
+                rec.attributes_json = attributes;
+                rec.register_status = "Success".into();
+            }
+            Err(reason) => {
+                rec.register_status = "Failed".into();
+                rec.reason = reason;
+            }
+        }
+        if let Err(e) = st.store.finish_record(&rec) {
+            tracing::error!("bulk register {batch_id}: {e}");
+            return;
+        }
+    }
+}
+
+fn reason_of(e: ApiError) -> String {
+    match e {
+        ApiError::Coded { message, .. } | ApiError::Plain { message, .. } => message,
+    }
+}
+
+fn process(
+    st: &Shared,
+    gallery_id: &str,
+    rec: &JobRecord,
+    min_quality: Option<f64>,
+) -> Result<(String, String, String), String> {
+    let bucket = st
+        .bucket_dir
+        .as_deref()
+        .ok_or("The emulator was started without a bucket directory (--bucket-dir).")?;
+    let gallery = st
+        .store
+        .gallery(gallery_id)
+        .map_err(|e| e.to_string())?
+        .ok_or("The gallery no longer exists.")?;
+    let file = resolve(bucket, &gallery.id, &gallery.name, &rec.filename)?;
+    let bytes = read_capped(&file, st.limits.max_body_bytes)?;
+    let faces = st.engine.detect(&bytes).map_err(|e| e.to_string())?;
+    let face = single_face(faces, min_quality).map_err(reason_of)?;
+    if st.store.active_count(gallery_id) >= gallery.size {
+        return Err(format!("The gallery is full (size {}).", gallery.size));
+    }
+    if let Some(t) = st
+        .store
+        .missing_tag(gallery_id, &rec.tags)
+        .map_err(|e| e.to_string())?
+    {
+        return Err(format!("Tag '{t}' does not exist."));
+    }
+    let subject_id = uuid::Uuid::new_v4().to_string();
+    let event_id = uuid::Uuid::new_v4().to_string();
+    let attributes = attributes_json(&face.attributes).to_string();
+    st.store
+        .add_event(
+            gallery_id,
+            &subject_id,
+            &event_id,
+            &NewEvent {
+                tags: rec.tags.clone(),
+                template: face.template,
+                attributes_json: attributes.clone(),
+            },
+        )
+        .map_err(|e| e.to_string())?;
+    Ok((subject_id, event_id, attributes))
+}
+
+/// Maps a filename onto a regular file inside the gallery folder, or says why not.
+pub(crate) fn resolve(
+    bucket: &Path,
+    gallery_id: &str,
+    gallery_name: &str,
+    filename: &str,
+) -> Result<PathBuf, String> {
+    const ESCAPE: &str = "The filename must name a file inside the gallery's folder.";
+    if filename.is_empty() || filename.contains('\0') || filename.contains('\\') {
+        return Err(ESCAPE.into());
+    }
+    let rel = Path::new(filename);
+    if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return Err(ESCAPE.into());
+    }
+    let base = [gallery_id, gallery_name]
+        .iter()
+        .filter(|n| {
+            !n.is_empty()
+                && Path::new(n)
+                    .components()
+                    .all(|c| matches!(c, Component::Normal(_)))
+        })
+        .map(|n| bucket.join(n))
+        .find(|p| p.is_dir())
+        .ok_or_else(|| {
+            format!("The gallery's folder ({gallery_id}) does not exist in the bucket.")
+        })?;
+    let mut cur = base
+        .canonicalize()
+        .map_err(|_| "The gallery's folder is not readable.".to_owned())?;
+    for comp in rel.components() {
+        cur.push(comp);
+        let md =
+            std::fs::symlink_metadata(&cur).map_err(|_| format!("File {filename} not found."))?;
+        if md.file_type().is_symlink() {
+            return Err(format!("{ESCAPE} Links are not followed."));
+        }
+    }
+    if !cur.is_file() {
+        return Err(format!("{filename} is not a regular file."));
+    }
+    Ok(cur)
+}
+
+fn read_capped(path: &Path, limit: usize) -> Result<Vec<u8>, String> {
+    let f = std::fs::File::open(path).map_err(|e| format!("Cannot read the file: {e}"))?;
+    let mut buf = Vec::new();
+    f.take(limit as u64 + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| format!("Cannot read the file: {e}"))?;
+    if buf.len() > limit {
+        return Err(format!("The file is larger than {limit} bytes."));
+    }
+    Ok(buf)
+}
