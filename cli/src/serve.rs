@@ -1,0 +1,175 @@
+//! `necid serve`: run the local emulator until SIGINT/SIGTERM.
+//!
+//! Test suites start it with `--port 0 --ready-file F` and read the endpoint and dev
+//! credentials from F (JSON, written once the socket is listening). The same JSON is
+//! printed on stdout as one line starting with `NECID_READY ` for scripts that prefer
+//! reading the output.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+use necid_server::{EngineChoice, RunningServer, ServerConfig, Storage};
+use serde::Serialize;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to listen on; 0 picks a free port (see --ready-file).
+    #[arg(long, default_value_t = 8700)]
+    pub port: u16,
+    /// SQLite database file (created if missing). Default: <data dir>/necid/emulator.db.
+    #[arg(long, conflicts_with = "memory")]
+    pub db: Option<PathBuf>,
+    /// Keep everything in memory; nothing survives the process.
+    #[arg(long)]
+    pub memory: bool,
+    /// Folder holding each gallery's bulk-registration files (<dir>/<gallery id>/<filename>).
+    #[arg(long)]
+    pub bucket_dir: Option<PathBuf>,
+    /// Emulator configuration file (credentials, galleries); see server/README.md.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Write the endpoint and dev credentials as JSON to this file once listening.
+    #[arg(long)]
+    pub ready_file: Option<PathBuf>,
+    /// Face engine.
+    #[arg(long, value_enum, default_value_t = EngineArg::default())]
+    pub engine: EngineArg,
+}
+
+/// Which face engine the emulator runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum EngineArg {
+    /// Whole-image content descriptor: the same (or a nearly identical) image matches,
+    /// anything else does not. Not a face matcher; fast and deterministic for tests.
+    #[default]
+    Deterministic,
+}
+
+impl From<EngineArg> for EngineChoice {
+    fn from(value: EngineArg) -> Self {
+        match value {
+            EngineArg::Deterministic => EngineChoice::Deterministic,
+        }
+    }
+}
+
+/// What a test suite needs to talk to a running emulator. Field names are stable.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadyInfo {
+    pub endpoint: String,
+    pub tenant_endpoint: String,
+    pub region: &'static str,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub api_key: String,
+    pub bucket_dir: Option<PathBuf>,
+    pub pid: u32,
+}
+
+impl ReadyInfo {
+    pub fn new(server: &RunningServer, bucket_dir: Option<PathBuf>) -> Self {
+        let creds = server.credentials();
+        ReadyInfo {
+            endpoint: server.endpoint(),
+            tenant_endpoint: server.endpoint(),
+            region: "ap-southeast-2",
+            access_key_id: creds.access_key_id.clone(),
+            secret_access_key: creds.secret_access_key.clone(),
+            api_key: creds.api_key.clone(),
+            bucket_dir,
+            pid: std::process::id(),
+        }
+    }
+}
+
+pub fn default_db_path() -> PathBuf {
+    dirs::data_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("necid")
+        .join("emulator.db")
+}
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let mut config = match &args.config {
+        Some(path) => ServerConfig::from_file(path)
+            .with_context(|| format!("reading emulator config {}", path.display()))?,
+        None => ServerConfig::default(),
+    };
+    config.host = args.host.clone();
+    config.port = args.port;
+    config.engine = args.engine.into();
+    config.storage = if args.memory {
+        Storage::Memory
+    } else {
+        let path = args.db.clone().unwrap_or_else(default_db_path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        Storage::Sqlite(path)
+    };
+    if let Some(dir) = &args.bucket_dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        config.bucket_dir = Some(dir.clone());
+    }
+    let storage_note = match &config.storage {
+        Storage::Memory => "in memory (nothing is kept)".to_string(),
+        Storage::Sqlite(path) => format!("SQLite at {}", path.display()),
+    };
+
+    let server = necid_server::start(config)
+        .await
+        .context("starting the emulator")?;
+    let info = ReadyInfo::new(&server, args.bucket_dir.clone());
+    let json = serde_json::to_string(&info)?;
+
+    println!("necid emulator listening on {}", info.endpoint);
+    println!("  storage:           {storage_note}");
+    println!("  region:            {}", info.region);
+    println!("  access key id:     {}", info.access_key_id);
+    println!(
+        "  secret access key: {}  (public dev credential)",
+        info.secret_access_key
+    );
+    println!("  api key:           {}  (default gallery)", info.api_key);
+    println!("  try: NECID_ENDPOINT={} necid health", info.endpoint);
+    println!("NECID_READY {json}");
+    if let Some(path) = &args.ready_file {
+        // Write to a temp name and rename, so a reader never sees half a file.
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, &json).with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+    }
+
+    wait_for_shutdown_signal().await;
+    eprintln!("necid emulator: shutting down");
+    server.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
