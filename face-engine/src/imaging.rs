@@ -5,7 +5,7 @@ use image::{DynamicImage, ImageDecoder, ImageReader, Limits, RgbImage};
 use std::io::Cursor;
 
 /// Largest accepted width or height; bounds memory and time on hostile input.
-pub(crate) const MAX_SIDE: u32 = 12_000;
+pub(crate) const MAX_SIDE: u32 = 10_000;
 
 /// Decodes any supported format and applies the EXIF orientation, so that every
 /// coordinate the engine reports refers to the image as a viewer displays it.
@@ -24,7 +24,8 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<RgbImage, EngineError> {
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(1 << 30);
+    // 512 MiB: a 10000x10000 RGB image fits; decompression bombs do not.
+    limits.max_alloc = Some(512 << 20);
     reader.limits(limits);
     let mut decoder = reader
         .into_decoder()
@@ -36,7 +37,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<RgbImage, EngineError> {
     let mut img = DynamicImage::from_decoder(decoder)
         .map_err(|e| EngineError::InvalidImage(e.to_string()))?;
     img.apply_orientation(orientation);
-    let rgb = img.to_rgb8();
+    let rgb = img.into_rgb8();
     if rgb.width() == 0 || rgb.height() == 0 {
         return Err(EngineError::InvalidImage("image has no pixels".into()));
     }

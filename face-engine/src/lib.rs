@@ -64,7 +64,7 @@ static DESCRIPTOR_BIN: &[u8] =
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     /// The bytes are not a decodable image (unknown format, truncated, corrupt,
-    /// larger than 12000 px a side, ...).
+    /// larger than 10000 px a side, ...).
     #[error("invalid image: {0}")]
     InvalidImage(String),
     /// The embedded weights could not be parsed (cannot happen with a verified build).
@@ -344,7 +344,7 @@ impl FaceEngine {
             side * 1.15,
         )?;
         let (lx0, ly0, lx1, ly1) = bounds(&pts);
-        let side2 = (lx1 - lx0).max(ly1 - ly0) * 1.1;
+        let side2 = (lx1 - lx0).max(ly1 - ly0) * 1.25;
         let (pts, lm_chip) = if side2.is_finite() && side2 > 4.0 {
             self.landmarks_at(img, (lx0 + lx1) / 2.0, (ly0 + ly1) / 2.0, side2)?
         } else {
