@@ -7,7 +7,8 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 use std::task::{Context, Poll};
 
 use tokio::runtime::Runtime;
@@ -15,19 +16,38 @@ use tokio::task::JoinHandle;
 
 use crate::error::{Error, ErrorKind, Result};
 
-static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+// The runtime of *this* process: a leaked `Runtime` and the pid that created it. After
+// `fork()` the child inherits the pointer but none of the worker threads, so a call from
+// the child (pid differs) builds and leaks a fresh runtime instead of hanging on the dead
+// one (the old one is never dropped: its threads do not exist in the child). Python's
+// `os.fork`/multiprocessing and pre-forking servers rely on this.
+static CURRENT: AtomicPtr<Runtime> = AtomicPtr::new(std::ptr::null_mut());
+static OWNER_PID: AtomicU32 = AtomicU32::new(0);
 static INIT: Mutex<()> = Mutex::new(());
 
+fn current(pid: u32) -> Option<&'static Runtime> {
+    // Acquire on the pid pairs with the Release store in `runtime()`, which happens after
+    // the pointer store: seeing our pid guarantees seeing our runtime.
+    if OWNER_PID.load(Ordering::Acquire) != pid {
+        return None;
+    }
+    let ptr = CURRENT.load(Ordering::Acquire);
+    // SAFETY: a non-null pointer in CURRENT always comes from `Box::leak` below and is
+    // never freed, so it is valid for 'static.
+    unsafe { ptr.as_ref() }
+}
+
 /// The process-wide runtime (multi-threaded, 2 worker threads named `necid-worker`),
-/// created on first use. Bindings attach their async bridges to it.
+/// created on first use (and again, once, in a forked child). Bindings attach their
+/// async bridges to it.
 pub fn runtime() -> Result<&'static Runtime> {
-    if let Some(rt) = RUNTIME.get() {
+    let pid = std::process::id();
+    if let Some(rt) = current(pid) {
         return Ok(rt);
     }
-    // Serialise creation: a losing racer's runtime would otherwise be dropped, and
-    // dropping a runtime inside async context panics.
+    // Serialise creation so racing threads share one runtime.
     let _guard = INIT.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(rt) = RUNTIME.get() {
+    if let Some(rt) = current(pid) {
         return Ok(rt);
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -42,7 +62,10 @@ pub fn runtime() -> Result<&'static Runtime> {
             )
             .with_source(e)
         })?;
-    Ok(RUNTIME.get_or_init(|| rt))
+    let rt: &'static Runtime = Box::leak(Box::new(rt));
+    CURRENT.store(std::ptr::from_ref(rt).cast_mut(), Ordering::Release);
+    OWNER_PID.store(pid, Ordering::Release);
+    Ok(rt)
 }
 
 /// Run `fut` on the SDK runtime and await it from whatever executor polls the result.

@@ -369,8 +369,12 @@ impl Transport {
         if let Some(body) = &call.body {
             *req.body_mut() = Some(reqwest::Body::from(body.bytes.clone()));
         } else if matches!(call.method, Method::POST | Method::PUT | Method::PATCH) {
-            // An explicit empty body makes hyper send `content-length: 0`, which gateways
-            // require on bodiless POSTs (create tag).
+            // Gateways answer 411 to a bodiless POST without `content-length: 0` (create
+            // tag); hyper omits it for an empty body unless told.
+            req.headers_mut().insert(
+                reqwest::header::CONTENT_LENGTH,
+                HeaderValue::from_static("0"),
+            );
             *req.body_mut() = Some(reqwest::Body::from(Bytes::new()));
         }
         Ok(req)
