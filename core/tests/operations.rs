@@ -2,6 +2,8 @@
 //! method, path (percent-encoding), query, body shape, headers, SigV4 signature (checked by
 //! an independent verifier), and how each response variant is read.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use base64::Engine as _;
