@@ -1,6 +1,8 @@
 //! Every authentication failure, answered with a 403 JSON message, and the variants
 //! that must be accepted.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod common;
 
 use std::time::{Duration, SystemTime};

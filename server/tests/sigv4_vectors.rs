@@ -6,6 +6,8 @@
 //! case's timestamp, and the same request with its path or body changed must be refused.
 //! Cases that do not apply are printed with the reason.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use std::path::{Path, PathBuf};
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method};

@@ -1,7 +1,7 @@
 //! Test harness: starts an emulator on a free loopback port and talks to it over real
 //! HTTP with requests signed by the `aws-sigv4` crate (an implementation independent of
 //! the server's verifier).
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::Cursor;
 use std::time::{Duration, SystemTime};
