@@ -239,7 +239,8 @@ impl FaceEngine {
         let mut boxes = self.detect_boxes(img);
         boxes.sort_by(|a, b| b.area().total_cmp(&a.area()));
         let mut faces = Vec::new();
-        for b in &boxes {
+        // Bound the work on hostile images full of weak, implausible hits.
+        for b in boxes.iter().take(max_faces * 2 + 5) {
             if faces.len() >= max_faces {
                 break;
             }

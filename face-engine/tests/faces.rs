@@ -331,3 +331,35 @@ fn mirrored_photo_mirrors_the_pose_and_keeps_the_identity() {
     assert!((f.left_eye_center.x - (w - base.right_eye_center.x)).abs() < tol);
     assert!(score(&f.descriptor, &base.descriptor) > DEFAULT_THRESHOLD);
 }
+
+#[test]
+fn every_supported_format_decodes_to_the_same_face() {
+    let img = image::load_from_memory(&fixture("astronaut.png")).unwrap();
+    let base = single_face("astronaut.png");
+    for format in [
+        image::ImageFormat::Bmp,
+        image::ImageFormat::Gif,
+        image::ImageFormat::WebP,
+        image::ImageFormat::Tiff,
+        image::ImageFormat::Jpeg,
+    ] {
+        let mut out = std::io::Cursor::new(Vec::new());
+        let rgb = image::DynamicImage::ImageRgb8(img.to_rgb8());
+        rgb.write_to(&mut out, format).unwrap();
+        let faces = engine().detect(out.get_ref(), 5).unwrap();
+        assert_eq!(faces.len(), 1, "{format:?}");
+        // GIF quantises to 256 colours: same person, nearly the same descriptor.
+        let s = score(&faces[0].descriptor, &base.descriptor);
+        assert!(s > 9500, "{format:?}: score {s}");
+        assert!((faces[0].left_eye_center.x - base.left_eye_center.x).abs() < 2.0);
+    }
+    // Greyscale input works too (detection is on grey anyway; the descriptor sees
+    // equal RGB channels).
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageLuma8(img.to_luma8())
+        .write_to(&mut out, image::ImageFormat::Png)
+        .unwrap();
+    let faces = engine().detect(out.get_ref(), 5).unwrap();
+    assert_eq!(faces.len(), 1, "greyscale");
+    assert!(score(&faces[0].descriptor, &base.descriptor) > DEFAULT_THRESHOLD);
+}
