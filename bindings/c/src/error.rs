@@ -1,0 +1,394 @@
+//! Status codes, the thread-local last error, and the panic guard every entry point uses.
+
+use std::cell::RefCell;
+use std::ffi::{CString, c_char};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use necid::{Error, ErrorKind};
+
+use crate::util::sanitized_cstring;
+
+/// Result of every fallible necid call. `NECID_OK` (0) is success; every other value is
+/// one error kind (the same kinds every necid binding uses). Details of the failure are in
+/// the thread-local last error (`necid_last_error_message()` and friends).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(non_camel_case_types)]
+pub enum necid_status_t {
+    /// Success.
+    NECID_OK = 0,
+    /// Rejected before anything was sent: a NULL or invalid argument, invalid UTF-8, an
+    /// empty or unrecognised image, a bad configuration value.
+    NECID_ERR_INVALID_INPUT = 1,
+    /// HTTP 401/403: bad or missing signature, credentials or API key.
+    NECID_ERR_AUTH = 2,
+    /// HTTP 404: unknown subject, event, tag, gallery or application.
+    NECID_ERR_NOT_FOUND = 3,
+    /// The service's InvalidRequest (errorCode 1001), or another 4xx.
+    NECID_ERR_INVALID_REQUEST = 4,
+    /// The service's Duplicate (errorCode 1002).
+    NECID_ERR_DUPLICATE = 5,
+    /// The service's Timeout (errorCode 1003): the server gave up.
+    NECID_ERR_TIMEOUT = 6,
+    /// The service's NoFace (errorCode 2001).
+    NECID_ERR_NO_FACE = 7,
+    /// The service's PoorQuality (errorCode 2002).
+    NECID_ERR_POOR_QUALITY = 8,
+    /// The service's MultipleFaces (errorCode 2003).
+    NECID_ERR_MULTIPLE_FACES = 9,
+    /// HTTP 429: throttled (after the configured retries).
+    NECID_ERR_THROTTLED = 10,
+    /// HTTP 5xx (after the configured retries).
+    NECID_ERR_SERVER = 11,
+    /// The connection failed or broke (refused, reset, DNS, TLS, truncated response).
+    NECID_ERR_NETWORK = 12,
+    /// A client-side timeout or deadline expired.
+    NECID_ERR_TIMED_OUT = 13,
+    /// The response could not be read as the documented shape.
+    NECID_ERR_DECODE = 14,
+    /// A bug inside the library (a caught Rust panic) or an error kind this version of the
+    /// C API does not know. Please report it with the message.
+    NECID_ERR_INTERNAL = 15,
+}
+
+use necid_status_t::*;
+
+impl necid_status_t {
+    /// Stable name of the status (the kind names every binding uses).
+    pub(crate) fn name(self) -> &'static std::ffi::CStr {
+        match self {
+            NECID_OK => c"OK",
+            NECID_ERR_INVALID_INPUT => c"InvalidInput",
+            NECID_ERR_AUTH => c"Auth",
+            NECID_ERR_NOT_FOUND => c"NotFound",
+            NECID_ERR_INVALID_REQUEST => c"InvalidRequest",
+            NECID_ERR_DUPLICATE => c"Duplicate",
+            NECID_ERR_TIMEOUT => c"Timeout",
+            NECID_ERR_NO_FACE => c"NoFace",
+            NECID_ERR_POOR_QUALITY => c"PoorQuality",
+            NECID_ERR_MULTIPLE_FACES => c"MultipleFaces",
+            NECID_ERR_THROTTLED => c"Throttled",
+            NECID_ERR_SERVER => c"Server",
+            NECID_ERR_NETWORK => c"Network",
+            NECID_ERR_TIMED_OUT => c"TimedOut",
+            NECID_ERR_DECODE => c"Decode",
+            NECID_ERR_INTERNAL => c"Internal",
+        }
+    }
+
+    fn from_kind(kind: ErrorKind) -> necid_status_t {
+        match kind {
+            ErrorKind::InvalidInput => NECID_ERR_INVALID_INPUT,
+            ErrorKind::Auth => NECID_ERR_AUTH,
+            ErrorKind::NotFound => NECID_ERR_NOT_FOUND,
+            ErrorKind::InvalidRequest => NECID_ERR_INVALID_REQUEST,
+            ErrorKind::Duplicate => NECID_ERR_DUPLICATE,
+            ErrorKind::Timeout => NECID_ERR_TIMEOUT,
+            ErrorKind::NoFace => NECID_ERR_NO_FACE,
+            ErrorKind::PoorQuality => NECID_ERR_POOR_QUALITY,
+            ErrorKind::MultipleFaces => NECID_ERR_MULTIPLE_FACES,
+            ErrorKind::Throttled => NECID_ERR_THROTTLED,
+            ErrorKind::Server => NECID_ERR_SERVER,
+            ErrorKind::Network => NECID_ERR_NETWORK,
+            ErrorKind::TimedOut => NECID_ERR_TIMED_OUT,
+            ErrorKind::Decode => NECID_ERR_DECODE,
+            // ErrorKind is non-exhaustive: a kind added to the core later is reported
+            // as Internal until this table learns it (the message still says what failed).
+            _ => NECID_ERR_INTERNAL,
+        }
+    }
+}
+
+/// The last error of this thread. The C strings live here, so the pointers handed out by
+/// the accessors stay valid until the next fallible call on the same thread.
+pub(crate) struct LastError {
+    pub(crate) status: necid_status_t,
+    pub(crate) message: CString,
+    pub(crate) http_status: u16,
+    pub(crate) error_code: Option<i64>,
+    pub(crate) error_type: Option<CString>,
+    pub(crate) request_id: Option<CString>,
+    pub(crate) field: Option<CString>,
+}
+
+thread_local! {
+    static LAST_ERROR: RefCell<Option<LastError>> = const { RefCell::new(None) };
+}
+
+fn store(last: Option<LastError>) {
+    // `try_with`: during thread teardown the slot may already be gone; nothing to record then.
+    let _ = LAST_ERROR.try_with(|slot| {
+        if let Ok(mut s) = slot.try_borrow_mut() {
+            *s = last;
+        }
+    });
+}
+
+/// Run `f` with access to this thread's last error (None if the last call succeeded).
+pub(crate) fn with_last<R>(f: impl FnOnce(Option<&LastError>) -> R) -> Option<R> {
+    LAST_ERROR
+        .try_with(|slot| slot.try_borrow().ok().map(|s| f(s.as_ref())))
+        .ok()
+        .flatten()
+}
+
+fn record(e: &Error) -> necid_status_t {
+    let status = necid_status_t::from_kind(e.kind());
+    store(Some(LastError {
+        status,
+        // The core's messages never contain secrets (see necid::Error).
+        message: sanitized_cstring(e.message()),
+        http_status: e.status().unwrap_or(0),
+        error_code: e.error_code(),
+        error_type: e.error_type().map(sanitized_cstring),
+        request_id: e.request_id().map(sanitized_cstring),
+        field: e.field().map(sanitized_cstring),
+    }));
+    status
+}
+
+fn record_panic(payload: &(dyn std::any::Any + Send)) -> necid_status_t {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned());
+    store(Some(LastError {
+        status: NECID_ERR_INTERNAL,
+        message: sanitized_cstring(&format!(
+            "internal error in the necid library (please report): {what}"
+        )),
+        http_status: 0,
+        error_code: None,
+        error_type: None,
+        request_id: None,
+        field: None,
+    }));
+    NECID_ERR_INTERNAL
+}
+
+/// The body of every fallible entry point: clears the last error, runs `f`, turns an
+/// `Err` or a panic into a status code plus the thread-local last error. A panic never
+/// crosses the FFI boundary (since Rust 1.81 it would abort the process).
+pub(crate) fn guard(f: impl FnOnce() -> Result<(), Error>) -> necid_status_t {
+    store(None);
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(())) => NECID_OK,
+        Ok(Err(e)) => record(&e),
+        Err(payload) => record_panic(payload.as_ref()),
+    }
+}
+
+/// For infallible entry points (accessors, free functions): a panic yields `fallback`.
+pub(crate) fn guard_value<T>(fallback: T, f: impl FnOnce() -> T) -> T {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or(fallback)
+}
+
+// ---------------------------------------------------------------------------------------
+// Exported accessors
+
+/// Message of the last error on the calling thread, or NULL if the last fallible necid
+/// call on this thread succeeded. Never contains a secret key, session token or API key.
+///
+/// The string belongs to the library and stays valid until the next fallible necid call
+/// on the same thread (accessors and free functions do not count); copy it to keep it.
+#[unsafe(no_mangle)]
+pub extern "C" fn necid_last_error_message() -> *const c_char {
+    guard_value(std::ptr::null(), || {
+        with_last(|l| l.map_or(std::ptr::null(), |l| l.message.as_ptr()))
+            .unwrap_or(std::ptr::null())
+    })
+}
+
+/// Status of the last error on the calling thread (`NECID_OK` if the last fallible call
+/// succeeded).
+#[unsafe(no_mangle)]
+pub extern "C" fn necid_last_error_status() -> necid_status_t {
+    guard_value(NECID_OK, || {
+        with_last(|l| l.map_or(NECID_OK, |l| l.status)).unwrap_or(NECID_OK)
+    })
+}
+
+/// HTTP status of the response behind the last error, or 0 if there was no response
+/// (argument errors, network failures, client timeouts).
+#[unsafe(no_mangle)]
+pub extern "C" fn necid_last_error_http_status() -> u16 {
+    guard_value(0, || {
+        with_last(|l| l.map_or(0, |l| l.http_status)).unwrap_or(0)
+    })
+}
+
+/// The service's numeric `errorCode` of the last error (e.g. 2001 for NoFace).
+/// Returns true and writes it to `*out_code` when the response carried one; returns false
+/// (leaving `*out_code` untouched) otherwise or when `out_code` is NULL.
+///
+/// # Safety
+/// `out_code` is NULL or points to writable memory for one `int64_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn necid_last_error_code(out_code: *mut i64) -> bool {
+    guard_value(false, || {
+        if out_code.is_null() {
+            return false;
+        }
+        match with_last(|l| l.and_then(|l| l.error_code)).flatten() {
+            Some(code) => {
+                // SAFETY: non-NULL and, per the contract, writable.
+                unsafe { out_code.write(code) };
+                true
+            }
+            None => false,
+        }
+    })
+}
+
+/// The service's `errorType` of the last error (e.g. "NoFace"), or NULL if absent.
+/// Valid until the next fallible necid call on this thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn necid_last_error_type() -> *const c_char {
+    guard_value(std::ptr::null(), || {
+        with_last(|l| {
+            l.and_then(|l| l.error_type.as_ref())
+                .map_or(std::ptr::null(), |s| s.as_ptr())
+        })
+        .unwrap_or(std::ptr::null())
+    })
+}
+
+/// The request id of the response behind the last error (quote it in support tickets),
+/// or NULL if absent. Valid until the next fallible necid call on this thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn necid_last_error_request_id() -> *const c_char {
+    guard_value(std::ptr::null(), || {
+        with_last(|l| {
+            l.and_then(|l| l.request_id.as_ref())
+                .map_or(std::ptr::null(), |s| s.as_ptr())
+        })
+        .unwrap_or(std::ptr::null())
+    })
+}
+
+/// For `NECID_ERR_INVALID_INPUT`: the argument or setting that was rejected (e.g.
+/// "image", "subject_id", "endpoint"), or NULL. Valid until the next fallible necid call
+/// on this thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn necid_last_error_field() -> *const c_char {
+    guard_value(std::ptr::null(), || {
+        with_last(|l| {
+            l.and_then(|l| l.field.as_ref())
+                .map_or(std::ptr::null(), |s| s.as_ptr())
+        })
+        .unwrap_or(std::ptr::null())
+    })
+}
+
+/// Stable name of a status code ("OK", "InvalidInput", "NotFound", ...); "Unknown" for a
+/// value that is not a `necid_status_t`. The string is static.
+#[unsafe(no_mangle)]
+pub extern "C" fn necid_status_name(status: i32) -> *const c_char {
+    guard_value(c"Unknown".as_ptr(), || {
+        status_from_i32(status).map_or(c"Unknown".as_ptr(), |s| s.name().as_ptr())
+    })
+}
+
+fn status_from_i32(v: i32) -> Option<necid_status_t> {
+    const ALL: [necid_status_t; 16] = [
+        NECID_OK,
+        NECID_ERR_INVALID_INPUT,
+        NECID_ERR_AUTH,
+        NECID_ERR_NOT_FOUND,
+        NECID_ERR_INVALID_REQUEST,
+        NECID_ERR_DUPLICATE,
+        NECID_ERR_TIMEOUT,
+        NECID_ERR_NO_FACE,
+        NECID_ERR_POOR_QUALITY,
+        NECID_ERR_MULTIPLE_FACES,
+        NECID_ERR_THROTTLED,
+        NECID_ERR_SERVER,
+        NECID_ERR_NETWORK,
+        NECID_ERR_TIMED_OUT,
+        NECID_ERR_DECODE,
+        NECID_ERR_INTERNAL,
+    ];
+    ALL.into_iter().find(|s| *s as i32 == v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::CStr;
+
+    fn last_message() -> Option<String> {
+        let p = necid_last_error_message();
+        (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
+    }
+
+    #[test]
+    fn panic_becomes_internal_error() {
+        let status = guard(|| panic!("boom in a test"));
+        assert_eq!(status, NECID_ERR_INTERNAL);
+        assert_eq!(necid_last_error_status(), NECID_ERR_INTERNAL);
+        let msg = last_message().unwrap();
+        assert!(msg.contains("boom in a test"), "{msg}");
+        // The next successful call clears it.
+        assert_eq!(guard(|| Ok(())), NECID_OK);
+        assert!(necid_last_error_message().is_null());
+        assert_eq!(necid_last_error_status(), NECID_OK);
+    }
+
+    #[test]
+    fn guard_value_catches_panics() {
+        let v: i32 = guard_value(7, || panic!("accessor panic"));
+        assert_eq!(v, 7);
+    }
+
+    #[test]
+    fn every_kind_maps_to_its_own_status() {
+        let kinds = [
+            ErrorKind::InvalidInput,
+            ErrorKind::Auth,
+            ErrorKind::NotFound,
+            ErrorKind::InvalidRequest,
+            ErrorKind::Duplicate,
+            ErrorKind::Timeout,
+            ErrorKind::NoFace,
+            ErrorKind::PoorQuality,
+            ErrorKind::MultipleFaces,
+            ErrorKind::Throttled,
+            ErrorKind::Server,
+            ErrorKind::Network,
+            ErrorKind::TimedOut,
+            ErrorKind::Decode,
+        ];
+        let mut seen = std::collections::HashSet::new();
+        for k in kinds {
+            let s = necid_status_t::from_kind(k);
+            assert_ne!(s, NECID_OK);
+            assert_ne!(s, NECID_ERR_INTERNAL);
+            assert!(seen.insert(s as i32), "{k:?} shares a status");
+            // The C name is the core's kind name.
+            assert_eq!(s.name().to_str().unwrap(), k.as_str());
+        }
+    }
+
+    #[test]
+    fn message_with_nul_is_kept_readable() {
+        let status = guard(|| Err(Error::new(ErrorKind::Decode, "bad\0body")));
+        assert_eq!(status, NECID_ERR_DECODE);
+        assert_eq!(last_message().unwrap(), "bad\u{FFFD}body");
+    }
+
+    #[test]
+    fn status_names() {
+        let name = |v| {
+            unsafe { CStr::from_ptr(necid_status_name(v)) }
+                .to_str()
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(name(0), "OK");
+        assert_eq!(name(3), "NotFound");
+        assert_eq!(name(15), "Internal");
+        assert_eq!(name(16), "Unknown");
+        assert_eq!(name(-1), "Unknown");
+    }
+}

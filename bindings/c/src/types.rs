@@ -1,0 +1,1010 @@
+//! Result structs as C sees them. Every pointer inside a result belongs to the library and
+//! is released by that result's `necid_*_free` function; treat results as read-only.
+//! Optional values come with a `has_*` flag (numbers) or are NULL (strings). Arrays are a
+//! pointer and a count; the pointer is NULL when the count is 0.
+
+#![allow(non_camel_case_types)]
+
+use std::ffi::c_char;
+
+use necid::{
+    Application, BulkProgress, BulkProgressPage, Candidate, Event, EventList, FaceAttributes,
+    FaceVerification, Gallery, GalleryDetails, Health, JobStatus, Point, Rect, RegisteredFace,
+    SearchResult, SubjectEntry, SubjectPage, Tag, Verification,
+};
+
+use crate::error::guard_value;
+use crate::util::{free_array, free_box, free_str, out_array, out_opt_str, out_str};
+
+/// A pixel rectangle.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct necid_rect_t {
+    pub left: i64,
+    pub top: i64,
+    pub right: i64,
+    pub bottom: i64,
+}
+
+/// A pixel position.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct necid_point_t {
+    pub x: i64,
+    pub y: i64,
+}
+
+/// Attributes of one detected face. A field is meaningful only when its `has_*` flag is
+/// true (the service omitted it otherwise). Plain data: no pointers, nothing to free.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct necid_face_attributes_t {
+    pub has_face_area: bool,
+    /// Bounds of the face.
+    pub face_area: necid_rect_t,
+    pub has_head_area: bool,
+    /// Bounds of the head.
+    pub head_area: necid_rect_t,
+    pub has_right_eye_center: bool,
+    pub right_eye_center: necid_point_t,
+    pub has_left_eye_center: bool,
+    pub left_eye_center: necid_point_t,
+    pub has_face_score: bool,
+    /// Likeness to a face, 0–1.
+    pub face_score: f64,
+    pub has_frontal_face_score: bool,
+    /// Degree of frontal view, 0–1.
+    pub frontal_face_score: f64,
+    pub has_face_quality_score: bool,
+    /// Overall quality estimate, 0–1.
+    pub face_quality_score: f64,
+    pub has_face_roll: bool,
+    /// Roll angle, degrees.
+    pub face_roll: f64,
+    pub has_face_pan: bool,
+    /// Pan angle, degrees.
+    pub face_pan: f64,
+    pub has_face_tilt: bool,
+    /// Tilt angle, degrees.
+    pub face_tilt: f64,
+}
+
+fn rect(r: Option<Rect>) -> (bool, necid_rect_t) {
+    r.map_or((false, necid_rect_t::default()), |r| {
+        (
+            true,
+            necid_rect_t {
+                left: r.left,
+                top: r.top,
+                right: r.right,
+                bottom: r.bottom,
+            },
+        )
+    })
+}
+
+fn point(p: Option<Point>) -> (bool, necid_point_t) {
+    p.map_or((false, necid_point_t::default()), |p| {
+        (true, necid_point_t { x: p.x, y: p.y })
+    })
+}
+
+fn num(v: Option<f64>) -> (bool, f64) {
+    (v.is_some(), v.unwrap_or(0.0))
+}
+
+impl From<&FaceAttributes> for necid_face_attributes_t {
+    fn from(a: &FaceAttributes) -> Self {
+        let (has_face_area, face_area) = rect(a.face_area);
+        let (has_head_area, head_area) = rect(a.head_area);
+        let (has_right_eye_center, right_eye_center) = point(a.right_eye_center);
+        let (has_left_eye_center, left_eye_center) = point(a.left_eye_center);
+        let (has_face_score, face_score) = num(a.face_score);
+        let (has_frontal_face_score, frontal_face_score) = num(a.frontal_face_score);
+        let (has_face_quality_score, face_quality_score) = num(a.face_quality_score);
+        let (has_face_roll, face_roll) = num(a.face_roll);
+        let (has_face_pan, face_pan) = num(a.face_pan);
+        let (has_face_tilt, face_tilt) = num(a.face_tilt);
+        necid_face_attributes_t {
+            has_face_area,
+            face_area,
+            has_head_area,
+            head_area,
+            has_right_eye_center,
+            right_eye_center,
+            has_left_eye_center,
+            left_eye_center,
+            has_face_score,
+            face_score,
+            has_frontal_face_score,
+            frontal_face_score,
+            has_face_quality_score,
+            face_quality_score,
+            has_face_roll,
+            face_roll,
+            has_face_pan,
+            face_pan,
+            has_face_tilt,
+            face_tilt,
+        }
+    }
+}
+
+fn attrs(a: Option<&FaceAttributes>) -> (bool, necid_face_attributes_t) {
+    a.map_or((false, necid_face_attributes_t::default()), |a| {
+        (true, a.into())
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Subjects and events
+
+/// Result of register/update subject and register/update event.
+#[repr(C)]
+#[derive(Debug)]
+pub struct necid_registered_face_t {
+    /// Subject id.
+    pub subject_id: *const c_char,
+    /// Event id of the registered image (NULL if the service did not say).
+    pub event_id: *const c_char,
+    pub has_attributes: bool,
+    /// Attributes of the registered face.
+    pub attributes: necid_face_attributes_t,
+}
+
+impl From<RegisteredFace> for necid_registered_face_t {
+    fn from(r: RegisteredFace) -> Self {
+        let (has_attributes, attributes) = attrs(r.attributes.as_ref());
+        necid_registered_face_t {
+            subject_id: out_str(&r.subject_id),
+            event_id: out_opt_str(r.event_id.as_deref()),
+            has_attributes,
+            attributes,
+        }
+    }
+}
+
+impl Drop for necid_registered_face_t {
+    fn drop(&mut self) {
+        // SAFETY: the pointers were made by out_str / out_opt_str and are freed once here.
+        unsafe {
+            free_str(self.subject_id);
+            free_str(self.event_id);
+        }
+    }
+}
+
+/// One row of list subjects (one per event; deleted rows included).
+#[repr(C)]
+#[derive(Debug)]
+pub struct necid_subject_entry_t {
+    pub subject_id: *const c_char,
+    pub event_id: *const c_char,
+    /// "A" (active) or "D" (deleted), as the service sent it.
+    pub status: *const c_char,
+    /// Whether `status` means active.
+    pub active: bool,
+    /// ISO 8601 time of the last update, or NULL.
+    pub last_updated: *const c_char,
+}
+
+impl From<SubjectEntry> for necid_subject_entry_t {
+    fn from(e: SubjectEntry) -> Self {
+        necid_subject_entry_t {
+            active: e.is_active(),
+            subject_id: out_str(&e.subject_id),
+            event_id: out_str(&e.event_id),
+            status: out_str(&e.status),
+            last_updated: out_opt_str(e.last_updated.as_deref()),
+        }
+    }
+}
+
+impl Drop for necid_subject_entry_t {
+    fn drop(&mut self) {
+        // SAFETY: made by out_str / out_opt_str, freed once.
+        unsafe {
+            free_str(self.subject_id);
+            free_str(self.event_id);
+            free_str(self.status);
+            free_str(self.last_updated);
+        }
+    }
+}
+
+/// One page of list subjects.
+#[repr(C)]
+#[derive(Debug)]
+pub struct necid_subject_page_t {
+    pub subjects: *const necid_subject_entry_t,
+    pub subject_count: usize,
+    /// Total rows (events) in the gallery; 0 if the service did not say.
+    pub total: u64,
+}
+
+impl From<SubjectPage> for necid_subject_page_t {
+    fn from(p: SubjectPage) -> Self {
+        let (subjects, subject_count) = out_array(p.subjects.into_iter().map(Into::into).collect());
+        necid_subject_page_t {
+            subjects,
+            subject_count,
+            total: p.total,
+        }
+    }
+}
+
+impl Drop for necid_subject_page_t {
+    fn drop(&mut self) {
+        // SAFETY: made by out_array, freed once.
+        unsafe { free_array(self.subjects, self.subject_count) }
+    }
+}
+
+/// An event id with, where the service gave one, a match score (0–9999).
+#[repr(C)]
+#[derive(Debug)]
+pub struct necid_event_t {
+    pub event_id: *const c_char,
+    pub has_score: bool,
+    pub score: u32,
+}
+
+impl From<Event> for necid_event_t {
+    fn from(e: Event) -> Self {
+        necid_event_t {
+            event_id: out_str(&e.event_id),
+            has_score: e.score.is_some(),
+            score: e.score.unwrap_or(0),
+        }
+    }
+}
+
+impl Drop for necid_event_t {
+    fn drop(&mut self) {
+        // SAFETY: made by out_str, freed once.
+        unsafe { free_str(self.event_id) }
+    }
+}
+
+fn events(v: Vec<Event>) -> (*const necid_event_t, usize) {
+    out_array(v.into_iter().map(Into::into).collect())
+}
+
+/// Events of one subject.
+#[repr(C)]
+#[derive(Debug)]
+pub struct necid_event_list_t {
+    pub subject_id: *const c_char,
+    pub events: *const necid_event_t,
+    pub event_count: usize,
+}
+
+impl From<EventList> for necid_event_list_t {
+    fn from(l: EventList) -> Self {
+        let (events, event_count) = events(l.events);
+        necid_event_list_t {
+            subject_id: out_str(&l.subject_id),
+            events,
+            event_count,
+        }
+    }
+}
+
+impl Drop for necid_event_list_t {
+    fn drop(&mut self) {
+        // SAFETY: made by out_str / out_array, freed once.
+        unsafe {
+            free_str(self.subject_id);
+            free_array(self.events, self.event_count);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Face operations
+
+/// Faces found by extract.
+#[repr(C)]
+#[derive(Debug)]
+pub struct necid_face_list_t {
+    pub faces: *const necid_face_attributes_t,
+    pub face_count: usize,
+}
+
+impl From<Vec<FaceAttributes>> for necid_face_list_t {
+    fn from(v: Vec<FaceAttributes>) -> Self {
+        let (faces, face_count) = out_array(v.iter().map(Into::into).collect());
+        necid_face_list_t { faces, face_count }
+    }
+}
+
+impl Drop for necid_face_list_t {
+    fn drop(&mut self) {
+        // SAFETY: made by out_array, freed once.
+        unsafe { free_array(self.faces, self.face_count) }
+    }
+}
+
+/// One search candidate.
+#[repr(C)]
+#[derive(Debug)]
+pub struct necid_candidate_t {
+    pub subject_id: *const c_char,
+    /// Highest score among the subject's events (0–9999).
+    pub score: u32,
+    /// Matching events with their scores.
+    pub events: *const necid_event_t,
+    pub event_count: usize,
+}
+
+impl From<Candidate> for necid_candidate_t {
+    fn from(c: Candidate) -> Self {
+        let (events, event_count) = events(c.events);
+        necid_candidate_t {
+            subject_id: out_str(&c.subject_id),
+            score: c.score,
+            events,
+            event_count,
+        }
+    }
+}
+
+impl Drop for necid_candidate_t {
+    fn drop(&mut self) {
+        // SAFETY: made by out_str / out_array, freed once.
+        unsafe {
+            free_str(self.subject_id);
+            free_array(self.events, self.event_count);
+        }
+    }
+}
+
+/// Result of a search. No match is an empty candidate list (not an error).
+#[repr(C)]
+#[derive(Debug)]
+pub struct necid_search_result_t {
+    /// Candidates, best first.
+    pub candidates: *const necid_candidate_t,
+    pub candidate_count: usize,
+    pub has_attributes: bool,
+    /// Attributes of the probe face.
+    pub attributes: necid_face_attributes_t,
+}
+
+impl From<SearchResult> for necid_search_result_t {
+    fn from(r: SearchResult) -> Self {
+        let (has_attributes, attributes) = attrs(r.attributes.as_ref());
+        let (candidates, candidate_count) =
+            out_array(r.candidates.into_iter().map(Into::into).collect());
+        necid_search_result_t {
+            candidates,
+            candidate_count,
+            has_attributes,
+            attributes,
+        }
+    }
+}
+
+impl Drop for necid_search_result_t {
+    fn drop(&mut self) {
+        // SAFETY: made by out_array, freed once.
+        unsafe { free_array(self.candidates, self.candidate_count) }
+    }
+}
+
+/// Result of verifying a probe against a subject. No match is `verified == false`.
+#[repr(C)]
+#[derive(Debug)]
+pub struct necid_verification_t {
+    pub subject_id: *const c_char,
+    pub verified: bool,
+    pub has_score: bool,
+    /// Score of the subject's best event (0–9999).
+    pub score: u32,
+    /// Per-event scores (when the service sends them).
+    pub events: *const necid_event_t,
+    pub event_count: usize,
+}
+
+impl From<Verification> for necid_verification_t {
+    fn from(v: Verification) -> Self {
+        let (events, event_count) = events(v.events);
+        necid_verification_t {
+            subject_id: out_str(&v.subject_id),
+            verified: v.verified,
+            has_score: v.score.is_some(),
+            score: v.score.unwrap_or(0),
+            events,
+            event_count,
+        }
+    }
+}
+
+impl Drop for necid_verification_t {
+    fn drop(&mut self) {
+        // SAFETY: made by out_str / out_array, freed once.
+        unsafe {
+            free_str(self.subject_id);
+            free_array(self.events, self.event_count);
+        }
+    }
+}
+
+/// Result of verifying two faces. No match is `verified == false`. Plain data, but it
+/// still has its free function like every result.
+#[repr(C)]
+#[derive(Debug)]
+pub struct necid_face_verification_t {
+    pub verified: bool,
+    pub has_score: bool,
+    /// Match score (0–9999).
+    pub score: u32,
+}
+
+impl From<FaceVerification> for necid_face_verification_t {
+    fn from(v: FaceVerification) -> Self {
+        necid_face_verification_t {
+            verified: v.verified,
+            has_score: v.score.is_some(),
+            score: v.score.unwrap_or(0),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Tags
+
+/// A tag.
+#[repr(C)]
+#[derive(Debug)]
+pub struct necid_tag_t {
+    pub name: *const c_char,
+    /// Numeric id, when the service sent one.
+    pub has_id: bool,
+    pub id: i64,
+}
+
+impl From<Tag> for necid_tag_t {
+    fn from(t: Tag) -> Self {
+        necid_tag_t {
+            name: out_str(&t.name),
+            has_id: t.id.is_some(),
+            id: t.id.unwrap_or(0),
+        }
+    }
+}
+
+impl Drop for necid_tag_t {
+    fn drop(&mut self) {
+        // SAFETY: made by out_str, freed once.
+        unsafe { free_str(self.name) }
+    }
+}
+
+/// The gallery's tags.
+#[repr(C)]
+#[derive(Debug)]
+pub struct necid_tag_list_t {
+    pub tags: *const necid_tag_t,
+    pub tag_count: usize,
+}
+
+impl From<Vec<Tag>> for necid_tag_list_t {
+    fn from(v: Vec<Tag>) -> Self {
+        let (tags, tag_count) = out_array(v.into_iter().map(Into::into).collect());
+        necid_tag_list_t { tags, tag_count }
+    }
+}
+
+impl Drop for necid_tag_list_t {
+    fn drop(&mut self) {
+        // SAFETY: made by out_array, freed once.
+        unsafe { free_array(self.tags, self.tag_count) }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Bulk registration
+
+/// Status of one record of a bulk job.
+#[repr(C)]
+#[derive(Debug)]
+pub struct necid_job_status_t {
+    /// Operation id (not a subject or event id).
+    pub id: *const c_char,
+    /// File name from the request.
+    pub filename: *const c_char,
+    pub has_attempts: bool,
+    pub attempts: u32,
+    /// Event id on success, else NULL.
+    pub event_id: *const c_char,
+    /// Subject id on success, else NULL.
+    pub subject_id: *const c_char,
+    /// "Success" or "Failed" once processed, else NULL.
+    pub register_status: *const c_char,
+    /// Failure reason, or NULL.
+    pub reason: *const c_char,
+    /// "New" or "Processed".
+    pub status: *const c_char,
+    /// Whether the service has finished with this record.
+    pub processed: bool,
+    /// Whether the record was registered successfully.
+    pub succeeded: bool,
+    pub has_attributes: bool,
+    pub attributes: necid_face_attributes_t,
+}
+
+impl From<&JobStatus> for necid_job_status_t {
+    fn from(j: &JobStatus) -> Self {
+        let (has_attributes, attributes) = attrs(j.attributes.as_ref());
+        necid_job_status_t {
+            id: out_str(&j.id),
+            filename: out_str(&j.filename),
+            has_attempts: j.attempts.is_some(),
+            attempts: j.attempts.unwrap_or(0),
+            event_id: out_opt_str(j.event_id.as_deref()),
+            subject_id: out_opt_str(j.subject_id.as_deref()),
+            register_status: out_opt_str(j.register_status.as_deref()),
+            reason: out_opt_str(j.reason.as_deref()),
+            status: out_str(&j.status),
+            processed: j.is_processed(),
+            succeeded: j.succeeded(),
+            has_attributes,
+            attributes,
+        }
+    }
+}
+
+impl Drop for necid_job_status_t {
+    fn drop(&mut self) {
+        // SAFETY: made by out_str / out_opt_str, freed once.
+        unsafe {
+            free_str(self.id);
+            free_str(self.filename);
+            free_str(self.event_id);
+            free_str(self.subject_id);
+            free_str(self.register_status);
+            free_str(self.reason);
+            free_str(self.status);
+        }
+    }
+}
+
+fn records(v: &[JobStatus]) -> (*const necid_job_status_t, usize) {
+    out_array(v.iter().map(Into::into).collect())
+}
+
+/// One page of bulk-register progress.
+#[repr(C)]
+#[derive(Debug)]
+pub struct necid_bulk_progress_page_t {
+    pub batch_id: *const c_char,
+    pub records: *const necid_job_status_t,
+    pub record_count: usize,
+    /// Paging id of the next page (pass to necid_bulk_register_progress), or NULL on the
+    /// last page.
+    pub last_evaluated_key: *const c_char,
+}
+
+impl From<BulkProgressPage> for necid_bulk_progress_page_t {
+    fn from(p: BulkProgressPage) -> Self {
+        let (records, record_count) = records(&p.processed);
+        necid_bulk_progress_page_t {
+            batch_id: out_str(&p.batch_id),
+            records,
+            record_count,
+            last_evaluated_key: out_opt_str(p.last_evaluated_key.as_deref()),
+        }
+    }
+}
+
+impl Drop for necid_bulk_progress_page_t {
+    fn drop(&mut self) {
+        // SAFETY: made by out_str / out_array / out_opt_str, freed once.
+        unsafe {
+            free_str(self.batch_id);
+            free_array(self.records, self.record_count);
+            free_str(self.last_evaluated_key);
+        }
+    }
+}
+
+/// Every record of a batch (what necid_wait_for_bulk_register gathers), with counts.
+#[repr(C)]
+#[derive(Debug)]
+pub struct necid_bulk_progress_t {
+    pub batch_id: *const c_char,
+    pub records: *const necid_job_status_t,
+    pub record_count: usize,
+    /// Records with status "Processed".
+    pub processed: usize,
+    /// Records registered successfully.
+    pub succeeded: usize,
+    /// Records processed but failed.
+    pub failed: usize,
+    /// Whether there is at least one record and all are processed.
+    pub done: bool,
+}
+
+impl From<&BulkProgress> for necid_bulk_progress_t {
+    fn from(p: &BulkProgress) -> Self {
+        let (records, record_count) = records(&p.records);
+        necid_bulk_progress_t {
+            batch_id: out_str(&p.batch_id),
+            records,
+            record_count,
+            processed: p.processed(),
+            succeeded: p.succeeded(),
+            failed: p.failed(),
+            done: p.is_done(),
+        }
+    }
+}
+
+impl Drop for necid_bulk_progress_t {
+    fn drop(&mut self) {
+        // SAFETY: made by out_str / out_array, freed once.
+        unsafe {
+            free_str(self.batch_id);
+            free_array(self.records, self.record_count);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Health and signing
+
+/// Health check result.
+#[repr(C)]
+#[derive(Debug)]
+pub struct necid_health_t {
+    /// The status string the service sent ("OK" when healthy).
+    pub status: *const c_char,
+    /// Whether `status` is "OK".
+    pub ok: bool,
+}
+
+impl From<Health> for necid_health_t {
+    fn from(h: Health) -> Self {
+        necid_health_t {
+            ok: h.is_ok(),
+            status: out_str(&h.status),
+        }
+    }
+}
+
+impl Drop for necid_health_t {
+    fn drop(&mut self) {
+        // SAFETY: made by out_str, freed once.
+        unsafe { free_str(self.status) }
+    }
+}
+
+/// An HTTP header (name and value). Used both as input (the caller's strings) and inside
+/// necid_header_list_t (the library's strings).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct necid_header_t {
+    pub name: *const c_char,
+    pub value: *const c_char,
+}
+
+/// Headers returned by necid_sign_request: add them all to the request.
+#[repr(C)]
+#[derive(Debug)]
+pub struct necid_header_list_t {
+    pub headers: *const necid_header_t,
+    pub header_count: usize,
+}
+
+impl From<Vec<(String, String)>> for necid_header_list_t {
+    fn from(v: Vec<(String, String)>) -> Self {
+        let (headers, header_count) = out_array(
+            v.iter()
+                .map(|(n, val)| necid_header_t {
+                    name: out_str(n),
+                    value: out_str(val),
+                })
+                .collect(),
+        );
+        necid_header_list_t {
+            headers,
+            header_count,
+        }
+    }
+}
+
+impl Drop for necid_header_list_t {
+    fn drop(&mut self) {
+        if !self.headers.is_null() {
+            // SAFETY: made by out_array; the element strings by out_str; freed once.
+            unsafe {
+                for h in std::slice::from_raw_parts(self.headers, self.header_count) {
+                    free_str(h.name);
+                    free_str(h.value);
+                }
+                free_array(self.headers, self.header_count);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Tenant API
+
+/// A gallery (as listed, created or updated).
+#[repr(C)]
+#[derive(Debug)]
+pub struct necid_gallery_t {
+    pub id: *const c_char,
+    pub name: *const c_char,
+    /// NULL if none.
+    pub description: *const c_char,
+    pub has_size: bool,
+    /// Capacity in events.
+    pub size: u64,
+    pub has_count: bool,
+    /// Registered count.
+    pub count: u64,
+    pub has_face_minimum_quality_score: bool,
+    pub face_minimum_quality_score: f64,
+    /// API key of the application created with the gallery (create only; else NULL).
+    /// A secret: do not log it.
+    pub api_key: *const c_char,
+}
+
+impl From<&Gallery> for necid_gallery_t {
+    fn from(g: &Gallery) -> Self {
+        let (has_face_minimum_quality_score, face_minimum_quality_score) =
+            num(g.face_minimum_quality_score);
+        necid_gallery_t {
+            id: out_str(&g.id),
+            name: out_str(&g.name),
+            description: out_opt_str(g.description.as_deref()),
+            has_size: g.size.is_some(),
+            size: g.size.unwrap_or(0),
+            has_count: g.count.is_some(),
+            count: g.count.unwrap_or(0),
+            has_face_minimum_quality_score,
+            face_minimum_quality_score,
+            api_key: out_opt_str(g.api_key.as_deref()),
+        }
+    }
+}
+
+impl Drop for necid_gallery_t {
+    fn drop(&mut self) {
+        // SAFETY: made by out_str / out_opt_str, freed once.
+        unsafe {
+            free_str(self.id);
+            free_str(self.name);
+            free_str(self.description);
+            free_str(self.api_key);
+        }
+    }
+}
+
+/// Galleries of the tenant.
+#[repr(C)]
+#[derive(Debug)]
+pub struct necid_gallery_list_t {
+    pub galleries: *const necid_gallery_t,
+    pub gallery_count: usize,
+}
+
+impl From<Vec<Gallery>> for necid_gallery_list_t {
+    fn from(v: Vec<Gallery>) -> Self {
+        let (galleries, gallery_count) = out_array(v.iter().map(Into::into).collect());
+        necid_gallery_list_t {
+            galleries,
+            gallery_count,
+        }
+    }
+}
+
+impl Drop for necid_gallery_list_t {
+    fn drop(&mut self) {
+        // SAFETY: made by out_array, freed once.
+        unsafe { free_array(self.galleries, self.gallery_count) }
+    }
+}
+
+/// An application (API key holder).
+#[repr(C)]
+#[derive(Debug)]
+pub struct necid_application_t {
+    pub id: *const c_char,
+    pub name: *const c_char,
+    /// NULL if none.
+    pub description: *const c_char,
+    /// The application's API key (send as x-api-key), or NULL. A secret: do not log it.
+    pub api_key: *const c_char,
+    pub has_face_minimum_quality_score: bool,
+    pub face_minimum_quality_score: f64,
+    /// Gallery the application accesses, or NULL if not reported.
+    pub gallery_id: *const c_char,
+}
+
+impl From<&Application> for necid_application_t {
+    fn from(a: &Application) -> Self {
+        let (has_face_minimum_quality_score, face_minimum_quality_score) =
+            num(a.face_minimum_quality_score);
+        necid_application_t {
+            id: out_str(&a.id),
+            name: out_str(&a.name),
+            description: out_opt_str(a.description.as_deref()),
+            api_key: out_opt_str(a.api_key.as_deref()),
+            has_face_minimum_quality_score,
+            face_minimum_quality_score,
+            gallery_id: out_opt_str(a.gallery_id.as_deref()),
+        }
+    }
+}
+
+impl Drop for necid_application_t {
+    fn drop(&mut self) {
+        // SAFETY: made by out_str / out_opt_str, freed once.
+        unsafe {
+            free_str(self.id);
+            free_str(self.name);
+            free_str(self.description);
+            free_str(self.api_key);
+            free_str(self.gallery_id);
+        }
+    }
+}
+
+/// Applications of the tenant.
+#[repr(C)]
+#[derive(Debug)]
+pub struct necid_application_list_t {
+    pub applications: *const necid_application_t,
+    pub application_count: usize,
+}
+
+impl From<Vec<Application>> for necid_application_list_t {
+    fn from(v: Vec<Application>) -> Self {
+        let (applications, application_count) = out_array(v.iter().map(Into::into).collect());
+        necid_application_list_t {
+            applications,
+            application_count,
+        }
+    }
+}
+
+impl Drop for necid_application_list_t {
+    fn drop(&mut self) {
+        // SAFETY: made by out_array, freed once.
+        unsafe { free_array(self.applications, self.application_count) }
+    }
+}
+
+/// A gallery with the applications that access it.
+#[repr(C)]
+#[derive(Debug)]
+pub struct necid_gallery_details_t {
+    pub gallery: necid_gallery_t,
+    pub applications: *const necid_application_t,
+    pub application_count: usize,
+}
+
+impl From<GalleryDetails> for necid_gallery_details_t {
+    fn from(d: GalleryDetails) -> Self {
+        let (applications, application_count) =
+            out_array(d.applications.iter().map(Into::into).collect());
+        necid_gallery_details_t {
+            gallery: (&d.gallery).into(),
+            applications,
+            application_count,
+        }
+    }
+}
+
+impl Drop for necid_gallery_details_t {
+    fn drop(&mut self) {
+        // SAFETY: made by out_array, freed once (the gallery field drops itself).
+        unsafe { free_array(self.applications, self.application_count) }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Free functions
+
+macro_rules! free_fn {
+    ($(#[$doc:meta])* $name:ident, $ty:ty) => {
+        $(#[$doc])*
+        ///
+        /// NULL is a no-op. Every pointer inside the result becomes invalid.
+        ///
+        /// # Safety
+        /// `p` is NULL or a result the library returned that was not freed before.
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn $name(p: *mut $ty) {
+            // SAFETY: per the contract.
+            guard_value((), || unsafe { free_box(p) })
+        }
+    };
+}
+
+free_fn!(
+    /// Frees a necid_registered_face_t.
+    necid_registered_face_free, necid_registered_face_t
+);
+free_fn!(
+    /// Frees a necid_subject_page_t.
+    necid_subject_page_free, necid_subject_page_t
+);
+free_fn!(
+    /// Frees a necid_event_list_t.
+    necid_event_list_free, necid_event_list_t
+);
+free_fn!(
+    /// Frees a necid_face_list_t.
+    necid_face_list_free, necid_face_list_t
+);
+free_fn!(
+    /// Frees a necid_search_result_t.
+    necid_search_result_free, necid_search_result_t
+);
+free_fn!(
+    /// Frees a necid_verification_t.
+    necid_verification_free, necid_verification_t
+);
+free_fn!(
+    /// Frees a necid_face_verification_t.
+    necid_face_verification_free, necid_face_verification_t
+);
+free_fn!(
+    /// Frees a necid_tag_list_t.
+    necid_tag_list_free, necid_tag_list_t
+);
+free_fn!(
+    /// Frees a necid_bulk_progress_page_t.
+    necid_bulk_progress_page_free, necid_bulk_progress_page_t
+);
+free_fn!(
+    /// Frees a necid_bulk_progress_t returned by necid_wait_for_bulk_register (never the
+    /// one passed to a progress callback: that one is the library's).
+    necid_bulk_progress_free, necid_bulk_progress_t
+);
+free_fn!(
+    /// Frees a necid_health_t.
+    necid_health_free, necid_health_t
+);
+free_fn!(
+    /// Frees a necid_header_list_t.
+    necid_header_list_free, necid_header_list_t
+);
+free_fn!(
+    /// Frees a necid_gallery_t.
+    necid_gallery_free, necid_gallery_t
+);
+free_fn!(
+    /// Frees a necid_gallery_list_t.
+    necid_gallery_list_free, necid_gallery_list_t
+);
+free_fn!(
+    /// Frees a necid_gallery_details_t.
+    necid_gallery_details_free, necid_gallery_details_t
+);
+free_fn!(
+    /// Frees a necid_application_t.
+    necid_application_free, necid_application_t
+);
+free_fn!(
+    /// Frees a necid_application_list_t.
+    necid_application_list_free, necid_application_list_t
+);
+
+/// Frees a string the library returned (e.g. the batch id of necid_bulk_register).
+/// NULL is a no-op. Never pass strings found inside result structs: their struct's free
+/// function releases them.
+///
+/// # Safety
+/// `s` is NULL or a string returned by the library as "free with necid_string_free" that
+/// was not freed before.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn necid_string_free(s: *mut c_char) {
+    // SAFETY: per the contract.
+    guard_value((), || unsafe { free_str(s) })
+}
