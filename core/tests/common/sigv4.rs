@@ -132,7 +132,10 @@ pub fn string_to_sign(amz_date: &str, region: &str, service: &str, creq: &str) -
 }
 
 pub fn signature(secret: &str, amz_date: &str, region: &str, service: &str, sts: &str) -> String {
-    let k_date = hmac(format!("AWS4{secret}").as_bytes(), &amz_date.as_bytes()[..8]);
+    let k_date = hmac(
+        format!("AWS4{secret}").as_bytes(),
+        &amz_date.as_bytes()[..8],
+    );
     let k_region = hmac(&k_date, region.as_bytes());
     let k_service = hmac(&k_region, service.as_bytes());
     let k_signing = hmac(&k_service, b"aws4_request");
