@@ -1,0 +1,27 @@
+// Entry point (ES modules): the same objects as the CommonJS entry.
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+const necid = require('./index.js')
+
+export const {
+  Client,
+  SubjectPaginator,
+  BulkProgressPaginator,
+  NecIdError,
+  InvalidInputError,
+  AuthError,
+  NotFoundError,
+  InvalidRequestError,
+  DuplicateError,
+  ServiceTimeoutError,
+  NoFaceError,
+  PoorQualityError,
+  MultipleFacesError,
+  ThrottledError,
+  ServerError,
+  NetworkError,
+  TimedOutError,
+  DecodeError,
+} = necid
+export default necid

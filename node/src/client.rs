@@ -1,0 +1,867 @@
+//! The `Client` class and the paginator classes.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use futures_util::StreamExt as _;
+use futures_util::stream::BoxStream;
+use napi::bindgen_prelude::{Either, Object, Uint8Array, Unknown};
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi::{Env, JsValue as _, Status};
+use napi_derive::napi;
+
+use crate::models::*;
+use crate::{guard, spawn_promise, to_js_error};
+
+/// Options of `new Client(...)`. Unset values take the core's defaults (endpoint
+/// `https://api.id.nec.com.au`, region `ap-southeast-2`, 3 attempts, …).
+#[napi(object)]
+pub struct ClientOptions {
+    /// Biometric API endpoint, e.g. `http://127.0.0.1:8080`.
+    pub endpoint: Option<String>,
+    /// Tenant (portal) API endpoint; defaults to the biometric endpoint's host.
+    pub tenant_endpoint: Option<String>,
+    /// SigV4 region (default `ap-southeast-2`).
+    pub region: Option<String>,
+    /// SigV4 service name (default `execute-api`).
+    pub service: Option<String>,
+    /// Access key id.
+    pub access_key_id: Option<String>,
+    /// Secret access key (never appears in errors or logs).
+    pub secret_access_key: Option<String>,
+    /// Session token for temporary credentials.
+    pub session_token: Option<String>,
+    /// API key (`x-api-key`), which selects the gallery.
+    pub api_key: Option<String>,
+    /// Connect timeout in milliseconds.
+    pub connect_timeout_ms: Option<f64>,
+    /// Whole-request timeout in milliseconds (per attempt).
+    pub request_timeout_ms: Option<f64>,
+    /// Total attempts including the first (1 = no retries; default 3).
+    pub max_attempts: Option<u32>,
+    /// Appended to the User-Agent header.
+    pub user_agent_suffix: Option<String>,
+}
+
+fn millis(field: &str, ms: f64) -> necid::Result<Duration> {
+    if (0.0..=1e12).contains(&ms) {
+        Ok(Duration::from_secs_f64(ms / 1000.0))
+    } else {
+        Err(necid::Error::invalid_input(
+            field,
+            "must be a non-negative number of milliseconds",
+        ))
+    }
+}
+
+fn build_config(o: ClientOptions) -> necid::Result<necid::Config> {
+    let mut b = necid::Config::builder();
+    if let Some(v) = o.endpoint {
+        b = b.endpoint(v);
+    }
+    if let Some(v) = o.tenant_endpoint {
+        b = b.tenant_endpoint(v);
+    }
+    if let Some(v) = o.region {
+        b = b.region(v);
+    }
+    if let Some(v) = o.service {
+        b = b.service(v);
+    }
+    if let Some(v) = o.access_key_id {
+        b = b.access_key_id(v);
+    }
+    if let Some(v) = o.secret_access_key {
+        b = b.secret_access_key(v);
+    }
+    if let Some(v) = o.session_token {
+        b = b.session_token(v);
+    }
+    if let Some(v) = o.api_key {
+        b = b.api_key(v);
+    }
+    if let Some(v) = o.connect_timeout_ms {
+        b = b.connect_timeout(millis("connectTimeoutMs", v)?);
+    }
+    if let Some(v) = o.request_timeout_ms {
+        b = b.request_timeout(millis("requestTimeoutMs", v)?);
+    }
+    if let Some(n) = o.max_attempts {
+        b = b.retry_policy(necid::RetryPolicy::default().with_max_attempts(n));
+    }
+    if let Some(v) = o.user_agent_suffix {
+        b = b.user_agent_suffix(v);
+    }
+    b.build()
+}
+
+/// An image argument: bytes copied on the JS thread (the caller may reuse its buffer at
+/// once), or a path read on the SDK's blocking pool (the event loop never waits for disk).
+enum ImageArg {
+    Bytes(Vec<u8>),
+    Path(String),
+}
+
+type JsImage = Either<Uint8Array, String>;
+
+impl From<JsImage> for ImageArg {
+    fn from(v: JsImage) -> Self {
+        match v {
+            Either::A(bytes) => ImageArg::Bytes(bytes.to_vec()),
+            Either::B(path) => ImageArg::Path(path),
+        }
+    }
+}
+
+impl ImageArg {
+    async fn load(self) -> necid::Result<necid::Image> {
+        match self {
+            ImageArg::Bytes(b) => Ok(necid::Image::from(b)),
+            ImageArg::Path(p) => tokio::task::spawn_blocking(move || necid::Image::from_path(p))
+                .await
+                .map_err(|e| {
+                    necid::Error::invalid_input("image", format!("reading the file failed: {e}"))
+                })?,
+        }
+    }
+}
+
+fn tags(t: Option<Vec<String>>) -> Vec<String> {
+    t.unwrap_or_default()
+}
+
+/// Options of `waitForBulkRegister`.
+#[napi(object, object_to_js = false)]
+pub struct WaitOptions {
+    /// First delay between polls, ms (default 1000).
+    pub poll_interval_ms: Option<f64>,
+    /// Polling backs off ×1.5 up to this, ms (default 15000).
+    pub max_poll_interval_ms: Option<f64>,
+    /// Give up with a `TimedOutError` after this long, ms (default 30 minutes).
+    pub timeout_ms: Option<f64>,
+    /// Called on the JS thread after every poll with all records so far. It does not keep
+    /// the process alive by itself, and every call has run before the Promise settles.
+    /// An exception it throws is reported like one from an event listener (uncaught).
+    #[napi(ts_type = "(progress: BulkProgress) => void")]
+    pub on_progress: Option<ProgressFn>,
+}
+
+/// Weak (unref'd) threadsafe function: it never keeps the event loop alive on its own.
+pub type ProgressFn =
+    ThreadsafeFunction<BulkProgress, Unknown<'static>, BulkProgress, Status, false, true>;
+
+/// Options of `signRequest`.
+#[napi(object)]
+pub struct SignRequest {
+    /// HTTP method, e.g. `"GET"`.
+    pub method: String,
+    /// Absolute URL, percent-encoded as it will be sent.
+    pub url: String,
+    /// Headers to sign (all of them are signed).
+    pub headers: Option<std::collections::HashMap<String, String>>,
+    /// Exact body bytes (a string is taken as UTF-8). Default: empty.
+    #[napi(ts_type = "Buffer | Uint8Array | string")]
+    pub body: Option<Either<Uint8Array, String>>,
+    /// Signing time (a `Date` or epoch milliseconds). Default: now, corrected by the
+    /// clock offset learnt from the service.
+    #[napi(ts_type = "Date | number")]
+    pub time: Option<Unknown<'static>>,
+}
+
+/// A client of the NEC ID service. Cheap to share: one client serves any number of
+/// concurrent calls over one connection pool. Every operation returns a Promise; the
+/// event loop never waits for the network.
+#[napi]
+pub struct Client {
+    inner: necid::Client,
+}
+
+#[napi]
+impl Client {
+    /// A client from explicit options. Does no I/O. Throws `InvalidInputError` for a bad
+    /// setting (e.g. a malformed endpoint).
+    #[napi(constructor)]
+    pub fn new(env: Env, options: Option<ClientOptions>) -> napi::Result<Self> {
+        guard(&env, || {
+            let cfg = build_config(options.unwrap_or(ClientOptions {
+                endpoint: None,
+                tenant_endpoint: None,
+                region: None,
+                service: None,
+                access_key_id: None,
+                secret_access_key: None,
+                session_token: None,
+                api_key: None,
+                connect_timeout_ms: None,
+                request_timeout_ms: None,
+                max_attempts: None,
+                user_agent_suffix: None,
+            }));
+            Self::from_config(&env, cfg)
+        })
+    }
+
+    /// A client from the environment: the profile file (if any), then `NECID_ENDPOINT`,
+    /// `NECID_ACCESS_KEY_ID`, `NECID_SECRET_ACCESS_KEY`, `NECID_SESSION_TOKEN`,
+    /// `NECID_API_KEY`, `NECID_REGION`, ….
+    #[napi(factory)]
+    pub fn from_env(env: Env) -> napi::Result<Self> {
+        guard(&env, || Self::from_config(&env, necid::Config::from_env()))
+    }
+
+    /// A client from a named profile of the profile file (default: `NECID_PROFILE`, then
+    /// `default`). Throws `InvalidInputError` when the file or profile is missing.
+    #[napi(factory)]
+    pub fn from_profile(env: Env, profile: Option<String>) -> napi::Result<Self> {
+        guard(&env, || {
+            Self::from_config(&env, necid::Config::from_profile(profile.as_deref()))
+        })
+    }
+
+    fn from_config(env: &Env, cfg: necid::Result<necid::Config>) -> napi::Result<Self> {
+        cfg.and_then(necid::Client::new)
+            .map(|inner| Client { inner })
+            .map_err(|e| to_js_error(env, &e))
+    }
+
+    /// Biometric API endpoint in use.
+    #[napi(getter)]
+    pub fn endpoint(&self) -> String {
+        self.inner.config().endpoint().to_owned()
+    }
+
+    /// Tenant API endpoint in use.
+    #[napi(getter)]
+    pub fn tenant_endpoint(&self) -> String {
+        self.inner.config().tenant_endpoint().to_owned()
+    }
+
+    /// SigV4 region in use.
+    #[napi(getter)]
+    pub fn region(&self) -> String {
+        self.inner.config().region().to_owned()
+    }
+
+    /// Clock offset (server minus local, ms) learnt from a clock-skew 403; 0 until then.
+    #[napi(getter)]
+    pub fn clock_skew_ms(&self) -> i64 {
+        self.inner.clock_skew_ms()
+    }
+
+    // ---------------------------------------------------------------------------------
+    // subjects
+
+    /// `GET /subjects`: one page of subject/event rows (`start` default 0, `length` 1–1000,
+    /// default 100, `dir` default `"asc"`).
+    #[napi(ts_return_type = "Promise<SubjectPage>")]
+    pub fn list_subjects<'e>(
+        &self,
+        env: &'e Env,
+        start: Option<u32>,
+        length: Option<u32>,
+        dir: Option<SortDirection>,
+    ) -> napi::Result<Object<'e>> {
+        let c = self.inner.clone();
+        spawn_promise(env, move || async move {
+            c.list_subjects(
+                start.unwrap_or(0),
+                length.unwrap_or(100),
+                dir.map_or(necid::SortDirection::Asc, Into::into),
+            )
+            .await
+            .map(SubjectPage::from)
+        })
+    }
+
+    /// Every page of list subjects, `length` rows at a time (default 100), as an async
+    /// iterator: `for await (const page of client.subjects()) { … }`.
+    #[napi]
+    pub fn subjects(&self, length: Option<u32>, dir: Option<SortDirection>) -> SubjectPaginator {
+        let s = self.inner.subjects_paginator(
+            length.unwrap_or(100),
+            dir.map_or(necid::SortDirection::Asc, Into::into),
+        );
+        SubjectPaginator {
+            stream: Arc::new(tokio::sync::Mutex::new(s)),
+        }
+    }
+
+    /// `POST /subjects`: register a new subject from one face.
+    #[napi(ts_return_type = "Promise<RegisteredFace>")]
+    pub fn register_subject<'e>(
+        &self,
+        env: &'e Env,
+        #[napi(ts_arg_type = "ImageInput")] face: JsImage,
+        tags: Option<Vec<String>>,
+    ) -> napi::Result<Object<'e>> {
+        let c = self.inner.clone();
+        let face = ImageArg::from(face);
+        spawn_promise(env, move || async move {
+            let face = face.load().await?;
+            c.register_subject(face, &self::tags(tags))
+                .await
+                .map(RegisteredFace::from)
+        })
+    }
+
+    /// `PUT /subjects/{id}`: replace a subject's face (and tags).
+    #[napi(ts_return_type = "Promise<RegisteredFace>")]
+    pub fn update_subject<'e>(
+        &self,
+        env: &'e Env,
+        subject_id: String,
+        #[napi(ts_arg_type = "ImageInput")] face: JsImage,
+        tags: Option<Vec<String>>,
+    ) -> napi::Result<Object<'e>> {
+        let c = self.inner.clone();
+        let face = ImageArg::from(face);
+        spawn_promise(env, move || async move {
+            let face = face.load().await?;
+            c.update_subject(&subject_id, face, &self::tags(tags))
+                .await
+                .map(RegisteredFace::from)
+        })
+    }
+
+    /// `DELETE /subjects/{id}`: unregister a subject and its events.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn unregister_subject<'e>(
+        &self,
+        env: &'e Env,
+        subject_id: String,
+    ) -> napi::Result<Object<'e>> {
+        let c = self.inner.clone();
+        spawn_promise(env, move || async move {
+            c.unregister_subject(&subject_id).await
+        })
+    }
+
+    // ---------------------------------------------------------------------------------
+    // events
+
+    /// `GET /subjects/{id}/events`.
+    #[napi(ts_return_type = "Promise<EventList>")]
+    pub fn list_events<'e>(&self, env: &'e Env, subject_id: String) -> napi::Result<Object<'e>> {
+        let c = self.inner.clone();
+        spawn_promise(env, move || async move {
+            c.list_events(&subject_id).await.map(EventList::from)
+        })
+    }
+
+    /// `POST /subjects/{id}/events`: add a face to a subject.
+    #[napi(ts_return_type = "Promise<RegisteredFace>")]
+    pub fn register_event<'e>(
+        &self,
+        env: &'e Env,
+        subject_id: String,
+        #[napi(ts_arg_type = "ImageInput")] face: JsImage,
+        tags: Option<Vec<String>>,
+    ) -> napi::Result<Object<'e>> {
+        let c = self.inner.clone();
+        let face = ImageArg::from(face);
+        spawn_promise(env, move || async move {
+            let face = face.load().await?;
+            c.register_event(&subject_id, face, &self::tags(tags))
+                .await
+                .map(RegisteredFace::from)
+        })
+    }
+
+    /// `PUT /subjects/{id}/events/{eventId}`: replace one event's face.
+    #[napi(ts_return_type = "Promise<RegisteredFace>")]
+    pub fn update_event<'e>(
+        &self,
+        env: &'e Env,
+        subject_id: String,
+        event_id: String,
+        #[napi(ts_arg_type = "ImageInput")] face: JsImage,
+        tags: Option<Vec<String>>,
+    ) -> napi::Result<Object<'e>> {
+        let c = self.inner.clone();
+        let face = ImageArg::from(face);
+        spawn_promise(env, move || async move {
+            let face = face.load().await?;
+            c.update_event(&subject_id, &event_id, face, &self::tags(tags))
+                .await
+                .map(RegisteredFace::from)
+        })
+    }
+
+    /// `DELETE /subjects/{id}/events/{eventId}`.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn unregister_event<'e>(
+        &self,
+        env: &'e Env,
+        subject_id: String,
+        event_id: String,
+    ) -> napi::Result<Object<'e>> {
+        let c = self.inner.clone();
+        spawn_promise(env, move || async move {
+            c.unregister_event(&subject_id, &event_id).await
+        })
+    }
+
+    // ---------------------------------------------------------------------------------
+    // face operations
+
+    /// `POST /face/extract`: attributes of up to `limit` (1–20) faces in an image.
+    #[napi(ts_return_type = "Promise<FaceAttributes[]>")]
+    pub fn extract_faces<'e>(
+        &self,
+        env: &'e Env,
+        #[napi(ts_arg_type = "ImageInput")] image: JsImage,
+        limit: Option<u32>,
+    ) -> napi::Result<Object<'e>> {
+        let c = self.inner.clone();
+        let image = ImageArg::from(image);
+        spawn_promise(env, move || async move {
+            let image = image.load().await?;
+            let faces = c.extract_faces(image, limit).await?;
+            Ok(faces
+                .into_iter()
+                .map(FaceAttributes::from)
+                .collect::<Vec<_>>())
+        })
+    }
+
+    /// `POST /face/search`: subjects whose faces match the probe. No match is an empty
+    /// candidate list, not an error.
+    #[napi(ts_return_type = "Promise<SearchResult>")]
+    pub fn search<'e>(
+        &self,
+        env: &'e Env,
+        #[napi(ts_arg_type = "ImageInput")] probe: JsImage,
+        options: Option<SearchOptions>,
+    ) -> napi::Result<Object<'e>> {
+        let c = self.inner.clone();
+        let probe = ImageArg::from(probe);
+        spawn_promise(env, move || async move {
+            let probe = probe.load().await?;
+            let mut req = necid::SearchRequest::new(probe);
+            if let Some(o) = options {
+                req.threshold = o.threshold;
+                req.limit = o.limit;
+                req.tags = o.tags.unwrap_or_default();
+            }
+            c.search(req).await.map(SearchResult::from)
+        })
+    }
+
+    /// `POST /face/verify {id, probe}`: is the probe this subject? A non-match is
+    /// `verified: false`, not an error.
+    #[napi(ts_return_type = "Promise<Verification>")]
+    pub fn verify_subject<'e>(
+        &self,
+        env: &'e Env,
+        subject_id: String,
+        #[napi(ts_arg_type = "ImageInput")] probe: JsImage,
+    ) -> napi::Result<Object<'e>> {
+        let c = self.inner.clone();
+        let probe = ImageArg::from(probe);
+        spawn_promise(env, move || async move {
+            let probe = probe.load().await?;
+            c.verify_subject(&subject_id, probe)
+                .await
+                .map(Verification::from)
+        })
+    }
+
+    /// `POST /face/verify {face, probe}`: compare two faces.
+    #[napi(ts_return_type = "Promise<FaceVerification>")]
+    pub fn verify_faces<'e>(
+        &self,
+        env: &'e Env,
+        #[napi(ts_arg_type = "ImageInput")] face: JsImage,
+        #[napi(ts_arg_type = "ImageInput")] probe: JsImage,
+    ) -> napi::Result<Object<'e>> {
+        let c = self.inner.clone();
+        let face = ImageArg::from(face);
+        let probe = ImageArg::from(probe);
+        spawn_promise(env, move || async move {
+            let face = face.load().await?;
+            let probe = probe.load().await?;
+            c.verify_faces(face, probe)
+                .await
+                .map(FaceVerification::from)
+        })
+    }
+
+    // ---------------------------------------------------------------------------------
+    // tags
+
+    /// `GET /tags`.
+    #[napi(ts_return_type = "Promise<Tag[]>")]
+    pub fn list_tags<'e>(&self, env: &'e Env) -> napi::Result<Object<'e>> {
+        let c = self.inner.clone();
+        spawn_promise(env, move || async move {
+            let tags = c.list_tags().await?;
+            Ok(tags.into_iter().map(Tag::from).collect::<Vec<_>>())
+        })
+    }
+
+    /// `POST /tags/{name}`: create a tag (tags must exist before subjects use them).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn create_tag<'e>(&self, env: &'e Env, name: String) -> napi::Result<Object<'e>> {
+        let c = self.inner.clone();
+        spawn_promise(env, move || async move { c.create_tag(&name).await })
+    }
+
+    /// `PUT /tags/{old}`: rename a tag (subjects follow the rename).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn rename_tag<'e>(
+        &self,
+        env: &'e Env,
+        old_name: String,
+        new_name: String,
+    ) -> napi::Result<Object<'e>> {
+        let c = self.inner.clone();
+        spawn_promise(env, move || async move {
+            c.rename_tag(&old_name, &new_name).await
+        })
+    }
+
+    /// `DELETE /tags/{name}` (subjects keep the tag).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn delete_tag<'e>(&self, env: &'e Env, name: String) -> napi::Result<Object<'e>> {
+        let c = self.inner.clone();
+        spawn_promise(env, move || async move { c.delete_tag(&name).await })
+    }
+
+    // ---------------------------------------------------------------------------------
+    // bulk registration
+
+    /// `POST /jobs/bulkregister`: start registering files from the gallery's bucket;
+    /// resolves to the batch id.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn bulk_register<'e>(
+        &self,
+        env: &'e Env,
+        registrations: Vec<BulkRegistration>,
+    ) -> napi::Result<Object<'e>> {
+        let c = self.inner.clone();
+        let regs: Vec<necid::BulkRegistration> =
+            registrations.into_iter().map(Into::into).collect();
+        spawn_promise(env, move || async move { c.bulk_register(&regs).await })
+    }
+
+    /// `GET /jobs/bulkregister/{batchId}[/{pagingId}]`: one page of progress.
+    #[napi(ts_return_type = "Promise<BulkProgressPage>")]
+    pub fn bulk_register_progress<'e>(
+        &self,
+        env: &'e Env,
+        batch_id: String,
+        paging_id: Option<String>,
+    ) -> napi::Result<Object<'e>> {
+        let c = self.inner.clone();
+        spawn_promise(env, move || async move {
+            c.bulk_register_progress(&batch_id, paging_id.as_deref())
+                .await
+                .map(BulkProgressPage::from)
+        })
+    }
+
+    /// Every progress page of a batch, following `lastEvaluatedKey`, as an async iterator.
+    #[napi]
+    pub fn bulk_progress(&self, batch_id: String) -> BulkProgressPaginator {
+        BulkProgressPaginator {
+            stream: Arc::new(tokio::sync::Mutex::new(
+                self.inner.bulk_progress_paginator(&batch_id),
+            )),
+        }
+    }
+
+    /// Poll a batch until every record is processed, calling `options.onProgress` (on the
+    /// JS thread) after each poll. Backs off ×1.5 between polls; rejects with
+    /// `TimedOutError` at `timeoutMs`.
+    #[napi(ts_return_type = "Promise<BulkProgress>")]
+    pub fn wait_for_bulk_register<'e>(
+        &self,
+        env: &'e Env,
+        batch_id: String,
+        options: Option<WaitOptions>,
+    ) -> napi::Result<Object<'e>> {
+        let c = self.inner.clone();
+        spawn_promise(env, move || async move {
+            let mut wait = necid::WaitOptions::default();
+            let mut on_progress = None;
+            if let Some(o) = options {
+                if let Some(v) = o.poll_interval_ms {
+                    wait.poll_interval = millis("pollIntervalMs", v)?;
+                }
+                if let Some(v) = o.max_poll_interval_ms {
+                    wait.max_poll_interval = millis("maxPollIntervalMs", v)?;
+                }
+                if let Some(v) = o.timeout_ms {
+                    wait.timeout = millis("timeoutMs", v)?;
+                }
+                on_progress = o.on_progress;
+            }
+            // Each queued callback holds a sender; once the wait is over and every queued
+            // callback has run (or been dropped at teardown), `recv` returns None. Awaiting
+            // that before settling guarantees every onProgress call precedes the settle.
+            let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+            let result = {
+                let done_tx = done_tx;
+                c.wait_for_bulk_register(&batch_id, wait, move |p| {
+                    if let Some(f) = &on_progress {
+                        let tx = done_tx.clone();
+                        let _ = f.call_with_return_value(
+                            BulkProgress::from(p),
+                            ThreadsafeFunctionCallMode::NonBlocking,
+                            move |_, _| {
+                                drop(tx);
+                                Ok(())
+                            },
+                        );
+                    }
+                })
+                .await
+            };
+            while done_rx.recv().await.is_some() {}
+            result.map(|p| BulkProgress::from(&p))
+        })
+    }
+
+    // ---------------------------------------------------------------------------------
+    // health and signing
+
+    /// `GET /health` (signed when credentials are configured).
+    #[napi(ts_return_type = "Promise<Health>")]
+    pub fn health<'e>(&self, env: &'e Env) -> napi::Result<Object<'e>> {
+        let c = self.inner.clone();
+        spawn_promise(
+            env,
+            move || async move { c.health().await.map(Health::from) },
+        )
+    }
+
+    /// Sign a custom request (synchronously, no I/O) and return the headers to add:
+    /// `x-api-key` (when configured and not given), `x-amz-date`, `x-amz-security-token`
+    /// (with a session token) and `authorization`. Header names are lower-case.
+    #[napi(ts_return_type = "Record<string, string>")]
+    pub fn sign_request(
+        &self,
+        env: Env,
+        request: SignRequest,
+    ) -> napi::Result<std::collections::HashMap<String, String>> {
+        guard(&env, || {
+            let headers: Vec<(String, String)> =
+                request.headers.unwrap_or_default().into_iter().collect();
+            let body: Vec<u8> = match request.body {
+                None => Vec::new(),
+                Some(Either::A(b)) => b.to_vec(),
+                Some(Either::B(s)) => s.into_bytes(),
+            };
+            let signed = match request.time {
+                None => self
+                    .inner
+                    .sign_request(&request.method, &request.url, &headers, &body),
+                Some(t) => {
+                    let ms = t.coerce_to_number().and_then(|n| n.get_double())?;
+                    signing_time(ms).and_then(|time| {
+                        self.inner.sign_request_at(
+                            &request.method,
+                            &request.url,
+                            &headers,
+                            &body,
+                            time,
+                        )
+                    })
+                }
+            };
+            signed
+                .map(|v| v.into_iter().collect())
+                .map_err(|e| to_js_error(&env, &e))
+        })
+    }
+
+    // ---------------------------------------------------------------------------------
+    // tenant API
+
+    /// `GET /api/galleries`.
+    #[napi(ts_return_type = "Promise<Gallery[]>")]
+    pub fn list_galleries<'e>(&self, env: &'e Env) -> napi::Result<Object<'e>> {
+        let c = self.inner.clone();
+        spawn_promise(env, move || async move {
+            let v = c.list_galleries().await?;
+            Ok(v.into_iter().map(Gallery::from).collect::<Vec<_>>())
+        })
+    }
+
+    /// `GET /api/galleries/{id}`: the gallery with its applications.
+    #[napi(ts_return_type = "Promise<GalleryDetails>")]
+    pub fn get_gallery<'e>(&self, env: &'e Env, gallery_id: String) -> napi::Result<Object<'e>> {
+        let c = self.inner.clone();
+        spawn_promise(env, move || async move {
+            c.get_gallery(&gallery_id).await.map(GalleryDetails::from)
+        })
+    }
+
+    /// `POST /api/galleries`: creates a gallery and an application; the result carries the
+    /// new API key.
+    #[napi(ts_return_type = "Promise<Gallery>")]
+    pub fn create_gallery<'e>(
+        &self,
+        env: &'e Env,
+        gallery: NewGallery,
+    ) -> napi::Result<Object<'e>> {
+        let c = self.inner.clone();
+        spawn_promise(env, move || async move {
+            let g = gallery.into_core()?;
+            c.create_gallery(g).await.map(Gallery::from)
+        })
+    }
+
+    /// `PATCH /api/galleries/{id}`.
+    #[napi(ts_return_type = "Promise<Gallery>")]
+    pub fn update_gallery<'e>(
+        &self,
+        env: &'e Env,
+        gallery_id: String,
+        update: GalleryUpdate,
+    ) -> napi::Result<Object<'e>> {
+        let c = self.inner.clone();
+        spawn_promise(env, move || async move {
+            let u = update.into_core()?;
+            c.update_gallery(&gallery_id, u).await.map(Gallery::from)
+        })
+    }
+
+    /// `DELETE /api/galleries/{id}` (and its applications).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn delete_gallery<'e>(&self, env: &'e Env, gallery_id: String) -> napi::Result<Object<'e>> {
+        let c = self.inner.clone();
+        spawn_promise(
+            env,
+            move || async move { c.delete_gallery(&gallery_id).await },
+        )
+    }
+
+    /// `GET /api/applications`.
+    #[napi(ts_return_type = "Promise<Application[]>")]
+    pub fn list_applications<'e>(&self, env: &'e Env) -> napi::Result<Object<'e>> {
+        let c = self.inner.clone();
+        spawn_promise(env, move || async move {
+            let v = c.list_applications().await?;
+            Ok(v.into_iter().map(Application::from).collect::<Vec<_>>())
+        })
+    }
+
+    /// `GET /api/applications/{id}`.
+    #[napi(ts_return_type = "Promise<Application>")]
+    pub fn get_application<'e>(
+        &self,
+        env: &'e Env,
+        application_id: String,
+    ) -> napi::Result<Object<'e>> {
+        let c = self.inner.clone();
+        spawn_promise(env, move || async move {
+            c.get_application(&application_id)
+                .await
+                .map(Application::from)
+        })
+    }
+
+    /// `POST /api/applications`: a new API key for an existing gallery.
+    #[napi(ts_return_type = "Promise<Application>")]
+    pub fn create_application<'e>(
+        &self,
+        env: &'e Env,
+        application: NewApplication,
+    ) -> napi::Result<Object<'e>> {
+        let c = self.inner.clone();
+        spawn_promise(env, move || async move {
+            c.create_application(application.into())
+                .await
+                .map(Application::from)
+        })
+    }
+
+    /// `PATCH /api/applications/{id}`.
+    #[napi(ts_return_type = "Promise<Application>")]
+    pub fn update_application<'e>(
+        &self,
+        env: &'e Env,
+        application_id: String,
+        update: ApplicationUpdate,
+    ) -> napi::Result<Object<'e>> {
+        let c = self.inner.clone();
+        spawn_promise(env, move || async move {
+            c.update_application(&application_id, update.into())
+                .await
+                .map(Application::from)
+        })
+    }
+
+    /// `DELETE /api/applications/{id}`.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn delete_application<'e>(
+        &self,
+        env: &'e Env,
+        application_id: String,
+    ) -> napi::Result<Object<'e>> {
+        let c = self.inner.clone();
+        spawn_promise(env, move || async move {
+            c.delete_application(&application_id).await
+        })
+    }
+}
+
+fn signing_time(ms: f64) -> necid::Result<SystemTime> {
+    if !(0.0..=1e15).contains(&ms) {
+        return Err(necid::Error::invalid_input(
+            "time",
+            "must be a Date or epoch milliseconds",
+        ));
+    }
+    Ok(SystemTime::UNIX_EPOCH + Duration::from_secs_f64(ms / 1000.0))
+}
+
+type PageStream<T> = Arc<tokio::sync::Mutex<BoxStream<'static, necid::Result<T>>>>;
+
+/// Next item of a shared page stream, converted.
+fn next_page<'e, C, T>(env: &'e Env, stream: &PageStream<C>) -> napi::Result<Object<'e>>
+where
+    C: Send + 'static,
+    T: From<C> + napi::bindgen_prelude::ToNapiValue + Send + 'static,
+{
+    let stream = stream.clone();
+    spawn_promise(env, move || async move {
+        let mut s = stream.lock().await;
+        s.next().await.transpose().map(|p| p.map(T::from))
+    })
+}
+
+/// Pages of `listSubjects`. Iterate with `for await (const page of paginator)`, or call
+/// `nextPage()` until it resolves to `null`.
+#[napi]
+pub struct SubjectPaginator {
+    stream: PageStream<necid::SubjectPage>,
+}
+
+#[napi]
+impl SubjectPaginator {
+    /// The next page, or `null` when there are no more. After a rejection the paginator
+    /// is finished.
+    #[napi(ts_return_type = "Promise<SubjectPage | null>")]
+    pub fn next_page<'e>(&self, env: &'e Env) -> napi::Result<Object<'e>> {
+        next_page::<_, SubjectPage>(env, &self.stream)
+    }
+}
+
+/// Progress pages of one bulk registration. Iterate with `for await`, or call
+/// `nextPage()` until it resolves to `null`.
+#[napi]
+pub struct BulkProgressPaginator {
+    stream: PageStream<necid::BulkProgressPage>,
+}
+
+#[napi]
+impl BulkProgressPaginator {
+    /// The next page, or `null` when there are no more. After a rejection the paginator
+    /// is finished.
+    #[napi(ts_return_type = "Promise<BulkProgressPage | null>")]
+    pub fn next_page<'e>(&self, env: &'e Env) -> napi::Result<Object<'e>> {
+        next_page::<_, BulkProgressPage>(env, &self.stream)
+    }
+}

@@ -1,0 +1,272 @@
+//! Node.js binding of the necid SDK (napi-rs).
+//!
+//! The binding converts types and errors and nothing else; validation, retries, signing
+//! and parsing live in the Rust core (`necid`).
+//!
+//! How async calls work: every operation builds the core's `'static + Send` future, spawns
+//! it onto the core's one process-wide tokio runtime ([`necid::runtime`]) and returns a
+//! Promise made with [`napi::Env::create_deferred`]. The deferred is settled through a
+//! threadsafe function, so the conversion to JS values — including building the typed
+//! error object with its `code` — happens on the JS thread, and the event loop never waits
+//! for the network. No second runtime is created (napi's own tokio runtime is not enabled).
+//!
+//! Errors are instances of the JS classes in `errors.js` (`NecIdError` and one subclass per
+//! kind): `index.js` registers a factory for them once at load time; the binding calls it
+//! on the JS thread. A panic anywhere in an operation is caught and rejects the Promise
+//! (code `"INTERNAL"`); it never aborts the process.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+
+use futures_util::FutureExt as _;
+use napi::bindgen_prelude::{FnArgs, Function, FunctionRef, Object, ToNapiValue, Unknown};
+use napi::{Env, JsValue as _};
+use napi_derive::napi;
+
+mod client;
+mod models;
+
+pub use client::*;
+pub use models::*;
+
+/// What the JS error factory receives (internal; passed as positional arguments).
+pub(crate) struct ErrorInfo {
+    /// Core kind name, e.g. `"NoFace"`.
+    pub kind: String,
+    /// Node-style code, e.g. `"NO_FACE"`.
+    pub code: String,
+    /// Human-readable message (never contains secrets).
+    pub message: String,
+    /// HTTP status, when there was a response.
+    pub status: Option<u32>,
+    /// The service's numeric errorCode.
+    pub error_code: Option<i64>,
+    /// The service's errorType.
+    pub error_type: Option<String>,
+    /// The response's request id.
+    pub request_id: Option<String>,
+    /// For InvalidInput: the rejected argument.
+    pub field: Option<String>,
+}
+
+/// `(kind, code, message, status, errorCode, errorType, requestId, field)`.
+type ErrorArgs = FnArgs<(
+    String,
+    String,
+    String,
+    Option<u32>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+)>;
+type ErrorFactory = FunctionRef<ErrorArgs, Unknown<'static>>;
+
+thread_local! {
+    // One per JS thread (main thread and each worker thread load their own copy of the
+    // exports, and each registers its own factory).
+    static ERROR_FACTORY: RefCell<Option<ErrorFactory>> = const { RefCell::new(None) };
+}
+
+/// Internal: `index.js` registers the function that builds typed error objects.
+#[napi(skip_typescript, js_name = "__registerErrorFactory")]
+pub fn register_error_factory(factory: Function<ErrorArgs, Unknown<'static>>) -> napi::Result<()> {
+    let r = factory.create_ref()?;
+    ERROR_FACTORY.with(|f| *f.borrow_mut() = Some(r));
+    Ok(())
+}
+
+/// `InvalidInput` → `INVALID_INPUT`: the Node-style code of a kind name.
+fn screaming_snake(kind: &str) -> String {
+    let mut out = String::with_capacity(kind.len() + 4);
+    for (i, ch) in kind.chars().enumerate() {
+        if ch.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(ch.to_ascii_uppercase());
+    }
+    out
+}
+
+fn error_info(e: &necid::Error) -> ErrorInfo {
+    let kind = e.kind().as_str();
+    ErrorInfo {
+        kind: kind.to_owned(),
+        code: screaming_snake(kind),
+        message: e.to_string(),
+        status: e.status().map(u32::from),
+        error_code: e.error_code(),
+        error_type: e.error_type().map(str::to_owned),
+        request_id: e.request_id().map(str::to_owned),
+        field: e.field().map(str::to_owned),
+    }
+}
+
+/// Build the JS error object for `info` on the JS thread and wrap it so napi rejects (or
+/// throws) with exactly that object.
+fn js_error(env: &Env, info: ErrorInfo) -> napi::Error {
+    let made = ERROR_FACTORY.with(|f| -> Option<napi::Result<napi::Error>> {
+        let f = f.borrow();
+        let factory = f.as_ref()?;
+        Some(
+            factory
+                .borrow_back(env)
+                .and_then(|func| func.call(info_args(&info)))
+                .map(napi::Error::from),
+        )
+    });
+    match made {
+        Some(Ok(e)) => e,
+        // No factory (the raw `.node` loaded without index.js) or the factory failed: a plain
+        // Error with the same fields, so callers still get `code` and friends.
+        _ => plain_error(env, info).unwrap_or_else(|e| e),
+    }
+}
+
+fn info_args(i: &ErrorInfo) -> ErrorArgs {
+    FnArgs::from((
+        i.kind.clone(),
+        i.code.clone(),
+        i.message.clone(),
+        i.status,
+        i.error_code,
+        i.error_type.clone(),
+        i.request_id.clone(),
+        i.field.clone(),
+    ))
+}
+
+fn plain_error(env: &Env, info: ErrorInfo) -> napi::Result<napi::Error> {
+    let mut obj: Object = env.create_error(napi::Error::from_reason(info.message.clone()))?;
+    obj.set("code", info.code)?;
+    obj.set("kind", info.kind)?;
+    obj.set("status", info.status)?;
+    obj.set("errorCode", info.error_code)?;
+    obj.set("errorType", info.error_type)?;
+    obj.set("requestId", info.request_id)?;
+    obj.set("field", info.field)?;
+    Ok(napi::Error::from(obj.to_unknown()))
+}
+
+/// The typed JS error for a core error (call on the JS thread).
+pub(crate) fn to_js_error(env: &Env, e: &necid::Error) -> napi::Error {
+    js_error(env, error_info(e))
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic payload".to_owned()
+    }
+}
+
+/// The JS error for a caught panic: the base `NecIdError` with code `INTERNAL`.
+fn panic_error(env: &Env, payload: &(dyn Any + Send)) -> napi::Error {
+    js_error(
+        env,
+        ErrorInfo {
+            kind: "Internal".to_owned(),
+            code: "INTERNAL".to_owned(),
+            message: format!(
+                "Internal: the necid native addon panicked (a bug; please report it): {}",
+                panic_message(payload)
+            ),
+            status: None,
+            error_code: None,
+            error_type: None,
+            request_id: None,
+            field: None,
+        },
+    )
+}
+
+/// Run `f` (synchronous binding code on the JS thread) and turn a panic into a thrown
+/// `NecIdError` instead of an abort.
+pub(crate) fn guard<T>(env: &Env, f: impl FnOnce() -> napi::Result<T>) -> napi::Result<T> {
+    match std::panic::catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(payload) => Err(panic_error(env, payload.as_ref())),
+    }
+}
+
+/// Spawn `fut` onto the core runtime and return a Promise for its (converted) result.
+///
+/// The future's output is converted to a JS value on the JS thread; a core error becomes
+/// the typed error object; a panic (in the future or in `make_fut`) rejects the Promise.
+pub(crate) fn spawn_promise<'env, T, Fut>(
+    env: &'env Env,
+    make_fut: impl FnOnce() -> Fut,
+) -> napi::Result<Object<'env>>
+where
+    T: ToNapiValue + Send + 'static,
+    Fut: Future<Output = necid::Result<T>> + Send + 'static,
+{
+    type Resolver<T> = Box<dyn FnOnce(Env) -> napi::Result<T> + Send>;
+    let (deferred, promise) = env.create_deferred::<T, Resolver<T>>()?;
+    let fut = match std::panic::catch_unwind(AssertUnwindSafe(make_fut)) {
+        Ok(fut) => fut,
+        Err(payload) => {
+            let msg = panic_message(payload.as_ref());
+            deferred.resolve(Box::new(move |env: Env| Err(panic_error(&env, &msg))));
+            return Ok(promise);
+        }
+    };
+    let rt = match necid::runtime() {
+        Ok(rt) => rt,
+        Err(e) => {
+            deferred.resolve(Box::new(move |env: Env| Err(to_js_error(&env, &e))));
+            return Ok(promise);
+        }
+    };
+    rt.spawn(async move {
+        let outcome = AssertUnwindSafe(fut).catch_unwind().await;
+        deferred.resolve(Box::new(move |env: Env| match outcome {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => Err(to_js_error(&env, &e)),
+            Err(payload) => Err(panic_error(&env, payload.as_ref())),
+        }));
+    });
+    Ok(promise)
+}
+
+/// Internal test hook: a panic inside an async operation rejects its Promise.
+#[napi(skip_typescript, js_name = "__panicForTest")]
+pub fn panic_for_test(env: &Env) -> napi::Result<Object<'_>> {
+    spawn_promise(env, || async {
+        #[allow(clippy::panic)]
+        if std::hint::black_box(true) {
+            panic!("deliberate test panic (async)");
+        }
+        Ok(())
+    })
+}
+
+/// Internal test hook: a panic in synchronous binding code throws instead of aborting.
+#[napi(skip_typescript, js_name = "__panicSyncForTest")]
+pub fn panic_sync_for_test(env: &Env) -> napi::Result<()> {
+    guard(env, || {
+        #[allow(clippy::panic)]
+        if std::hint::black_box(true) {
+            panic!("deliberate test panic (sync)");
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::screaming_snake;
+
+    #[test]
+    fn codes() {
+        assert_eq!(screaming_snake("InvalidInput"), "INVALID_INPUT");
+        assert_eq!(screaming_snake("NoFace"), "NO_FACE");
+        assert_eq!(screaming_snake("Auth"), "AUTH");
+        assert_eq!(screaming_snake("TimedOut"), "TIMED_OUT");
+    }
+}
