@@ -117,7 +117,13 @@ impl Signer {
             SignableBody::Precomputed(payload_sha256_hex.to_owned()),
         )
         .map_err(|e| Error::invalid_input("url", format!("cannot sign request: {e}")))?;
-        let (instructions, _signature) = sign(signable, &params)
+        // aws-sigv4 traces the whole signable request (x-api-key value included) and the
+        // canonical request: mute tracing for this call so no secret reaches any log.
+        let signed =
+            tracing::subscriber::with_default(tracing::subscriber::NoSubscriber::default(), || {
+                sign(signable, &params)
+            });
+        let (instructions, _signature) = signed
             .map_err(|e| Error::invalid_input("request", format!("cannot sign request: {e}")))?
             .into_parts();
         Ok(instructions
