@@ -7,6 +7,7 @@
 //! fixtures compiled into the binary (see `cli/assets/faces/README.md`).
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
@@ -47,6 +48,10 @@ pub struct DemoArgs {
     /// Face engine for the embedded emulator.
     #[arg(long, value_enum, default_value_t = EngineArg::default())]
     pub engine: EngineArg,
+    /// Where to write the picture of the detected faces (default: necid-demo-faces.png
+    /// in the temporary directory).
+    #[arg(long, value_name = "PNG")]
+    pub picture: Option<PathBuf>,
 }
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
@@ -59,12 +64,20 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let server = necid_server::start(server_config)
         .await
         .context("starting the embedded emulator")?;
-    let result = drive(&server, args.engine).await;
+    let picture = args
+        .picture
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join("necid-demo-faces.png"));
+    let result = drive(&server, args.engine, &picture).await;
     server.shutdown().await;
     result
 }
 
-async fn drive(server: &necid_server::RunningServer, engine: EngineArg) -> anyhow::Result<()> {
+async fn drive(
+    server: &necid_server::RunningServer,
+    engine: EngineArg,
+    picture: &Path,
+) -> anyhow::Result<()> {
     let creds = server.credentials();
     let config = Config::builder()
         .endpoint(server.endpoint())
@@ -127,6 +140,17 @@ async fn drive(server: &necid_server::RunningServer, engine: EngineArg) -> anyho
     for (i, face) in faces.iter().enumerate() {
         println!("    #{}: {}", i + 1, describe(Some(face)));
     }
+    let marks: Vec<crate::annotate::Mark> = faces
+        .iter()
+        .enumerate()
+        .map(|(i, f)| crate::annotate::Mark::numbered(i + 1, f, Vec::new()))
+        .collect();
+    let (w, h) = crate::annotate::write(ASTRONAUT.bytes, &marks, picture)
+        .with_context(|| format!("writing {}", picture.display()))?;
+    println!(
+        "  picture with the face boxes, eyes and scores drawn: {} ({w}x{h})",
+        picture.display()
+    );
 
     step("4. search (1:N, threshold 7000)");
     for probe in [&OBAMA2, &OBAMA3, &BIDEN] {

@@ -139,6 +139,8 @@ impl fmt::Display for CliError {
     }
 }
 
+impl std::error::Error for CliError {}
+
 impl From<necid::Error> for CliError {
     fn from(e: necid::Error) -> Self {
         CliError::Api(e)

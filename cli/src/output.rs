@@ -43,21 +43,19 @@ impl Out {
     ) -> Result<(), CliError> {
         match self.format {
             Format::Json => {
-                let text = serde_json::to_string_pretty(value)
+                let mut text = serde_json::to_string_pretty(value)
                     .map_err(|e| CliError::Internal(format!("cannot write JSON: {e}")))?;
-                println!("{text}");
+                text.push('\n');
+                stdout(text.as_bytes())
             }
             Format::Table => {
-                let text = table();
-                if !text.is_empty() {
-                    print!("{text}");
-                    if !text.ends_with('\n') {
-                        println!();
-                    }
+                let mut text = table();
+                if !text.is_empty() && !text.ends_with('\n') {
+                    text.push('\n');
                 }
+                stdout(text.as_bytes())
             }
         }
-        Ok(())
     }
 
     /// A confirmation of a change ("created tag x"): JSON `value`, or `line` unless quiet.
@@ -95,6 +93,18 @@ impl Out {
         bar.set_prefix(what.to_owned());
         bar.enable_steady_tick(Duration::from_millis(200));
         bar
+    }
+}
+
+/// Write to stdout. A closed pipe (`necid … | head`) is not an error: the reader has
+/// what it wanted.
+pub fn stdout(bytes: &[u8]) -> Result<(), CliError> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CliError::io("standard output", e)),
     }
 }
 

@@ -31,8 +31,9 @@ pub async fn health(g: &GlobalArgs) -> Result<(), CliError> {
 
 pub fn completions(cmd: &mut clap::Command, a: &CompletionsArgs) -> Result<(), CliError> {
     let name = cmd.get_name().to_owned();
-    clap_complete::generate(a.shell, cmd, name, &mut std::io::stdout());
-    Ok(())
+    let mut buf = Vec::new();
+    clap_complete::generate(a.shell, cmd, name, &mut buf);
+    crate::output::stdout(&buf)
 }
 
 pub fn man(cmd: clap::Command) -> Result<(), CliError> {
@@ -40,8 +41,5 @@ pub fn man(cmd: clap::Command) -> Result<(), CliError> {
     clap_mangen::Man::new(cmd)
         .render(&mut buf)
         .map_err(|e| CliError::io("man page", e))?;
-    use std::io::Write as _;
-    std::io::stdout()
-        .write_all(&buf)
-        .map_err(|e| CliError::io("standard output", e))
+    crate::output::stdout(&buf)
 }
