@@ -19,17 +19,23 @@ function necidBin() {
   return bin
 }
 
-/** Start an emulator; resolves to its ready-file info plus `stop()`. */
-async function startEmulator() {
+/**
+ * Start an emulator; resolves to its ready-file info plus `stop()`. `config` (optional)
+ * is written as the emulator's JSON config file (e.g. `{ limits: { bulkPageSize: 1 } }`).
+ */
+async function startEmulator(config) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'necid-node-'))
   const ready = path.join(work, 'ready.json')
   const buckets = path.join(work, 'buckets')
+  fs.mkdirSync(buckets)
   const log = fs.openSync(path.join(work, 'serve.log'), 'w')
-  const child = spawn(
-    necidBin(),
-    ['serve', '--memory', '--port', '0', '--ready-file', ready, '--bucket-dir', buckets],
-    { stdio: ['ignore', log, log] },
-  )
+  const args = ['serve', '--memory', '--port', '0', '--ready-file', ready, '--bucket-dir', buckets]
+  if (config) {
+    const file = path.join(work, 'config.json')
+    fs.writeFileSync(file, JSON.stringify(config))
+    args.push('--config', file)
+  }
+  const child = spawn(necidBin(), args, { stdio: ['ignore', log, log] })
   let exited = null
   child.on('exit', (code, signal) => {
     exited = { code, signal }
