@@ -106,10 +106,13 @@ impl Area {
 /// has been applied. Angles are in degrees.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Face {
-    /// The detector's box.
+    /// The face box: square, from the landmarks, in the proportions of the API's
+    /// example (eyes about a quarter from the top, mouth inside), clipped to the image.
     pub face_area: Area,
     /// A fixed expansion of `face_area` (more above, for hair), clipped to the image.
     pub head_area: Area,
+    /// The detector's own (larger, coarser) box, clipped to the image.
+    pub detection_area: Area,
     /// Centre of the subject's right eye (on the image's left), from the landmarks.
     pub right_eye_center: Point,
     /// Centre of the subject's left eye (on the image's right).
@@ -163,6 +166,11 @@ const MIN_FACE: u32 = 20;
 const DETECT_THRESHOLD: f64 = 3.0;
 /// Centre of the logistic map from cascade score to `faceScore`.
 const FACE_SCORE_CENTRE: f64 = 2.0;
+/// faceArea side as a fraction of the landmarks' larger extent (≈ 1.94 eye
+/// distances on a frontal face, as in the API's example).
+const FACE_SIDE_PER_LANDMARK_EXTENT: f64 = 0.84;
+/// Eye line below the top of faceArea, as a fraction of its side (the example's 0.245).
+const FACE_EYES_FROM_TOP: f64 = 0.245;
 /// Plausible inter-eye distance as a fraction of the detector box side.
 const MIN_EYE_RATIO: f64 = 0.15;
 const MAX_EYE_RATIO: f64 = 0.8;
@@ -195,8 +203,9 @@ impl FaceEngine {
         })
     }
 
-    /// Detects up to `max_faces` (at most [`MAX_FACES`]) faces, largest first, and
-    /// computes their attributes and descriptors. No face is `Ok(vec![])`.
+    /// Detects up to `max_faces` (at most [`MAX_FACES`]) faces, largest first (by
+    /// detector box, so the choice does not depend on `max_faces`), and computes their
+    /// attributes and descriptors. No face is `Ok(vec![])`.
     pub fn detect(&self, image_bytes: &[u8], max_faces: usize) -> Result<Vec<Face>, EngineError> {
         guard(|| {
             let img = imaging::decode(image_bytes)?;
@@ -381,20 +390,35 @@ impl FaceEngine {
         let quality = quality_score(&chip, eye_dist, frontal);
 
         let (iw, ih) = (f64::from(img.width()), f64::from(img.height()));
-        let face_area = Area {
-            left: b.x.clamp(0.0, iw) as f32,
-            top: b.y.clamp(0.0, ih) as f32,
-            right: (b.x + b.w).clamp(0.0, iw) as f32,
-            bottom: (b.y + b.h).clamp(0.0, ih) as f32,
+        // faceArea with the proportions of the API documentation's example (side ≈ 1.94
+        // eye distances, eyes ≈ 24.5 % below the top), but scaled from the landmarks'
+        // extent so that it does not shrink when the head turns.
+        let (lx0, ly0, lx1, ly1) = bounds(&pts);
+        let fside = FACE_SIDE_PER_LANDMARK_EXTENT * (lx1 - lx0).max(ly1 - ly0);
+        let eye_y = (right_eye.1 + left_eye.1) / 2.0;
+        let (fx, fy) = (
+            (lx0 + lx1) / 2.0 - fside / 2.0,
+            eye_y - FACE_EYES_FROM_TOP * fside,
+        );
+        let clip_area = |l: f64, t: f64, r: f64, btm: f64| Area {
+            left: l.clamp(0.0, iw) as f32,
+            top: t.clamp(0.0, ih) as f32,
+            right: r.clamp(0.0, iw) as f32,
+            bottom: btm.clamp(0.0, ih) as f32,
         };
-        let head_area = Area {
-            left: (b.x - 0.18 * b.w).clamp(0.0, iw) as f32,
-            top: (b.y - 0.45 * b.h).clamp(0.0, ih) as f32,
-            right: (b.x + 1.18 * b.w).clamp(0.0, iw) as f32,
-            bottom: (b.y + 1.19 * b.h).clamp(0.0, ih) as f32,
-        };
+        let face_area = clip_area(fx, fy, fx + fside, fy + fside);
+        // headArea: the example's expansion of its faceArea (18 % each side, 45 % up,
+        // 19 % down).
+        let head_area = clip_area(
+            fx - 0.18 * fside,
+            fy - 0.45 * fside,
+            fx + 1.18 * fside,
+            fy + 1.19 * fside,
+        );
+        let detection_area = clip_area(b.x, b.y, b.x + b.w, b.y + b.h);
         let face = Face {
             face_area,
+            detection_area,
             head_area,
             right_eye_center: to_point(right_eye),
             left_eye_center: to_point(left_eye),

@@ -63,7 +63,7 @@ fn detect_caps_at_max_faces_largest_first() {
     let photo = group_photo();
     let faces = engine().detect(&photo, 100).unwrap();
     assert_eq!(faces.len(), MAX_FACES);
-    let area = |f: &Face| f.face_area.width() * f.face_area.height();
+    let area = |f: &Face| f.detection_area.width() * f.detection_area.height();
     for w in faces.windows(2) {
         assert!(area(&w[0]) >= area(&w[1]));
     }
