@@ -363,3 +363,52 @@ fn every_supported_format_decodes_to_the_same_face() {
     assert_eq!(faces.len(), 1, "greyscale");
     assert!(score(&faces[0].descriptor, &base.descriptor) > DEFAULT_THRESHOLD);
 }
+
+#[test]
+fn quality_drops_for_blur_darkness_and_small_faces() {
+    let img = image::load_from_memory(&fixture("obama.jpg"))
+        .unwrap()
+        .to_rgb8();
+    let base = single_face("obama.jpg");
+    let quality_of = |img: &image::RgbImage| {
+        let faces = engine().detect(&encode_jpeg(img), 1).unwrap();
+        assert_eq!(faces.len(), 1, "{}x{}", img.width(), img.height());
+        faces[0].face_quality_score
+    };
+    let blurred = quality_of(&image::imageops::blur(&img, 2.5));
+    let mut dark = img.clone();
+    for p in dark.pixels_mut() {
+        p.0 = p.0.map(|v| v / 3);
+    }
+    let dark = quality_of(&dark);
+    let small = quality_of(&image::imageops::resize(
+        &img,
+        img.width() / 4,
+        img.height() / 4,
+        image::imageops::FilterType::Triangle,
+    ));
+    println!(
+        "quality: original {:.3}, blurred {blurred:.3}, dark {dark:.3}, small {small:.3}",
+        base.face_quality_score
+    );
+    for (what, q) in [("blurred", blurred), ("dark", dark), ("small", small)] {
+        assert!(q < base.face_quality_score - 0.05, "{what}: {q}");
+    }
+}
+
+#[test]
+fn a_turned_face_is_less_frontal() {
+    let straight = single_face("obama.jpg");
+    let turned = single_face("obama2.jpg");
+    assert!(
+        straight.pan.abs() < 8.0,
+        "obama.jpg looks at the camera: pan {}",
+        straight.pan
+    );
+    assert!(
+        turned.pan.abs() > 12.0,
+        "obama2.jpg is turned: pan {}",
+        turned.pan
+    );
+    assert!(straight.frontal_face_score > turned.frontal_face_score + 0.1);
+}
