@@ -219,3 +219,122 @@ fn score_from_cosine(cos: f64) -> u32 {
 }
 
 const SCORE_EXPONENT: i32 = 3;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::{ImageFormat, RgbImage};
+    use std::io::Cursor;
+
+    fn pattern(seed: u32, w: u32, h: u32) -> RgbImage {
+        RgbImage::from_fn(w, h, |x, y| {
+            let fx = x as f32 / w as f32;
+            let fy = y as f32 / h as f32;
+            let s = seed as f32;
+            let v = |k: f32| (((fx * (3.0 + s) + fy * k + s).sin() * 0.5 + 0.5) * 255.0) as u8;
+            image::Rgb([v(2.0), v(5.0 + s), v(1.0 + s * 0.5)])
+        })
+    }
+
+    fn encode(img: &RgbImage, fmt: ImageFormat) -> Vec<u8> {
+        let mut c = Cursor::new(Vec::new());
+        img.write_to(&mut c, fmt).unwrap();
+        c.into_inner()
+    }
+
+    fn template(e: &DeterministicEngine, bytes: &[u8]) -> Vec<u8> {
+        let faces = e.detect(bytes).unwrap();
+        assert_eq!(faces.len(), 1);
+        faces.into_iter().next().unwrap().template
+    }
+
+    #[test]
+    fn same_or_nearly_same_picture_scores_high_and_others_low() {
+        let e = DeterministicEngine::new();
+        let a = template(&e, &encode(&pattern(1, 300, 400), ImageFormat::Png));
+        let a_small_jpeg = template(&e, &encode(&pattern(1, 120, 160), ImageFormat::Jpeg));
+        let b = template(&e, &encode(&pattern(7, 300, 400), ImageFormat::Png));
+        assert_eq!(e.compare(&a, &a), 9999);
+        assert!(
+            e.compare(&a, &a_small_jpeg) > 9000,
+            "{}",
+            e.compare(&a, &a_small_jpeg)
+        );
+        assert!(e.compare(&a, &b) < 7000, "{}", e.compare(&a, &b));
+        assert_eq!(e.compare(&a, &b), e.compare(&b, &a));
+    }
+
+    #[test]
+    fn foreign_or_corrupt_templates_score_zero() {
+        let e = DeterministicEngine::new();
+        let a = template(&e, &encode(&pattern(1, 64, 64), ImageFormat::Png));
+        assert_eq!(e.compare(&a, b"garbage"), 0);
+        assert_eq!(e.compare(&[], &a), 0);
+        let mut truncated = a.clone();
+        truncated.pop();
+        assert_eq!(e.compare(&a, &truncated), 0);
+    }
+
+    #[test]
+    fn no_face_in_blank_tiny_or_undecodable_input() {
+        let e = DeterministicEngine::new();
+        let blank = RgbImage::from_pixel(100, 100, image::Rgb([200, 200, 200]));
+        assert!(
+            e.detect(&encode(&blank, ImageFormat::Png))
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            e.detect(&encode(&pattern(1, 10, 10), ImageFormat::Png))
+                .unwrap()
+                .is_empty()
+        );
+        assert!(matches!(
+            e.detect(b"nope"),
+            Err(EngineError::InvalidImage(_))
+        ));
+        assert!(matches!(e.detect(&[]), Err(EngineError::InvalidImage(_))));
+    }
+
+    #[test]
+    fn wide_strips_hold_one_face_per_square_tile() {
+        let e = DeterministicEngine::new();
+        let faces = e
+            .detect(&encode(&pattern(3, 400, 100), ImageFormat::Png))
+            .unwrap();
+        assert_eq!(faces.len(), 4);
+        for (i, f) in faces.iter().enumerate() {
+            let [l, t, r, b] = f.attributes.face_area;
+            assert!(l >= i as i64 * 100 && r <= (i as i64 + 1) * 100 && t >= 0 && b <= 100);
+        }
+        // not quite twice as wide: one face
+        assert_eq!(
+            e.detect(&encode(&pattern(3, 199, 100), ImageFormat::Png))
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn attributes_are_plausible() {
+        let e = DeterministicEngine::new();
+        let f = e
+            .detect(&encode(&pattern(2, 640, 480), ImageFormat::Png))
+            .unwrap()
+            .remove(0);
+        let a = f.attributes;
+        let [l, t, r, b] = a.face_area;
+        assert!(0 <= l && l < r && r <= 640 && 0 <= t && t < b && b <= 480);
+        let [hl, ht, hr, hb] = a.head_area;
+        assert!(hl <= l && ht <= t && hr >= r && hb >= b);
+        assert!(a.right_eye_center[0] < a.left_eye_center[0]);
+        assert!((0.0..=1.0).contains(&a.face_quality_score));
+        assert!(a.face_quality_score > 0.8);
+        let small = e
+            .detect(&encode(&pattern(2, 40, 40), ImageFormat::Png))
+            .unwrap()
+            .remove(0);
+        assert!(small.attributes.face_quality_score < 0.45);
+    }
+}
