@@ -327,7 +327,10 @@ fn double_encoding_is_visible_in_the_vectors() {
     )
     .unwrap();
     let creq = v["expected"]["canonical_request"].as_str().unwrap();
-    assert!(creq.starts_with("POST\n/v1.1/tags/my%2520tag\n\n"), "{creq}");
+    assert!(
+        creq.starts_with("POST\n/v1.1/tags/my%2520tag\n\n"),
+        "{creq}"
+    );
     let v: Value = serde_json::from_str(
         &std::fs::read_to_string(vectors_dir().join("delete-subject-emulator-port.json")).unwrap(),
     )
