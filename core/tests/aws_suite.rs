@@ -52,7 +52,7 @@ struct SuiteRequest {
 fn parse_request(raw: &[u8]) -> SuiteRequest {
     let text = String::from_utf8(raw.to_vec()).unwrap();
     let (head, body) = match text.find("\n\n") {
-        Some(i) => (&text[..i], text[i + 2..].as_bytes().to_vec()),
+        Some(i) => (&text[..i], text.as_bytes()[i + 2..].to_vec()),
         None => (text.as_str(), Vec::new()),
     };
     let mut lines = head.lines();
