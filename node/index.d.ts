@@ -531,8 +531,11 @@ export interface SignRequest {
   method: string
   /** Absolute URL, percent-encoded as it will be sent. */
   url: string
-  /** Headers to sign (all of them are signed). */
-  headers?: Record<string, string>
+  /**
+   * Headers to sign (all of them are signed): an object, or `[name, value]` pairs
+   * (which may repeat a name).
+   */
+  headers?: Record<string, string> | Array<[string, string]>
   /** Exact body bytes (a string is taken as UTF-8). Default: empty. */
   body?: Buffer | Uint8Array | string
   /**
@@ -543,12 +546,7 @@ export interface SignRequest {
 }
 
 /** Sort direction of `listSubjects` (by last update). */
-export declare const enum SortDirection {
-  /** Oldest first (the service default). */
-  Asc = 'asc',
-  /** Newest first. */
-  Desc = 'desc',
-}
+export type SortDirection = 'asc' | 'desc'
 
 /** One row of list subjects: one per event, deleted rows included. */
 export interface SubjectEntry {

@@ -150,6 +150,9 @@ pub struct WaitOptions {
 pub type ProgressFn =
     ThreadsafeFunction<BulkProgress, Unknown<'static>, BulkProgress, Status, false, true>;
 
+/// Headers as JS gives them: `[name, value]` pairs or an object.
+type JsHeaders = Either<Vec<Vec<String>>, std::collections::HashMap<String, String>>;
+
 /// Options of `signRequest`.
 #[napi(object)]
 pub struct SignRequest {
@@ -157,8 +160,10 @@ pub struct SignRequest {
     pub method: String,
     /// Absolute URL, percent-encoded as it will be sent.
     pub url: String,
-    /// Headers to sign (all of them are signed).
-    pub headers: Option<std::collections::HashMap<String, String>>,
+    /// Headers to sign (all of them are signed): an object, or `[name, value]` pairs
+    /// (which may repeat a name).
+    #[napi(ts_type = "Record<string, string> | Array<[string, string]>")]
+    pub headers: Option<JsHeaders>,
     /// Exact body bytes (a string is taken as UTF-8). Default: empty.
     #[napi(ts_type = "Buffer | Uint8Array | string")]
     pub body: Option<Either<Uint8Array, String>>,
@@ -645,8 +650,10 @@ impl Client {
         request: SignRequest,
     ) -> napi::Result<std::collections::HashMap<String, String>> {
         guard(&env, || {
-            let headers: Vec<(String, String)> =
-                request.headers.unwrap_or_default().into_iter().collect();
+            let headers = match header_pairs(request.headers) {
+                Ok(h) => h,
+                Err(e) => return Err(to_js_error(&env, &e)),
+            };
             let body: Vec<u8> = match request.body {
                 None => Vec::new(),
                 Some(Either::A(b)) => b.to_vec(),
@@ -804,6 +811,25 @@ impl Client {
         spawn_promise(env, move || async move {
             c.delete_application(&application_id).await
         })
+    }
+}
+
+/// `[name, value]` pairs (exactly two strings each) or an object, as ordered pairs.
+fn header_pairs(h: Option<JsHeaders>) -> necid::Result<Vec<(String, String)>> {
+    match h {
+        None => Ok(Vec::new()),
+        Some(Either::B(map)) => Ok(map.into_iter().collect()),
+        Some(Either::A(pairs)) => pairs
+            .into_iter()
+            .enumerate()
+            .map(|(i, pair)| match <[String; 2]>::try_from(pair) {
+                Ok([name, value]) => Ok((name, value)),
+                Err(_) => Err(necid::Error::invalid_input(
+                    &format!("headers[{i}]"),
+                    "must be a [name, value] pair",
+                )),
+            })
+            .collect(),
     }
 }
 
