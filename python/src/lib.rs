@@ -1,0 +1,23 @@
+//! `necid._necid`: the native half of the `necid` Python package (PyO3).
+//!
+//! Thin by design: it converts Python values to the core's types and back, maps errors
+//! to `necid.exceptions`, and bridges the core's futures to blocking calls (GIL released)
+//! and to asyncio. Every rule (validation, retries, parsing) lives in the core crate.
+
+mod client;
+mod convert;
+mod err;
+mod rt;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _necid(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<client::Client>()?;
+    m.add_class::<client::AsyncClient>()?;
+    m.add_class::<client::PageIterator>()?;
+    m.add_class::<client::AsyncPageIterator>()?;
+    m.add_function(wrap_pyfunction!(client::_panic_for_tests, m)?)?;
+    Ok(())
+}
