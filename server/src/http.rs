@@ -129,8 +129,12 @@ pub(crate) async fn front(mut req: Request, next: Next) -> Response {
             *req.uri_mut() = uri;
         }
     }
+    let method = req.method().clone();
+    let log_path = raw.path.clone();
     req.extensions_mut().insert(raw);
     let mut resp = next.run(req).await;
+    // Method, path and status only: headers and bodies may carry secrets.
+    tracing::debug!(%method, path = %log_path, status = resp.status().as_u16(), request_id = %request_id, "request");
     let headers = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         headers.insert("x-amzn-requestid", v);

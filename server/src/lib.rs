@@ -57,8 +57,9 @@ pub enum ServerError {
     Storage(String),
 }
 
-/// A running emulator. Dropping it stops accepting connections at once (like a kill);
-/// [`RunningServer::shutdown`] stops gracefully.
+/// A running emulator. Dropping it stops accepting new connections at once, without a
+/// graceful shutdown (how tests simulate a crash; already-open keep-alive connections may
+/// still be served until they close); [`RunningServer::shutdown`] stops gracefully.
 pub struct RunningServer {
     addr: SocketAddr,
     credentials: DevCredentials,
