@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Node package `necid` (node/): install its npm dev dependencies, build the native addon
+# ONCE (debug profile, the shared target/x86_64-unknown-linux-gnu/ — @napi-rs/cli passes
+# --target, which .cargo/config.toml already matches), check the committed index.d.ts is
+# what the build generates, type-check the example with tsc --strict (the lint), and run
+# the node:test suites against emulators they start themselves.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+
+stamp() { date +%s; }
+
+node --version
+npm --version
+
+# The emulator binary the tests start (usually already built by the Rust gates).
+cargo build -q -p necid-cli
+export NECID_BIN="$ROOT/target/x86_64-unknown-linux-gnu/debug/necid"
+
+cd "$ROOT/node"
+# --ignore-scripts: the `prepare` build is done explicitly below, exactly once.
+npm ci --ignore-scripts --no-audit --no-fund
+
+t0=$(stamp)
+npm run build
+echo "node: addon built in $(( $(stamp) - t0 )) s"
+
+# The generated type definitions must be committed as generated.
+if ! git diff --exit-code -- index.d.ts; then
+  echo "node/index.d.ts is stale: run 'npm run build' in node/ and commit it" >&2
+  exit 1
+fi
+
+npm run lint
+npm test
