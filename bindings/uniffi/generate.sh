@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Builds necid-uniffi and the pinned uniffi-bindgen (dev profile, the shared target dir),
+# then generates the foreign bindings from the freshly built library (library mode):
+#   kotlin: kotlin/target/generated-sources/uniffi/necid/necid.kt
+#           + kotlin/target/native/linux-x86-64/libnecid_uniffi.so (packaged into the jar)
+#   swift:  swift/Sources/Necid/Necid.swift + swift/Sources/necidFFI/include/necidFFI.h
+#           (committed: the suite fails if they differ from what is generated)
+# Usage: bindings/uniffi/generate.sh [kotlin] [swift]   (default: both)
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+cd "$ROOT"
+langs=("$@")
+[ ${#langs[@]} -gt 0 ] || langs=(kotlin swift)
+
+cargo build -q -p necid-uniffi -p necid-uniffi-bindgen
+OUT="$ROOT/target/x86_64-unknown-linux-gnu/debug"
+LIB="$OUT/libnecid_uniffi.so"
+BINDGEN="$OUT/uniffi-bindgen"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+for lang in "${langs[@]}"; do
+  case "$lang" in
+    kotlin)
+      KT="$HERE/kotlin/target"
+      # RUST_BACKTRACE=0: a generator error prints one readable line, not a backtrace.
+      RUST_BACKTRACE=0 "$BINDGEN" generate --library "$LIB" --language kotlin \
+        --out-dir "$TMP/kotlin" --no-format >/dev/null
+      rm -rf "$KT/generated-sources/uniffi" "$KT/native"
+      mkdir -p "$KT/generated-sources/uniffi" "$KT/native/linux-x86-64"
+      cp -r "$TMP/kotlin/." "$KT/generated-sources/uniffi/"
+      cp "$LIB" "$KT/native/linux-x86-64/libnecid_uniffi.so"
+      # Debug info is most of a dev build's size; the packaged copy does not need it.
+      if command -v strip >/dev/null; then strip --strip-debug "$KT/native/linux-x86-64/libnecid_uniffi.so"; fi
+      ;;
+    swift)
+      SW="$HERE/swift/Sources"
+      RUST_BACKTRACE=0 "$BINDGEN" generate --library "$LIB" --language swift \
+        --out-dir "$TMP/swift" --no-format >/dev/null
+      mkdir -p "$SW/Necid" "$SW/necidFFI/include"
+      cp "$TMP/swift/Necid.swift" "$SW/Necid/Necid.swift"
+      cp "$TMP/swift/necidFFI.h" "$SW/necidFFI/include/necidFFI.h"
+      # The generated modulemap `use`s Darwin; the committed one (module.modulemap) is the
+      # Linux-compatible equivalent and also links the library.
+      ;;
+    *) echo "unknown language: $lang (kotlin|swift)" >&2; exit 2 ;;
+  esac
+done

@@ -1,0 +1,169 @@
+//! Configuration: an immutable builder object (so secrets never sit in a record whose
+//! generated `toString()` would print them) and the built, read-only [`ClientConfig`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::error::NecIdError;
+
+/// Builds a [`ClientConfig`]. Immutable: every setter returns a new builder, so one
+/// builder can safely be shared and derived from on any thread.
+///
+/// Unset values take the core's defaults (endpoint `https://api.id.nec.com.au`, region
+/// `ap-southeast-2`, service `execute-api`, 10 s connect / 60 s request timeouts,
+/// 3 attempts).
+#[derive(uniffi::Object)]
+pub struct ConfigBuilder(necid::ConfigBuilder);
+
+impl std::fmt::Debug for ConfigBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The core's Debug already hides secrets.
+        self.0.fmt(f)
+    }
+}
+
+impl ConfigBuilder {
+    fn with(&self, f: impl FnOnce(necid::ConfigBuilder) -> necid::ConfigBuilder) -> Arc<Self> {
+        Arc::new(ConfigBuilder(f(self.0.clone())))
+    }
+}
+
+#[uniffi::export]
+impl ConfigBuilder {
+    /// A builder with the defaults and no credentials.
+    #[uniffi::constructor]
+    pub fn new() -> Arc<Self> {
+        Arc::new(ConfigBuilder(necid::Config::builder()))
+    }
+    /// Defaults, then the profile file (if present), then `NECID_*` environment variables.
+    #[uniffi::constructor]
+    pub fn from_env() -> Result<Arc<Self>, NecIdError> {
+        Ok(Arc::new(ConfigBuilder(necid::ConfigBuilder::from_env()?)))
+    }
+    /// Biometric API endpoint, e.g. `http://127.0.0.1:8080`.
+    pub fn endpoint(&self, value: String) -> Arc<Self> {
+        self.with(|b| b.endpoint(value))
+    }
+    /// Tenant (portal) API endpoint.
+    pub fn tenant_endpoint(&self, value: String) -> Arc<Self> {
+        self.with(|b| b.tenant_endpoint(value))
+    }
+    /// SigV4 region.
+    pub fn region(&self, value: String) -> Arc<Self> {
+        self.with(|b| b.region(value))
+    }
+    /// SigV4 service name.
+    pub fn service(&self, value: String) -> Arc<Self> {
+        self.with(|b| b.service(value))
+    }
+    /// Access key id.
+    pub fn access_key_id(&self, value: String) -> Arc<Self> {
+        self.with(|b| b.access_key_id(value))
+    }
+    /// Secret access key.
+    pub fn secret_access_key(&self, value: String) -> Arc<Self> {
+        self.with(|b| b.secret_access_key(value))
+    }
+    /// Session token (temporary credentials).
+    pub fn session_token(&self, value: String) -> Arc<Self> {
+        self.with(|b| b.session_token(value))
+    }
+    /// Application API key (`x-api-key`), selecting the gallery.
+    pub fn api_key(&self, value: String) -> Arc<Self> {
+        self.with(|b| b.api_key(value))
+    }
+    /// Connect timeout.
+    pub fn connect_timeout(&self, value: Duration) -> Arc<Self> {
+        self.with(|b| b.connect_timeout(value))
+    }
+    /// Per-attempt request timeout.
+    pub fn request_timeout(&self, value: Duration) -> Arc<Self> {
+        self.with(|b| b.request_timeout(value))
+    }
+    /// Retries: total attempts including the first (1 = no retries), and the base and
+    /// maximum backoff delays (exponential with full jitter).
+    pub fn retry_policy(
+        &self,
+        max_attempts: u32,
+        base_delay: Duration,
+        max_delay: Duration,
+    ) -> Arc<Self> {
+        self.with(|b| {
+            b.retry_policy(
+                necid::RetryPolicy::default()
+                    .with_max_attempts(max_attempts)
+                    .with_delays(base_delay, max_delay),
+            )
+        })
+    }
+    /// Appended to the `User-Agent` header.
+    pub fn user_agent_suffix(&self, value: String) -> Arc<Self> {
+        self.with(|b| b.user_agent_suffix(value))
+    }
+    /// Validate and build (errors are `InvalidInput` naming the setting).
+    pub fn build(&self) -> Result<Arc<ClientConfig>, NecIdError> {
+        Ok(Arc::new(ClientConfig(self.0.clone().build()?)))
+    }
+}
+
+/// A validated, immutable client configuration. Secrets are not readable back.
+#[derive(Debug, uniffi::Object)]
+pub struct ClientConfig(pub(crate) necid::Config);
+
+#[uniffi::export]
+impl ClientConfig {
+    /// Defaults, then the profile file (if present), then `NECID_*` environment variables.
+    #[uniffi::constructor]
+    pub fn from_env() -> Result<Arc<Self>, NecIdError> {
+        Ok(Arc::new(ClientConfig(necid::Config::from_env()?)))
+    }
+    /// Defaults, then the named profile (or `NECID_PROFILE`, or `default`) of the profile
+    /// file (`NECID_CONFIG_FILE` or `~/.necid/config`), which must exist.
+    #[uniffi::constructor(default(profile = None))]
+    pub fn from_profile(profile: Option<String>) -> Result<Arc<Self>, NecIdError> {
+        Ok(Arc::new(ClientConfig(necid::Config::from_profile(
+            profile.as_deref(),
+        )?)))
+    }
+    /// A builder pre-filled with this configuration, to derive a variant.
+    pub fn to_builder(&self) -> Arc<ConfigBuilder> {
+        Arc::new(ConfigBuilder(self.0.to_builder()))
+    }
+    pub fn endpoint(&self) -> String {
+        self.0.endpoint().to_owned()
+    }
+    pub fn tenant_endpoint(&self) -> String {
+        self.0.tenant_endpoint().to_owned()
+    }
+    pub fn region(&self) -> String {
+        self.0.region().to_owned()
+    }
+    pub fn service(&self) -> String {
+        self.0.service().to_owned()
+    }
+    pub fn access_key_id(&self) -> Option<String> {
+        self.0.access_key_id().map(str::to_owned)
+    }
+    /// Whether an access key id and secret key are configured.
+    pub fn has_credentials(&self) -> bool {
+        self.0.has_credentials()
+    }
+    pub fn has_api_key(&self) -> bool {
+        self.0.has_api_key()
+    }
+    pub fn has_session_token(&self) -> bool {
+        self.0.has_session_token()
+    }
+    pub fn connect_timeout(&self) -> Duration {
+        self.0.connect_timeout()
+    }
+    pub fn request_timeout(&self) -> Duration {
+        self.0.request_timeout()
+    }
+    pub fn max_attempts(&self) -> u32 {
+        self.0.retry_policy().max_attempts
+    }
+    pub fn user_agent_suffix(&self) -> Option<String> {
+        self.0.user_agent_suffix().map(str::to_owned)
+    }
+}
