@@ -4,11 +4,22 @@
  * constructor throws) is a `NecIdError`; its subclass and `code` name the kind.
  */
 
+/**
+ * @typedef {object} ErrorFields
+ * @property {string} [code]
+ * @property {string} [kind]
+ * @property {number} [status]
+ * @property {number} [errorCode]
+ * @property {string} [errorType]
+ * @property {string} [requestId]
+ * @property {string} [field]
+ */
+
 /** Base class of every necid error. */
 class NecIdError extends Error {
   /**
    * @param {string} message
-   * @param {object} [info]
+   * @param {ErrorFields} [info]
    */
   constructor(message, info = {}) {
     super(message)
@@ -46,6 +57,7 @@ class NetworkError extends NecIdError {}
 class TimedOutError extends NecIdError {}
 class DecodeError extends NecIdError {}
 
+/** @type {Record<string, typeof NecIdError>} */
 const byKind = {
   InvalidInput: InvalidInputError,
   Auth: AuthError,
@@ -67,6 +79,15 @@ const byKind = {
  * Called by the native addon (on the JS thread) to build the error for a failure.
  * A kind this version does not know yet becomes a plain NecIdError with its code.
  * @internal
+ * @param {string} kind
+ * @param {string} code
+ * @param {string} message
+ * @param {number} [status]
+ * @param {number} [errorCode]
+ * @param {string} [errorType]
+ * @param {string} [requestId]
+ * @param {string} [field]
+ * @returns {NecIdError}
  */
 function makeError(kind, code, message, status, errorCode, errorType, requestId, field) {
   const Cls = byKind[kind] ?? NecIdError

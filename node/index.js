@@ -2,11 +2,16 @@
 // Entry point (CommonJS). Loads the native addon built by `napi build` (necid.node),
 // hands it the error factory, and makes the paginators async-iterable.
 const errors = require('./errors')
+/** @type {any} the compiled addon; index.d.ts describes what it exports */
+// @ts-ignore -- TypeScript cannot resolve a .node file
 const native = require('./necid.node')
 
 native.__registerErrorFactory(errors.makeError)
 
-/** Turn a `nextPage()`-style paginator into an async iterator of pages. */
+/**
+ * Turn a `nextPage()`-style paginator class into an async iterable of pages.
+ * @param {{ prototype: any }} cls
+ */
 function addAsyncIterator(cls) {
   cls.prototype[Symbol.asyncIterator] = async function* pages() {
     for (;;) {
@@ -19,7 +24,7 @@ function addAsyncIterator(cls) {
 addAsyncIterator(native.SubjectPaginator)
 addAsyncIterator(native.BulkProgressPaginator)
 
-const { makeError, ...errorClasses } = errors
+const { makeError: _factory, ...errorClasses } = errors
 module.exports = {
   Client: native.Client,
   SubjectPaginator: native.SubjectPaginator,

@@ -1,8 +1,8 @@
 // Entry point (ES modules): the same objects as the CommonJS entry.
 import { createRequire } from 'node:module'
 
-const require = createRequire(import.meta.url)
-const necid = require('./index.js')
+const load = createRequire(import.meta.url)
+const necid = load('./index.js')
 
 export const {
   Client,

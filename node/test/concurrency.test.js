@@ -83,6 +83,49 @@ describe('concurrency', () => {
   })
 })
 
+describe('worker threads', () => {
+  it('each worker gets typed errors; terminating workers with calls in flight is safe', async () => {
+    const { Worker } = require('node:worker_threads')
+    const net = require('node:net')
+    // Fault injection: a server that accepts connections and never answers.
+    const sockets = new Set()
+    const silent = net.createServer((s) => {
+      sockets.add(s)
+      s.on('error', () => {})
+    })
+    await new Promise((r) => silent.listen(0, '127.0.0.1', r))
+    const { port } = silent.address()
+    const pkg = JSON.stringify(path.resolve(__dirname, '..'))
+    try {
+      const code = `
+        const { parentPort } = require('node:worker_threads')
+        const { Client, NetworkError } = require(${pkg})
+        const refused = new Client({ endpoint: 'http://127.0.0.1:1', maxAttempts: 1 })
+        const hung = new Client({ endpoint: 'http://127.0.0.1:${port}', maxAttempts: 1, requestTimeoutMs: 300 })
+        hung.health().catch(() => {})
+        refused.health().catch((e) => parentPort.postMessage([e instanceof NetworkError, e.code]))
+      `
+      for (let i = 0; i < 3; i++) {
+        const w = new Worker(code, { eval: true })
+        const [isTyped, errCode] = await new Promise((resolve, reject) => {
+          w.once('message', resolve)
+          w.once('error', reject)
+        })
+        assert.equal(isTyped, true)
+        assert.equal(errCode, 'NETWORK')
+        await w.terminate() // the hung call is still in flight
+      }
+      // the main thread's addon keeps working after the workers are gone
+      const c = new Client({ endpoint: `http://127.0.0.1:${port}`, maxAttempts: 1, requestTimeoutMs: 1000 })
+      await assert.rejects(c.health(), (e) => e.code === 'TIMED_OUT')
+      assert.equal((await client.health()).ok, true)
+    } finally {
+      for (const s of sockets) s.destroy()
+      await new Promise((r) => silent.close(r))
+    }
+  })
+})
+
 describe('process lifetime', () => {
   it('exits by itself after waitForBulkRegister with onProgress (no dangling handle)', async () => {
     const dir = path.join(emu.bucketDir, gallery.id)

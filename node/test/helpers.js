@@ -12,7 +12,10 @@ const FACES = path.join(ROOT, 'cli', 'assets', 'faces')
 
 function necidBin() {
   if (process.env.NECID_BIN) return process.env.NECID_BIN
-  const bin = path.join(ROOT, 'target', 'x86_64-unknown-linux-gnu', 'debug', 'necid')
+  const target = process.env.CARGO_TARGET_DIR
+    ? path.resolve(ROOT, process.env.CARGO_TARGET_DIR)
+    : path.join(ROOT, 'target')
+  const bin = path.join(target, 'x86_64-unknown-linux-gnu', 'debug', 'necid')
   if (!fs.existsSync(bin)) {
     execFileSync('cargo', ['build', '-q', '-p', 'necid-cli'], { cwd: ROOT, stdio: 'inherit' })
   }
@@ -22,6 +25,7 @@ function necidBin() {
 /**
  * Start an emulator; resolves to its ready-file info plus `stop()`. `config` (optional)
  * is written as the emulator's JSON config file (e.g. `{ limits: { bulkPageSize: 1 } }`).
+ * @param {object} [config]
  */
 async function startEmulator(config) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'necid-node-'))
@@ -36,6 +40,7 @@ async function startEmulator(config) {
     args.push('--config', file)
   }
   const child = spawn(necidBin(), args, { stdio: ['ignore', log, log] })
+  /** @type {{ code: number | null, signal: NodeJS.Signals | null } | null} */
   let exited = null
   child.on('exit', (code, signal) => {
     exited = { code, signal }
@@ -68,7 +73,11 @@ async function startEmulator(config) {
   }
 }
 
-/** Client options for an emulator (optionally with another API key). */
+/**
+ * Client options for an emulator (optionally with another API key).
+ * @param {{ endpoint: string, tenantEndpoint: string, region: string, accessKeyId: string, secretAccessKey: string, apiKey: string }} emu
+ * @param {string} [apiKey]
+ */
 function optionsFor(emu, apiKey = emu.apiKey) {
   return {
     endpoint: emu.endpoint,
@@ -80,7 +89,10 @@ function optionsFor(emu, apiKey = emu.apiKey) {
   }
 }
 
-/** Bytes of a sample face photo. */
+/**
+ * Bytes of a sample face photo.
+ * @param {string} name
+ */
 function face(name) {
   return fs.readFileSync(path.join(FACES, name))
 }
