@@ -144,7 +144,7 @@ mod tests {
             std::fs::write(dir.path().join(name), b"x").unwrap();
         }
         let d = dir.path().to_str().unwrap().to_owned();
-        let got = expand(&[d.clone()]).unwrap();
+        let got = expand(std::slice::from_ref(&d)).unwrap();
         assert_eq!(
             got,
             vec![

@@ -95,12 +95,12 @@ where
     bar.finish_and_clear();
     results.sort_by_key(|(i, _, _)| *i);
 
+    // One image: its failure is the command's failure (its own exit code).
     if total == 1
-        && let Some((_, _, Err(_))) = results.first()
+        && matches!(results.first(), Some((_, _, Err(_))))
+        && let Some((_, _, Err(e))) = results.pop()
     {
-        if let Some((_, _, Err(e))) = results.pop() {
-            return Err(e);
-        }
+        return Err(e);
     }
     let mut batch = Batch {
         results: Vec::with_capacity(total),
