@@ -15,20 +15,41 @@ use crate::config::{DEFAULT_GALLERY_ID, DevCredentials, GallerySeed, Storage};
 const LAST_UPDATED: &[FormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]+00:00");
 
-/// A database failure (answered with a 500).
+/// A database failure (answered with a 500, except unique-constraint races, which the
+/// HTTP layer answers as Duplicate).
 #[derive(Debug, thiserror::Error)]
-#[error("storage error: {0}")]
-pub struct StoreError(String);
+#[error("storage error: {message}")]
+pub struct StoreError {
+    message: String,
+    constraint: bool,
+}
+
+impl StoreError {
+    /// Whether a UNIQUE (or other) constraint refused the write.
+    pub fn is_constraint(&self) -> bool {
+        self.constraint
+    }
+}
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
-        StoreError(e.to_string())
+        let constraint = matches!(
+            &e,
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation
+        );
+        StoreError {
+            message: e.to_string(),
+            constraint,
+        }
     }
 }
 
 impl From<serde_json::Error> for StoreError {
     fn from(e: serde_json::Error) -> Self {
-        StoreError(e.to_string())
+        StoreError {
+            message: e.to_string(),
+            constraint: false,
+        }
     }
 }
 

@@ -119,8 +119,19 @@ pub(crate) async fn create_gallery(State(st): State<Shared>, body: Bytes) -> Api
     }
     let id = uuid::Uuid::new_v4().to_string();
     let api_key = new_api_key();
-    st.store
-        .create_gallery(&id, &name, &description, size, quality, &api_key)?;
+    match st
+        .store
+        .create_gallery(&id, &name, &description, size, quality, &api_key)
+    {
+        Ok(_) => {}
+        // A concurrent create of the same name won the race.
+        Err(e) if e.is_constraint() => {
+            return Err(ApiError::duplicate(format!(
+                "Gallery with name '{name}' already exists."
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    }
     Ok(Json(json!({
         "id": id,
         "name": name,
@@ -165,7 +176,16 @@ pub(crate) async fn update_gallery(
         }
         g.size = size;
     }
-    st.store.update_gallery(&g)?;
+    match st.store.update_gallery(&g) {
+        Ok(()) => {}
+        Err(e) if e.is_constraint() => {
+            return Err(ApiError::duplicate(format!(
+                "Gallery with name '{}' already exists.",
+                g.name
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    }
     Ok(
         Json(json!({"id": g.id, "name": g.name, "description": g.description, "size": g.size}))
             .into_response(),

@@ -338,3 +338,31 @@ async fn galleries_are_isolated() {
     .await
     .expect(200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_creates_of_one_name_yield_one_success_and_duplicates() {
+    let h = Harness::start().await;
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let http = h.http.clone();
+        let g = h
+            .tenant("POST", "/api/galleries")
+            .json(&json!({"name": "race"}));
+        let t = h.req("POST", "/v1.1/tags/race");
+        tasks.push(tokio::spawn(async move {
+            (g.send(&http).await, t.send(&http).await)
+        }));
+    }
+    let (mut gallery_ok, mut tag_ok) = (0, 0);
+    for task in tasks {
+        let (g, t) = task.await.unwrap();
+        for (r, ok) in [(g, &mut gallery_ok), (t, &mut tag_ok)] {
+            match r.status {
+                200 => *ok += 1,
+                400 => assert_eq!(r.error_type(), "Duplicate", "{}", r.json),
+                s => panic!("unexpected {s}: {}", r.json),
+            }
+        }
+    }
+    assert_eq!((gallery_ok, tag_ok), (1, 1));
+}
