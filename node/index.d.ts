@@ -129,6 +129,8 @@ export declare class Client {
   /**
    * Every page of list subjects, `length` rows at a time (default 100), as an async
    * iterator: `for await (const page of client.subjects()) { … }`.
+   * Throws `InvalidInputError` for a bad `length` (checked again by the core on the
+   * first page).
    */
   subjects(length?: number | undefined | null, dir?: SortDirection | undefined | null): SubjectPaginator
   /** `POST /subjects`: register a new subject from one face. */

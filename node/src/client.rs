@@ -38,7 +38,7 @@ pub struct ClientOptions {
     /// Whole-request timeout in milliseconds (per attempt).
     pub request_timeout_ms: Option<f64>,
     /// Total attempts including the first (1 = no retries; default 3).
-    pub max_attempts: Option<u32>,
+    pub max_attempts: Option<f64>,
     /// Appended to the User-Agent header.
     pub user_agent_suffix: Option<String>,
 }
@@ -86,7 +86,7 @@ fn build_config(o: ClientOptions) -> necid::Result<necid::Config> {
     if let Some(v) = o.request_timeout_ms {
         b = b.request_timeout(millis("requestTimeoutMs", v)?);
     }
-    if let Some(n) = o.max_attempts {
+    if let Some(n) = whole("maxAttempts", o.max_attempts)? {
         b = b.retry_policy(necid::RetryPolicy::default().with_max_attempts(n));
     }
     if let Some(v) = o.user_agent_suffix {
@@ -262,15 +262,15 @@ impl Client {
     pub fn list_subjects<'e>(
         &self,
         env: &'e Env,
-        start: Option<u32>,
-        length: Option<u32>,
+        start: Option<f64>,
+        length: Option<f64>,
         dir: Option<SortDirection>,
     ) -> napi::Result<Object<'e>> {
         let c = self.inner.clone();
         spawn_promise(env, move || async move {
             c.list_subjects(
-                start.unwrap_or(0),
-                length.unwrap_or(100),
+                whole("start", start)?.unwrap_or(0),
+                whole("length", length)?.unwrap_or(100),
                 dir.map_or(necid::SortDirection::Asc, Into::into),
             )
             .await
@@ -280,15 +280,25 @@ impl Client {
 
     /// Every page of list subjects, `length` rows at a time (default 100), as an async
     /// iterator: `for await (const page of client.subjects()) { … }`.
+    /// Throws `InvalidInputError` for a bad `length` (checked again by the core on the
+    /// first page).
     #[napi]
-    pub fn subjects(&self, length: Option<u32>, dir: Option<SortDirection>) -> SubjectPaginator {
-        let s = self.inner.subjects_paginator(
-            length.unwrap_or(100),
-            dir.map_or(necid::SortDirection::Asc, Into::into),
-        );
-        SubjectPaginator {
-            stream: Arc::new(tokio::sync::Mutex::new(s)),
-        }
+    pub fn subjects(
+        &self,
+        env: Env,
+        length: Option<f64>,
+        dir: Option<SortDirection>,
+    ) -> napi::Result<SubjectPaginator> {
+        guard(&env, || {
+            let length = whole("length", length).map_err(|e| to_js_error(&env, &e))?;
+            let s = self.inner.subjects_paginator(
+                length.unwrap_or(100),
+                dir.map_or(necid::SortDirection::Asc, Into::into),
+            );
+            Ok(SubjectPaginator {
+                stream: Arc::new(tokio::sync::Mutex::new(s)),
+            })
+        })
     }
 
     /// `POST /subjects`: register a new subject from one face.
@@ -415,11 +425,12 @@ impl Client {
         &self,
         env: &'e Env,
         #[napi(ts_arg_type = "ImageInput")] image: JsImage,
-        limit: Option<u32>,
+        limit: Option<f64>,
     ) -> napi::Result<Object<'e>> {
         let c = self.inner.clone();
         let image = ImageArg::from(image);
         spawn_promise(env, move || async move {
+            let limit = whole("limit", limit)?;
             let image = image.load().await?;
             let faces = c.extract_faces(image, limit).await?;
             Ok(faces
@@ -444,8 +455,8 @@ impl Client {
             let probe = probe.load().await?;
             let mut req = necid::SearchRequest::new(probe);
             if let Some(o) = options {
-                req.threshold = o.threshold;
-                req.limit = o.limit;
+                req.threshold = whole("threshold", o.threshold)?;
+                req.limit = whole("limit", o.limit)?;
                 req.tags = o.tags.unwrap_or_default();
             }
             c.search(req).await.map(SearchResult::from)

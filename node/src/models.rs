@@ -254,9 +254,9 @@ impl From<necid::SearchResult> for SearchResult {
 #[napi(object)]
 pub struct SearchOptions {
     /// Minimum score 0–9999 (service default 7000).
-    pub threshold: Option<u32>,
+    pub threshold: Option<f64>,
     /// Maximum candidates 1–50 (service default 10).
-    pub limit: Option<u32>,
+    pub limit: Option<f64>,
     /// Only subjects with any of these tags.
     pub tags: Option<Vec<String>>,
 }
@@ -605,6 +605,23 @@ pub struct ApplicationUpdate {
     pub description: Option<String>,
     /// New minimum face quality.
     pub face_minimum_quality_score: Option<f64>,
+}
+
+/// A JS number as a `u32` count or index: a negative, fractional or huge value is invalid
+/// input (napi's own `u32` conversion would silently wrap `-1` to 4294967295).
+pub(crate) fn whole(field: &str, v: Option<f64>) -> necid::Result<Option<u32>> {
+    match v {
+        None => Ok(None),
+        Some(n) if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) =>
+        {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            Ok(Some(n as u32))
+        }
+        Some(_) => Err(necid::Error::invalid_input(
+            field,
+            "must be a whole number from 0 to 4294967295",
+        )),
+    }
 }
 
 /// A JS size (a number) as the core's `u64`: a negative value is invalid input.

@@ -97,6 +97,14 @@ describe('InvalidInputError (caught before sending)', () => {
     await rejectsWith(client.search(Buffer.from('not an image')), necid.InvalidInputError, { field: 'probe' })
     await rejectsWith(client.createTag(''), necid.InvalidInputError, { code: 'INVALID_INPUT' })
     await rejectsWith(client.bulkRegister([]), necid.InvalidInputError, { field: 'registrations' })
+    // numbers that are not whole, or negative, are not silently wrapped or truncated
+    await rejectsWith(client.listSubjects(-1), necid.InvalidInputError, { field: 'start' })
+    await rejectsWith(client.listSubjects(0, 1.5), necid.InvalidInputError, { field: 'length' })
+    await rejectsWith(client.search(face('obama.jpg'), { limit: -3 }), necid.InvalidInputError, { field: 'limit' })
+    assert.throws(
+      () => client.subjects(-5),
+      (e) => e instanceof necid.InvalidInputError && e.field === 'length',
+    )
   })
 
   it('from an unreadable image path', async () => {
