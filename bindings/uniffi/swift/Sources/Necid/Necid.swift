@@ -712,19 +712,21 @@ fileprivate struct FfiConverterDuration: FfiConverterRustBuffer {
 
 /**
  * Receives progress while `wait_for_bulk_register` polls. Called on an SDK worker
- * thread after each poll; keep it quick (it delays the next poll).
+ * thread after each poll; keep it quick (it delays the next poll). Throwing stops the
+ * wait: a thrown `NecIdError` is returned as is, anything else as `InvalidInput`.
  */
 public protocol BulkProgressListener: AnyObject, Sendable {
     
     /**
      * Every record of the batch so far.
      */
-    func onProgress(progress: BulkProgress) 
+    func onProgress(progress: BulkProgress) throws 
     
 }
 /**
  * Receives progress while `wait_for_bulk_register` polls. Called on an SDK worker
- * thread after each poll; keep it quick (it delays the next poll).
+ * thread after each poll; keep it quick (it delays the next poll). Throwing stops the
+ * wait: a thrown `NecIdError` is returned as is, anything else as `InvalidInput`.
  */
 open class BulkProgressListenerImpl: BulkProgressListener, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -782,7 +784,7 @@ open class BulkProgressListenerImpl: BulkProgressListener, @unchecked Sendable {
     /**
      * Every record of the batch so far.
      */
-open func onProgress(progress: BulkProgress)  {try! rustCall() {
+open func onProgress(progress: BulkProgress)throws   {try rustCallWithError(FfiConverterTypeNecIdError_lift) {
         uniffiCallStatus in
     uniffi_necid_uniffi_fn_method_bulkprogresslistener_on_progress(
             self.uniffiCloneHandle(),
@@ -830,17 +832,18 @@ fileprivate struct UniffiCallbackInterfaceBulkProgressListener {
                 guard let uniffiObj = try? FfiConverterTypeBulkProgressListener.handleMap.get(handle: uniffiHandle) else {
                     throw UniffiInternalError.unexpectedStaleHandle
                 }
-                return uniffiObj.onProgress(
+                return try uniffiObj.onProgress(
                      progress: try FfiConverterTypeBulkProgress_lift(progress)
                 )
             }
 
             
             let writeReturn = { () }
-            uniffiTraitInterfaceCall(
+            uniffiTraitInterfaceCallWithError(
                 callStatus: uniffiCallStatus,
                 makeCall: makeCall,
-                writeReturn: writeReturn
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeNecIdError_lower
             )
         }
     )
@@ -6179,7 +6182,7 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_bulkprogresslistener_on_progress() != 53087) {
+    if (uniffi_necid_uniffi_checksum_method_bulkprogresslistener_on_progress() != 48551) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_client_bulk_progress_paginator() != 13339) {

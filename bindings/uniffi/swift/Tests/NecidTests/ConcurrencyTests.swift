@@ -1,0 +1,49 @@
+import Foundation
+import XCTest
+@testable import Necid
+
+/// Concurrency, cancellation and lifetime (mirrors the Kotlin ConcurrencyTest).
+final class ConcurrencyTests: XCTestCase {
+    func testFiftyConcurrentTasksShareOneClient() async throws {
+        let (_, c) = try await Emulator.get().galleryClient()
+        let probe = try face("obama.jpg")
+        let registered = try await c.registerSubject(face: probe)
+        let results = try await withThrowingTaskGroup(of: Bool.self) { group -> [Bool] in
+            for i in 0..<50 {
+                group.addTask {
+                    switch i % 4 {
+                    case 0: return try await c.health().ok
+                    case 1: return try await c.search(probe: probe, threshold: 9000).candidates.first?.subjectId == registered.subjectId
+                    case 2: return try await c.verifySubject(subjectId: registered.subjectId, probe: probe).verified
+                    default: return try await !c.listEvents(subjectId: registered.subjectId).events.isEmpty
+                    }
+                }
+            }
+            var all: [Bool] = []
+            for try await r in group { all.append(r) }
+            return all
+        }
+        XCTAssertEqual(results, Array(repeating: true, count: 50))
+    }
+
+    func testCancellingACallLeavesTheClientUsable() async throws {
+        let server = try FaultServer { path in
+            path == "/v1.1/tags" ? nil : (200, #"{"status":"OK"}"#, [:])
+        }
+        let c = try server.client(requestTimeout: 5)
+        let task = Task { try await c.listTags() }
+        task.cancel()
+        _ = await task.result // cancelled, or failed once the request timed out
+        let h = try await c.health()
+        XCTAssertTrue(h.ok)
+    }
+
+    func testReleasingTheClientFreesIt() async throws {
+        var c: Client? = try Emulator.get().client()
+        weak var weakRef = c
+        let h = try await c!.health()
+        XCTAssertTrue(h.ok)
+        c = nil
+        XCTAssertNil(weakRef, "the last reference frees the Rust object")
+    }
+}
