@@ -54,6 +54,35 @@ pub(crate) fn to_gray(img: &RgbImage) -> Vec<u8> {
         .collect()
 }
 
+/// Shrinks a grey image to `nw` x `nh` (each at most the source size) by averaging
+/// the source pixels each output pixel covers: fast (one pass) and alias-free.
+pub(crate) fn downscale_gray(src: &[u8], w: usize, h: usize, nw: usize, nh: usize) -> Vec<u8> {
+    let (nw, nh) = (nw.clamp(1, w.max(1)), nh.clamp(1, h.max(1)));
+    let mut out = Vec::with_capacity(nw * nh);
+    let mut col_sums = vec![0u32; w];
+    let span = |i: usize, n: usize, total: usize| {
+        let a = i * total / n;
+        (a, ((i + 1) * total / n).max(a + 1).min(total))
+    };
+    let xs: Vec<(usize, usize)> = (0..nw).map(|x| span(x, nw, w)).collect();
+    for y in 0..nh {
+        let (y0, y1) = span(y, nh, h);
+        col_sums.fill(0);
+        for row in src.chunks_exact(w).skip(y0).take(y1 - y0) {
+            for (acc, &v) in col_sums.iter_mut().zip(row) {
+                *acc += u32::from(v);
+            }
+        }
+        let rows = (y1 - y0) as u32;
+        for &(x0, x1) in &xs {
+            let sum: u32 = col_sums.get(x0..x1).unwrap_or_default().iter().sum();
+            let n = rows * (x1 - x0) as u32;
+            out.push(((sum + n / 2) / n.max(1)) as u8);
+        }
+    }
+    out
+}
+
 /// A 2-D similarity/affine map from chip pixel coordinates to image coordinates:
 /// `x = a*u - b*v + tx`, `y = b*u + a*v + ty` (pixel centres at integer + 0.5).
 #[derive(Clone, Copy, Debug)]
@@ -175,4 +204,39 @@ pub(crate) fn extract_chip(img: &RgbImage, t: &Similarity, size: usize) -> Vec<f
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn downscale_averages_covered_pixels() {
+        let src = [
+            0u8, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140, 150,
+        ];
+        // 4x4 -> 2x2: each output is the mean of a 2x2 block.
+        assert_eq!(downscale_gray(&src, 4, 4, 2, 2), vec![25, 45, 105, 125]);
+        assert_eq!(downscale_gray(&src, 4, 4, 1, 1), vec![75]);
+        assert_eq!(downscale_gray(&[7; 35], 7, 5, 3, 2), vec![7; 6]);
+        // Degenerate requests are clamped, never panic.
+        assert_eq!(downscale_gray(&src, 4, 4, 0, 9).len(), 4);
+    }
+
+    #[test]
+    fn similarity_fit_recovers_a_transform() {
+        let t = Similarity {
+            a: 1.5,
+            b: -0.4,
+            tx: 10.0,
+            ty: -3.0,
+        };
+        let from = [(0.0, 0.0), (10.0, 0.0), (3.0, 7.0), (-2.0, 5.0)];
+        let to: Vec<(f64, f64)> = from.iter().map(|&(u, v)| t.apply(u, v)).collect();
+        let fit = Similarity::fit(&from, &to).unwrap();
+        for (p, q) in [(fit.a, t.a), (fit.b, t.b), (fit.tx, t.tx), (fit.ty, t.ty)] {
+            assert!((p - q).abs() < 1e-9);
+        }
+        assert!(Similarity::fit(&[(1.0, 1.0), (1.0, 1.0)], &[(0.0, 0.0), (2.0, 2.0)]).is_none());
+    }
 }

@@ -412,3 +412,35 @@ fn a_turned_face_is_less_frontal() {
     );
     assert!(straight.frontal_face_score > turned.frontal_face_score + 0.1);
 }
+
+/// Photos over 2000 px are shrunk for detection only: coordinates must still be
+/// those of the full-size image.
+#[test]
+fn large_photo_coordinates_are_in_original_pixels() {
+    let img = image::load_from_memory(&fixture("obama.jpg"))
+        .unwrap()
+        .to_rgb8();
+    let base = single_face("obama.jpg");
+    let k = 2.5f32;
+    let big = image::imageops::resize(
+        &img,
+        (img.width() as f32 * k) as u32,
+        (img.height() as f32 * k) as u32,
+        image::imageops::FilterType::Triangle,
+    );
+    assert!(big.width().max(big.height()) > 2000);
+    let faces = engine().detect(&encode_jpeg(&big), 1).unwrap();
+    assert_eq!(faces.len(), 1);
+    let f = &faces[0];
+    let tol = 0.03 * (base.left_eye_center.x - base.right_eye_center.x) * k;
+    for (p, q) in [
+        (f.right_eye_center, base.right_eye_center),
+        (f.left_eye_center, base.left_eye_center),
+    ] {
+        assert!(
+            (p.x - q.x * k).abs() < tol && (p.y - q.y * k).abs() < tol,
+            "{p:?} vs {q:?}"
+        );
+    }
+    assert!(score(&f.descriptor, &base.descriptor) > 9500);
+}
