@@ -224,9 +224,48 @@ fn init_tracing(verbose: u8) {
             _ => "trace",
         }),
     };
+    // The core records each request (op, method, path, status, attempt, latency, request
+    // id) on a span; printing spans as they close gives one line per request.
+    let span_events = if verbose >= 1 {
+        tracing_subscriber::fmt::format::FmtSpan::CLOSE
+    } else {
+        tracing_subscriber::fmt::format::FmtSpan::NONE
+    };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_span_events(span_events)
         .with_target(verbose >= 2)
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every runnable command's long help shows an example.
+    #[test]
+    fn every_command_has_an_example() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            let path = format!("{path} {}", cmd.get_name());
+            let about = cmd
+                .get_long_about()
+                .or(cmd.get_about())
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            if !path.trim().eq("necid") && !about.contains("Example: necid") {
+                missing.push(path.clone());
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_name() != "help" {
+                    walk(sub, &path, missing);
+                }
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&cli_command(), "", &mut missing);
+        assert!(missing.is_empty(), "no example in: {missing:?}");
+        cli_command().debug_assert();
+    }
 }

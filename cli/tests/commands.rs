@@ -1052,3 +1052,31 @@ fn completions_man_and_help_examples() {
         assert!(r.stdout.contains("Example: necid "), "{path:?}: {r:?}");
     }
 }
+
+#[test]
+fn verbose_logs_each_request_and_no_secret() {
+    let emu = Emulator::start();
+    let r = emu.necid(&["-v", "tags", "list"]).ok();
+    let line = r
+        .stderr
+        .lines()
+        .find(|l| l.contains("necid.request"))
+        .unwrap_or_else(|| panic!("no request line: {r:?}"));
+    assert!(
+        line.contains("path=/v1.1/tags") && line.contains("status=200"),
+        "{line}"
+    );
+    assert!(!r.stderr.contains('\u{1b}'), "no colours when piped");
+    let quiet = emu.necid(&["tags", "list"]).ok();
+    assert!(quiet.stderr.is_empty(), "{quiet:?}");
+    let biden = asset("biden.jpg");
+    for flags in [&["-vv"][..], &["-vvv"]] {
+        let mut args = flags.to_vec();
+        args.extend(["subjects", "register", p(&biden)]);
+        let r = emu.necid(&args).ok();
+        assert!(!r.stderr.is_empty());
+        for secret in [emu.field("secretAccessKey"), emu.field("apiKey")] {
+            assert!(!r.stderr.contains(&secret), "{flags:?} leaked a secret");
+        }
+    }
+}
