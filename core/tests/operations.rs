@@ -557,3 +557,50 @@ fn futures_executor_block_on<F: std::future::Future>(f: F) -> F::Output {
         std::thread::park();
     }
 }
+
+#[test]
+fn public_types_are_thread_safe() {
+    fn send_sync<T: Send + Sync + 'static>() {}
+    send_sync::<necid::Client>();
+    send_sync::<necid::blocking::Client>();
+    send_sync::<necid::Config>();
+    send_sync::<necid::Error>();
+    send_sync::<necid::Image>();
+    fn send_static<T: Send + 'static>(_: &T) {}
+    let c = necid::Client::new(necid::Config::builder().build().unwrap()).unwrap();
+    // Futures are 'static + Send: they own their arguments and can cross threads/FFI.
+    send_static(&c.search(SearchRequest::new(jpeg())));
+    send_static(&c.register_subject(jpeg(), &[]));
+    send_static(&c.wait_for_bulk_register("b", WaitOptions::default(), |_| {}));
+    send_static(&c.subjects_paginator(10, SortDirection::Asc));
+}
+
+#[tokio::test]
+async fn dropping_the_future_cancels_the_request() {
+    let server = FaultServer::start(vec![Action::Hang]).await;
+    let c = client_with(&server, fast_retries(1), |b| {
+        b.request_timeout(Duration::from_secs(600))
+    });
+    let call = tokio::spawn(c.list_tags());
+    // Wait (bounded) until the request is in flight, then abandon it.
+    for _ in 0..2000 {
+        if !server.requests().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(server.requests().len(), 1);
+    call.abort();
+    // The SDK task must stop and close its connection well before the 600 s timeout.
+    for _ in 0..4000 {
+        if server.hung_closed() == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(
+        server.hung_closed(),
+        1,
+        "abandoned call kept its connection open"
+    );
+}

@@ -104,6 +104,7 @@ pub struct FaultServer {
     pub addr: std::net::SocketAddr,
     requests: Arc<Mutex<Vec<Recorded>>>,
     actions: Arc<Mutex<VecDeque<Action>>>,
+    hung_closed: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl FaultServer {
@@ -112,19 +113,21 @@ impl FaultServer {
         let addr = listener.local_addr().unwrap();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let actions = Arc::new(Mutex::new(VecDeque::from(actions)));
-        let (r, a) = (requests.clone(), actions.clone());
+        let hung_closed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (r, a, h) = (requests.clone(), actions.clone(), hung_closed.clone());
         tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     return;
                 };
-                tokio::spawn(serve(stream, r.clone(), a.clone()));
+                tokio::spawn(serve(stream, r.clone(), a.clone(), h.clone()));
             }
         });
         FaultServer {
             addr,
             requests,
             actions,
+            hung_closed,
         }
     }
 
@@ -138,6 +141,11 @@ impl FaultServer {
 
     pub fn requests(&self) -> Vec<Recorded> {
         self.requests.lock().unwrap().clone()
+    }
+
+    /// Connections held by [`Action::Hang`] that the client has since closed.
+    pub fn hung_closed(&self) -> usize {
+        self.hung_closed.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn remaining_actions(&self) -> usize {
@@ -211,6 +219,7 @@ async fn serve(
     mut stream: TcpStream,
     requests: Arc<Mutex<Vec<Recorded>>>,
     actions: Arc<Mutex<VecDeque<Action>>>,
+    hung_closed: Arc<std::sync::atomic::AtomicUsize>,
 ) {
     let mut buf = Vec::new();
     loop {
@@ -265,6 +274,7 @@ async fn serve(
                         break;
                     }
                 }
+                hung_closed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 return;
             }
         }
