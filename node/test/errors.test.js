@@ -294,6 +294,26 @@ describe('panics', () => {
   })
 })
 
+describe('the raw addon without index.js', () => {
+  it('still rejects with an Error carrying code and the other fields', async () => {
+    // A fresh process, so no error factory has been registered.
+    const { execFile } = require('node:child_process')
+    const path = require('node:path')
+    const script = `
+      const native = require(${JSON.stringify(path.resolve(__dirname, '..', 'necid.node'))})
+      new native.Client({ endpoint: 'http://127.0.0.1:1', maxAttempts: 1 }).health().catch((e) => {
+        console.log(JSON.stringify({ isError: e instanceof Error, code: e.code, kind: e.kind, status: e.status ?? null }))
+      })
+    `
+    const out = await new Promise((resolve, reject) =>
+      execFile(process.execPath, ['-e', script], (err, stdout, stderr) =>
+        err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+      ),
+    )
+    assert.deepEqual(JSON.parse(out), { isError: true, code: 'NETWORK', kind: 'Network', status: null })
+  })
+})
+
 describe('paginators end after an error', () => {
   it('subjects() rejects, then is finished', async () => {
     const bad = new Client({ ...optionsFor(emu), secretAccessKey: 'wrong' })
