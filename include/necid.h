@@ -802,16 +802,16 @@ enum necid_status_t necid_subjects_paginator_next(struct necid_subjects_paginato
 void necid_subjects_paginator_free(struct necid_subjects_paginator_t *paginator);
 
 /**
- * POST /subjects: registers a new subject from one face image (JPEG, PNG, GIF, BMP,
- * WebP or TIFF bytes), with `tag_count` tags (`tags` may be NULL when 0).
+ * POST /subjects: registers a new subject from one face image (`face_len` bytes of
+ * JPEG, PNG, GIF, BMP, WebP or TIFF), with `tag_count` tags (`tags` may be NULL when 0).
  *
  * # Safety
- * `client` NULL or live; `image` NULL or `image_len` readable bytes; `tags` NULL or
+ * `client` NULL or live; `face` NULL or `face_len` readable bytes; `tags` NULL or
  * `tag_count` pointers to NUL-terminated strings; `out_face` NULL or writable.
  */
 enum necid_status_t necid_register_subject(const struct necid_client_t *client,
-                                           const uint8_t *image,
-                                           size_t image_len,
+                                           const uint8_t *face,
+                                           size_t face_len,
                                            const char *const *tags,
                                            size_t tag_count,
                                            struct necid_registered_face_t **out_face);
@@ -824,8 +824,8 @@ enum necid_status_t necid_register_subject(const struct necid_client_t *client,
  */
 enum necid_status_t necid_update_subject(const struct necid_client_t *client,
                                          const char *subject_id,
-                                         const uint8_t *image,
-                                         size_t image_len,
+                                         const uint8_t *face,
+                                         size_t face_len,
                                          const char *const *tags,
                                          size_t tag_count,
                                          struct necid_registered_face_t **out_face);
@@ -858,8 +858,8 @@ enum necid_status_t necid_list_events(const struct necid_client_t *client,
  */
 enum necid_status_t necid_register_event(const struct necid_client_t *client,
                                          const char *subject_id,
-                                         const uint8_t *image,
-                                         size_t image_len,
+                                         const uint8_t *face,
+                                         size_t face_len,
                                          const char *const *tags,
                                          size_t tag_count,
                                          struct necid_registered_face_t **out_face);
@@ -873,8 +873,8 @@ enum necid_status_t necid_register_event(const struct necid_client_t *client,
 enum necid_status_t necid_update_event(const struct necid_client_t *client,
                                        const char *subject_id,
                                        const char *event_id,
-                                       const uint8_t *image,
-                                       size_t image_len,
+                                       const uint8_t *face,
+                                       size_t face_len,
                                        const char *const *tags,
                                        size_t tag_count,
                                        struct necid_registered_face_t **out_face);
@@ -1264,6 +1264,177 @@ const char *necid_last_error_field(void);
  * value that is not a `necid_status_t`. The string is static.
  */
 const char *necid_status_name(int32_t status);
+
+/**
+ * Frees a necid_registered_face_t.
+ *
+ * NULL is a no-op. Every pointer inside the result becomes invalid.
+ *
+ * # Safety
+ * `p` is NULL or a result the library returned that was not freed before.
+ */
+void necid_registered_face_free(struct necid_registered_face_t *p);
+
+/**
+ * Frees a necid_subject_page_t.
+ *
+ * NULL is a no-op. Every pointer inside the result becomes invalid.
+ *
+ * # Safety
+ * `p` is NULL or a result the library returned that was not freed before.
+ */
+void necid_subject_page_free(struct necid_subject_page_t *p);
+
+/**
+ * Frees a necid_event_list_t.
+ *
+ * NULL is a no-op. Every pointer inside the result becomes invalid.
+ *
+ * # Safety
+ * `p` is NULL or a result the library returned that was not freed before.
+ */
+void necid_event_list_free(struct necid_event_list_t *p);
+
+/**
+ * Frees a necid_face_list_t.
+ *
+ * NULL is a no-op. Every pointer inside the result becomes invalid.
+ *
+ * # Safety
+ * `p` is NULL or a result the library returned that was not freed before.
+ */
+void necid_face_list_free(struct necid_face_list_t *p);
+
+/**
+ * Frees a necid_search_result_t.
+ *
+ * NULL is a no-op. Every pointer inside the result becomes invalid.
+ *
+ * # Safety
+ * `p` is NULL or a result the library returned that was not freed before.
+ */
+void necid_search_result_free(struct necid_search_result_t *p);
+
+/**
+ * Frees a necid_verification_t.
+ *
+ * NULL is a no-op. Every pointer inside the result becomes invalid.
+ *
+ * # Safety
+ * `p` is NULL or a result the library returned that was not freed before.
+ */
+void necid_verification_free(struct necid_verification_t *p);
+
+/**
+ * Frees a necid_face_verification_t.
+ *
+ * NULL is a no-op. Every pointer inside the result becomes invalid.
+ *
+ * # Safety
+ * `p` is NULL or a result the library returned that was not freed before.
+ */
+void necid_face_verification_free(struct necid_face_verification_t *p);
+
+/**
+ * Frees a necid_tag_list_t.
+ *
+ * NULL is a no-op. Every pointer inside the result becomes invalid.
+ *
+ * # Safety
+ * `p` is NULL or a result the library returned that was not freed before.
+ */
+void necid_tag_list_free(struct necid_tag_list_t *p);
+
+/**
+ * Frees a necid_bulk_progress_page_t.
+ *
+ * NULL is a no-op. Every pointer inside the result becomes invalid.
+ *
+ * # Safety
+ * `p` is NULL or a result the library returned that was not freed before.
+ */
+void necid_bulk_progress_page_free(struct necid_bulk_progress_page_t *p);
+
+/**
+ * Frees a necid_bulk_progress_t returned by necid_wait_for_bulk_register (never the
+ * one passed to a progress callback: that one is the library's).
+ *
+ * NULL is a no-op. Every pointer inside the result becomes invalid.
+ *
+ * # Safety
+ * `p` is NULL or a result the library returned that was not freed before.
+ */
+void necid_bulk_progress_free(struct necid_bulk_progress_t *p);
+
+/**
+ * Frees a necid_health_t.
+ *
+ * NULL is a no-op. Every pointer inside the result becomes invalid.
+ *
+ * # Safety
+ * `p` is NULL or a result the library returned that was not freed before.
+ */
+void necid_health_free(struct necid_health_t *p);
+
+/**
+ * Frees a necid_header_list_t.
+ *
+ * NULL is a no-op. Every pointer inside the result becomes invalid.
+ *
+ * # Safety
+ * `p` is NULL or a result the library returned that was not freed before.
+ */
+void necid_header_list_free(struct necid_header_list_t *p);
+
+/**
+ * Frees a necid_gallery_t.
+ *
+ * NULL is a no-op. Every pointer inside the result becomes invalid.
+ *
+ * # Safety
+ * `p` is NULL or a result the library returned that was not freed before.
+ */
+void necid_gallery_free(struct necid_gallery_t *p);
+
+/**
+ * Frees a necid_gallery_list_t.
+ *
+ * NULL is a no-op. Every pointer inside the result becomes invalid.
+ *
+ * # Safety
+ * `p` is NULL or a result the library returned that was not freed before.
+ */
+void necid_gallery_list_free(struct necid_gallery_list_t *p);
+
+/**
+ * Frees a necid_gallery_details_t.
+ *
+ * NULL is a no-op. Every pointer inside the result becomes invalid.
+ *
+ * # Safety
+ * `p` is NULL or a result the library returned that was not freed before.
+ */
+void necid_gallery_details_free(struct necid_gallery_details_t *p);
+
+/**
+ * Frees a necid_application_t.
+ *
+ * NULL is a no-op. Every pointer inside the result becomes invalid.
+ *
+ * # Safety
+ * `p` is NULL or a result the library returned that was not freed before.
+ */
+void necid_application_free(struct necid_application_t *p);
+
+/**
+ * Frees a necid_application_list_t.
+ *
+ * NULL is a no-op. Every pointer inside the result becomes invalid.
+ *
+ * # Safety
+ * `p` is NULL or a result the library returned that was not freed before.
+ */
+void necid_application_list_free(struct necid_application_list_t *p);
 
 /**
  * Frees a string the library returned (e.g. the batch id of necid_bulk_register).

@@ -302,17 +302,17 @@ pub unsafe extern "C" fn necid_subjects_paginator_free(paginator: *mut necid_sub
     guard_value((), || unsafe { free_box(paginator) })
 }
 
-/// POST /subjects: registers a new subject from one face image (JPEG, PNG, GIF, BMP,
-/// WebP or TIFF bytes), with `tag_count` tags (`tags` may be NULL when 0).
+/// POST /subjects: registers a new subject from one face image (`face_len` bytes of
+/// JPEG, PNG, GIF, BMP, WebP or TIFF), with `tag_count` tags (`tags` may be NULL when 0).
 ///
 /// # Safety
-/// `client` NULL or live; `image` NULL or `image_len` readable bytes; `tags` NULL or
+/// `client` NULL or live; `face` NULL or `face_len` readable bytes; `tags` NULL or
 /// `tag_count` pointers to NUL-terminated strings; `out_face` NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn necid_register_subject(
     client: *const necid_client_t,
-    image: *const u8,
-    image_len: usize,
+    face: *const u8,
+    face_len: usize,
     tags: *const *const c_char,
     tag_count: usize,
     out_face: *mut *mut necid_registered_face_t,
@@ -321,9 +321,9 @@ pub unsafe extern "C" fn necid_register_subject(
         // SAFETY: per the contract.
         let out = unsafe { out_slot(out_face, "out_face")? };
         let c = unsafe { client_ref(client)? };
-        let image = unsafe { arg_image(image, image_len, "image")? };
+        let face = unsafe { arg_image(face, face_len, "face")? };
         let tags = unsafe { arg_str_array(tags, tag_count, "tags")? };
-        *out = out_box(c.register_subject(image, &tags)?.into());
+        *out = out_box(c.register_subject(face, &tags)?.into());
         Ok(())
     })
 }
@@ -336,8 +336,8 @@ pub unsafe extern "C" fn necid_register_subject(
 pub unsafe extern "C" fn necid_update_subject(
     client: *const necid_client_t,
     subject_id: *const c_char,
-    image: *const u8,
-    image_len: usize,
+    face: *const u8,
+    face_len: usize,
     tags: *const *const c_char,
     tag_count: usize,
     out_face: *mut *mut necid_registered_face_t,
@@ -347,9 +347,9 @@ pub unsafe extern "C" fn necid_update_subject(
         let out = unsafe { out_slot(out_face, "out_face")? };
         let c = unsafe { client_ref(client)? };
         let id = unsafe { arg_str(subject_id, "subject_id")? };
-        let image = unsafe { arg_image(image, image_len, "image")? };
+        let face = unsafe { arg_image(face, face_len, "face")? };
         let tags = unsafe { arg_str_array(tags, tag_count, "tags")? };
-        *out = out_box(c.update_subject(id, image, &tags)?.into());
+        *out = out_box(c.update_subject(id, face, &tags)?.into());
         Ok(())
     })
 }
@@ -400,8 +400,8 @@ pub unsafe extern "C" fn necid_list_events(
 pub unsafe extern "C" fn necid_register_event(
     client: *const necid_client_t,
     subject_id: *const c_char,
-    image: *const u8,
-    image_len: usize,
+    face: *const u8,
+    face_len: usize,
     tags: *const *const c_char,
     tag_count: usize,
     out_face: *mut *mut necid_registered_face_t,
@@ -411,9 +411,9 @@ pub unsafe extern "C" fn necid_register_event(
         let out = unsafe { out_slot(out_face, "out_face")? };
         let c = unsafe { client_ref(client)? };
         let id = unsafe { arg_str(subject_id, "subject_id")? };
-        let image = unsafe { arg_image(image, image_len, "image")? };
+        let face = unsafe { arg_image(face, face_len, "face")? };
         let tags = unsafe { arg_str_array(tags, tag_count, "tags")? };
-        *out = out_box(c.register_event(id, image, &tags)?.into());
+        *out = out_box(c.register_event(id, face, &tags)?.into());
         Ok(())
     })
 }
@@ -427,8 +427,8 @@ pub unsafe extern "C" fn necid_update_event(
     client: *const necid_client_t,
     subject_id: *const c_char,
     event_id: *const c_char,
-    image: *const u8,
-    image_len: usize,
+    face: *const u8,
+    face_len: usize,
     tags: *const *const c_char,
     tag_count: usize,
     out_face: *mut *mut necid_registered_face_t,
@@ -439,9 +439,9 @@ pub unsafe extern "C" fn necid_update_event(
         let c = unsafe { client_ref(client)? };
         let sid = unsafe { arg_str(subject_id, "subject_id")? };
         let eid = unsafe { arg_str(event_id, "event_id")? };
-        let image = unsafe { arg_image(image, image_len, "image")? };
+        let face = unsafe { arg_image(face, face_len, "face")? };
         let tags = unsafe { arg_str_array(tags, tag_count, "tags")? };
-        *out = out_box(c.update_event(sid, eid, image, &tags)?.into());
+        *out = out_box(c.update_event(sid, eid, face, &tags)?.into());
         Ok(())
     })
 }

@@ -1,0 +1,419 @@
+#define _XOPEN_SOURCE 700
+#define _DEFAULT_SOURCE
+
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+int h_failures = 0;
+int h_checks = 0;
+
+void h_fail(const char *file, int line, const char *expr, const char *detail) {
+  h_failures++;
+  const char *msg = necid_last_error_message();
+  fprintf(stderr, "FAIL %s:%d: %s%s%s\n", file, line, expr, detail ? " — " : "",
+          detail ? detail : "");
+  if (!detail && msg) fprintf(stderr, "     last necid error: %s\n", msg);
+  fflush(stderr);
+}
+
+int h_streq(const char *a, const char *b) {
+  if (!a || !b) return a == b;
+  return strcmp(a, b) == 0;
+}
+
+int h_contains(const char *haystack, const char *needle) {
+  return haystack && needle && strstr(haystack, needle) != NULL;
+}
+
+void h_abort(void) {
+  fprintf(stderr, "stopping after a failed requirement\n");
+  exit(1);
+}
+
+int h_finish(void) {
+  /* The plain closing line every runner understands. */
+  printf("%d passed, %d failed\n", h_checks - h_failures, h_failures);
+  return h_failures == 0 ? 0 : 1;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Files */
+
+static uint8_t *read_all(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  size_t cap = 1 << 16, n = 0;
+  uint8_t *buf = (uint8_t *)malloc(cap);
+  if (!buf) {
+    fclose(f);
+    return NULL;
+  }
+  for (;;) {
+    if (n == cap) {
+      cap *= 2;
+      uint8_t *nb = (uint8_t *)realloc(buf, cap);
+      if (!nb) {
+        free(buf);
+        fclose(f);
+        return NULL;
+      }
+      buf = nb;
+    }
+    size_t r = fread(buf + n, 1, cap - n, f);
+    if (r == 0) break;
+    n += r;
+  }
+  fclose(f);
+  *len = n;
+  return buf;
+}
+
+static h_image load(const char *dir, const char *name) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  h_image img = {NULL, 0};
+  img.data = read_all(path, &img.len);
+  if (!img.data) {
+    fprintf(stderr, "cannot read %s\n", path);
+    h_abort();
+  }
+  return img;
+}
+
+h_image h_face(const char *name) { return load(NECID_FACES_DIR, name); }
+h_image h_data(const char *name) { return load(NECID_TEST_DATA_DIR, name); }
+
+void h_image_free(h_image *img) {
+  free(img->data);
+  img->data = NULL;
+  img->len = 0;
+}
+
+char *h_read_text(const char *path) {
+  size_t len = 0;
+  uint8_t *data = read_all(path, &len);
+  if (!data) return NULL;
+  char *s = (char *)realloc(data, len + 1);
+  if (!s) {
+    free(data);
+    return NULL;
+  }
+  s[len] = '\0';
+  return s;
+}
+
+int h_json_string(const char *json, const char *key, char *out, size_t out_len) {
+  char pattern[128];
+  snprintf(pattern, sizeof pattern, "\"%s\"", key);
+  const char *p = strstr(json, pattern);
+  if (!p) return 0;
+  p += strlen(pattern);
+  while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r') p++;
+  if (*p != ':') return 0;
+  p++;
+  while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r') p++;
+  if (*p != '"') return 0;
+  p++;
+  size_t n = 0;
+  while (*p && *p != '"') {
+    char c = *p++;
+    if (c == '\\' && *p) {
+      c = *p++;
+      if (c == 'n') c = '\n';
+      else if (c == 't') c = '\t';
+    }
+    if (n + 1 < out_len) out[n++] = c;
+  }
+  out[n] = '\0';
+  return *p == '"';
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Emulator */
+
+static void sleep_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+void h_emulator_start(h_emulator *emu) {
+  memset(emu, 0, sizeof *emu);
+  snprintf(emu->dir, sizeof emu->dir, "/tmp/necid-c-test-XXXXXX");
+  if (!mkdtemp(emu->dir)) {
+    perror("mkdtemp");
+    h_abort();
+  }
+  char ready[512], buckets[512], log[512];
+  snprintf(ready, sizeof ready, "%s/ready.json", emu->dir);
+  snprintf(buckets, sizeof buckets, "%s/buckets", emu->dir);
+  snprintf(log, sizeof log, "%s/serve.log", emu->dir);
+  mkdir(buckets, 0700);
+  const char *bin = getenv("NECID_BIN");
+  if (!bin || !*bin) bin = NECID_DEFAULT_BIN;
+
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  char *argv[] = {(char *)bin,        (char *)"serve",        (char *)"--memory",
+                  (char *)"--port",   (char *)"0",            (char *)"--ready-file",
+                  ready,              (char *)"--bucket-dir", buckets,
+                  NULL};
+  int rc = posix_spawn(&emu->pid, bin, &fa, NULL, argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) {
+    fprintf(stderr, "cannot start %s: %s\n", bin, strerror(rc));
+    h_abort();
+  }
+  /* Wait for the ready file (written atomically once the port is bound). This is a
+     start-up wait, not a timed assertion: give a slow machine (valgrind) a minute. */
+  char *json = NULL;
+  for (int i = 0; i < 1200 && !json; i++) {
+    int status;
+    if (waitpid(emu->pid, &status, WNOHANG) == emu->pid) {
+      fprintf(stderr, "the emulator exited early; its log is %s\n", log);
+      h_abort();
+    }
+    json = h_read_text(ready);
+    if (json && !*json) {
+      free(json);
+      json = NULL;
+    }
+    if (!json) sleep_ms(50);
+  }
+  if (!json) {
+    fprintf(stderr, "the emulator did not become ready; its log is %s\n", log);
+    h_emulator_stop(emu);
+    h_abort();
+  }
+  int ok = h_json_string(json, "endpoint", emu->endpoint, sizeof emu->endpoint) &&
+           h_json_string(json, "tenantEndpoint", emu->tenant_endpoint,
+                         sizeof emu->tenant_endpoint) &&
+           h_json_string(json, "region", emu->region, sizeof emu->region) &&
+           h_json_string(json, "accessKeyId", emu->access_key_id,
+                         sizeof emu->access_key_id) &&
+           h_json_string(json, "secretAccessKey", emu->secret_access_key,
+                         sizeof emu->secret_access_key) &&
+           h_json_string(json, "apiKey", emu->api_key, sizeof emu->api_key);
+  if (!h_json_string(json, "bucketDir", emu->bucket_dir, sizeof emu->bucket_dir))
+    snprintf(emu->bucket_dir, sizeof emu->bucket_dir, "%s", buckets);
+  free(json);
+  if (!ok) {
+    fprintf(stderr, "unexpected ready file %s\n", ready);
+    h_emulator_stop(emu);
+    h_abort();
+  }
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+  (void)sb;
+  (void)flag;
+  (void)ftw;
+  return remove(path);
+}
+
+void h_emulator_stop(h_emulator *emu) {
+  if (emu->pid > 0) {
+    kill(emu->pid, SIGTERM);
+    int status;
+    waitpid(emu->pid, &status, 0);
+    emu->pid = 0;
+  }
+  if (emu->dir[0]) {
+    nftw(emu->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    emu->dir[0] = '\0';
+  }
+}
+
+necid_client_t *h_client(const h_emulator *emu, const char *api_key) {
+  necid_config_t cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.endpoint = emu->endpoint;
+  cfg.tenant_endpoint = emu->tenant_endpoint;
+  cfg.region = emu->region;
+  cfg.access_key_id = emu->access_key_id;
+  cfg.secret_access_key = emu->secret_access_key;
+  cfg.api_key = api_key ? api_key : emu->api_key;
+  cfg.user_agent_suffix = "necid-c-tests";
+  necid_client_t *client = NULL;
+  necid_status_t st = necid_client_new(&cfg, &client);
+  if (st != NECID_OK || !client) {
+    fprintf(stderr, "necid_client_new: %s\n", necid_last_error_message());
+    h_abort();
+  }
+  return client;
+}
+
+void h_put_bucket_file(const h_emulator *emu, const char *gallery, const char *name,
+                       const uint8_t *data, size_t len) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s", emu->bucket_dir, gallery);
+  mkdir(path, 0700);
+  snprintf(path, sizeof path, "%s/%s/%s", emu->bucket_dir, gallery, name);
+  FILE *f = fopen(path, "wb");
+  if (!f || fwrite(data, 1, len, f) != len) {
+    fprintf(stderr, "cannot write %s\n", path);
+    h_abort();
+  }
+  fclose(f);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Fault-injecting server */
+
+struct h_fault_server {
+  int listen_fd;
+  int wake[2];
+  pthread_t thread;
+  char endpoint[64];
+  const char *response;
+  int requests;
+  pthread_mutex_t lock;
+};
+
+/* Reads one request (headers + Content-Length body) so the client sees a clean exchange. */
+static int read_request(int fd) {
+  char buf[65536];
+  size_t n = 0;
+  long body = -1;
+  size_t header_end = 0;
+  for (;;) {
+    if (n == sizeof buf) return 0;
+    ssize_t r = recv(fd, buf + n, sizeof buf - n, 0);
+    if (r <= 0) return 0;
+    n += (size_t)r;
+    if (!header_end) {
+      for (size_t i = 3; i < n; i++) {
+        if (buf[i - 3] == '\r' && buf[i - 2] == '\n' && buf[i - 1] == '\r' && buf[i] == '\n') {
+          header_end = i + 1;
+          break;
+        }
+      }
+      if (header_end) {
+        body = 0;
+        for (size_t i = 0; i + 15 < header_end; i++) {
+          if (strncasecmp(buf + i, "content-length:", 15) == 0) {
+            body = strtol(buf + i + 15, NULL, 10);
+            break;
+          }
+        }
+      }
+    }
+    if (header_end && n >= header_end + (size_t)body) return 1;
+  }
+}
+
+static void *fault_main(void *arg) {
+  h_fault_server *s = (h_fault_server *)arg;
+  for (;;) {
+    struct pollfd fds[2] = {{s->listen_fd, POLLIN, 0}, {s->wake[0], POLLIN, 0}};
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (fds[1].revents) break;
+    int fd = accept(s->listen_fd, NULL, NULL);
+    if (fd < 0) continue;
+    /* Serve requests on this connection until the client closes it or we stop. */
+    for (;;) {
+      struct pollfd c[2] = {{fd, POLLIN, 0}, {s->wake[0], POLLIN, 0}};
+      if (poll(c, 2, -1) < 0) break;
+      if (c[1].revents) {
+        close(fd);
+        return NULL;
+      }
+      if (!read_request(fd)) break;
+      pthread_mutex_lock(&s->lock);
+      s->requests++;
+      pthread_mutex_unlock(&s->lock);
+      if (s->response) {
+        size_t len = strlen(s->response), off = 0;
+        while (off < len) {
+          ssize_t w = send(fd, s->response + off, len - off, MSG_NOSIGNAL);
+          if (w <= 0) break;
+          off += (size_t)w;
+        }
+      }
+      /* With no response the connection just stays open: the client times out. */
+    }
+    close(fd);
+  }
+  return NULL;
+}
+
+h_fault_server *h_fault_start(const char *raw_response) {
+  h_fault_server *s = (h_fault_server *)calloc(1, sizeof *s);
+  if (!s) h_abort();
+  s->response = raw_response;
+  pthread_mutex_init(&s->lock, NULL);
+  s->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t alen = sizeof addr;
+  if (s->listen_fd < 0 || bind(s->listen_fd, (struct sockaddr *)&addr, sizeof addr) != 0 ||
+      listen(s->listen_fd, 16) != 0 ||
+      getsockname(s->listen_fd, (struct sockaddr *)&addr, &alen) != 0 || pipe(s->wake) != 0) {
+    perror("fault server");
+    h_abort();
+  }
+  snprintf(s->endpoint, sizeof s->endpoint, "http://127.0.0.1:%d", ntohs(addr.sin_port));
+  if (pthread_create(&s->thread, NULL, fault_main, s) != 0) h_abort();
+  return s;
+}
+
+const char *h_fault_endpoint(const h_fault_server *s) { return s->endpoint; }
+
+int h_fault_requests(const h_fault_server *s) {
+  pthread_mutex_lock((pthread_mutex_t *)&s->lock);
+  int n = s->requests;
+  pthread_mutex_unlock((pthread_mutex_t *)&s->lock);
+  return n;
+}
+
+void h_fault_stop(h_fault_server *s) {
+  if (write(s->wake[1], "x", 1) != 1) perror("fault server wake");
+  pthread_join(s->thread, NULL);
+  close(s->listen_fd);
+  close(s->wake[0]);
+  close(s->wake[1]);
+  pthread_mutex_destroy(&s->lock);
+  free(s);
+}
+
+void h_closed_endpoint(char *out, size_t out_len) {
+  /* Bind an ephemeral port, then close it: nothing listens there afterwards. */
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t alen = sizeof addr;
+  if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 ||
+      getsockname(fd, (struct sockaddr *)&addr, &alen) != 0) {
+    perror("closed endpoint");
+    h_abort();
+  }
+  snprintf(out, out_len, "http://127.0.0.1:%d", ntohs(addr.sin_port));
+  close(fd);
+}
