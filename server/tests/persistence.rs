@@ -126,8 +126,18 @@ async fn kill9_child_server() {
         .unwrap();
     std::fs::write(format!("{ready}.tmp"), server.endpoint()).unwrap();
     std::fs::rename(format!("{ready}.tmp"), &ready).unwrap();
-    loop {
-        tokio::time::sleep(Duration::from_secs(3600)).await;
+    // Bounded: if the parent dies without killing us, exit on our own.
+    tokio::time::sleep(Duration::from_secs(120)).await;
+    drop(server);
+}
+
+/// Kills the child server if the test fails before it does (no orphan left behind).
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
@@ -136,13 +146,15 @@ async fn data_survives_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("necid.sqlite");
     let ready = dir.path().join("ready");
-    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "kill9_child_server", "--ignored", "--nocapture"])
-        .env("NECID_KILL9_DB", &db)
-        .env("NECID_KILL9_READY", &ready)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = KillOnDrop(
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "kill9_child_server", "--ignored", "--nocapture"])
+            .env("NECID_KILL9_DB", &db)
+            .env("NECID_KILL9_READY", &ready)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let mut endpoint = None;
     for _ in 0..600 {
         if let Ok(e) = std::fs::read_to_string(&ready) {
@@ -171,8 +183,8 @@ async fn data_survives_kill_9() {
         .as_str()
         .unwrap()
         .to_owned();
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
+    child.0.kill().unwrap(); // SIGKILL
+    child.0.wait().unwrap();
 
     let h = Harness::with_config(sqlite_config(&db)).await;
     assert_eq!(
