@@ -43,6 +43,24 @@ async fn get_retries_5xx_and_succeeds() {
 }
 
 #[tokio::test]
+async fn put_and_delete_retry_5xx() {
+    let server = FaultServer::start(vec![
+        json(500, r#"{"message":"boom"}"#),
+        json(200, r#"{"id":"s1","eventId":"e1"}"#),
+        json(504, r#"{"message":"gateway timeout"}"#),
+        empty(204),
+    ])
+    .await;
+    let c = client(&server, fast_retries(3));
+    c.update_subject("s1", jpeg(), &tags()).await.unwrap();
+    c.unregister_subject("s1").await.unwrap();
+    let reqs = server.requests();
+    let methods: Vec<&str> = reqs.iter().map(|r| r.method.as_str()).collect();
+    assert_eq!(methods, ["PUT", "PUT", "DELETE", "DELETE"]);
+    assert_eq!(reqs[0].body, reqs[1].body);
+}
+
+#[tokio::test]
 async fn retries_stop_at_max_attempts() {
     let server = FaultServer::start(vec![
         json(503, r#"{"message":"busy"}"#),
