@@ -15,6 +15,10 @@ export NECID_BIN="$ROOT/target/x86_64-unknown-linux-gnu/debug/necid"
 echo "uniffi: building necid-uniffi + uniffi-bindgen and generating Kotlin and Swift"
 bash "$UNIFFI/generate.sh" kotlin swift
 
+echo "uniffi: Rust unit tests and lints of the binding crate"
+cargo test -q -p necid-uniffi
+cargo clippy -q -p necid-uniffi -p necid-uniffi-bindgen --all-targets -- -D warnings
+
 echo "uniffi: checking the committed Swift bindings are current"
 stale=$(git status --porcelain -- "$UNIFFI/swift/Sources")
 if [ -n "$stale" ]; then

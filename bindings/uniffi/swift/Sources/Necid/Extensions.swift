@@ -12,13 +12,13 @@ extension Client {
     /// Every subject/event row across all pages.
     public func subjectEntries(length: UInt32 = 100, dir: SortDirection? = nil) -> AsyncThrowingStream<SubjectEntry, Error> {
         let pages = subjectsPaginator(length: length, dir: dir)
-        var buffered: [SubjectEntry] = []
+        let buffer = EntryBuffer()
         return AsyncThrowingStream(unfolding: {
-            while buffered.isEmpty {
+            while buffer.isEmpty {
                 guard let page = try await pages.nextPage() else { return nil }
-                buffered = page.subjects
+                buffer.refill(page.subjects)
             }
-            return buffered.removeFirst()
+            return buffer.next()
         })
     }
 
@@ -38,6 +38,15 @@ extension Client {
     ) async throws -> BulkProgress {
         try await waitForBulkRegister(batchId: batchId, options: options, listener: ClosureListener(onProgress))
     }
+}
+
+/// Rows of the current page; the stream pulls one element at a time, never concurrently.
+private final class EntryBuffer: @unchecked Sendable {
+    private let lock = NSLock()
+    private var rows: ArraySlice<SubjectEntry> = []
+    var isEmpty: Bool { lock.lock(); defer { lock.unlock() }; return rows.isEmpty }
+    func refill(_ new: [SubjectEntry]) { lock.lock(); rows = new[...]; lock.unlock() }
+    func next() -> SubjectEntry? { lock.lock(); defer { lock.unlock() }; return rows.popFirst() }
 }
 
 private final class ClosureListener: BulkProgressListener, @unchecked Sendable {

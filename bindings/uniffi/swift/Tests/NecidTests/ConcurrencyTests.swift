@@ -8,14 +8,16 @@ final class ConcurrencyTests: XCTestCase {
         let (_, c) = try await Emulator.get().galleryClient()
         let probe = try face("obama.jpg")
         let registered = try await c.registerSubject(face: probe)
-        let results = try await withThrowingTaskGroup(of: Bool.self) { group -> [Bool] in
+        let results: [Bool] = try await withThrowingTaskGroup(of: Bool.self) { group in
             for i in 0..<50 {
                 group.addTask {
                     switch i % 4 {
                     case 0: return try await c.health().ok
                     case 1: return try await c.search(probe: probe, threshold: 9000).candidates.first?.subjectId == registered.subjectId
                     case 2: return try await c.verifySubject(subjectId: registered.subjectId, probe: probe).verified
-                    default: return try await !c.listEvents(subjectId: registered.subjectId).events.isEmpty
+                    default:
+                        let list = try await c.listEvents(subjectId: registered.subjectId)
+                        return !list.events.isEmpty
                     }
                 }
             }

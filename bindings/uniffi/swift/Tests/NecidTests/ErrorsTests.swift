@@ -78,8 +78,11 @@ final class ErrorsTests: XCTestCase {
     }
 
     func testNetworkAndTimedOut() async throws {
-        // Port 9 on loopback (discard) is closed here: connection refused.
-        let refused = try Client(config: ConfigBuilder().endpoint(value: "http://127.0.0.1:9")
+        // A port that was just listening and is closed again: connection refused.
+        var closed: FaultServer? = try FaultServer { _ in nil }
+        let endpoint = closed!.endpoint
+        closed = nil
+        let refused = try Client(config: ConfigBuilder().endpoint(value: endpoint)
             .retryPolicy(maxAttempts: 1, baseDelay: 0.001, maxDelay: 0.001).build())
         let n = await expectError { try await refused.health() }
         XCTAssertEqual(n?.kind, "Network")

@@ -42,29 +42,35 @@ final class Emulator {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("necid-swift-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let ready = dir.appendingPathComponent("ready.json")
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: bin)
-        process.arguments = ["serve", "--memory", "--port", "0", "--ready-file", ready.path,
-                             "--bucket-dir", dir.appendingPathComponent("buckets").path]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let proc = process
-        atexit_handlers.append { proc.terminate() }
+        let proc = Process()
+        proc.executableURL = URL(fileURLWithPath: bin)
+        proc.arguments = ["serve", "--memory", "--port", "0", "--ready-file", ready.path,
+                          "--bucket-dir", dir.appendingPathComponent("buckets").path]
+        proc.standardOutput = FileHandle.nullDevice
+        proc.standardError = FileHandle.nullDevice
+        try proc.run()
+        _ = registerAtExit
+        emulatorProcesses.append(proc)
+        var found: EmulatorInfo? = nil
         for _ in 0..<1200 {
+            // The ready file is written atomically once the server listens.
             if let data = try? Data(contentsOf: ready), !data.isEmpty,
-               let o = try JSONSerialization.jsonObject(with: data) as? [String: Any] {
+               let o = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] {
                 func s(_ k: String) -> String { (o[k] as? String) ?? "" }
-                info = EmulatorInfo(endpoint: s("endpoint"), tenantEndpoint: s("tenantEndpoint"), region: s("region"),
-                                    accessKeyId: s("accessKeyId"), secretAccessKey: s("secretAccessKey"),
-                                    apiKey: s("apiKey"), bucketDir: s("bucketDir"))
-                return
+                found = EmulatorInfo(endpoint: s("endpoint"), tenantEndpoint: s("tenantEndpoint"), region: s("region"),
+                                     accessKeyId: s("accessKeyId"), secretAccessKey: s("secretAccessKey"),
+                                     apiKey: s("apiKey"), bucketDir: s("bucketDir"))
+                break
             }
-            guard process.isRunning else { throw SupportError.emulator("emulator exited early") }
+            guard proc.isRunning else { throw SupportError.emulator("emulator exited early") }
             usleep(25_000)
         }
-        process.terminate()
-        throw SupportError.emulator("emulator did not become ready")
+        guard let info = found else {
+            proc.terminate()
+            throw SupportError.emulator("emulator did not become ready")
+        }
+        self.process = proc
+        self.info = info
     }
 
     func builder() -> ConfigBuilder {
@@ -91,10 +97,10 @@ final class Emulator {
     }
 }
 
-/// Kills the emulator when the test process exits.
-private var atexit_handlers: [() -> Void] = {
-    atexit { atexit_handlers.forEach { $0() } }
-    return []
+/// Emulators to kill when the test process exits.
+private var emulatorProcesses: [Process] = []
+private let registerAtExit: Void = {
+    atexit { emulatorProcesses.forEach { $0.terminate() } }
 }()
 
 /// PNG-free test pictures: uncompressed 24-bit BMPs (the emulator decodes BMP).
@@ -131,28 +137,31 @@ final class FaultServer {
 
     init(respond: @escaping @Sendable (String) -> (Int, String, [String: String])?) throws {
         #if os(Linux)
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let sock = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
-        fd = socket(AF_INET, SOCK_STREAM, 0)
+        let sock = socket(AF_INET, SOCK_STREAM, 0)
         #endif
-        guard fd >= 0 else { throw SupportError.emulator("socket() failed") }
+        guard sock >= 0 else { throw SupportError.emulator("socket() failed") }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = 0
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(sock, $0, len) }
         }
-        guard bound == 0, listen(fd, 64) == 0 else { throw SupportError.emulator("bind/listen failed") }
+        guard bound == 0, listen(sock, 64) == 0 else {
+            close(sock)
+            throw SupportError.emulator("bind/listen failed")
+        }
         _ = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(sock, $0, &len) }
         }
+        fd = sock
         endpoint = "http://127.0.0.1:\(UInt16(bigEndian: addr.sin_port))"
-        let listener = fd
         Thread.detachNewThread {
             while true {
-                let conn = accept(listener, nil, nil)
+                let conn = accept(sock, nil, nil)
                 if conn < 0 { return }
                 Thread.detachNewThread { FaultServer.serve(conn, respond) }
             }
@@ -180,11 +189,12 @@ final class FaultServer {
         let line = String(decoding: request.prefix { $0 != 13 }, as: UTF8.self)
         let target = line.split(separator: " ").dropFirst().first.map(String.init) ?? "/"
         let path = String(target.split(separator: "?").first ?? "/")
-        guard let (status, body, headers) = respond(path) else {
+        guard let reply = respond(path) else {
             // Never answer; the client gives up (or is cancelled) and closes.
             _ = read(conn, &buf, buf.count)
             return
         }
+        let (status, body, headers) = reply
         var head = "HTTP/1.1 \(status) X\r\ncontent-type: application/json\r\ncontent-length: \(body.utf8.count)\r\nconnection: close\r\n"
         for (k, v) in headers { head += "\(k): \(v)\r\n" }
         let bytes = Array((head + "\r\n" + body).utf8)
@@ -201,7 +211,11 @@ final class FaultServer {
             .build())
     }
 
-    deinit { close(fd) }
+    deinit {
+        // Wakes the accept loop (it then returns) and frees the port.
+        _ = shutdown(fd, Int32(SHUT_RDWR))
+        close(fd)
+    }
 }
 
 /// Asserts that `body` throws a `NecIdError` and returns it.
