@@ -94,7 +94,8 @@ export declare class BulkProgressPaginator {
 /**
  * A client of the NEC ID service. Cheap to share: one client serves any number of
  * concurrent calls over one connection pool. Every operation returns a Promise; the
- * event loop never waits for the network.
+ * event loop never waits for the network. Constructing one builds its TLS and HTTP
+ * setup (milliseconds), so create one and reuse it.
  */
 export declare class Client {
   /**
@@ -331,6 +332,12 @@ export interface ClientOptions {
   requestTimeoutMs?: number
   /** Total attempts including the first (1 = no retries; default 3). */
   maxAttempts?: number
+  /** Backoff base between retries, ms (default 200; full jitter, doubling). */
+  retryBaseDelayMs?: number
+  /** Backoff ceiling, ms (default 5000). */
+  retryMaxDelayMs?: number
+  /** Longest `Retry-After` honoured, ms (default 20000; longer values are capped). */
+  maxRetryAfterMs?: number
   /** Appended to the User-Agent header. */
   userAgentSuffix?: string
 }

@@ -39,6 +39,12 @@ pub struct ClientOptions {
     pub request_timeout_ms: Option<f64>,
     /// Total attempts including the first (1 = no retries; default 3).
     pub max_attempts: Option<f64>,
+    /// Backoff base between retries, ms (default 200; full jitter, doubling).
+    pub retry_base_delay_ms: Option<f64>,
+    /// Backoff ceiling, ms (default 5000).
+    pub retry_max_delay_ms: Option<f64>,
+    /// Longest `Retry-After` honoured, ms (default 20000; longer values are capped).
+    pub max_retry_after_ms: Option<f64>,
     /// Appended to the User-Agent header.
     pub user_agent_suffix: Option<String>,
 }
@@ -86,8 +92,26 @@ fn build_config(o: ClientOptions) -> necid::Result<necid::Config> {
     if let Some(v) = o.request_timeout_ms {
         b = b.request_timeout(millis("requestTimeoutMs", v)?);
     }
+    let mut retry = necid::RetryPolicy::default();
     if let Some(n) = whole("maxAttempts", o.max_attempts)? {
-        b = b.retry_policy(necid::RetryPolicy::default().with_max_attempts(n));
+        retry = retry.with_max_attempts(n);
+    }
+    if o.retry_base_delay_ms.is_some() || o.retry_max_delay_ms.is_some() {
+        let base = match o.retry_base_delay_ms {
+            Some(v) => millis("retryBaseDelayMs", v)?,
+            None => retry.base_delay,
+        };
+        let max = match o.retry_max_delay_ms {
+            Some(v) => millis("retryMaxDelayMs", v)?,
+            None => retry.max_delay,
+        };
+        retry = retry.with_delays(base, max);
+    }
+    if let Some(v) = o.max_retry_after_ms {
+        retry = retry.with_max_retry_after(millis("maxRetryAfterMs", v)?);
+    }
+    if retry != necid::RetryPolicy::default() {
+        b = b.retry_policy(retry);
     }
     if let Some(v) = o.user_agent_suffix {
         b = b.user_agent_suffix(v);
@@ -175,7 +199,8 @@ pub struct SignRequest {
 
 /// A client of the NEC ID service. Cheap to share: one client serves any number of
 /// concurrent calls over one connection pool. Every operation returns a Promise; the
-/// event loop never waits for the network.
+/// event loop never waits for the network. Constructing one builds its TLS and HTTP
+/// setup (milliseconds), so create one and reuse it.
 #[napi]
 pub struct Client {
     inner: necid::Client,
@@ -200,6 +225,9 @@ impl Client {
                 connect_timeout_ms: None,
                 request_timeout_ms: None,
                 max_attempts: None,
+                retry_base_delay_ms: None,
+                retry_max_delay_ms: None,
+                max_retry_after_ms: None,
                 user_agent_suffix: None,
             }));
             Self::from_config(&env, cfg)

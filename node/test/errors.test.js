@@ -274,6 +274,26 @@ describe('response kinds the emulator never sends (canned responses: fault injec
   }
 })
 
+describe('retry settings reach the core (fault injection: a server that always answers 503)', () => {
+  it('maxAttempts requests are made, then ServerError', async () => {
+    let hits = 0
+    const server = http.createServer((req, res) => {
+      hits++
+      req.resume()
+      res.writeHead(503, { 'content-type': 'application/json' })
+      res.end('{"message":"unavailable"}')
+    })
+    await new Promise((r) => server.listen(0, '127.0.0.1', r))
+    try {
+      const c = clientFor(server, { maxAttempts: 4, retryBaseDelayMs: 1, retryMaxDelayMs: 5, maxRetryAfterMs: 5 })
+      await rejectsWith(c.listTags(), necid.ServerError, { code: 'SERVER', status: 503 })
+      assert.equal(hits, 4)
+    } finally {
+      await close(server)
+    }
+  })
+})
+
 describe('panics', () => {
   const native = require('../necid.node')
 
