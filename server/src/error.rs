@@ -17,8 +17,13 @@ pub enum ApiError {
         kind: &'static str,
         message: String,
     },
-    /// Any status with `{message}` (403, 404, 413, ...), like API Gateway.
-    Plain { status: StatusCode, message: String },
+    /// Any status with `{message}` (403, 404, 413, ...), like API Gateway, which also
+    /// names the error in an `x-amzn-ErrorType` header.
+    Plain {
+        status: StatusCode,
+        message: String,
+        amzn_type: Option<&'static str>,
+    },
 }
 
 impl ApiError {
@@ -68,15 +73,32 @@ impl ApiError {
     }
     /// 403 `{"message":"Forbidden"}` (missing or unknown API key).
     pub fn forbidden() -> Self {
-        Self::plain(StatusCode::FORBIDDEN, "Forbidden")
+        Self::typed(StatusCode::FORBIDDEN, "Forbidden", "ForbiddenException")
     }
-    /// 403 `{message}`.
-    pub fn auth(message: impl Into<String>) -> Self {
-        Self::plain(StatusCode::FORBIDDEN, message)
+    /// 403 `{message}` for a refused signature.
+    pub fn auth(e: &crate::sigv4::AuthError) -> Self {
+        use crate::sigv4::AuthError;
+        let kind = match e {
+            AuthError::MissingToken => "MissingAuthenticationTokenException",
+            AuthError::UnknownAccessKey => "UnrecognizedClientException",
+            _ => "InvalidSignatureException",
+        };
+        Self::typed(StatusCode::FORBIDDEN, e.message(), kind)
     }
     /// 403 for unknown routes and methods, as API Gateway answers them.
     pub fn missing_token() -> Self {
-        Self::plain(StatusCode::FORBIDDEN, "Missing Authentication Token")
+        Self::typed(
+            StatusCode::FORBIDDEN,
+            "Missing Authentication Token",
+            "MissingAuthenticationTokenException",
+        )
+    }
+    fn typed(status: StatusCode, message: impl Into<String>, kind: &'static str) -> Self {
+        Self::Plain {
+            status,
+            message: message.into(),
+            amzn_type: Some(kind),
+        }
     }
     /// 413 for bodies over the limit.
     pub fn too_large(limit: usize) -> Self {
@@ -99,6 +121,7 @@ impl ApiError {
         Self::Plain {
             status,
             message: message.into(),
+            amzn_type: None,
         }
     }
 }
@@ -123,8 +146,19 @@ impl IntoResponse for ApiError {
                 Json(json!({"message": message, "errorCode": code, "errorType": kind})),
             )
                 .into_response(),
-            ApiError::Plain { status, message } => {
-                (status, Json(json!({ "message": message }))).into_response()
+            ApiError::Plain {
+                status,
+                message,
+                amzn_type,
+            } => {
+                let mut resp = (status, Json(json!({ "message": message }))).into_response();
+                if let Some(kind) = amzn_type {
+                    resp.headers_mut().insert(
+                        "x-amzn-errortype",
+                        axum::http::HeaderValue::from_static(kind),
+                    );
+                }
+                resp
             }
         }
     }

@@ -194,7 +194,7 @@ async fn authenticate(State(st): State<Shared>, req: Request, next: Next) -> Res
         &opts,
     );
     if let Err(e) = result {
-        return ApiError::auth(e.message()).into_response();
+        return ApiError::auth(&e).into_response();
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await

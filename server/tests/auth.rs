@@ -19,7 +19,26 @@ async fn expect_403(h: &Harness, req: Req, message: &str) -> common::Resp {
     assert_eq!(r.message(), message, "body: {}", r.json);
     assert!(r.headers.get("x-amzn-requestid").is_some());
     assert!(r.headers.get("date").is_some());
+    assert!(
+        r.headers
+            .get("x-amzn-errortype")
+            .is_some_and(|v| v.to_str().unwrap().ends_with("Exception")),
+        "{:?}",
+        r.headers
+    );
     r
+}
+
+#[tokio::test]
+async fn a_trailing_slash_is_part_of_what_is_signed() {
+    let h = Harness::start().await;
+    let mut req = h.req("GET", "/v1.1/tags").signed();
+    req.url.push('/');
+    expect_403(&h, req, MISMATCH).await;
+    let mut req = h.req("GET", "/v1.1/tags/").signed();
+    req.url.pop();
+    expect_403(&h, req, MISMATCH).await;
+    h.send(h.req("GET", "/v1.1/tags/")).await.expect(200);
 }
 
 #[tokio::test]
