@@ -769,7 +769,9 @@ impl Client {
         let batch_id = batch_id.to_owned();
         run(async move {
             validate::path_value("batch_id", &batch_id)?;
-            let deadline = Instant::now() + options.timeout;
+            // A huge timeout means "no deadline" rather than an Instant overflow.
+            let deadline = Instant::now().checked_add(options.timeout);
+            let max_interval = options.max_poll_interval.max(options.poll_interval);
             let mut interval = options.poll_interval.max(Duration::from_millis(10));
             loop {
                 let mut records = Vec::new();
@@ -786,7 +788,8 @@ impl Client {
                     return Ok(progress);
                 }
                 let now = Instant::now();
-                if now >= deadline {
+                let remaining = deadline.map(|d| d.saturating_duration_since(now));
+                if remaining == Some(Duration::ZERO) {
                     return Err(Error::new(
                         ErrorKind::TimedOut,
                         format!(
@@ -797,10 +800,10 @@ impl Client {
                         ),
                     ));
                 }
-                tokio::time::sleep(interval.min(deadline - now)).await;
-                interval = interval
-                    .mul_f64(1.5)
-                    .min(options.max_poll_interval.max(options.poll_interval));
+                tokio::time::sleep(remaining.map_or(interval, |r| interval.min(r))).await;
+                interval = Duration::try_from_secs_f64(interval.as_secs_f64() * 1.5)
+                    .unwrap_or(max_interval)
+                    .min(max_interval);
             }
         })
     }

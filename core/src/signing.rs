@@ -91,6 +91,27 @@ impl Signer {
         payload_sha256_hex: &str,
         time: SystemTime,
     ) -> Result<Vec<(String, String)>> {
+        // aws-sigv4 formats the time as a calendar date (and panics past year 9999).
+        let secs = time
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(u64::MAX);
+        if secs > 253_402_300_799 {
+            return Err(Error::invalid_input(
+                "time",
+                "must be between 1970 and 9999",
+            ));
+        }
+        // aws-sigv4 panics on a URI without a host: reject it here.
+        let uri: http::Uri = url
+            .parse()
+            .map_err(|e| Error::invalid_input("url", format!("not a valid URL ({e})")))?;
+        if uri.host().is_none_or(str::is_empty) {
+            return Err(Error::invalid_input(
+                "url",
+                "must be absolute (with a host)",
+            ));
+        }
         let mut settings = SigningSettings::default();
         settings.percent_encoding_mode = PercentEncodingMode::Double;
         settings.payload_checksum_kind = PayloadChecksumKind::NoHeader;
@@ -138,16 +159,70 @@ pub fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
 
-/// `YYYYMMDD'T'HHMMSS'Z'` as sent in `x-amz-date`.
-pub fn amz_date(time: SystemTime) -> String {
-    let t = time::OffsetDateTime::from(time);
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_of_range_times_are_errors_not_panics() {
+        let s = Signer::new(
+            "AKID",
+            &Secret::new("secret"),
+            None,
+            "ap-southeast-2",
+            "execute-api",
+        );
+        let far = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(300_000_000_000);
+        let e = s
+            .sign("GET", "https://h/x", &[], crate::body::EMPTY_SHA256, far)
+            .unwrap_err();
+        assert_eq!(e.field(), Some("time"));
+        let before = SystemTime::UNIX_EPOCH - std::time::Duration::from_secs(10);
+        assert!(
+            s.sign("GET", "https://h/x", &[], crate::body::EMPTY_SHA256, before)
+                .is_err()
+        );
+        assert!(
+            s.sign(
+                "GET",
+                "https://h/x",
+                &[],
+                crate::body::EMPTY_SHA256,
+                SystemTime::now()
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn bad_urls_are_errors() {
+        let s = Signer::new("AKID", &Secret::new("secret"), None, "r", "s");
+        for bad in ["not a url", "/relative/path", "", "https:///x"] {
+            let e = s
+                .sign(
+                    "GET",
+                    bad,
+                    &[],
+                    crate::body::EMPTY_SHA256,
+                    SystemTime::now(),
+                )
+                .unwrap_err();
+            assert_eq!(e.field(), Some("url"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn debug_hides_secrets() {
+        let s = Signer::new(
+            "AKID",
+            &Secret::new("the-secret-value"),
+            Some(&Secret::new("the-token-value")),
+            "r",
+            "s",
+        );
+        let d = format!("{s:?}");
+        assert!(
+            d.contains("AKID") && !d.contains("the-secret-value") && !d.contains("the-token-value")
+        );
+    }
 }
