@@ -514,6 +514,55 @@ mod tests {
         assert_eq!(strip_port("::1"), None);
     }
 
+    fn at(s: &str) -> OffsetDateTime {
+        PrimitiveDateTime::parse(s, AMZ_DATE).unwrap().assume_utc()
+    }
+
+    #[test]
+    fn skew_messages_match_the_reference_example() {
+        let opts = VerifyOptions {
+            region: None,
+            service: None,
+            now: at("20180816T040829Z"),
+            max_skew_secs: 300,
+        };
+        assert_eq!(
+            check_skew(at("20180816T032046Z"), &opts),
+            Err(AuthError::Expired(
+                "Signature expired: 20180816T032046Z is now earlier than 20180816T040329Z \
+                 (20180816T040829Z - 5 min.)"
+                    .into()
+            ))
+        );
+        assert_eq!(
+            check_skew(at("20180816T041400Z"), &opts),
+            Err(AuthError::NotYetCurrent(
+                "Signature not yet current: 20180816T041400Z is still later than 20180816T041329Z \
+                 (20180816T040829Z + 5 min.)"
+                    .into()
+            ))
+        );
+        assert_eq!(check_skew(at("20180816T040329Z"), &opts), Ok(()));
+        assert_eq!(check_skew(at("20180816T041329Z"), &opts), Ok(()));
+    }
+
+    #[test]
+    fn a_date_header_stands_in_for_x_amz_date() {
+        let mut headers = HeaderMap::new();
+        headers.insert("host", "example.com".parse().unwrap());
+        headers.insert("date", "Thu, 16 Aug 2018 04:08:29 GMT".parse().unwrap());
+        let (amz, t) = request_date(&headers).unwrap();
+        assert_eq!(amz, "20180816T040829Z");
+        assert_eq!(t, at("20180816T040829Z"));
+        headers.insert("x-amz-date", "20180816T040000Z".parse().unwrap());
+        assert_eq!(request_date(&headers).unwrap().0, "20180816T040000Z");
+        headers.insert("x-amz-date", "yesterday".parse().unwrap());
+        assert!(matches!(
+            request_date(&headers),
+            Err(AuthError::Malformed(_))
+        ));
+    }
+
     #[test]
     fn authorization_parsing() {
         let p = parse_authorization(
