@@ -210,7 +210,7 @@ pub struct Client {
 impl Client {
     /// A client from explicit options. Does no I/O. Throws `InvalidInputError` for a bad
     /// setting (e.g. a malformed endpoint).
-    #[napi(constructor)]
+    #[napi(catch_unwind, constructor)]
     pub fn new(env: Env, options: Option<ClientOptions>) -> napi::Result<Self> {
         guard(&env, || {
             let cfg = build_config(options.unwrap_or(ClientOptions {
@@ -237,14 +237,14 @@ impl Client {
     /// A client from the environment: the profile file (if any), then `NECID_ENDPOINT`,
     /// `NECID_ACCESS_KEY_ID`, `NECID_SECRET_ACCESS_KEY`, `NECID_SESSION_TOKEN`,
     /// `NECID_API_KEY`, `NECID_REGION`, ….
-    #[napi(factory)]
+    #[napi(catch_unwind, factory)]
     pub fn from_env(env: Env) -> napi::Result<Self> {
         guard(&env, || Self::from_config(&env, necid::Config::from_env()))
     }
 
     /// A client from a named profile of the profile file (default: `NECID_PROFILE`, then
     /// `default`). Throws `InvalidInputError` when the file or profile is missing.
-    #[napi(factory)]
+    #[napi(catch_unwind, factory)]
     pub fn from_profile(env: Env, profile: Option<String>) -> napi::Result<Self> {
         guard(&env, || {
             Self::from_config(&env, necid::Config::from_profile(profile.as_deref()))
@@ -258,25 +258,25 @@ impl Client {
     }
 
     /// Biometric API endpoint in use.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn endpoint(&self) -> String {
         self.inner.config().endpoint().to_owned()
     }
 
     /// Tenant API endpoint in use.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn tenant_endpoint(&self) -> String {
         self.inner.config().tenant_endpoint().to_owned()
     }
 
     /// SigV4 region in use.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn region(&self) -> String {
         self.inner.config().region().to_owned()
     }
 
     /// Clock offset (server minus local, ms) learnt from a clock-skew 403; 0 until then.
-    #[napi(getter)]
+    #[napi(catch_unwind, getter)]
     pub fn clock_skew_ms(&self) -> i64 {
         self.inner.clock_skew_ms()
     }
@@ -286,7 +286,7 @@ impl Client {
 
     /// `GET /subjects`: one page of subject/event rows (`start` default 0, `length` 1–1000,
     /// default 100, `dir` default `"asc"`).
-    #[napi(ts_return_type = "Promise<SubjectPage>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<SubjectPage>")]
     pub fn list_subjects<'e>(
         &self,
         env: &'e Env,
@@ -310,7 +310,7 @@ impl Client {
     /// iterator: `for await (const page of client.subjects()) { … }`.
     /// Throws `InvalidInputError` for a bad `length` (checked again by the core on the
     /// first page).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn subjects(
         &self,
         env: Env,
@@ -330,7 +330,7 @@ impl Client {
     }
 
     /// `POST /subjects`: register a new subject from one face.
-    #[napi(ts_return_type = "Promise<RegisteredFace>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<RegisteredFace>")]
     pub fn register_subject<'e>(
         &self,
         env: &'e Env,
@@ -348,7 +348,7 @@ impl Client {
     }
 
     /// `PUT /subjects/{id}`: replace a subject's face (and tags).
-    #[napi(ts_return_type = "Promise<RegisteredFace>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<RegisteredFace>")]
     pub fn update_subject<'e>(
         &self,
         env: &'e Env,
@@ -367,7 +367,7 @@ impl Client {
     }
 
     /// `DELETE /subjects/{id}`: unregister a subject and its events.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn unregister_subject<'e>(
         &self,
         env: &'e Env,
@@ -383,7 +383,7 @@ impl Client {
     // events
 
     /// `GET /subjects/{id}/events`.
-    #[napi(ts_return_type = "Promise<EventList>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<EventList>")]
     pub fn list_events<'e>(&self, env: &'e Env, subject_id: String) -> napi::Result<Object<'e>> {
         let c = self.inner.clone();
         spawn_promise(env, move || async move {
@@ -392,7 +392,7 @@ impl Client {
     }
 
     /// `POST /subjects/{id}/events`: add a face to a subject.
-    #[napi(ts_return_type = "Promise<RegisteredFace>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<RegisteredFace>")]
     pub fn register_event<'e>(
         &self,
         env: &'e Env,
@@ -411,7 +411,7 @@ impl Client {
     }
 
     /// `PUT /subjects/{id}/events/{eventId}`: replace one event's face.
-    #[napi(ts_return_type = "Promise<RegisteredFace>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<RegisteredFace>")]
     pub fn update_event<'e>(
         &self,
         env: &'e Env,
@@ -431,7 +431,7 @@ impl Client {
     }
 
     /// `DELETE /subjects/{id}/events/{eventId}`.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn unregister_event<'e>(
         &self,
         env: &'e Env,
@@ -448,7 +448,7 @@ impl Client {
     // face operations
 
     /// `POST /face/extract`: attributes of up to `limit` (1–20) faces in an image.
-    #[napi(ts_return_type = "Promise<FaceAttributes[]>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<FaceAttributes[]>")]
     pub fn extract_faces<'e>(
         &self,
         env: &'e Env,
@@ -470,7 +470,7 @@ impl Client {
 
     /// `POST /face/search`: subjects whose faces match the probe. No match is an empty
     /// candidate list, not an error.
-    #[napi(ts_return_type = "Promise<SearchResult>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<SearchResult>")]
     pub fn search<'e>(
         &self,
         env: &'e Env,
@@ -493,7 +493,7 @@ impl Client {
 
     /// `POST /face/verify {id, probe}`: is the probe this subject? A non-match is
     /// `verified: false`, not an error.
-    #[napi(ts_return_type = "Promise<Verification>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<Verification>")]
     pub fn verify_subject<'e>(
         &self,
         env: &'e Env,
@@ -511,7 +511,7 @@ impl Client {
     }
 
     /// `POST /face/verify {face, probe}`: compare two faces.
-    #[napi(ts_return_type = "Promise<FaceVerification>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<FaceVerification>")]
     pub fn verify_faces<'e>(
         &self,
         env: &'e Env,
@@ -534,7 +534,7 @@ impl Client {
     // tags
 
     /// `GET /tags`.
-    #[napi(ts_return_type = "Promise<Tag[]>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<Tag[]>")]
     pub fn list_tags<'e>(&self, env: &'e Env) -> napi::Result<Object<'e>> {
         let c = self.inner.clone();
         spawn_promise(env, move || async move {
@@ -544,14 +544,14 @@ impl Client {
     }
 
     /// `POST /tags/{name}`: create a tag (tags must exist before subjects use them).
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn create_tag<'e>(&self, env: &'e Env, name: String) -> napi::Result<Object<'e>> {
         let c = self.inner.clone();
         spawn_promise(env, move || async move { c.create_tag(&name).await })
     }
 
     /// `PUT /tags/{old}`: rename a tag (subjects follow the rename).
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn rename_tag<'e>(
         &self,
         env: &'e Env,
@@ -565,7 +565,7 @@ impl Client {
     }
 
     /// `DELETE /tags/{name}` (subjects keep the tag).
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn delete_tag<'e>(&self, env: &'e Env, name: String) -> napi::Result<Object<'e>> {
         let c = self.inner.clone();
         spawn_promise(env, move || async move { c.delete_tag(&name).await })
@@ -576,7 +576,7 @@ impl Client {
 
     /// `POST /jobs/bulkregister`: start registering files from the gallery's bucket;
     /// resolves to the batch id.
-    #[napi(ts_return_type = "Promise<string>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<string>")]
     pub fn bulk_register<'e>(
         &self,
         env: &'e Env,
@@ -589,7 +589,7 @@ impl Client {
     }
 
     /// `GET /jobs/bulkregister/{batchId}[/{pagingId}]`: one page of progress.
-    #[napi(ts_return_type = "Promise<BulkProgressPage>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<BulkProgressPage>")]
     pub fn bulk_register_progress<'e>(
         &self,
         env: &'e Env,
@@ -605,7 +605,7 @@ impl Client {
     }
 
     /// Every progress page of a batch, following `lastEvaluatedKey`, as an async iterator.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn bulk_progress(&self, batch_id: String) -> BulkProgressPaginator {
         BulkProgressPaginator {
             stream: Arc::new(tokio::sync::Mutex::new(
@@ -617,7 +617,7 @@ impl Client {
     /// Poll a batch until every record is processed, calling `options.onProgress` (on the
     /// JS thread) after each poll. Backs off ×1.5 between polls; rejects with
     /// `TimedOutError` at `timeoutMs`.
-    #[napi(ts_return_type = "Promise<BulkProgress>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<BulkProgress>")]
     pub fn wait_for_bulk_register<'e>(
         &self,
         env: &'e Env,
@@ -670,7 +670,7 @@ impl Client {
     // health and signing
 
     /// `GET /health` (signed when credentials are configured).
-    #[napi(ts_return_type = "Promise<Health>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<Health>")]
     pub fn health<'e>(&self, env: &'e Env) -> napi::Result<Object<'e>> {
         let c = self.inner.clone();
         spawn_promise(
@@ -682,7 +682,7 @@ impl Client {
     /// Sign a custom request (synchronously, no I/O) and return the headers to add:
     /// `x-api-key` (when configured and not given), `x-amz-date`, `x-amz-security-token`
     /// (with a session token) and `authorization`. Header names are lower-case.
-    #[napi(ts_return_type = "Record<string, string>")]
+    #[napi(catch_unwind, ts_return_type = "Record<string, string>")]
     pub fn sign_request(
         &self,
         env: Env,
@@ -725,7 +725,7 @@ impl Client {
     // tenant API
 
     /// `GET /api/galleries`.
-    #[napi(ts_return_type = "Promise<Gallery[]>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<Gallery[]>")]
     pub fn list_galleries<'e>(&self, env: &'e Env) -> napi::Result<Object<'e>> {
         let c = self.inner.clone();
         spawn_promise(env, move || async move {
@@ -735,7 +735,7 @@ impl Client {
     }
 
     /// `GET /api/galleries/{id}`: the gallery with its applications.
-    #[napi(ts_return_type = "Promise<GalleryDetails>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<GalleryDetails>")]
     pub fn get_gallery<'e>(&self, env: &'e Env, gallery_id: String) -> napi::Result<Object<'e>> {
         let c = self.inner.clone();
         spawn_promise(env, move || async move {
@@ -745,7 +745,7 @@ impl Client {
 
     /// `POST /api/galleries`: creates a gallery and an application; the result carries the
     /// new API key.
-    #[napi(ts_return_type = "Promise<Gallery>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<Gallery>")]
     pub fn create_gallery<'e>(
         &self,
         env: &'e Env,
@@ -759,7 +759,7 @@ impl Client {
     }
 
     /// `PATCH /api/galleries/{id}`.
-    #[napi(ts_return_type = "Promise<Gallery>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<Gallery>")]
     pub fn update_gallery<'e>(
         &self,
         env: &'e Env,
@@ -774,7 +774,7 @@ impl Client {
     }
 
     /// `DELETE /api/galleries/{id}` (and its applications).
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn delete_gallery<'e>(&self, env: &'e Env, gallery_id: String) -> napi::Result<Object<'e>> {
         let c = self.inner.clone();
         spawn_promise(
@@ -784,7 +784,7 @@ impl Client {
     }
 
     /// `GET /api/applications`.
-    #[napi(ts_return_type = "Promise<Application[]>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<Application[]>")]
     pub fn list_applications<'e>(&self, env: &'e Env) -> napi::Result<Object<'e>> {
         let c = self.inner.clone();
         spawn_promise(env, move || async move {
@@ -794,7 +794,7 @@ impl Client {
     }
 
     /// `GET /api/applications/{id}`.
-    #[napi(ts_return_type = "Promise<Application>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<Application>")]
     pub fn get_application<'e>(
         &self,
         env: &'e Env,
@@ -809,7 +809,7 @@ impl Client {
     }
 
     /// `POST /api/applications`: a new API key for an existing gallery.
-    #[napi(ts_return_type = "Promise<Application>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<Application>")]
     pub fn create_application<'e>(
         &self,
         env: &'e Env,
@@ -824,7 +824,7 @@ impl Client {
     }
 
     /// `PATCH /api/applications/{id}`.
-    #[napi(ts_return_type = "Promise<Application>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<Application>")]
     pub fn update_application<'e>(
         &self,
         env: &'e Env,
@@ -840,7 +840,7 @@ impl Client {
     }
 
     /// `DELETE /api/applications/{id}`.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn delete_application<'e>(
         &self,
         env: &'e Env,
@@ -908,7 +908,7 @@ pub struct SubjectPaginator {
 impl SubjectPaginator {
     /// The next page, or `null` when there are no more. After a rejection the paginator
     /// is finished.
-    #[napi(ts_return_type = "Promise<SubjectPage | null>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<SubjectPage | null>")]
     pub fn next_page<'e>(&self, env: &'e Env) -> napi::Result<Object<'e>> {
         next_page::<_, SubjectPage>(env, &self.stream)
     }
@@ -925,7 +925,7 @@ pub struct BulkProgressPaginator {
 impl BulkProgressPaginator {
     /// The next page, or `null` when there are no more. After a rejection the paginator
     /// is finished.
-    #[napi(ts_return_type = "Promise<BulkProgressPage | null>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<BulkProgressPage | null>")]
     pub fn next_page<'e>(&self, env: &'e Env) -> napi::Result<Object<'e>> {
         next_page::<_, BulkProgressPage>(env, &self.stream)
     }

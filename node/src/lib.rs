@@ -71,7 +71,7 @@ thread_local! {
 }
 
 /// Internal: `index.js` registers the function that builds typed error objects.
-#[napi(skip_typescript, js_name = "__registerErrorFactory")]
+#[napi(catch_unwind, skip_typescript, js_name = "__registerErrorFactory")]
 pub fn register_error_factory(factory: Function<ErrorArgs, Unknown<'static>>) -> napi::Result<()> {
     let r = factory.create_ref()?;
     ERROR_FACTORY.with(|f| *f.borrow_mut() = Some(r));
@@ -225,10 +225,19 @@ where
     };
     rt.spawn(async move {
         let outcome = AssertUnwindSafe(fut).catch_unwind().await;
-        deferred.resolve(Box::new(move |env: Env| match outcome {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => Err(to_js_error(&env, &e)),
-            Err(payload) => Err(panic_error(&env, payload.as_ref())),
+        deferred.resolve(Box::new(move |env: Env| {
+            // This runs inside napi's threadsafe-function callback (an `extern "C"` frame):
+            // a panic escaping it would abort the process, so it is caught here as well.
+            std::panic::catch_unwind(AssertUnwindSafe(|| match outcome {
+                Ok(Ok(value)) => Ok(value),
+                Ok(Err(e)) => Err(to_js_error(&env, &e)),
+                Err(payload) => Err(panic_error(&env, payload.as_ref())),
+            }))
+            .unwrap_or_else(|_| {
+                Err(napi::Error::from_reason(
+                    "Internal: the necid native addon panicked while settling a Promise",
+                ))
+            })
         }));
     });
     Ok(promise)
