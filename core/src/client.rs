@@ -196,7 +196,9 @@ impl Client {
     // -----------------------------------------------------------------------------------
     // subjects
 
-    /// `GET /subjects`: one page of subject/event rows. `length` 1–1000.
+    /// `GET /subjects`: one page of subject/event rows (one row per event, deleted rows
+    /// included). `length` 1–1000. The service's 404 ("Subjects not found", an empty
+    /// gallery or a start past the end) is an empty page, not an error.
     pub fn list_subjects(
         &self,
         start: u32,
@@ -214,7 +216,18 @@ impl Client {
             .query("length", length.to_string())
             .query("dir", dir.as_str().to_owned())
         });
-        self.send_json(call)
+        let t = self.t.clone();
+        run(async move {
+            let call = call?;
+            match t.send(&call).await {
+                Ok(resp) => decode(&t, "list_subjects", &resp, serde_json::from_value),
+                Err(e) if e.kind() == ErrorKind::NotFound => Ok(SubjectPage {
+                    subjects: Vec::new(),
+                    total: 0,
+                }),
+                Err(e) => Err(e),
+            }
+        })
     }
 
     /// Every page of list subjects, `length` rows at a time, until the service runs out.

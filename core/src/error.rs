@@ -45,6 +45,24 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind, in declaration order (for bindings that generate one class per kind).
+    pub const ALL: [ErrorKind; 14] = [
+        ErrorKind::InvalidInput,
+        ErrorKind::Auth,
+        ErrorKind::NotFound,
+        ErrorKind::InvalidRequest,
+        ErrorKind::Duplicate,
+        ErrorKind::Timeout,
+        ErrorKind::NoFace,
+        ErrorKind::PoorQuality,
+        ErrorKind::MultipleFaces,
+        ErrorKind::Throttled,
+        ErrorKind::Server,
+        ErrorKind::Network,
+        ErrorKind::TimedOut,
+        ErrorKind::Decode,
+    ];
+
     /// Stable name of the kind (the same string every binding uses).
     pub fn as_str(self) -> &'static str {
         match self {

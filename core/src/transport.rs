@@ -615,6 +615,18 @@ mod tests {
     }
 
     #[test]
+    fn kind_names_round_trip() {
+        let names: Vec<&str> = ErrorKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names.len(), 14);
+        for k in ErrorKind::ALL {
+            assert_eq!(k.to_string(), k.as_str());
+            if let Some(back) = ErrorKind::from_error_type(k.as_str()) {
+                assert_eq!(back, k);
+            }
+        }
+    }
+
+    #[test]
     fn error_mapping() {
         let e = |status: u16, body: &str| error_from_response(status, body.as_bytes(), None, &[]);
         let no_face = e(

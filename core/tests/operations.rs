@@ -357,7 +357,13 @@ async fn subjects_paginator_walks_every_page() {
             &json!({"subjects": (from..to).map(row).collect::<Vec<_>>(), "total": 5}).to_string(),
         )
     };
-    let server = FaultServer::start(vec![page(0, 2), page(2, 4), page(4, 5)]).await;
+    let server = FaultServer::start(vec![
+        page(0, 2),
+        page(2, 4),
+        page(4, 5),
+        json(404, r#"{"message":"Subjects not found"}"#),
+    ])
+    .await;
     let c = client(&server, fast_retries(1));
     let pages: Vec<_> = c
         .subjects_paginator(2, SortDirection::Asc)
@@ -369,6 +375,9 @@ async fn subjects_paginator_walks_every_page() {
         .flat_map(|p| p.subjects.iter().map(|s| s.subject_id.clone()))
         .collect();
     assert_eq!(ids, ["s0", "s1", "s2", "s3", "s4"]);
+    // An empty gallery: the service's 404 is an empty page.
+    let empty = c.list_subjects(0, 1000, SortDirection::Asc).await.unwrap();
+    assert_eq!((empty.subjects.len(), empty.total), (0, 0));
     let targets: Vec<String> = server.requests().into_iter().map(|r| r.target).collect();
     assert_eq!(
         targets,
@@ -376,6 +385,7 @@ async fn subjects_paginator_walks_every_page() {
             "/v1.1/subjects?start=0&length=2&dir=asc",
             "/v1.1/subjects?start=2&length=2&dir=asc",
             "/v1.1/subjects?start=4&length=2&dir=asc",
+            "/v1.1/subjects?start=0&length=1000&dir=asc",
         ]
     );
 }
