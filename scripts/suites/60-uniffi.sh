@@ -34,7 +34,7 @@ if ! command -v mvn >/dev/null 2>&1; then
 fi
 rm -rf "$UNIFFI/kotlin/target/surefire-reports"
 # Bindings were generated above; Maven resolves its own dependencies.
-(cd "$UNIFFI/kotlin" && mvn -B -q -Dnecid.generate.skip=true test)
+(cd "$UNIFFI/kotlin" && mvn -B -q -Dstyle.color=never -Dnecid.generate.skip=true test)
 python3 - "$UNIFFI/kotlin/target/surefire-reports" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
 tests = failed = skipped = 0
