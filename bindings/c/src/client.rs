@@ -854,29 +854,35 @@ pub unsafe extern "C" fn necid_wait_for_bulk_register(
         }
         // The core calls its progress closure on a runtime worker thread. C callers expect
         // the callback on their own thread (and may call necid from it), so progress is
-        // sent back here over a channel and the callback is invoked on this thread.
-        let (tx, rx) = std::sync::mpsc::channel::<WaitMsg>();
+        // sent back here over a channel and the callback is invoked on this thread,
+        // outside any runtime context. (A tokio channel, received with block_on, parks
+        // this thread the same way every other blocking call does.)
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(Error::new(
+                necid::ErrorKind::InvalidInput,
+                "necid_wait_for_bulk_register was called from inside an async runtime",
+            ));
+        }
+        let rt = necid::runtime()?;
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<WaitMsg>();
         let progress_tx = tx.clone();
         let fut = c
             .as_async()
             .wait_for_bulk_register(batch_id, opts, move |p| {
                 let _ = progress_tx.send(WaitMsg::Progress(p.clone()));
             });
-        let task = necid::runtime()?.spawn(async move {
+        let task = rt.spawn(async move {
             let _ = tx.send(WaitMsg::Done(fut.await));
         });
         // Aborts the polling task if this thread leaves early (a panic in a conversion).
-        struct AbortOnDrop(Option<Box<dyn FnOnce()>>);
+        struct AbortOnDrop(tokio::task::AbortHandle);
         impl Drop for AbortOnDrop {
             fn drop(&mut self) {
-                if let Some(f) = self.0.take() {
-                    f();
-                }
+                self.0.abort();
             }
         }
-        let abort = task.abort_handle();
-        let _abort = AbortOnDrop(Some(Box::new(move || abort.abort())));
-        for msg in rx {
+        let _abort = AbortOnDrop(task.abort_handle());
+        while let Some(msg) = rt.block_on(rx.recv()) {
             match msg {
                 WaitMsg::Progress(p) => {
                     if let Some(cb) = on_progress {
