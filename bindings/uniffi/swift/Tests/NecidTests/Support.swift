@@ -44,8 +44,10 @@ final class Emulator {
         let ready = dir.appendingPathComponent("ready.json")
         let proc = Process()
         proc.executableURL = URL(fileURLWithPath: bin)
-        proc.arguments = ["serve", "--memory", "--port", "0", "--ready-file", ready.path,
+        proc.arguments = ["serve", "--memory", "--port", "0", "--engine", "deterministic", "--ready-file", ready.path,
                           "--bucket-dir", dir.appendingPathComponent("buckets").path]
+        // The emulator must not pick up ConfigTests' profile file or the caller's settings.
+        proc.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("NECID_") }
         proc.standardOutput = FileHandle.nullDevice
         proc.standardError = FileHandle.nullDevice
         try proc.run()

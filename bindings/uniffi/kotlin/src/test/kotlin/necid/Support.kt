@@ -47,10 +47,13 @@ object Emulator {
         val dir = Files.createTempDirectory("necid-kotlin-")
         val ready = dir.resolve("ready.json")
         val log = dir.resolve("serve.log").toFile()
-        val proc = ProcessBuilder(
-            bin, "serve", "--memory", "--port", "0",
+        val pb = ProcessBuilder(
+            bin, "serve", "--memory", "--port", "0", "--engine", "deterministic",
             "--ready-file", ready.toString(), "--bucket-dir", dir.resolve("buckets").toString(),
-        ).redirectErrorStream(true).redirectOutput(log).start()
+        ).redirectErrorStream(true).redirectOutput(log)
+        // The emulator must not pick up ConfigTest's profile file or the caller's settings.
+        pb.environment().keys.removeIf { it.startsWith("NECID_") }
+        val proc = pb.start()
         Runtime.getRuntime().addShutdownHook(Thread {
             proc.destroy()
             if (!proc.waitFor(5, TimeUnit.SECONDS)) proc.destroyForcibly()
