@@ -151,6 +151,15 @@ pub async fn start_with_engine(
             .map_err(|e| ServerError::Storage(e.to_string()))?
             .map_err(|e| ServerError::Storage(e.to_string()))?
     };
+    match store.switch_engine(engine.name()) {
+        Ok(Some(previous)) => tracing::warn!(
+            "this database holds templates made by the {previous:?} engine; the {:?} engine \
+             cannot match them (re-register those subjects)",
+            engine.name()
+        ),
+        Ok(None) => {}
+        Err(e) => return Err(ServerError::Storage(e.to_string())),
+    }
     let addr_text = format!("{}:{}", config.host, config.port);
     let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port))
         .await

@@ -181,6 +181,7 @@ CREATE TABLE IF NOT EXISTS job_records(
     register_status TEXT NOT NULL DEFAULT '', reason TEXT NOT NULL DEFAULT '',
     status TEXT NOT NULL DEFAULT 'New', attributes_json TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS job_records_batch ON job_records(batch_id, seq);
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 "#;
 
 fn tags_json(tags: &[String]) -> Result<String> {
@@ -240,6 +241,24 @@ impl Store {
         }
         store.load_cache()?;
         Ok(store)
+    }
+
+    /// Records which engine made the stored templates and returns the previous one when
+    /// it differs: templates of another engine never match (they compare as 0).
+    pub fn switch_engine(&self, engine: &str) -> Result<Option<String>> {
+        let g = self.lock();
+        let previous: Option<String> = g
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'engine'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        g.conn.execute(
+            "INSERT INTO meta(key, value) VALUES ('engine', ?1) \
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![engine],
+        )?;
+        Ok(previous.filter(|p| p != engine))
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
