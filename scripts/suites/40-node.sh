@@ -9,6 +9,8 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 
 stamp() { date +%s; }
+T=$(stamp)
+phase() { local now; now=$(stamp); echo "node: $1 took $(( now - T )) s"; T=$now; }
 
 node --version
 npm --version
@@ -16,14 +18,15 @@ npm --version
 # The emulator binary the tests start (usually already built by the Rust gates).
 cargo build -q -p necid-cli
 export NECID_BIN="$ROOT/target/x86_64-unknown-linux-gnu/debug/necid"
+phase "emulator build (cargo build -p necid-cli)"
 
 cd "$ROOT/node"
 # --ignore-scripts: the `prepare` build is done explicitly below, exactly once.
 npm ci --ignore-scripts --no-audit --no-fund
+phase "npm ci"
 
-t0=$(stamp)
 npm run build
-echo "node: addon built in $(( $(stamp) - t0 )) s"
+phase "addon build (napi build, debug)"
 
 # The generated type definitions must be committed as generated.
 if ! git diff --exit-code -- index.d.ts; then
@@ -32,4 +35,6 @@ if ! git diff --exit-code -- index.d.ts; then
 fi
 
 npm run lint
+phase "tsc --strict (lint)"
 npm test
+phase "node --test"
