@@ -90,6 +90,25 @@ class ConcurrencyTest {
     }
 
     @Test
+    fun closingDuringACallLetsTheCallFinish(): Unit = runBlocking {
+        val arrived = CountDownLatch(1)
+        val release = CountDownLatch(1)
+        FaultServer { ex ->
+            arrived.countDown()
+            release.await(30, TimeUnit.SECONDS)
+            ex.reply(200, """["kept"]""")
+        }.use { server ->
+            val c = server.client()
+            val call = async(Dispatchers.Default) { c.listTags() }
+            withContext(Dispatchers.IO) { assertTrue(arrived.await(30, TimeUnit.SECONDS), "request never arrived") }
+            c.close() // the in-flight call keeps the native client alive until it completes
+            release.countDown()
+            assertEquals(listOf("kept"), call.await().map { it.name })
+            assertThrows<IllegalStateException> { runBlocking { c.listTags() } }
+        }
+    }
+
+    @Test
     fun objectsMayBeDroppedFromAnyThread(): Unit = runBlocking {
         // Create on one thread, use and drop on others; the Rust side is Send + Sync.
         val clients = (0 until 8).map { Emulator.client() }
