@@ -1,0 +1,195 @@
+"""Merge the per-language JSON outputs of bench/run into one results.json and a Markdown table.
+
+usage: python3 bench/report.py OUT_DIR RESULTS_JSON TABLE_MD   (stdlib only)
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+SIZE_NAMES = {0: "0 B", 1024: "1 KiB", 100 * 1024: "100 KiB", 2 * 1024 * 1024: "2 MiB"}
+# The target's floor is SHA-256 of the body (what every signer must at least do).
+FLOOR = "sha256"
+
+
+def load(out: Path) -> dict[str, Any]:
+    res: dict[str, Any] = {"sign": {}, "e2e": {}, "rss": [], "engine": None, "meta": {}}
+    meta = out / "meta.json"
+    if meta.exists():
+        res["meta"] = json.loads(meta.read_text())
+    for f in sorted(out.glob("*.json")):
+        if f.name == "meta.json":
+            continue
+        text = f.read_text().strip()
+        if not text:
+            continue
+        d = json.loads(text.splitlines()[-1])
+        lang = d.get("lang", "?")
+        if "sign" in d:
+            res["sign"][lang] = d["sign"]
+        if "e2e" in d:
+            res["e2e"][lang] = {"body_bytes": d.get("body_bytes"), "clients": d["e2e"]}
+        if "rss" in d:
+            res["rss"].append({"lang": lang, **d["rss"]})
+        if "engine" in d:
+            res["engine"] = d["engine"]
+    return res
+
+
+def fmt_rate(x: float) -> str:
+    if x >= 100_000:
+        return f"{x / 1000:.0f}k"
+    if x >= 1000:
+        return f"{x / 1000:.1f}k"
+    return f"{x:.0f}"
+
+
+def sign_tables(res: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    derived: dict[str, Any] = {}
+    for lang, rows in res["sign"].items():
+        if not rows:
+            continue
+        names = [k for k in rows[0] if k != "size"]
+        peers = [k for k in names if k not in ("necid", "sha256", "sha256+base64")]
+        lines.append(f"\n### Signing — {lang} (signatures/s, best of 3 interleaved rounds)\n")
+        head = ["body"] + names + [f"necid / {p}" for p in peers] + ["necid / SHA-256 floor"]
+        lines.append("| " + " | ".join(head) + " |")
+        lines.append("|" + "---|" * len(head))
+        for r in rows:
+            cells = [SIZE_NAMES.get(r["size"], str(r["size"]))]
+            cells += [fmt_rate(r[n]) for n in names]
+            ratios = {p: r["necid"] / r[p] if r[p] else 0.0 for p in peers}
+            cells += [f"{ratios[p]:.2f}x" for p in peers]
+            floor = r["necid"] / r[FLOOR] if r[FLOOR] else 0.0
+            cells.append(f"{floor * 100:.0f} %")
+            lines.append("| " + " | ".join(cells) + " |")
+            derived.setdefault(lang, []).append(
+                {"size": r["size"], "ratios": ratios, "fraction_of_floor": floor}
+            )
+    res["sign_ratios"] = derived
+    return lines
+
+
+def ffi_table(res: dict[str, Any]) -> list[str]:
+    """Per-call cost of signing a tiny (0 B) request: the binding's overhead over Rust."""
+    per = {}
+    for lang, rows in res["sign"].items():
+        for r in rows:
+            if r["size"] == 0 and r.get("necid"):
+                per[lang] = 1e9 / r["necid"]
+    if "rust" not in per:
+        return []
+    res["ffi"] = {
+        lang: {"ns_per_call": ns, "overhead_ns": ns - per["rust"]} for lang, ns in per.items()
+    }
+    lines = ["\n### Per-call FFI overhead (sign a 0 B request, no I/O)\n"]
+    lines.append("| necid from | ns/call | overhead vs Rust |")
+    lines.append("|---|---|---|")
+    for lang, ns in per.items():
+        lines.append(f"| {lang} | {ns:,.0f} | {ns - per['rust']:+,.0f} ns |")
+    return lines
+
+
+PEER_OF = {
+    "rust": ("necid async", "aws-sigv4+reqwest"),
+    "python": ("necid sync (threads)", "requests+botocore (threads)"),
+    "node": ("necid Client", "node:http+@smithy"),
+}
+
+
+def e2e_tables(res: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    for lang, d in res["e2e"].items():
+        clients = d["clients"]
+        levels = [row["inflight"] for row in next(iter(clients.values()))]
+        lines.append(
+            f"\n### End to end — {lang} (POST /v1.1/face/extract, {d['body_bytes']} B body, "
+            "loopback emulator)\n"
+        )
+        head = ["client"] + [f"{n} in flight: req/s · p50 · p99 (ms)" for n in levels]
+        lines.append("| " + " | ".join(head) + " |")
+        lines.append("|" + "---|" * len(head))
+        for name, rows in clients.items():
+            cells = [name]
+            for r in rows:
+                err = f" ({r['errors']} errors)" if r.get("errors") else ""
+                cells.append(f"{fmt_rate(r['rps'])} · {r['p50_ms']:.2f} · {r['p99_ms']:.2f}{err}")
+            lines.append("| " + " | ".join(cells) + " |")
+        ours, peer = PEER_OF.get(lang, (None, None))
+        if ours in clients and peer in clients:
+            ratios = [
+                f"{n}: {a['rps'] / b['rps']:.2f}x"
+                for n, a, b in zip(levels, clients[ours], clients[peer])
+                if b["rps"]
+            ]
+            lines.append(f"\n{ours} / {peer} (req/s): " + ", ".join(ratios))
+    return lines
+
+
+def rss_table(res: dict[str, Any]) -> list[str]:
+    if not res["rss"]:
+        return []
+    lines = ["\n### Peak RSS while registering a ~5 MB image\n"]
+    lines.append("| lang | client | in flight | image | peak − baseline | per in-flight | ÷ image |")
+    lines.append("|---|---|---|---|---|---|---|")
+    for r in res["rss"]:
+        delta = r["peak_rss"] - r["baseline_rss"]
+        lines.append(
+            f"| {r['lang']} | {r['client']} | {r['inflight']} | {r['image_bytes'] / 1e6:.2f} MB | "
+            f"{delta / 1e6:.1f} MB | {r['bytes_per_inflight'] / 1e6:.1f} MB | "
+            f"{r['ratio_to_image']:.2f}x |"
+        )
+    return lines
+
+
+def engine_table(res: dict[str, Any]) -> list[str]:
+    e = res["engine"]
+    if not e:
+        return []
+    lines = ["\n### Face engine (necid-face-engine, release build)\n"]
+    lines.append("| measurement | result |")
+    lines.append("|---|---|")
+    lines.append(f"| load weights (FaceEngine::new) | {e['load_ms']:.0f} ms |")
+    lines.append(
+        f"| extract on a {e['photo']} photo (decode + detect + landmarks + descriptor), "
+        f"median of {e['extract_runs']} | {e['extract_ms']:.0f} ms ({e['faces']} face) |"
+    )
+    for s in e["search"]:
+        lines.append(
+            f"| 1:N search over {s['templates']:,} templates, f32 score loop | "
+            f"{s['score_loop_ms']:.1f} ms |"
+        )
+        lines.append(
+            f"| 1:N search over {s['templates']:,} templates, server byte-template format | "
+            f"{s['server_format_ms']:.1f} ms |"
+        )
+    return lines
+
+
+def main() -> None:
+    out, results_json, table_md = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+    res = load(out)
+    lines: list[str] = []
+    m = res["meta"]
+    if m:
+        lines.append(
+            f"Machine: {m.get('cpu')} · nproc {m.get('nproc')} · load average at start "
+            f"{m.get('load_start')}, at end {m.get('load_end')} · {m.get('date')}"
+        )
+    lines += sign_tables(res)
+    lines += ffi_table(res)
+    lines += e2e_tables(res)
+    lines += rss_table(res)
+    lines += engine_table(res)
+    text = "\n".join(lines) + "\n"
+    results_json.write_text(json.dumps(res, indent=1) + "\n")
+    table_md.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
