@@ -135,8 +135,14 @@ mod tests {
             let tags = vec!["a b".to_owned(), "ü\"".to_owned()];
             let cap = check_size(&[("face", &image)], json_len(&tags)).unwrap();
             let mut w = JsonObjectWriter::with_capacity(cap);
+            let start = w.buf.as_ptr();
             w.image("face", &image);
             w.value("tags", &tags).unwrap();
+            assert_eq!(
+                w.buf.as_ptr(),
+                start,
+                "the body buffer was never reallocated"
+            );
             let body = w.finish();
             assert!(body.bytes.len() <= cap, "capacity bound holds");
             let v: serde_json::Value = serde_json::from_slice(&body.bytes).unwrap();

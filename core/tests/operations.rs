@@ -614,3 +614,37 @@ async fn dropping_the_future_cancels_the_request() {
         "abandoned call kept its connection open"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_concurrent_calls_share_one_client() {
+    let server = FaultServer::start(vec![]).await;
+    for i in 0..64 {
+        server.push(json(200, &format!(r#"["t{i}"]"#)));
+    }
+    let c = client(&server, fast_retries(1));
+    let calls: Vec<_> = (0..64).map(|_| tokio::spawn(c.list_tags())).collect();
+    for call in calls {
+        assert_eq!(call.await.unwrap().unwrap().len(), 1);
+    }
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 64);
+    for r in &reqs {
+        r.verify();
+    }
+}
+
+#[test]
+fn image_from_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("face.jpg");
+    std::fs::write(&p, jpeg()).unwrap();
+    let img = necid::Image::from_path(&p).unwrap();
+    assert_eq!(img.len(), jpeg().len());
+    assert_eq!(img.format(), Some(necid::ImageFormat::Jpeg));
+    let e = necid::Image::from_path(dir.path().join("missing.jpg")).unwrap_err();
+    assert_eq!(
+        (e.kind(), e.field()),
+        (ErrorKind::InvalidInput, Some("image"))
+    );
+    assert!(e.message().contains("missing.jpg"), "{e}");
+}
