@@ -913,24 +913,52 @@ fn search_request(
 // -------------------------------------------------------------------------------------
 // the asyncio client
 
-/// Delivers a progress object to the user's callback on the event loop thread; an
-/// exception from the callback cancels the wait and is raised from it.
+/// Delivers a progress object to the user's callback on the event loop thread, and
+/// reports back (Ok, or the exception it raised) so the wait can stop on an exception
+/// and completes only after every callback has run.
 #[pyclass(module = "necid")]
 struct ProgressRelay {
     callback: Py<PyAny>,
-    cancel: Arc<Mutex<Option<tokio::sync::oneshot::Sender<PyErr>>>>,
+    acks: tokio::sync::mpsc::UnboundedSender<PyResult<()>>,
 }
 
 #[pymethods]
 impl ProgressRelay {
     fn __call__(&self, py: Python<'_>, progress: &Bound<'_, PyAny>) {
-        if let Err(e) = self.callback.call1(py, (progress,)) {
-            let tx = self.cancel.lock().unwrap_or_else(|p| p.into_inner()).take();
-            if let Some(tx) = tx {
-                let _ = tx.send(e);
-            }
+        let outcome = self.callback.call1(py, (progress,)).map(|_| ());
+        // The wait may be over (cancelled): then nobody needs the answer.
+        let _ = self.acks.send(outcome);
+    }
+}
+
+/// Await `fut` while acknowledgements of scheduled progress callbacks arrive; fail with
+/// the first callback exception; on success wait until all `scheduled` callbacks ran.
+async fn with_progress<T>(
+    fut: impl std::future::Future<Output = necid::Result<T>>,
+    scheduled: Arc<std::sync::atomic::AtomicUsize>,
+    mut acks: tokio::sync::mpsc::UnboundedReceiver<PyResult<()>>,
+) -> Result<T, Fail> {
+    let mut fut = std::pin::pin!(fut);
+    let mut received = 0usize;
+    let result = loop {
+        tokio::select! {
+            r = &mut fut => break r,
+            Some(ack) = acks.recv() => match ack {
+                Ok(()) => received += 1,
+                Err(e) => return Err(Fail::Py(e)),
+            },
+        }
+    };
+    let value = result.map_err(Fail::from)?;
+    while received < scheduled.load(std::sync::atomic::Ordering::SeqCst) {
+        match acks.recv().await {
+            Some(Ok(())) => received += 1,
+            Some(Err(e)) => return Err(Fail::Py(e)),
+            // The loop dropped the callbacks (it is closing): nothing more will come.
+            None => break,
         }
     }
+    Ok(value)
 }
 
 /// asyncio NEC ID client: every operation is a coroutine-like awaitable.
@@ -1342,7 +1370,8 @@ impl AsyncClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
             let opts = wait_options(py, poll_interval, max_poll_interval, timeout)?;
-            let (cancel_tx, cancel_rx) = tokio::sync::oneshot::channel::<PyErr>();
+            let (acks_tx, acks_rx) = tokio::sync::mpsc::unbounded_channel::<PyResult<()>>();
+            let scheduled = Arc::new(std::sync::atomic::AtomicUsize::new(0));
             let relay = match on_progress {
                 Some(cb) => {
                     let event_loop = pyo3_async_runtimes::get_running_loop(py)?.unbind();
@@ -1350,40 +1379,37 @@ impl AsyncClient {
                         py,
                         ProgressRelay {
                             callback: cb.unbind(),
-                            cancel: Arc::new(Mutex::new(Some(cancel_tx))),
+                            acks: acks_tx,
                         },
                     )?;
                     Some((event_loop, relay))
                 }
                 None => None,
             };
+            let counter = scheduled.clone();
             let fut = self
                 .core
                 .get(py)?
                 .wait_for_bulk_register(batch_id, opts, move |p| {
                     if let Some((event_loop, relay)) = &relay {
                         Python::attach(|py| {
-                            // A closed loop means nobody is waiting any more.
-                            let _ = cv::bulk_progress(py, p).and_then(|obj| {
+                            let sent = cv::bulk_progress(py, p).and_then(|obj| {
                                 event_loop.call_method1(
                                     py,
                                     "call_soon_threadsafe",
                                     (relay.clone_ref(py), obj),
                                 )
                             });
+                            // A closed loop means nobody is waiting any more.
+                            if sent.is_ok() {
+                                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            }
                         });
                     }
                 });
-            rt::awaitable(
-                py,
-                async move {
-                    tokio::select! {
-                        r = fut => r.map_err(Fail::from),
-                        Ok(e) = cancel_rx => Err(Fail::Py(e)),
-                    }
-                },
-                |py, v| cv::bulk_progress(py, &v),
-            )
+            rt::awaitable(py, with_progress(fut, scheduled, acks_rx), |py, v| {
+                cv::bulk_progress(py, &v)
+            })
         })
     }
 

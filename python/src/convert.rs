@@ -312,14 +312,28 @@ pub fn headers(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<(String, String)>
             .map(|(k, v)| Ok((k.extract::<String>()?, v.extract::<String>()?)))
             .collect();
     }
-    if obj.hasattr("items")? {
-        return obj
-            .call_method0("items")?
-            .try_iter()?
-            .map(|kv| kv?.extract())
-            .collect();
+    let pairs = if obj.hasattr("items")? {
+        obj.call_method0("items")?
+    } else {
+        obj.clone()
+    };
+    pairs.try_iter()?.map(|kv| pair(&kv?)).collect()
+}
+
+/// A `(name, value)` pair given as any 2-item iterable (tuple, or list from JSON).
+fn pair(item: &Bound<'_, PyAny>) -> PyResult<(String, String)> {
+    let bad = || PyTypeError::new_err("headers: each item must be a (name, value) pair of str");
+    if item.is_instance_of::<PyString>() {
+        return Err(bad());
     }
-    obj.try_iter()?.map(|kv| kv?.extract()).collect()
+    let parts = item
+        .try_iter()?
+        .map(|x| x?.extract::<String>())
+        .collect::<PyResult<Vec<_>>>()?;
+    match <[String; 2]>::try_from(parts) {
+        Ok([name, value]) => Ok((name, value)),
+        Err(_) => Err(bad()),
+    }
 }
 
 /// Tag names: any iterable of `str` except a bare `str` (which would be split into
