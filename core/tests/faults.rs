@@ -379,6 +379,24 @@ async fn clock_skew_behind_and_retried_only_once() {
 }
 
 #[tokio::test]
+async fn skew_403_without_date_header_is_auth() {
+    let server = FaultServer::start(vec![
+        json(403, r#"{"message":"Signature expired: 20180816T032046Z is now earlier than 20180816T040329Z (20180816T040829Z - 5 min.)"}"#),
+        json(200, "[]"),
+    ])
+    .await;
+    let c = client(&server, fast_retries(3));
+    let e = c.list_tags().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Auth);
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "no offset to apply: nothing to retry"
+    );
+    assert_eq!(c.clock_skew_ms(), 0);
+}
+
+#[tokio::test]
 async fn other_403_is_not_retried() {
     let server = FaultServer::start(vec![
         json(
