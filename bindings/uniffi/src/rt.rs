@@ -56,3 +56,75 @@ impl<T> Future for AbortOnDrop<T> {
         Pin::new(&mut self.0).poll(cx)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::task::{Wake, Waker};
+    use std::time::Duration;
+
+    struct ThreadWaker(std::thread::Thread);
+    impl Wake for ThreadWaker {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+
+    /// A minimal non-tokio executor, like a foreign one: poll, park until woken.
+    fn block_on<F: Future>(f: F) -> F::Output {
+        let mut f = std::pin::pin!(f);
+        let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
+        let mut cx = Context::from_waker(&waker);
+        loop {
+            if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+                return v;
+            }
+            std::thread::park();
+        }
+    }
+
+    #[test]
+    fn tokio_work_runs_without_a_tokio_context() {
+        assert!(tokio::runtime::Handle::try_current().is_err());
+        let v = block_on(on_runtime(async {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            Ok(7)
+        }));
+        assert_eq!(v, Ok(7));
+    }
+
+    #[test]
+    fn core_errors_are_converted() {
+        let v: Result<(), NecIdError> = block_on(on_runtime(async {
+            Err(necid::Error::new(necid::ErrorKind::Throttled, "slow down"))
+        }));
+        assert_eq!(v.map_err(|e| e.details().kind), Err("Throttled".to_owned()));
+    }
+
+    #[test]
+    fn dropping_the_call_aborts_the_task() {
+        struct Guard(std::sync::mpsc::Sender<()>);
+        impl Drop for Guard {
+            fn drop(&mut self) {
+                let _ = self.0.send(());
+            }
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        let mut call = Box::pin(on_runtime(async move {
+            let _guard = Guard(tx);
+            let _ = started_tx.send(());
+            std::future::pending::<()>().await;
+            Ok(())
+        }));
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(call.as_mut().poll(&mut cx).is_pending());
+        started_rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the task started on the runtime");
+        drop(call); // what a cancelled Kotlin coroutine does
+        rx.recv_timeout(Duration::from_secs(30))
+            .expect("the spawned task was aborted and dropped");
+    }
+}
