@@ -204,7 +204,7 @@ async fn truncated_body_get_is_resent_post_is_not() {
 
 #[tokio::test]
 async fn timeouts_get_is_resent_post_is_not() {
-    let fast = |b: necid::ConfigBuilder| b.request_timeout(Duration::from_millis(300));
+    let fast = |b: necid::ConfigBuilder| b.request_timeout(Duration::from_millis(1500));
     let server = FaultServer::start(vec![Action::Hang, json(200, "[]")]).await;
     let c = client_with(&server, fast_retries(3), fast);
     assert!(c.list_tags().await.unwrap().is_empty());
