@@ -600,3 +600,32 @@ async fn trailing_slashes_are_tolerated() {
         .await
         .expect(200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_registrations_and_searches() {
+    let h = Harness::start().await;
+    let mut tasks = Vec::new();
+    for seed in 0..32u64 {
+        let http = h.http.clone();
+        let reg = h
+            .req("POST", "/v1.1/subjects")
+            .json(&json!({"face": b64(&picture(1000 + seed, 80, 80))}));
+        let search = h
+            .req("POST", "/v1.1/face/search")
+            .json(&json!({"probe": b64(&picture(1000 + seed, 80, 80))}));
+        tasks.push(tokio::spawn(async move {
+            let id = reg.send(&http).await.expect(201).json["id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let found = search.send(&http).await.expect(200);
+            assert_eq!(found.json["candidates"][0]["id"], id.as_str());
+            assert_eq!(found.json["candidates"][0]["score"], 9999);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let r = h.send(h.req("GET", "/v1.1/subjects")).await.expect(200);
+    assert_eq!(r.json["total"], 32);
+}
