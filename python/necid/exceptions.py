@@ -20,21 +20,21 @@ from __future__ import annotations
 from typing import Optional
 
 __all__ = [
-    "NecIdError",
-    "InvalidInputError",
     "AuthError",
-    "NotFoundError",
-    "InvalidRequestError",
-    "DuplicateError",
-    "ServiceTimeoutError",
-    "NoFaceError",
-    "PoorQualityError",
-    "MultipleFacesError",
-    "ThrottledError",
-    "ServerError",
-    "NetworkError",
-    "TimedOutError",
     "DecodeError",
+    "DuplicateError",
+    "InvalidInputError",
+    "InvalidRequestError",
+    "MultipleFacesError",
+    "NecIdError",
+    "NetworkError",
+    "NoFaceError",
+    "NotFoundError",
+    "PoorQualityError",
+    "ServerError",
+    "ServiceTimeoutError",
+    "ThrottledError",
+    "TimedOutError",
 ]
 
 

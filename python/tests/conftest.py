@@ -37,10 +37,19 @@ def emulator() -> Iterator[dict[str, Any]]:
     work = tempfile.mkdtemp(prefix="necid-pytest-")
     ready = os.path.join(work, "ready.json")
     buckets = os.path.join(work, "buckets")
-    log = open(os.path.join(work, "serve.log"), "wb")  # noqa: SIM115
+    log = open(os.path.join(work, "serve.log"), "wb")
     proc = subprocess.Popen(
-        [_necid_bin(), "serve", "--memory", "--port", "0", "--ready-file", ready,
-         "--bucket-dir", buckets],
+        [
+            _necid_bin(),
+            "serve",
+            "--memory",
+            "--port",
+            "0",
+            "--ready-file",
+            ready,
+            "--bucket-dir",
+            buckets,
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
     )

@@ -18,9 +18,7 @@ from typing import Optional, Union
 
 def png(width: int, height: int, pixel: Callable[[int, int], int]) -> bytes:
     """An 8-bit grayscale PNG whose pixel (x, y) is pixel(x, y) (0-255)."""
-    raw = b"".join(
-        b"\x00" + bytes(pixel(x, y) & 0xFF for x in range(width)) for y in range(height)
-    )
+    raw = b"".join(b"\x00" + bytes(pixel(x, y) & 0xFF for x in range(width)) for y in range(height))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data

@@ -22,8 +22,11 @@ def aclient_kw(emulator: dict[str, Any], gallery: necid.Gallery) -> dict[str, An
 
 
 def test_every_operation(
-    aclient_kw: dict[str, Any], emulator: dict[str, Any], gallery: necid.Gallery,
-    face: bytes, other_face: bytes,
+    aclient_kw: dict[str, Any],
+    emulator: dict[str, Any],
+    gallery: necid.Gallery,
+    face: bytes,
+    other_face: bytes,
 ) -> None:
     folder = os.path.join(emulator["bucketDir"], gallery.id)
     os.makedirs(folder, exist_ok=True)
@@ -67,8 +70,7 @@ def test_every_operation(
                 loop_thread.append(threading.get_ident())
                 seen.append(p)
 
-            done = await c.wait_for_bulk_register(batch, poll_interval=0.05,
-                                                  on_progress=progress)
+            done = await c.wait_for_bulk_register(batch, poll_interval=0.05, on_progress=progress)
             assert done.done and done.succeeded == 1
             assert seen and seen[-1] == done
             assert set(loop_thread) == {threading.get_ident()}
@@ -105,8 +107,7 @@ def test_every_operation(
 def test_concurrent_calls_on_one_loop(aclient_kw: dict[str, Any]) -> None:
     async def main() -> None:
         c = necid.AsyncClient(**aclient_kw)
-        results = await asyncio.gather(*(c.extract_faces(noise_png(64, 64, i))
-                                         for i in range(10)))
+        results = await asyncio.gather(*(c.extract_faces(noise_png(64, 64, i)) for i in range(10)))
         assert [len(r) for r in results] == [1] * 10
         c.close()
 
@@ -137,12 +138,14 @@ def test_cancellation_aborts_request_and_client_stays_usable() -> None:
     server = FaultServer(
         "hang",
         b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: "
-        + str(len(ok)).encode() + b"\r\n\r\n" + ok,
+        + str(len(ok)).encode()
+        + b"\r\n\r\n"
+        + ok,
     )
     try:
+
         async def main() -> None:
-            c = necid.AsyncClient(endpoint=server.endpoint, max_attempts=1,
-                                  request_timeout=600)
+            c = necid.AsyncClient(endpoint=server.endpoint, max_attempts=1, request_timeout=600)
             task = asyncio.ensure_future(c.health())
             while not server.accepted.is_set():
                 await asyncio.sleep(0.01)

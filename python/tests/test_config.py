@@ -11,11 +11,21 @@ import necid
 
 
 def test_keyword_arguments_and_repr(emulator: dict[str, Any]) -> None:
-    c = necid.Client(endpoint=emulator["endpoint"], access_key_id="AKIDX",
-                     secret_access_key="very-secret", api_key="api-secret",
-                     session_token="token-secret", connect_timeout=2, request_timeout=2.5,
-                     max_attempts=2, retry_base_delay=0.01, retry_max_delay=0.1,
-                     user_agent_suffix="pytest/1", region="eu-west-1", service="execute-api")
+    c = necid.Client(
+        endpoint=emulator["endpoint"],
+        access_key_id="AKIDX",
+        secret_access_key="very-secret",
+        api_key="api-secret",
+        session_token="token-secret",
+        connect_timeout=2,
+        request_timeout=2.5,
+        max_attempts=2,
+        retry_base_delay=0.01,
+        retry_max_delay=0.1,
+        user_agent_suffix="pytest/1",
+        region="eu-west-1",
+        service="execute-api",
+    )
     assert c.endpoint == emulator["endpoint"] and c.region == "eu-west-1"
     assert c.access_key_id == "AKIDX"
     text = repr(c)
@@ -35,8 +45,9 @@ def test_defaults() -> None:
     assert c.access_key_id is None
 
 
-def test_from_env(emulator: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
-                  tmp_path: pathlib.Path) -> None:
+def test_from_env(
+    emulator: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> None:
     monkeypatch.setenv("NECID_CONFIG_FILE", str(tmp_path / "absent"))
     monkeypatch.setenv("NECID_ENDPOINT", emulator["endpoint"])
     monkeypatch.setenv("NECID_ACCESS_KEY_ID", emulator["accessKeyId"])
@@ -52,8 +63,9 @@ def test_from_env(emulator: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
     assert a.region == "us-east-1" and a.endpoint == emulator["endpoint"]
 
 
-def test_from_profile(emulator: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
-                      tmp_path: pathlib.Path) -> None:
+def test_from_profile(
+    emulator: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> None:
     profile = tmp_path / "config"
     profile.write_text(
         "[default]\nendpoint = https://example.invalid\n\n"

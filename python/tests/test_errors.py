@@ -52,8 +52,14 @@ def test_hierarchy() -> None:
     assert issubclass(necid.NecIdError, Exception)
 
 
-def check(e: necid.NecIdError, *, status: int | None, code: int | None = None,
-          etype: str | None = None, request_id: bool = False) -> None:
+def check(
+    e: necid.NecIdError,
+    *,
+    status: int | None,
+    code: int | None = None,
+    etype: str | None = None,
+    request_id: bool = False,
+) -> None:
     assert e.status == status
     assert e.error_code == code
     assert e.error_type == etype
@@ -62,9 +68,14 @@ def check(e: necid.NecIdError, *, status: int | None, code: int | None = None,
     # Every error survives pickling with its fields (multiprocessing, concurrent.futures).
     clone = pickle.loads(pickle.dumps(e))
     assert type(clone) is type(e)
-    assert (clone.message, clone.status, clone.error_code, clone.error_type,
-            clone.request_id, clone.field) == (e.message, e.status, e.error_code,
-                                               e.error_type, e.request_id, e.field)
+    assert (
+        clone.message,
+        clone.status,
+        clone.error_code,
+        clone.error_type,
+        clone.request_id,
+        clone.field,
+    ) == (e.message, e.status, e.error_code, e.error_type, e.request_id, e.field)
 
 
 def test_invalid_input_before_sending(client: necid.Client) -> None:
@@ -191,9 +202,15 @@ def fault() -> Iterator[list[FaultServer]]:
 def fault_client(fault: list[FaultServer], *replies: Any, **kw: Any) -> necid.Client:
     server = FaultServer(*replies)
     fault.append(server)
-    return necid.Client(endpoint=server.endpoint, tenant_endpoint=server.endpoint,
-                        access_key_id="AKIDTEST", secret_access_key="secret-value",
-                        api_key="key-value", max_attempts=1, **kw)
+    return necid.Client(
+        endpoint=server.endpoint,
+        tenant_endpoint=server.endpoint,
+        access_key_id="AKIDTEST",
+        secret_access_key="secret-value",
+        api_key="key-value",
+        max_attempts=1,
+        **kw,
+    )
 
 
 def test_timed_out(fault: list[FaultServer]) -> None:
@@ -235,9 +252,7 @@ def test_decode(fault: list[FaultServer]) -> None:
     assert "key-value" not in repr(info.value) and "secret-value" not in repr(info.value)
 
 
-def test_async_errors_have_the_same_classes(
-    emulator: dict[str, Any], closed_port: int
-) -> None:
+def test_async_errors_have_the_same_classes(emulator: dict[str, Any], closed_port: int) -> None:
     async def main() -> None:
         async with necid.AsyncClient(**settings(emulator)) as c:
             with pytest.raises(necid.NotFoundError) as nf:
@@ -250,8 +265,9 @@ def test_async_errors_have_the_same_classes(
         async with necid.AsyncClient(**settings(emulator, secret_access_key="bad")) as c:
             with pytest.raises(necid.AuthError):
                 await c.list_tags()
-        async with necid.AsyncClient(endpoint=f"http://127.0.0.1:{closed_port}",
-                                     max_attempts=1) as c:
+        async with necid.AsyncClient(
+            endpoint=f"http://127.0.0.1:{closed_port}", max_attempts=1
+        ) as c:
             with pytest.raises(necid.NetworkError):
                 await c.health()
 

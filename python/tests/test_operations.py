@@ -202,8 +202,7 @@ def test_tenant_api(tenant: necid.Client, emulator: dict[str, Any]) -> None:
     assert isinstance(details, necid.GalleryDetails) and details.gallery.id == g.id
     assert len(details.applications) == 1
 
-    app = tenant.create_application("second", g.id, description="x",
-                                    face_minimum_quality_score=0.6)
+    app = tenant.create_application("second", g.id, description="x", face_minimum_quality_score=0.6)
     assert isinstance(app, necid.Application) and app.api_key
     assert app.api_key not in repr(app)
     assert app.id in [a.id for a in tenant.list_applications()]

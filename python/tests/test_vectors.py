@@ -33,10 +33,16 @@ def test_vector(path: Path) -> None:
     )
     req = v["request"]
     when = datetime.datetime.fromisoformat(v["time"].replace("Z", "+00:00"))
-    got = client.sign_request(req["method"], req["url"], [tuple(h) for h in req["headers"]],
-                              req["body"].encode(), time=when)
+    got = client.sign_request(
+        req["method"],
+        req["url"],
+        [tuple(h) for h in req["headers"]],
+        req["body"].encode(),
+        time=when,
+    )
     assert {k.lower(): val for k, val in got} == v["expected"]["headers"]
     # Epoch seconds are accepted as well as datetimes.
-    again = client.sign_request(req["method"], req["url"], req["headers"], req["body"],
-                                time=when.timestamp())
+    again = client.sign_request(
+        req["method"], req["url"], req["headers"], req["body"], time=when.timestamp()
+    )
     assert dict(again) == dict(got)

@@ -1,0 +1,422 @@
+"""Type stubs of the native module necid._necid (PyO3). Import from ``necid`` instead."""
+
+import datetime
+import os
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from types import TracebackType
+from typing import IO, Any, Generic, Literal, Optional, TypeVar, Union
+
+from typing_extensions import Self
+
+from .models import (
+    Application,
+    BulkProgress,
+    BulkProgressPage,
+    BulkRegistration,
+    EventList,
+    FaceAttributes,
+    FaceVerification,
+    Gallery,
+    GalleryDetails,
+    Health,
+    RegisteredFace,
+    SearchResult,
+    SubjectPage,
+    Tag,
+    Verification,
+)
+
+__version__: str
+
+_T = TypeVar("_T")
+
+#: An image: raw bytes (bytes is read without copying), a path, or a binary file object.
+ImageInput = Union[bytes, bytearray, memoryview, str, os.PathLike[str], IO[bytes]]
+#: Body of a request to sign.
+BodyInput = Union[bytes, bytearray, memoryview, str]
+#: Headers to sign: a mapping or (name, value) pairs.
+HeadersInput = Union[Mapping[str, str], Iterable[tuple[str, str]], Iterable[list[str]]]
+#: A bulk registration: a BulkRegistration, a (filename, tags) pair, or a file name.
+RegistrationInput = Union[BulkRegistration, tuple[str, Iterable[str]], str]
+SortDirection = Literal["asc", "desc"]
+
+class PageIterator(Generic[_T]):
+    """Iterator over the pages of a paginated operation (one request per step)."""
+
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> _T: ...
+
+class AsyncPageIterator(Generic[_T]):
+    """Async iterator over the pages of a paginated operation."""
+
+    def __aiter__(self) -> Self: ...
+    def __anext__(self) -> Awaitable[_T]: ...
+
+class Client:
+    """Blocking NEC ID client (GIL released during I/O; thread-safe)."""
+
+    def __init__(
+        self,
+        *,
+        endpoint: Optional[str] = ...,
+        tenant_endpoint: Optional[str] = ...,
+        region: Optional[str] = ...,
+        service: Optional[str] = ...,
+        access_key_id: Optional[str] = ...,
+        secret_access_key: Optional[str] = ...,
+        session_token: Optional[str] = ...,
+        api_key: Optional[str] = ...,
+        connect_timeout: Optional[float] = ...,
+        request_timeout: Optional[float] = ...,
+        max_attempts: Optional[int] = ...,
+        retry_base_delay: Optional[float] = ...,
+        retry_max_delay: Optional[float] = ...,
+        user_agent_suffix: Optional[str] = ...,
+    ) -> None: ...
+    @classmethod
+    def from_env(
+        cls,
+        *,
+        endpoint: Optional[str] = ...,
+        tenant_endpoint: Optional[str] = ...,
+        region: Optional[str] = ...,
+        service: Optional[str] = ...,
+        access_key_id: Optional[str] = ...,
+        secret_access_key: Optional[str] = ...,
+        session_token: Optional[str] = ...,
+        api_key: Optional[str] = ...,
+        connect_timeout: Optional[float] = ...,
+        request_timeout: Optional[float] = ...,
+        max_attempts: Optional[int] = ...,
+        retry_base_delay: Optional[float] = ...,
+        retry_max_delay: Optional[float] = ...,
+        user_agent_suffix: Optional[str] = ...,
+    ) -> Self: ...
+    @classmethod
+    def from_profile(
+        cls,
+        name: Optional[str] = None,
+        *,
+        endpoint: Optional[str] = ...,
+        tenant_endpoint: Optional[str] = ...,
+        region: Optional[str] = ...,
+        service: Optional[str] = ...,
+        access_key_id: Optional[str] = ...,
+        secret_access_key: Optional[str] = ...,
+        session_token: Optional[str] = ...,
+        api_key: Optional[str] = ...,
+        connect_timeout: Optional[float] = ...,
+        request_timeout: Optional[float] = ...,
+        max_attempts: Optional[int] = ...,
+        retry_base_delay: Optional[float] = ...,
+        retry_max_delay: Optional[float] = ...,
+        user_agent_suffix: Optional[str] = ...,
+    ) -> Self: ...
+    @property
+    def endpoint(self) -> str: ...
+    @property
+    def tenant_endpoint(self) -> str: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def access_key_id(self) -> Optional[str]: ...
+    @property
+    def closed(self) -> bool: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None: ...
+    def close(self) -> None: ...
+    def list_subjects(
+        self, start: int = 0, length: int = 100, dir: SortDirection = "asc"
+    ) -> SubjectPage: ...
+    def subjects_paginator(
+        self, length: int = 100, dir: SortDirection = "asc"
+    ) -> PageIterator[SubjectPage]: ...
+    def register_subject(
+        self, face: ImageInput, tags: Optional[Iterable[str]] = None
+    ) -> RegisteredFace: ...
+    def update_subject(
+        self, subject_id: str, face: ImageInput, tags: Optional[Iterable[str]] = None
+    ) -> RegisteredFace: ...
+    def unregister_subject(self, subject_id: str) -> None: ...
+    def list_events(self, subject_id: str) -> EventList: ...
+    def register_event(
+        self, subject_id: str, face: ImageInput, tags: Optional[Iterable[str]] = None
+    ) -> RegisteredFace: ...
+    def update_event(
+        self,
+        subject_id: str,
+        event_id: str,
+        face: ImageInput,
+        tags: Optional[Iterable[str]] = None,
+    ) -> RegisteredFace: ...
+    def unregister_event(self, subject_id: str, event_id: str) -> None: ...
+    def extract_faces(
+        self, image: ImageInput, limit: Optional[int] = None
+    ) -> list[FaceAttributes]: ...
+    def search(
+        self,
+        probe: ImageInput,
+        *,
+        threshold: Optional[int] = None,
+        limit: Optional[int] = None,
+        tags: Optional[Iterable[str]] = None,
+    ) -> SearchResult: ...
+    def verify_subject(self, subject_id: str, probe: ImageInput) -> Verification: ...
+    def verify_faces(self, face: ImageInput, probe: ImageInput) -> FaceVerification: ...
+    def list_tags(self) -> list[Tag]: ...
+    def create_tag(self, name: str) -> None: ...
+    def rename_tag(self, old_name: str, new_name: str) -> None: ...
+    def delete_tag(self, name: str) -> None: ...
+    def bulk_register(self, registrations: Iterable[RegistrationInput]) -> str: ...
+    def bulk_register_progress(
+        self, batch_id: str, paging_id: Optional[str] = None
+    ) -> BulkProgressPage: ...
+    def bulk_progress_paginator(self, batch_id: str) -> PageIterator[BulkProgressPage]: ...
+    def wait_for_bulk_register(
+        self,
+        batch_id: str,
+        *,
+        poll_interval: float = 1.0,
+        max_poll_interval: float = 15.0,
+        timeout: float = 1800.0,
+        on_progress: Optional[Callable[[BulkProgress], Any]] = None,
+    ) -> BulkProgress: ...
+    def health(self) -> Health: ...
+    def sign_request(
+        self,
+        method: str,
+        url: str,
+        headers: Optional[HeadersInput] = None,
+        body: Optional[BodyInput] = None,
+        *,
+        time: Union[datetime.datetime, float, None] = None,
+    ) -> list[tuple[str, str]]: ...
+    def list_galleries(self) -> list[Gallery]: ...
+    def get_gallery(self, gallery_id: str) -> GalleryDetails: ...
+    def create_gallery(
+        self,
+        name: str,
+        *,
+        description: Optional[str] = None,
+        face_minimum_quality_score: Optional[float] = None,
+        size: Optional[int] = None,
+    ) -> Gallery: ...
+    def update_gallery(
+        self,
+        gallery_id: str,
+        *,
+        name: Optional[str] = None,
+        description: Optional[str] = None,
+        size: Optional[int] = None,
+    ) -> Gallery: ...
+    def delete_gallery(self, gallery_id: str) -> None: ...
+    def list_applications(self) -> list[Application]: ...
+    def get_application(self, application_id: str) -> Application: ...
+    def create_application(
+        self,
+        name: str,
+        gallery_id: str,
+        *,
+        description: Optional[str] = None,
+        face_minimum_quality_score: Optional[float] = None,
+    ) -> Application: ...
+    def update_application(
+        self,
+        application_id: str,
+        *,
+        name: Optional[str] = None,
+        description: Optional[str] = None,
+        face_minimum_quality_score: Optional[float] = None,
+    ) -> Application: ...
+    def delete_application(self, application_id: str) -> None: ...
+
+class AsyncClient:
+    """asyncio NEC ID client: every operation returns an awaitable."""
+
+    def __init__(
+        self,
+        *,
+        endpoint: Optional[str] = ...,
+        tenant_endpoint: Optional[str] = ...,
+        region: Optional[str] = ...,
+        service: Optional[str] = ...,
+        access_key_id: Optional[str] = ...,
+        secret_access_key: Optional[str] = ...,
+        session_token: Optional[str] = ...,
+        api_key: Optional[str] = ...,
+        connect_timeout: Optional[float] = ...,
+        request_timeout: Optional[float] = ...,
+        max_attempts: Optional[int] = ...,
+        retry_base_delay: Optional[float] = ...,
+        retry_max_delay: Optional[float] = ...,
+        user_agent_suffix: Optional[str] = ...,
+    ) -> None: ...
+    @classmethod
+    def from_env(
+        cls,
+        *,
+        endpoint: Optional[str] = ...,
+        tenant_endpoint: Optional[str] = ...,
+        region: Optional[str] = ...,
+        service: Optional[str] = ...,
+        access_key_id: Optional[str] = ...,
+        secret_access_key: Optional[str] = ...,
+        session_token: Optional[str] = ...,
+        api_key: Optional[str] = ...,
+        connect_timeout: Optional[float] = ...,
+        request_timeout: Optional[float] = ...,
+        max_attempts: Optional[int] = ...,
+        retry_base_delay: Optional[float] = ...,
+        retry_max_delay: Optional[float] = ...,
+        user_agent_suffix: Optional[str] = ...,
+    ) -> Self: ...
+    @classmethod
+    def from_profile(
+        cls,
+        name: Optional[str] = None,
+        *,
+        endpoint: Optional[str] = ...,
+        tenant_endpoint: Optional[str] = ...,
+        region: Optional[str] = ...,
+        service: Optional[str] = ...,
+        access_key_id: Optional[str] = ...,
+        secret_access_key: Optional[str] = ...,
+        session_token: Optional[str] = ...,
+        api_key: Optional[str] = ...,
+        connect_timeout: Optional[float] = ...,
+        request_timeout: Optional[float] = ...,
+        max_attempts: Optional[int] = ...,
+        retry_base_delay: Optional[float] = ...,
+        retry_max_delay: Optional[float] = ...,
+        user_agent_suffix: Optional[str] = ...,
+    ) -> Self: ...
+    @property
+    def endpoint(self) -> str: ...
+    @property
+    def tenant_endpoint(self) -> str: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def access_key_id(self) -> Optional[str]: ...
+    @property
+    def closed(self) -> bool: ...
+    def __aenter__(self) -> Awaitable[Self]: ...
+    def __aexit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> Awaitable[None]: ...
+    def aclose(self) -> Awaitable[None]: ...
+    def close(self) -> None: ...
+    def list_subjects(
+        self, start: int = 0, length: int = 100, dir: SortDirection = "asc"
+    ) -> Awaitable[SubjectPage]: ...
+    def subjects_paginator(
+        self, length: int = 100, dir: SortDirection = "asc"
+    ) -> AsyncPageIterator[SubjectPage]: ...
+    def register_subject(
+        self, face: ImageInput, tags: Optional[Iterable[str]] = None
+    ) -> Awaitable[RegisteredFace]: ...
+    def update_subject(
+        self, subject_id: str, face: ImageInput, tags: Optional[Iterable[str]] = None
+    ) -> Awaitable[RegisteredFace]: ...
+    def unregister_subject(self, subject_id: str) -> Awaitable[None]: ...
+    def list_events(self, subject_id: str) -> Awaitable[EventList]: ...
+    def register_event(
+        self, subject_id: str, face: ImageInput, tags: Optional[Iterable[str]] = None
+    ) -> Awaitable[RegisteredFace]: ...
+    def update_event(
+        self,
+        subject_id: str,
+        event_id: str,
+        face: ImageInput,
+        tags: Optional[Iterable[str]] = None,
+    ) -> Awaitable[RegisteredFace]: ...
+    def unregister_event(self, subject_id: str, event_id: str) -> Awaitable[None]: ...
+    def extract_faces(
+        self, image: ImageInput, limit: Optional[int] = None
+    ) -> Awaitable[list[FaceAttributes]]: ...
+    def search(
+        self,
+        probe: ImageInput,
+        *,
+        threshold: Optional[int] = None,
+        limit: Optional[int] = None,
+        tags: Optional[Iterable[str]] = None,
+    ) -> Awaitable[SearchResult]: ...
+    def verify_subject(self, subject_id: str, probe: ImageInput) -> Awaitable[Verification]: ...
+    def verify_faces(self, face: ImageInput, probe: ImageInput) -> Awaitable[FaceVerification]: ...
+    def list_tags(self) -> Awaitable[list[Tag]]: ...
+    def create_tag(self, name: str) -> Awaitable[None]: ...
+    def rename_tag(self, old_name: str, new_name: str) -> Awaitable[None]: ...
+    def delete_tag(self, name: str) -> Awaitable[None]: ...
+    def bulk_register(self, registrations: Iterable[RegistrationInput]) -> Awaitable[str]: ...
+    def bulk_register_progress(
+        self, batch_id: str, paging_id: Optional[str] = None
+    ) -> Awaitable[BulkProgressPage]: ...
+    def bulk_progress_paginator(self, batch_id: str) -> AsyncPageIterator[BulkProgressPage]: ...
+    def wait_for_bulk_register(
+        self,
+        batch_id: str,
+        *,
+        poll_interval: float = 1.0,
+        max_poll_interval: float = 15.0,
+        timeout: float = 1800.0,
+        on_progress: Optional[Callable[[BulkProgress], Any]] = None,
+    ) -> Awaitable[BulkProgress]: ...
+    def health(self) -> Awaitable[Health]: ...
+    def sign_request(
+        self,
+        method: str,
+        url: str,
+        headers: Optional[HeadersInput] = None,
+        body: Optional[BodyInput] = None,
+        *,
+        time: Union[datetime.datetime, float, None] = None,
+    ) -> list[tuple[str, str]]: ...
+    def list_galleries(self) -> Awaitable[list[Gallery]]: ...
+    def get_gallery(self, gallery_id: str) -> Awaitable[GalleryDetails]: ...
+    def create_gallery(
+        self,
+        name: str,
+        *,
+        description: Optional[str] = None,
+        face_minimum_quality_score: Optional[float] = None,
+        size: Optional[int] = None,
+    ) -> Awaitable[Gallery]: ...
+    def update_gallery(
+        self,
+        gallery_id: str,
+        *,
+        name: Optional[str] = None,
+        description: Optional[str] = None,
+        size: Optional[int] = None,
+    ) -> Awaitable[Gallery]: ...
+    def delete_gallery(self, gallery_id: str) -> Awaitable[None]: ...
+    def list_applications(self) -> Awaitable[list[Application]]: ...
+    def get_application(self, application_id: str) -> Awaitable[Application]: ...
+    def create_application(
+        self,
+        name: str,
+        gallery_id: str,
+        *,
+        description: Optional[str] = None,
+        face_minimum_quality_score: Optional[float] = None,
+    ) -> Awaitable[Application]: ...
+    def update_application(
+        self,
+        application_id: str,
+        *,
+        name: Optional[str] = None,
+        description: Optional[str] = None,
+        face_minimum_quality_score: Optional[float] = None,
+    ) -> Awaitable[Application]: ...
+    def delete_application(self, application_id: str) -> Awaitable[None]: ...
+
+def _panic_for_tests(in_future: bool = False) -> Any: ...
