@@ -477,10 +477,15 @@ fn yes() -> bool {
 }
 
 /// Result of verifying two faces against each other. 404 becomes `verified: false`.
+///
+/// `verified` is the service's verdict as documented (200 = verified, 404 = not). Some
+/// deployments (and the local emulator) answer 200 with the score whatever it is, so
+/// callers that need a decision should also compare `score` with their own threshold
+/// (search's default is 7000).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FaceVerification {
-    /// Whether the faces matched.
+    /// Whether the service answered "verified" (HTTP 200).
     #[serde(default = "yes")]
     pub verified: bool,
     /// Match score (0–9999).
