@@ -230,6 +230,22 @@ pub fn verify(
         ));
     }
     let (amz_date, when) = request_date(req.headers)?;
+    // An unsigned date could be rewritten to replay an old request inside the skew window.
+    let date_header = if req.headers.contains_key("x-amz-date") {
+        "x-amz-date"
+    } else {
+        "date"
+    };
+    if !parsed.signed_headers.iter().any(|h| h == date_header) {
+        return Err(AuthError::Malformed(format!(
+            "'{}' must be a 'SignedHeader' in the AWS Authorization.",
+            if date_header == "date" {
+                "Date"
+            } else {
+                "X-Amz-Date"
+            }
+        )));
+    }
     if amz_date.get(..8) != Some(parsed.scope_date.as_str()) {
         return Err(AuthError::BadScope(format!(
             "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date \
