@@ -113,7 +113,8 @@ def test_verify_faces(client: necid.Client, face: bytes, other_face: bytes) -> N
     same = client.verify_faces(face, face)
     assert same == necid.FaceVerification(verified=True, score=9999)
     diff = client.verify_faces(face, other_face)
-    assert diff.verified is False
+    # The emulator answers face-to-face verify with a score (different pictures: low).
+    assert diff.score is not None and diff.score < 7000
 
 
 def test_tags(client: necid.Client) -> None:
