@@ -5,6 +5,7 @@
 //! the SDK's own runtime ([`crate::runtime()`]), so it can be awaited from any executor.
 //! Nothing is sent until the future is first polled.
 
+use crate::DEFAULT_THRESHOLD;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
@@ -546,7 +547,9 @@ impl Client {
         })
     }
 
-    /// `POST /face/verify {face, probe}`: compare two faces. 404 is `verified: false`.
+    /// `POST /face/verify {face, probe}`: compare two faces. `verified` is
+    /// `score >= DEFAULT_THRESHOLD` (7000, the API's default threshold) when the service
+    /// sends a score; its 404 is `verified: false`.
     pub fn verify_faces(
         &self,
         face: impl Into<Image>,
@@ -573,7 +576,16 @@ impl Client {
         run(async move {
             let call = call?;
             match t.send(&call).await {
-                Ok(resp) => decode(&t, "verify_faces", &resp, serde_json::from_value),
+                Ok(resp) => decode(&t, "verify_faces", &resp, serde_json::from_value).map(
+                    |mut v: FaceVerification| {
+                        // The service reports only a score here: apply the API's default
+                        // threshold so `verified` means the same as for verify_subject.
+                        if let Some(score) = v.score {
+                            v.verified = score >= DEFAULT_THRESHOLD;
+                        }
+                        v
+                    },
+                ),
                 Err(e) if e.kind() == ErrorKind::NotFound => Ok(FaceVerification {
                     verified: false,
                     score: None,

@@ -46,5 +46,8 @@ pub use image::{Image, ImageFormat};
 pub use models::*;
 pub use runtime::runtime;
 
+/// The API's default match threshold (search's default; face-to-face verify's verdict).
+pub const DEFAULT_THRESHOLD: u32 = 7000;
+
 /// Re-exported so callers can name the paginator streams.
 pub use futures_util::stream::BoxStream;

@@ -478,14 +478,14 @@ fn yes() -> bool {
 
 /// Result of verifying two faces against each other. 404 becomes `verified: false`.
 ///
-/// `verified` is the service's verdict as documented (200 = verified, 404 = not). Some
-/// deployments (and the local emulator) answer 200 with the score whatever it is, so
-/// callers that need a decision should also compare `score` with their own threshold
-/// (search's default is 7000).
+/// The service answers face-to-face verify with a score only; the client sets
+/// `verified = score >= DEFAULT_THRESHOLD` (7000, the API's default search threshold),
+/// and `verified = false` on a 404. Callers with a stricter policy compare `score`
+/// with their own threshold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FaceVerification {
-    /// Whether the service answered "verified" (HTTP 200).
+    /// `score >= DEFAULT_THRESHOLD`, or the service's verdict when it sends no score.
     #[serde(default = "yes")]
     pub verified: bool,
     /// Match score (0–9999).

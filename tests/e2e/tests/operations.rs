@@ -236,11 +236,13 @@ async fn search_verify_and_extract() {
     // Face to face.
     let same = c.verify_faces(faces::OBAMA, faces::OBAMA).await.unwrap();
     assert!(same.score.unwrap() >= 9000);
+    assert!(same.verified);
     let different = c
         .verify_faces(faces::OBAMA, faces::ASTRONAUT)
         .await
         .unwrap();
     assert!(different.score.unwrap() < 7000);
+    assert!(!different.verified, "verified means score >= 7000: {different:?}");
 
     // Extract.
     let found = c.extract_faces(faces::ASTRONAUT, Some(5)).await.unwrap();
