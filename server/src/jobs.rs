@@ -45,13 +45,15 @@ fn run_batch(st: &Shared, gallery_id: &str, batch_id: &str, min_quality: Option<
             }
         };
         match process(st, gallery_id, &rec, min_quality) {
+            // Shutting down mid-record: leave it `New`; it resumes at the next start.
+            Err(Outcome::Interrupted) => return,
             Ok((subject_id, event_id, attributes)) => {
                 rec.subject_id = subject_id;
                 rec.event_id = event_id;
                 rec.attributes_json = attributes;
                 rec.register_status = "Success".into();
             }
-            Err(reason) => {
+            Err(Outcome::Failed(reason)) => {
                 rec.register_status = "Failed".into();
                 rec.reason = reason;
             }
@@ -69,12 +71,32 @@ fn reason_of(e: ApiError) -> String {
     }
 }
 
+/// Why a record did not register.
+enum Outcome {
+    /// The record failed; the reason is reported to the client.
+    Failed(String),
+    /// The server is stopping; the record is left for the next start.
+    Interrupted,
+}
+
+impl From<String> for Outcome {
+    fn from(reason: String) -> Self {
+        Outcome::Failed(reason)
+    }
+}
+
+impl From<&str> for Outcome {
+    fn from(reason: &str) -> Self {
+        Outcome::Failed(reason.to_owned())
+    }
+}
+
 fn process(
     st: &Shared,
     gallery_id: &str,
     rec: &JobRecord,
     min_quality: Option<f64>,
-) -> Result<(String, String, String), String> {
+) -> Result<(String, String, String), Outcome> {
     let bucket = st
         .bucket_dir
         .as_deref()
@@ -87,16 +109,19 @@ fn process(
     let file = resolve(bucket, &gallery.id, &gallery.name, &rec.filename)?;
     let bytes = read_capped(&file, st.limits.max_body_bytes)?;
     let faces = st.engine.detect(&bytes).map_err(|e| e.to_string())?;
+    if st.stopping.load(Ordering::Relaxed) {
+        return Err(Outcome::Interrupted);
+    }
     let face = single_face(faces, min_quality).map_err(reason_of)?;
     if st.store.active_count(gallery_id) >= gallery.size {
-        return Err(format!("The gallery is full (size {}).", gallery.size));
+        return Err(format!("The gallery is full (size {}).", gallery.size).into());
     }
     if let Some(t) = st
         .store
         .missing_tag(gallery_id, &rec.tags)
         .map_err(|e| e.to_string())?
     {
-        return Err(format!("Tag '{t}' does not exist."));
+        return Err(format!("Tag '{t}' does not exist.").into());
     }
     let subject_id = uuid::Uuid::new_v4().to_string();
     let event_id = uuid::Uuid::new_v4().to_string();

@@ -263,3 +263,123 @@ async fn without_a_bucket_every_record_fails_with_a_reason() {
         assert!(r["reason"].as_str().unwrap().contains("bucket"), "{r}");
     }
 }
+
+/// Fault injection: an engine whose `detect` waits until the test opens the gate, so a
+/// record can be observed (and the server stopped) while it is being processed.
+struct Gated {
+    inner: necid_server::DeterministicEngine,
+    open: std::sync::Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>,
+}
+
+impl necid_server::FaceEngine for Gated {
+    fn detect(
+        &self,
+        image: &[u8],
+    ) -> Result<Vec<necid_server::DetectedFace>, necid_server::EngineError> {
+        let (lock, cv) = &*self.open;
+        let guard = lock.lock().unwrap();
+        let (guard, timeout) = cv
+            .wait_timeout_while(guard, std::time::Duration::from_secs(60), |open| !*open)
+            .unwrap();
+        drop(guard);
+        if timeout.timed_out() {
+            return Err(necid_server::EngineError::Internal(
+                "gate never opened".into(),
+            ));
+        }
+        self.inner.detect(image)
+    }
+    fn compare(&self, a: &[u8], b: &[u8]) -> u32 {
+        self.inner.compare(a, b)
+    }
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+    fn is_face_matcher(&self) -> bool {
+        false
+    }
+}
+
+#[tokio::test]
+async fn records_go_new_to_processed_and_resume_after_a_restart() {
+    let root = tempfile::tempdir().unwrap();
+    let bucket = root.path().join("bucket");
+    std::fs::create_dir_all(bucket.join("default")).unwrap();
+    for i in 0..3 {
+        std::fs::write(
+            bucket.join(format!("default/{i}.png")),
+            picture(300 + i, 64, 64),
+        )
+        .unwrap();
+    }
+    let mut cfg = bucket_config(&bucket);
+    cfg.storage = necid_server::Storage::Sqlite(root.path().join("db.sqlite"));
+
+    // First server: its engine blocks, so the batch stays New.
+    let gate = std::sync::Arc::new((std::sync::Mutex::new(false), std::sync::Condvar::new()));
+    let engine = Gated {
+        inner: necid_server::DeterministicEngine::new(),
+        open: gate.clone(),
+    };
+    let server = necid_server::start_with_engine(cfg.clone(), std::sync::Arc::new(engine))
+        .await
+        .unwrap();
+    let h = Harness {
+        server,
+        http: reqwest::Client::new(),
+    };
+    let regs: Vec<Value> = (0..3)
+        .map(|i| json!({"filename": format!("{i}.png")}))
+        .collect();
+    let r = h
+        .send(
+            h.req("POST", "/v1.1/jobs/bulkregister")
+                .json(&json!({"registrations": regs})),
+        )
+        .await
+        .expect(200);
+    let batch = r.json["batchId"].as_str().unwrap().to_owned();
+    // the first record is taken (attempt 1) and blocks in the engine
+    let mut page = Value::Null;
+    for _ in 0..200 {
+        page = h
+            .send(h.req("GET", &format!("/v1.1/jobs/bulkregister/{batch}")))
+            .await
+            .expect(200)
+            .json;
+        if page["processed"][0]["attempts"] == "1" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let records = page["processed"].as_array().unwrap();
+    assert_eq!(records.len(), 3);
+    for (i, r) in records.iter().enumerate() {
+        assert_eq!(r["status"], "New", "{r}");
+        assert_eq!(r["registerStatus"], "");
+        assert_eq!(r["subjectId"], "");
+        assert_eq!(r["attempts"], if i == 0 { "1" } else { "0" });
+    }
+    // Stop it mid-record, then let the engine return: the record is left New, not written.
+    h.server.shutdown().await;
+    {
+        let (lock, cv) = &*gate;
+        *lock.lock().unwrap() = true;
+        cv.notify_all();
+    }
+
+    // Second server on the same database resumes the batch.
+    let h = Harness::with_config(cfg).await;
+    let records = wait_for_batch(&h, DEV_API_KEY, &batch).await;
+    assert_eq!(records.len(), 3);
+    for (i, r) in records.iter().enumerate() {
+        assert_eq!(r["registerStatus"], "Success", "{r}");
+        assert_eq!(r["attempts"], if i == 0 { "2" } else { "1" }, "{r}");
+    }
+    let r = h.send(h.req("GET", "/v1.1/subjects")).await.expect(200);
+    assert_eq!(
+        r.json["total"], 3,
+        "each file registered exactly once: {}",
+        r.json
+    );
+}
