@@ -255,10 +255,12 @@ pub struct PageIterator {
 
 #[pymethods]
 impl PageIterator {
+    /// The iterator itself.
     fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
         slf
     }
 
+    /// The next page (one request); `StopIteration` after the last one.
     fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         guard(py, || {
             let mut stream = {
@@ -307,10 +309,12 @@ pub struct AsyncPageIterator {
 
 #[pymethods]
 impl AsyncPageIterator {
+    /// The async iterator itself.
     fn __aiter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
         slf
     }
 
+    /// Awaitable of the next page; `StopAsyncIteration` after the last one.
     fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
             let stream = self.stream.clone();
@@ -434,14 +438,17 @@ impl Client {
         self.core.closed()
     }
 
+    /// Endpoint, region and key id; never a secret.
     fn __repr__(&self) -> String {
         self.core.repr("Client")
     }
 
+    /// The client itself (`with necid.Client(...) as client:`).
     fn __enter__(slf: Py<Self>) -> Py<Self> {
         slf
     }
 
+    /// Closes the client (see `close`).
     #[pyo3(signature = (*_args))]
     fn __exit__(&self, _args: &Bound<'_, pyo3::types::PyTuple>) {
         self.core.close();
@@ -1043,10 +1050,12 @@ impl AsyncClient {
         self.core.closed()
     }
 
+    /// Endpoint, region and key id; never a secret.
     fn __repr__(&self) -> String {
         self.core.repr("AsyncClient")
     }
 
+    /// Awaitable of the client itself (`async with necid.AsyncClient(...) as c:`).
     fn __aenter__<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
         let me = slf.unbind();
@@ -1055,6 +1064,7 @@ impl AsyncClient {
         })
     }
 
+    /// Closes the client; returns an awaitable.
     #[pyo3(signature = (*_args))]
     fn __aexit__<'py>(
         &self,

@@ -11,6 +11,7 @@ mod rt;
 
 use pyo3::prelude::*;
 
+/// Native half of the `necid` package; import `necid` instead.
 #[pymodule]
 fn _necid(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
