@@ -77,13 +77,14 @@ impl Out {
         }
     }
 
-    /// A progress bar of `len` steps on stderr; hidden with --quiet or when stderr is not
-    /// a terminal (indicatif checks that), so pipes and logs stay clean.
-    pub fn progress(&self, len: u64, what: &str) -> ProgressBar {
+    /// A progress bar of `len` steps (`None`: not known yet) on stderr; hidden with
+    /// --quiet or when stderr is not a terminal (indicatif checks that), so pipes and logs
+    /// stay clean.
+    pub fn progress(&self, len: Option<u64>, what: &str) -> ProgressBar {
         if self.quiet {
             return ProgressBar::hidden();
         }
-        let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+        let bar = ProgressBar::with_draw_target(len, ProgressDrawTarget::stderr());
         let style = ProgressStyle::with_template(
             "{spinner} {prefix} [{bar:30}] {pos}/{len} {msg} ({elapsed})",
         )

@@ -265,6 +265,11 @@ async fn search(out: Out, client: &Client, a: SearchArgs) -> Result<(), CliError
 }
 
 async fn verify(out: Out, client: &Client, a: VerifyArgs) -> Result<(), CliError> {
+    if a.probe == "-" && a.face.as_deref() == Some("-") {
+        return Err(CliError::Usage(
+            "standard input (-) can be either the probe or --face, not both".to_owned(),
+        ));
+    }
     let probe = read_input(inputs::single(&a.probe)?).await?;
     let result = match (&a.subject, &a.face) {
         (Some(id), _) => {

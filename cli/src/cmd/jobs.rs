@@ -283,7 +283,7 @@ async fn wait(
     batch_id: &str,
     options: WaitOptions,
 ) -> Result<(), CliError> {
-    let bar = out.progress(0, "processing");
+    let bar = out.progress(None, "processing");
     let cb_bar = bar.clone();
     let progress = client
         .wait_for_bulk_register(batch_id, options, move |p| {

@@ -72,7 +72,7 @@ where
     Fut: Future<Output = necid::Result<RegisteredFace>>,
 {
     let total = inputs.len();
-    let bar = out.progress(u64::try_from(total).unwrap_or(u64::MAX), what);
+    let bar = out.progress(Some(u64::try_from(total).unwrap_or(u64::MAX)), what);
     let op = &op;
     let bar_ref = &bar;
     let mut results: Vec<(usize, String, Result<RegisteredFace, CliError>)> =
