@@ -34,8 +34,11 @@ pub enum Storage {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum EngineChoice {
-    /// [`crate::engine::DeterministicEngine`]: compares pictures, not people. Fast, for tests.
+    /// [`crate::RealEngine`]: finds faces and compares people (crate `necid-face-engine`).
+    /// The default, like the real service.
     #[default]
+    Real,
+    /// [`crate::engine::DeterministicEngine`]: compares pictures, not people. Fast, for tests.
     Deterministic,
 }
 
@@ -164,7 +167,7 @@ impl Default for ServerConfig {
             port: 0,
             storage: Storage::Memory,
             bucket_dir: None,
-            engine: EngineChoice::Deterministic,
+            engine: EngineChoice::default(),
             credentials: DevCredentials::default(),
             galleries: Vec::new(),
             limits: Limits::default(),
@@ -252,9 +255,10 @@ impl ServerConfig {
         if let Some(engine) = file.engine {
             cfg.engine = match engine.as_str() {
                 "deterministic" => EngineChoice::Deterministic,
+                "real" => EngineChoice::Real,
                 other => {
                     return Err(ServerError::Config(format!(
-                        "unknown engine {other:?} (known: \"deterministic\")"
+                        "unknown engine {other:?} (known: \"real\", \"deterministic\")"
                     )));
                 }
             };

@@ -21,6 +21,7 @@ pub mod engine;
 mod error;
 mod http;
 mod jobs;
+mod real_engine;
 pub mod sigv4;
 mod store;
 mod tenant;
@@ -37,6 +38,7 @@ pub use config::{
     EngineChoice, GallerySeed, Limits, REGION, SERVICE, ServerConfig, Storage,
 };
 pub use engine::{DetectedFace, DeterministicEngine, EngineError, FaceAttributes, FaceEngine};
+pub use real_engine::RealEngine;
 
 /// Why the emulator could not start.
 #[derive(Debug, thiserror::Error)]
@@ -128,6 +130,9 @@ impl Drop for RunningServer {
 pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let engine: Arc<dyn FaceEngine> = match config.engine {
         EngineChoice::Deterministic => Arc::new(DeterministicEngine::new()),
+        EngineChoice::Real => {
+            RealEngine::shared().map_err(|e| ServerError::Config(e.to_string()))?
+        }
     };
     start_with_engine(config, engine).await
 }

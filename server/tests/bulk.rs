@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 fn bucket_config(bucket: &Path) -> ServerConfig {
     ServerConfig {
         bucket_dir: Some(bucket.to_owned()),
+        engine: necid_server::EngineChoice::Deterministic,
         ..ServerConfig::default()
     }
 }

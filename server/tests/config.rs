@@ -160,6 +160,7 @@ async fn binding_a_busy_port_is_an_error() {
     let h = Harness::start().await;
     let cfg = ServerConfig {
         port: h.server.addr().port(),
+        engine: necid_server::EngineChoice::Deterministic,
         ..ServerConfig::default()
     };
     let err = necid_server::start(cfg).await.unwrap_err();

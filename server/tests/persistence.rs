@@ -15,6 +15,7 @@ use serde_json::json;
 fn sqlite_config(db: &Path) -> ServerConfig {
     ServerConfig {
         storage: Storage::Sqlite(db.to_owned()),
+        engine: necid_server::EngineChoice::Deterministic,
         ..ServerConfig::default()
     }
 }

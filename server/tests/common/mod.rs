@@ -27,7 +27,11 @@ pub struct Harness {
 
 impl Harness {
     pub async fn start() -> Harness {
-        Self::with_config(ServerConfig::default()).await
+        Self::with_config(ServerConfig {
+            engine: necid_server::EngineChoice::Deterministic,
+            ..ServerConfig::default()
+        })
+        .await
     }
 
     pub async fn with_config(cfg: ServerConfig) -> Harness {

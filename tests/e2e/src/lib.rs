@@ -3,7 +3,7 @@
 //! verified by the emulator's own SigV4 code.
 
 use necid::{Client, Config, RetryPolicy};
-use necid_server::{RunningServer, ServerConfig};
+use necid_server::{EngineChoice, RunningServer, ServerConfig};
 
 /// Sample photos (public domain; provenance in `cli/assets/faces/README.md`).
 pub mod faces {
@@ -20,9 +20,17 @@ pub struct Emulator {
 }
 
 impl Emulator {
-    /// An in-memory emulator with the deterministic engine.
+    /// An in-memory emulator with the deterministic engine (fast; compares pictures).
     pub async fn start() -> Emulator {
-        Self::start_with(ServerConfig::default()).await
+        Self::start_with(Self::deterministic()).await
+    }
+
+    /// Default settings but the deterministic engine: what most tests want.
+    pub fn deterministic() -> ServerConfig {
+        ServerConfig {
+            engine: EngineChoice::Deterministic,
+            ..ServerConfig::default()
+        }
     }
 
     pub async fn start_with(config: ServerConfig) -> Emulator {

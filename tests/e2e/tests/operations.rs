@@ -242,7 +242,10 @@ async fn search_verify_and_extract() {
         .await
         .unwrap();
     assert!(different.score.unwrap() < 7000);
-    assert!(!different.verified, "verified means score >= 7000: {different:?}");
+    assert!(
+        !different.verified,
+        "verified means score >= 7000: {different:?}"
+    );
 
     // Extract.
     let found = c.extract_faces(faces::ASTRONAUT, Some(5)).await.unwrap();
@@ -336,7 +339,7 @@ async fn bulk_register_runs_to_completion() {
     std::fs::write(gallery_dir.join("notes.txt"), b"not an image").unwrap();
     let emu = Emulator::start_with(necid_server::ServerConfig {
         bucket_dir: Some(bucket.path().to_path_buf()),
-        ..Default::default()
+        ..Emulator::deterministic()
     })
     .await;
     let c = emu.client();

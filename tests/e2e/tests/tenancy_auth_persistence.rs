@@ -229,7 +229,7 @@ async fn sqlite_store_survives_a_restart() {
     let db = dir.path().join("emulator.db");
     let config = || ServerConfig {
         storage: Storage::Sqlite(db.clone()),
-        ..Default::default()
+        ..Emulator::deterministic()
     };
 
     let emu = Emulator::start_with(config()).await;

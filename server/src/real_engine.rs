@@ -1,0 +1,137 @@
+//! The real face engine (crate `necid-face-engine`) behind the emulator's [`FaceEngine`]
+//! trait: SeetaFace detection, 68 landmarks, and a 128-d descriptor compared by
+//! Euclidean distance and mapped onto 0..=9999 (see `face-engine/README.md`).
+//!
+//! Templates are the descriptor as little-endian f32s behind a format marker, so a
+//! template written by another engine (or a corrupt row) never compares as similar.
+
+use std::sync::{Arc, OnceLock};
+
+use crate::engine::{DetectedFace, EngineError, FaceAttributes, FaceEngine};
+use necid_face_engine as fe;
+
+/// Marks a template as a face-engine descriptor (format version 1).
+const TEMPLATE_MAGIC: &[u8; 4] = b"FED1";
+const TEMPLATE_LEN: usize = TEMPLATE_MAGIC.len() + fe::DESCRIPTOR_LEN * 4;
+
+/// The real, offline face matcher.
+pub struct RealEngine {
+    inner: fe::FaceEngine,
+}
+
+impl RealEngine {
+    /// Parses the embedded weights (a few tens of milliseconds); share the result.
+    pub fn new() -> Result<Self, EngineError> {
+        fe::FaceEngine::new()
+            .map(|inner| RealEngine { inner })
+            .map_err(|e| EngineError::Internal(e.to_string()))
+    }
+
+    /// One engine per process: the networks are immutable once parsed, so every server
+    /// started in this process (tests start many) shares them.
+    pub fn shared() -> Result<Arc<RealEngine>, EngineError> {
+        static SHARED: OnceLock<Result<Arc<RealEngine>, EngineError>> = OnceLock::new();
+        SHARED
+            .get_or_init(|| RealEngine::new().map(Arc::new))
+            .clone()
+    }
+}
+
+fn encode(descriptor: &[f32; fe::DESCRIPTOR_LEN]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(TEMPLATE_LEN);
+    out.extend_from_slice(TEMPLATE_MAGIC);
+    for x in descriptor {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    out
+}
+
+fn decode(template: &[u8]) -> Option<[f32; fe::DESCRIPTOR_LEN]> {
+    let body = template.strip_prefix(TEMPLATE_MAGIC)?;
+    if body.len() != fe::DESCRIPTOR_LEN * 4 {
+        return None;
+    }
+    let mut out = [0f32; fe::DESCRIPTOR_LEN];
+    for (slot, chunk) in out.iter_mut().zip(body.chunks_exact(4)) {
+        *slot = f32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+    }
+    out.iter().all(|x| x.is_finite()).then_some(out)
+}
+
+fn area(a: &fe::Area) -> [i64; 4] {
+    [
+        a.left.round() as i64,
+        a.top.round() as i64,
+        a.right.round() as i64,
+        a.bottom.round() as i64,
+    ]
+}
+
+fn point(p: &fe::Point) -> [i64; 2] {
+    [p.x.round() as i64, p.y.round() as i64]
+}
+
+impl FaceEngine for RealEngine {
+    fn detect(&self, image: &[u8]) -> Result<Vec<DetectedFace>, EngineError> {
+        let faces = self
+            .inner
+            .detect(image, fe::MAX_FACES)
+            .map_err(|e| match e {
+                fe::EngineError::InvalidImage(m) => EngineError::InvalidImage(m),
+                other => EngineError::Internal(other.to_string()),
+            })?;
+        Ok(faces
+            .iter()
+            .map(|f| DetectedFace {
+                attributes: FaceAttributes {
+                    face_area: area(&f.face_area),
+                    head_area: area(&f.head_area),
+                    right_eye_center: point(&f.right_eye_center),
+                    left_eye_center: point(&f.left_eye_center),
+                    face_score: f64::from(f.face_score),
+                    frontal_face_score: f64::from(f.frontal_face_score),
+                    face_quality_score: f64::from(f.face_quality_score),
+                    face_roll: f64::from(f.roll),
+                    face_pan: f64::from(f.pan),
+                    face_tilt: f64::from(f.tilt),
+                },
+                template: encode(&f.descriptor),
+            })
+            .collect())
+    }
+
+    fn compare(&self, a: &[u8], b: &[u8]) -> u32 {
+        match (decode(a), decode(b)) {
+            (Some(a), Some(b)) => fe::score(&a, &b),
+            _ => 0,
+        }
+    }
+
+    fn name(&self) -> &str {
+        "face-engine (SeetaFace + face-api 68 landmarks + 128-d ResNet descriptor)"
+    }
+
+    fn is_face_matcher(&self) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_round_trip_and_foreign_ones_score_zero() {
+        let mut d = [0f32; fe::DESCRIPTOR_LEN];
+        d.iter_mut()
+            .enumerate()
+            .for_each(|(i, x)| *x = i as f32 / 1000.0);
+        let t = encode(&d);
+        assert_eq!(decode(&t), Some(d));
+        assert_eq!(decode(b"DTM1whatever"), None);
+        assert_eq!(decode(&t[..t.len() - 1]), None);
+        let mut nan = t.clone();
+        nan[4..8].copy_from_slice(&f32::NAN.to_le_bytes());
+        assert_eq!(decode(&nan), None);
+    }
+}
