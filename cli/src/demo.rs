@@ -235,6 +235,10 @@ fn step(title: &str) {
 
 fn engine_description(engine: EngineArg) -> &'static str {
     match engine {
+        EngineArg::Real => {
+            "real (offline face detection, landmarks and 128-d descriptors; scores are the \
+             emulator's, not calibrated to the vendor's product)"
+        }
         EngineArg::Deterministic => {
             "deterministic (whole-image content hash: only the same or a nearly identical \
              image matches; not a face matcher)"

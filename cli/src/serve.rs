@@ -35,23 +35,26 @@ pub struct ServeArgs {
     /// Write the endpoint and dev credentials as JSON to this file once listening.
     #[arg(long)]
     pub ready_file: Option<PathBuf>,
-    /// Face engine.
-    #[arg(long, value_enum, default_value_t = EngineArg::default())]
-    pub engine: EngineArg,
+    /// Face engine [default: real, or the config file's `engine`].
+    #[arg(long, value_enum)]
+    pub engine: Option<EngineArg>,
 }
 
 /// Which face engine the emulator runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
 pub enum EngineArg {
+    /// The offline face engine: detects faces and compares people (128-d descriptors).
+    #[default]
+    Real,
     /// Whole-image content descriptor: the same (or a nearly identical) image matches,
     /// anything else does not. Not a face matcher; fast and deterministic for tests.
-    #[default]
     Deterministic,
 }
 
 impl From<EngineArg> for EngineChoice {
     fn from(value: EngineArg) -> Self {
         match value {
+            EngineArg::Real => EngineChoice::Real,
             EngineArg::Deterministic => EngineChoice::Deterministic,
         }
     }
@@ -102,7 +105,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     };
     config.host = args.host.clone();
     config.port = args.port;
-    config.engine = args.engine.into();
+    if let Some(engine) = args.engine {
+        config.engine = engine.into();
+    }
     config.storage = if args.memory {
         Storage::Memory
     } else {
@@ -130,6 +135,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
 
     println!("necid emulator listening on {}", info.endpoint);
     println!("  storage:           {storage_note}");
+    println!("  face engine:       {}", server.engine_name());
     println!("  region:            {}", info.region);
     println!("  access key id:     {}", info.access_key_id);
     println!(
