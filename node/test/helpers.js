@@ -33,7 +33,7 @@ async function startEmulator(config) {
   const buckets = path.join(work, 'buckets')
   fs.mkdirSync(buckets)
   const log = fs.openSync(path.join(work, 'serve.log'), 'w')
-  const args = ['serve', '--memory', '--port', '0', '--ready-file', ready, '--bucket-dir', buckets]
+  const args = ['serve', '--engine', 'deterministic', '--memory', '--port', '0', '--ready-file', ready, '--bucket-dir', buckets]
   if (config) {
     const file = path.join(work, 'config.json')
     fs.writeFileSync(file, JSON.stringify(config))

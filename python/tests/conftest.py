@@ -42,6 +42,8 @@ def emulator() -> Iterator[dict[str, Any]]:
         [
             _necid_bin(),
             "serve",
+            "--engine",
+            "deterministic",
             "--memory",
             "--port",
             "0",

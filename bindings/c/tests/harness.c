@@ -173,7 +173,8 @@ void h_emulator_start(h_emulator *emu) {
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
   posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  char *argv[] = {(char *)bin,        (char *)"serve",        (char *)"--memory",
+  char *argv[] = {(char *)bin,        (char *)"serve",        (char *)"--engine",
+                  (char *)"deterministic",                   (char *)"--memory",
                   (char *)"--port",   (char *)"0",            (char *)"--ready-file",
                   ready,              (char *)"--bucket-dir", buckets,
                   NULL};
