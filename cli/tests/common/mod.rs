@@ -104,7 +104,15 @@ impl Emulator {
         let ready = dir.path().join("ready.json");
         let bucket = dir.path().join("bucket");
         let mut child = Command::new(bin())
-            .args(["serve", "--engine", "deterministic", "--memory", "--port", "0", "--ready-file"])
+            .args([
+                "serve",
+                "--engine",
+                "deterministic",
+                "--memory",
+                "--port",
+                "0",
+                "--ready-file",
+            ])
             .arg(&ready)
             .arg("--bucket-dir")
             .arg(&bucket)
