@@ -12,8 +12,9 @@ use necid::{Client, Config};
 use crate::exit::CliError;
 use crate::output::{Format, Out};
 
-/// Options every command accepts.
+/// Options every command accepts (listed under their own heading in `--help`).
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Profile in ~/.necid/config (or $NECID_CONFIG_FILE) to use; see `necid configure`.
     #[arg(long, global = true, value_name = "NAME")]
@@ -32,7 +33,7 @@ pub struct GlobalArgs {
     pub access_key_id: Option<String>,
     /// Secret access key. Visible to other local users in the process list: prefer the
     /// profile or NECID_SECRET_ACCESS_KEY.
-    #[arg(long, global = true, value_name = "SECRET", hide_env_values = true)]
+    #[arg(long, global = true, value_name = "SECRET")]
     pub secret_access_key: Option<String>,
     /// Session token for temporary credentials (prefer NECID_SESSION_TOKEN).
     #[arg(long, global = true, value_name = "TOKEN")]

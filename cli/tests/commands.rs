@@ -882,7 +882,9 @@ fn auth_and_network_errors() {
 fn injected_faults_map_to_their_exit_codes() {
     let home = tempfile::tempdir().unwrap();
     type Case<'a> = (Option<(&'a str, &'a str)>, i32, &'a str);
-    let cases: [Case; 5] = [
+    let cases: [Case; 6] = [
+        // A service that answers but is not healthy.
+        (Some(("200 OK", r#"{"status":"DEGRADED"}"#)), 20, "Server"),
         (
             Some(("429 Too Many Requests", r#"{"message":"Slow down"}"#)),
             19,
@@ -918,7 +920,13 @@ fn injected_faults_map_to_their_exit_codes() {
         ]);
         let r = run(c).code(code);
         assert_eq!(r.error_json()["error"]["kind"], kind, "{r:?}");
-        assert!(r.stdout.is_empty());
+        match response {
+            // The unhealthy status is still reported as the result.
+            Some((_, body)) if body.contains("DEGRADED") => {
+                assert_eq!(r.json()["status"], "DEGRADED");
+            }
+            _ => assert!(r.stdout.is_empty(), "{r:?}"),
+        }
     }
 }
 

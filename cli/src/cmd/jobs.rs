@@ -170,6 +170,8 @@ pub fn read_manifest(path: &std::path::Path) -> Result<Vec<BulkRegistration>, Cl
 }
 
 fn parse_manifest(data: &[u8]) -> Result<Vec<BulkRegistration>, String> {
+    // Spreadsheet programs often save CSV with a UTF-8 byte-order mark.
+    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -341,6 +343,10 @@ mod tests {
             ]
         );
         assert!(parse_manifest(b"filename,tags\n").is_err());
+        assert_eq!(
+            parse_manifest(b"\xEF\xBB\xBFfilename,tags\na.jpg,x\n").unwrap(),
+            vec![BulkRegistration::new("a.jpg", ["x"])]
+        );
         assert!(parse_manifest(b",staff\n").is_err());
     }
 }
