@@ -14,7 +14,7 @@ fn engine() -> &'static FaceEngine {
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!(
-        "{}/tests/fixtures/{name}",
+        "{}/../cli/assets/faces/{name}",
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap()

@@ -1,5 +1,5 @@
-//! The deterministic engine on the project's real photos (`../shared/fixtures/faces`,
-//! beside the repository): it matches *pictures*, not people — documented behaviour.
+//! The deterministic engine on the project's real photos (`cli/assets/faces`):
+//! it matches *pictures*, not people — documented behaviour.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use necid_server::{DeterministicEngine, FaceEngine};
 
 fn fixtures() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/faces");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../cli/assets/faces");
     assert!(dir.is_dir(), "fixture photos expected at {}", dir.display());
     dir
 }
