@@ -294,7 +294,12 @@ async fn wait(
             cb_bar.set_message(format!("{} failed", p.failed()));
         })
         .await;
-    bar.finish_and_clear();
+    // Leave the final processed/total line above the summary (a forced last draw).
+    if progress.is_ok() {
+        bar.finish();
+    } else {
+        bar.finish_and_clear();
+    }
     let summary = Summary::of(progress?, None);
     out.result(&summary, || {
         let mut text = format!(
