@@ -1,6 +1,6 @@
 //! Writes the landmark and descriptor input chips of the largest face in an image as
 //! raw RGB bytes: the real-face inputs of tools/gen-reference.mjs.
-//! `cargo run -p necid-face-engine --example dump-chips -- face-engine/tests/fixtures/obama.jpg face-engine/tests/reference`
+//! `cargo run -p necid-face-engine --example dump-chips -- cli/assets/faces/obama.jpg face-engine/tests/reference`
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let (Some(img), Some(dir)) = (args.get(1), args.get(2)) else {

@@ -21,7 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         engine.descriptor_net(&d_in)?;
     }
     println!("descriptor net: {:?} per run", t.elapsed() / n);
-    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../cli/assets/faces");
     let mut files: Vec<String> = [
         "astronaut.png",
         "obama.jpg",

@@ -9,7 +9,7 @@
 //
 // Inputs: a synthetic deterministic pattern (defined identically in the Rust test) and
 // two real face chips stored as raw RGB bytes beside the JSON (landmark_chip_112.rgb,
-// descriptor_chip_150.rgb; cut from tests/fixtures/obama.jpg by
+// descriptor_chip_150.rgb; cut from cli/assets/faces/obama.jpg by
 // `cargo run -p necid-face-engine --example dump-chips`).
 
 import fs from 'node:fs';
