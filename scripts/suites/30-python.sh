@@ -46,6 +46,22 @@ if [ "$rc" -eq 5 ]; then
 fi
 [ "$rc" -eq 0 ] || exit "$rc"
 
+# The same abi3 wheel on the oldest supported CPython, when this machine has it.
+if command -v python3.9 >/dev/null 2>&1; then
+  step "pytest on CPython 3.9 (same wheel)"
+  VENV39="$ROOT/target/venv-python39"
+  rm -rf "$VENV39"
+  python3.9 -m venv "$VENV39"
+  "$VENV39/bin/python" -m pip install "${PIP[@]}" "pytest>=8" "pytest-timeout>=2.3" \
+    "mypy>=1.10" "$DIST"/necid-*.whl
+  rc=0
+  "$VENV39/bin/pytest" tests -p no:cacheprovider --timeout 300 -q || rc=$?
+  [ "$rc" -ne 5 ] || { echo "pytest (3.9) collected no tests" >&2; exit 1; }
+  [ "$rc" -eq 0 ] || exit "$rc"
+else
+  echo "python3.9 not found: the 3.9 run is skipped (the wheel targets abi3 >= 3.9)"
+fi
+
 # The sdist path: build it, install it with pip into another fresh virtualenv, use it.
 # pip would build in release mode from scratch (about 10 min on two busy cores); the dev
 # profile and the shared target dir keep this step to about a minute. A user's
