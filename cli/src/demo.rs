@@ -145,12 +145,18 @@ async fn drive(
         .enumerate()
         .map(|(i, f)| crate::annotate::Mark::numbered(i + 1, f, Vec::new()))
         .collect();
-    let (w, h) = crate::annotate::write(ASTRONAUT.bytes, &marks, picture)
-        .with_context(|| format!("writing {}", picture.display()))?;
-    println!(
-        "  picture with the face boxes, eyes and scores drawn: {} ({w}x{h})",
-        picture.display()
-    );
+    // The picture is a bonus: failing to write it (say, a file of another user's in a
+    // shared temp dir) is reported, not fatal.
+    match crate::annotate::write(ASTRONAUT.bytes, &marks, picture) {
+        Ok((w, h)) => println!(
+            "  picture with the face boxes, eyes and scores drawn: {} ({w}x{h})",
+            picture.display()
+        ),
+        Err(e) => println!(
+            "  (could not write the picture to {}: {e}; try --picture PATH)",
+            picture.display()
+        ),
+    }
 
     step("4. search (1:N, threshold 7000)");
     for probe in [&OBAMA2, &OBAMA3, &BIDEN] {

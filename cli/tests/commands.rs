@@ -1088,3 +1088,18 @@ fn verbose_logs_each_request_and_no_secret() {
         }
     }
 }
+
+#[test]
+fn demo_writes_its_picture_and_says_where() {
+    let home = tempfile::tempdir().unwrap();
+    let pic = home.path().join("demo faces.png");
+    let mut c = bare_cmd(home.path());
+    c.args(["demo", "--picture", p(&pic)]);
+    let r = run(c).ok();
+    assert!(
+        r.stdout.contains(&format!("{} (512x512)", pic.display())),
+        "{r:?}"
+    );
+    let img = image::open(&pic).unwrap();
+    assert_eq!((img.width(), img.height()), (512, 512));
+}
