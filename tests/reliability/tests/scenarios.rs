@@ -10,9 +10,12 @@ use necid_reliability::scenario::Runner;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_scenario_holds_in_rust() {
-    let server = necid_server::start(necid_server::ServerConfig::default())
-        .await
-        .unwrap();
+    let server = necid_server::start(necid_server::ServerConfig {
+        engine: necid_server::EngineChoice::Deterministic,
+        ..necid_server::ServerConfig::default()
+    })
+    .await
+    .unwrap();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let creds = server.credentials().clone();
     let builder = necid::Config::builder()
