@@ -5,4 +5,5 @@
 //! properties, the fault-injection proxy in front of the real emulator, and the load run.
 //! It is a workspace member but not a default member: `scripts/suites/8*-*.sh` run it.
 
+pub mod fuzz;
 pub mod scenario;
