@@ -527,6 +527,33 @@ fn face_search_and_verify() {
         p(&asset("biden.jpg")),
     ])
     .code(4);
+    // A lower cut-off of your own: the same pair now counts as verified.
+    let v = emu
+        .necid(&[
+            "face",
+            "verify",
+            p(&asset("obama.jpg")),
+            "--face",
+            p(&asset("biden.jpg")),
+            "--threshold",
+            "0",
+            "-o",
+            "json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(v["verified"], true);
+    // --threshold is for --face only.
+    emu.necid(&[
+        "face",
+        "verify",
+        p(&asset("obama.jpg")),
+        "--subject",
+        "x",
+        "--threshold",
+        "0",
+    ])
+    .code(2);
     // The service answers 404 both for "not verified" and for an unknown subject; the core
     // reads every verify 404 as "not verified" (core/README.md), so this is 4, not 12.
     emu.necid(&[

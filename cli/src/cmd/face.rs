@@ -72,10 +72,10 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "IMAGE")]
     pub face: Option<String>,
     /// With --face: the score (0–9999) from which two faces count as the same person.
-    /// Face-to-face verify returns only a score, so the verdict is decided here; the
-    /// default is the service's own default threshold.
-    #[arg(long, default_value_t = 7000, value_parser = clap::value_parser!(u32).range(0..=9999), requires = "face")]
-    pub threshold: u32,
+    /// Face-to-face verify returns only a score; without this option the core's verdict
+    /// (the service's default threshold, 7000) is used.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=9999), conflicts_with = "subject")]
+    pub threshold: Option<u32>,
     /// Also write a copy of the probe with its face and the verdict drawn on it.
     #[arg(long, value_name = "OUT")]
     pub annotate: Option<PathBuf>,
@@ -286,7 +286,10 @@ async fn verify(out: Out, client: &Client, a: VerifyArgs) -> Result<(), CliError
             let face = read_input(inputs::single(face)?).await?;
             let v = client.verify_faces(face, probe.clone()).await?;
             VerifyOut {
-                verified: v.verified && v.score.is_none_or(|s| s >= a.threshold),
+                verified: match (a.threshold, v.score) {
+                    (Some(t), Some(score)) => score >= t,
+                    _ => v.verified,
+                },
                 score: v.score,
                 subject_id: None,
                 events: Vec::new(),
