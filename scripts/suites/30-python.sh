@@ -46,12 +46,22 @@ if [ "$rc" -eq 5 ]; then
 fi
 [ "$rc" -eq 0 ] || exit "$rc"
 
-# The same abi3 wheel on the oldest supported CPython, when this machine has it.
-if command -v python3.9 >/dev/null 2>&1; then
+# The same abi3 wheel on the oldest supported CPython, when this machine has it
+# (on PATH, or installed by pyenv without being the active version).
+PY39=""
+if python3.9 -c "" >/dev/null 2>&1; then
+  PY39=$(python3.9 -c 'import sys; print(sys.executable)')
+elif command -v pyenv >/dev/null 2>&1; then
+  v=$(pyenv versions --bare 2>/dev/null | grep -E '^3\.9(\.|$)' | tail -1 || true)
+  if [ -n "$v" ] && [ -x "$(pyenv root)/versions/$v/bin/python3.9" ]; then
+    PY39="$(pyenv root)/versions/$v/bin/python3.9"
+  fi
+fi
+if [ -n "$PY39" ]; then
   step "pytest on CPython 3.9 (same wheel)"
   VENV39="$ROOT/target/venv-python39"
   rm -rf "$VENV39"
-  python3.9 -m venv "$VENV39"
+  "$PY39" -m venv "$VENV39"
   "$VENV39/bin/python" -m pip install "${PIP[@]}" "pytest>=8" "pytest-timeout>=2.3" \
     "mypy>=1.10" "$DIST"/necid-*.whl
   rc=0
