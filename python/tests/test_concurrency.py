@@ -113,3 +113,25 @@ def test_forked_child_gets_a_working_runtime(emulator: dict[str, Any]) -> None:
         time.sleep(0.05)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
     assert c.health().ok  # the parent is unaffected
+
+
+def _lookup(kw: dict[str, Any], subject_id: str) -> str:
+    # Runs in a worker process: builds its own client there.
+    with necid.Client(**kw) as c:
+        return c.list_events(subject_id).subject_id
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_errors_cross_process_boundaries(emulator: dict[str, Any]) -> None:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    kw = settings(emulator)
+    necid.Client(**kw).health()  # the parent's runtime is running when the pool forks
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=2, mp_context=ctx) as pool:
+        futures = [pool.submit(_lookup, kw, f"missing-{i}") for i in range(4)]
+        for f in futures:
+            with pytest.raises(necid.NotFoundError) as info:
+                f.result(timeout=120)
+            assert info.value.status == 404 and info.value.request_id
