@@ -1,5 +1,6 @@
 //! Progress bars: drawn when stderr is a terminal, absent with --quiet or when piped.
-//! The terminal is a real pseudo-terminal from util-linux `script`.
+//! The terminal is a real pseudo-terminal from util-linux `script` (Linux's flags).
+#![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
