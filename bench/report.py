@@ -36,6 +36,8 @@ def load(out: Path) -> dict[str, Any]:
             res["rss"].append({"lang": lang, **d["rss"]})
         if "engine" in d:
             res["engine"] = d["engine"]
+        if "breakdown_ns" in d:
+            res["breakdown_ns"] = d["breakdown_ns"]
     return res
 
 
@@ -91,6 +93,18 @@ def ffi_table(res: dict[str, Any]) -> list[str]:
     lines.append("|---|---|---|")
     for lang, ns in per.items():
         lines.append(f"| {lang} | {ns:,.0f} | {ns - per['rust']:+,.0f} ns |")
+    return lines
+
+
+def breakdown_table(res: dict[str, Any]) -> list[str]:
+    b = res.get("breakdown_ns")
+    if not b:
+        return []
+    lines = ["\n### Where one 0 B signature's time goes (Rust, ns/call, best of 3; pieces alone)\n"]
+    lines.append("| piece | ns/call |")
+    lines.append("|---|---|")
+    for name, ns in b.items():
+        lines.append(f"| {name} | {ns:,.0f} |")
     return lines
 
 
@@ -182,6 +196,7 @@ def main() -> None:
         )
     lines += sign_tables(res)
     lines += ffi_table(res)
+    lines += breakdown_table(res)
     lines += e2e_tables(res)
     lines += rss_table(res)
     lines += engine_table(res)

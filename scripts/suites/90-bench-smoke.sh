@@ -21,9 +21,10 @@ trap cleanup EXIT
 
 "$BENCH" assets --out "$WORK/assets" > "$WORK/assets.json"
 "$BENCH" sign --quick --secs 0.02 > "$WORK/sign.json"
+"$BENCH" breakdown --secs 0.03 > "$WORK/breakdown.json"
 "$BENCH" engine --quick --photo "$WORK/assets/photo512.jpg" > "$WORK/engine.json"
 
-"$DEBUG/necid" serve --memory --port 0 --ready-file "$WORK/ready.json" > "$WORK/serve.log" 2>&1 &
+"$DEBUG/necid" serve --memory --engine deterministic --port 0 --ready-file "$WORK/ready.json" > "$WORK/serve.log" 2>&1 &
 SERVE_PID=$!
 for _ in $(seq 1 100); do
   [ -s "$WORK/ready.json" ] && break
@@ -47,6 +48,8 @@ assert [r["size"] for r in sign] == [0, 1024, 102400, 2097152], sign
 for r in sign:
     for k in ("necid", "aws-sigv4", "sha256", "sha256+base64"):
         assert r[k] > 0, (k, r)
+b = load("breakdown")["breakdown_ns"]
+assert len(b) == 7 and all(v > 0 for v in b.values()), b
 e = load("engine")["engine"]
 assert e["faces"] == 1 and e["photo"] == "512x512", e
 assert e["search"][0]["templates"] == 10000 and e["search"][0]["hits"] >= 1, e

@@ -10,6 +10,7 @@
 //! ```text
 //! necid-bench assets --out DIR                     probe.jpg (~1 KiB body), photo512.jpg, big5mb.png
 //! necid-bench sign   [--secs S] [--sizes 0,1024] [--only necid]   signatures/s: necid vs aws-sigv4 vs SHA-256 floor
+//! necid-bench breakdown [--secs S]              ns/call of the pieces of one 0 B signature
 //! necid-bench e2e    --ready F --probe P [--secs S] [--inflight 1,8,64]
 //! necid-bench rss    --ready F --image P --inflight K
 //! necid-bench engine --photo P [--quick]           extract on 512², 1:N search over 10k/100k
@@ -63,7 +64,11 @@ fn run(args: &[String]) -> BenchResult<Value> {
         Some("e2e") => e2e(&opts),
         Some("rss") => rss(&opts),
         Some("engine") => engine(&opts),
-        _ => Err("usage: necid-bench assets|sign|e2e|rss|engine [options] (see the source)".into()),
+        Some("breakdown") => breakdown(&opts),
+        _ => Err(
+            "usage: necid-bench assets|sign|breakdown|e2e|rss|engine [options] (see the source)"
+                .into(),
+        ),
     }
 }
 
@@ -360,6 +365,97 @@ fn sign_bench(opts: &Opts) -> BenchResult<Value> {
         }));
     }
     Ok(json!({ "lang": "rust", "sign": rows }))
+}
+
+/// Where the fixed cost of one (0 B) signature goes: ns per call of each piece necid's
+/// `sign_request` runs, measured alone, next to the whole call. Not additive exactly (the
+/// pieces share caches), but it shows what caching the signing key or dropping a URL parse
+/// would save.
+fn breakdown(opts: &Opts) -> BenchResult<Value> {
+    let secs = opts.f64_or("secs", 1.5)?;
+    let rounds = 3;
+    let budget = Duration::from_secs_f64(secs / f64::from(rounds));
+    let client = necid_client("http://127.0.0.1:8080", AKID, SECRET, API_KEY)?;
+    let raw = RawSigner::new(AKID, SECRET);
+    let headers = vec![("content-type".to_owned(), "application/json".to_owned())];
+    let now = SystemTime::now();
+    type Piece<'a> = (&'static str, Box<dyn FnMut() -> BenchResult<()> + 'a>);
+    let mut pieces: Vec<Piece<'_>> = vec![
+        (
+            "necid sign_request",
+            Box::new(|| {
+                let h = client
+                    .sign_request("POST", SIGN_URL, &headers, b"")
+                    .map_err(|e| e.to_string())?;
+                std::hint::black_box(h);
+                Ok(())
+            }),
+        ),
+        (
+            "aws-sigv4 sign (direct)",
+            Box::new(|| {
+                std::hint::black_box(raw.sign(
+                    "POST",
+                    SIGN_URL,
+                    &[("content-type", "application/json"), ("x-api-key", API_KEY)],
+                    b"",
+                    SystemTime::now(),
+                )?);
+                Ok(())
+            }),
+        ),
+        (
+            "signing-key derivation (4 HMACs)",
+            Box::new(move || {
+                let key = aws_sigv4::sign::v4::generate_signing_key(SECRET, now, REGION, SERVICE);
+                std::hint::black_box(key.as_ref().len());
+                Ok(())
+            }),
+        ),
+        (
+            "reqwest::Url::parse",
+            Box::new(|| {
+                std::hint::black_box(reqwest::Url::parse(SIGN_URL).map_err(|e| e.to_string())?);
+                Ok(())
+            }),
+        ),
+        (
+            "http::Uri parse",
+            Box::new(|| {
+                std::hint::black_box(SIGN_URL.parse::<http::Uri>().map_err(|e| e.to_string())?);
+                Ok(())
+            }),
+        ),
+        (
+            "tracing with_default(NoSubscriber)",
+            Box::new(|| {
+                tracing::subscriber::with_default(
+                    tracing::subscriber::NoSubscriber::default(),
+                    || std::hint::black_box(1),
+                );
+                Ok(())
+            }),
+        ),
+        (
+            "sha256 hex of 0 B",
+            Box::new(|| {
+                std::hint::black_box(hex::encode(Sha256::digest(b"")));
+                Ok(())
+            }),
+        ),
+    ];
+    let mut best = vec![0.0f64; pieces.len()];
+    for _ in 0..rounds {
+        for ((_, f), b) in pieces.iter_mut().zip(best.iter_mut()) {
+            *b = b.max(rate(budget, f.as_mut())?);
+        }
+    }
+    let out: serde_json::Map<String, Value> = pieces
+        .iter()
+        .zip(&best)
+        .map(|((name, _), r)| ((*name).to_owned(), json!(1e9 / r)))
+        .collect();
+    Ok(json!({ "lang": "rust", "breakdown_ns": out }))
 }
 
 // ---------------------------------------------------------------------------------------
