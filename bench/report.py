@@ -137,7 +137,7 @@ def e2e_tables(res: dict[str, Any]) -> list[str]:
         if ours in clients and peer in clients:
             ratios = [
                 f"{n}: {a['rps'] / b['rps']:.2f}x"
-                for n, a, b in zip(levels, clients[ours], clients[peer])
+                for n, a, b in zip(levels, clients[ours], clients[peer], strict=True)
                 if b["rps"]
             ]
             lines.append(f"\n{ours} / {peer} (req/s): " + ", ".join(ratios))
@@ -148,7 +148,9 @@ def rss_table(res: dict[str, Any]) -> list[str]:
     if not res["rss"]:
         return []
     lines = ["\n### Peak RSS while registering a ~5 MB image\n"]
-    lines.append("| lang | client | in flight | image | peak − baseline | per in-flight | ÷ image |")
+    lines.append(
+        "| lang | client | in flight | image | peak - baseline | per in-flight | ÷ image |"
+    )
     lines.append("|---|---|---|---|---|---|---|")
     for r in res["rss"]:
         delta = r["peak_rss"] - r["baseline_rss"]
