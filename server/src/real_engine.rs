@@ -46,11 +46,15 @@ fn encode(descriptor: &[f32; fe::DESCRIPTOR_LEN]) -> Vec<u8> {
     out
 }
 
-fn decode(template: &[u8]) -> Option<[f32; fe::DESCRIPTOR_LEN]> {
+/// The descriptor bytes of a well-formed template of this engine.
+fn body(template: &[u8]) -> Option<&[u8]> {
     let body = template.strip_prefix(TEMPLATE_MAGIC)?;
-    if body.len() != fe::DESCRIPTOR_LEN * 4 {
-        return None;
-    }
+    (body.len() == fe::DESCRIPTOR_LEN * 4).then_some(body)
+}
+
+#[cfg(test)]
+fn decode(template: &[u8]) -> Option<[f32; fe::DESCRIPTOR_LEN]> {
+    let body = body(template)?;
     let mut out = [0f32; fe::DESCRIPTOR_LEN];
     for (slot, chunk) in out.iter_mut().zip(body.chunks_exact(4)) {
         *slot = f32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
@@ -100,10 +104,23 @@ impl FaceEngine for RealEngine {
             .collect())
     }
 
+    /// Search calls this once per stored template, so it reads the little-endian floats in
+    /// place instead of decoding both templates into arrays first.
     fn compare(&self, a: &[u8], b: &[u8]) -> u32 {
-        match (decode(a), decode(b)) {
-            (Some(a), Some(b)) => fe::score(&a, &b),
-            _ => 0,
+        let (Some(a), Some(b)) = (body(a), body(b)) else {
+            return 0;
+        };
+        let mut sum = 0f32;
+        for (x, y) in a.chunks_exact(4).zip(b.chunks_exact(4)) {
+            let d = f32::from_le_bytes([x[0], x[1], x[2], x[3]])
+                - f32::from_le_bytes([y[0], y[1], y[2], y[3]]);
+            sum += d * d;
+        }
+        let distance = sum.sqrt();
+        if distance.is_finite() {
+            fe::score_from_distance(distance)
+        } else {
+            0
         }
     }
 
@@ -133,5 +150,22 @@ mod tests {
         let mut nan = t.clone();
         nan[4..8].copy_from_slice(&f32::NAN.to_le_bytes());
         assert_eq!(decode(&nan), None);
+    }
+
+    #[test]
+    fn in_place_comparison_equals_the_engine_score() {
+        let engine = RealEngine::shared().unwrap();
+        let mut a = [0f32; fe::DESCRIPTOR_LEN];
+        let mut b = [0f32; fe::DESCRIPTOR_LEN];
+        for i in 0..fe::DESCRIPTOR_LEN {
+            a[i] = ((i * 7919) % 101) as f32 / 400.0;
+            b[i] = ((i * 104_729) % 97) as f32 / 380.0;
+        }
+        assert_eq!(engine.compare(&encode(&a), &encode(&b)), fe::score(&a, &b));
+        assert_eq!(engine.compare(&encode(&a), &encode(&a)), fe::score(&a, &a));
+        let mut nan = encode(&a);
+        nan[4..8].copy_from_slice(&f32::NAN.to_le_bytes());
+        assert_eq!(engine.compare(&nan, &encode(&a)), 0);
+        assert_eq!(engine.compare(b"DTM1", &encode(&a)), 0);
     }
 }
