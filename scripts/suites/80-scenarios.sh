@@ -59,11 +59,14 @@ run c "$OUT/runner-c" "$READY" "$FACES" "${SCENARIOS[@]}"
 
 # Kotlin: the JUnit runner alone, on the classes and native library 60-uniffi built.
 kotlin() {
+  local rc=0
   (cd bindings/uniffi/kotlin &&
     NECID_SCENARIO_READY="$READY" NECID_SCENARIO_OUT="$OUT/kotlin.out" \
       mvn -B -q -Dstyle.color=never -Dnecid.generate.skip=true \
-        -Dtest=ScenarioTranscriptTest -Dsurefire.failIfNoSpecifiedTests=false test >&2) &&
-    cat "$OUT/kotlin.out"
+        -Dtest=ScenarioTranscriptTest -Dsurefire.failIfNoSpecifiedTests=false test >&2) || rc=$?
+  # The transcript is written even when an expectation failed: print it for the diff.
+  if [ -f "$OUT/kotlin.out" ]; then cat "$OUT/kotlin.out"; fi
+  return "$rc"
 }
 run kotlin kotlin
 
