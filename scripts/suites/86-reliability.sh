@@ -3,7 +3,8 @@
 #  - signing properties (proptest): core signatures verify; any one-byte change is rejected;
 #  - fault injection: a raw-TCP proxy in front of the real emulator (retries, POSTs never
 #    resent when they may have been processed, typed errors);
-#  - the scenarios against an in-process emulator (their expectations, Rust only);
+#  - the scenarios against an in-process emulator (their expectations, Rust only), and
+#    again with TRACE logging on: no secret key or API key in the log;
 #  - load: 200 concurrent clients for NECID_LOAD_SECS (5 s here; `make load` runs 30 s)
 #    against a `necid serve` process: no errors, no lost writes, RSS report (< 2x growth).
 set -euo pipefail
@@ -17,7 +18,8 @@ cargo test -q -p necid-reliability --no-run
 export NECID_BIN="$ROOT/target/x86_64-unknown-linux-gnu/debug/necid"
 
 step "signing properties, fault injection, scenarios (in-process)"
-cargo test -q -p necid-reliability --lib --bins --test signing_props --test fault_proxy --test scenarios
+cargo test -q -p necid-reliability --lib --bins --test signing_props --test fault_proxy --test scenarios \
+  --test secrets_in_logs
 
 step "load (${NECID_LOAD_SECS:=5} s, 200 clients)"
 NECID_LOAD_SECS="$NECID_LOAD_SECS" cargo test -q -p necid-reliability --test load -- --nocapture

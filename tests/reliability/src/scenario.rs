@@ -28,7 +28,11 @@ pub struct Runner {
     tenant: Client,
     builder: necid::ConfigBuilder,
     faces: PathBuf,
+    key_observer: Option<KeyObserver>,
 }
+
+/// Told each fresh gallery's API key (the secrets check needs to know what to look for).
+type KeyObserver = Box<dyn Fn(&str) + Send + Sync>;
 
 /// What went wrong running a scenario (not a step's expected error).
 #[derive(Debug)]
@@ -190,7 +194,14 @@ impl Runner {
             tenant,
             builder,
             faces: faces.to_owned(),
+            key_observer: None,
         })
+    }
+
+    /// Calls `f` with the API key of every gallery the runner creates.
+    pub fn observe_gallery_keys(mut self, f: impl Fn(&str) + Send + Sync + 'static) -> Runner {
+        self.key_observer = Some(Box::new(f));
+        self
     }
 
     fn image(&self, name: &str) -> Result<Image, RunError> {
@@ -225,6 +236,9 @@ impl Runner {
             .api_key
             .clone()
             .ok_or_else(|| err("create gallery returned no API key"))?;
+        if let Some(f) = &self.key_observer {
+            f(&key);
+        }
         let client = self
             .builder
             .clone()
