@@ -18,7 +18,7 @@ func fmt(_ v: Any?) -> String {
         // marks a boolean (`as? Bool` would also accept the integers 0 and 1).
         if String(cString: n.objCType) == "c" { return n.boolValue ? "true" : "false" }
         return n.stringValue
-    case let a as [Any?]: return "[" + a.map { fmt($0) }.joined(separator: ",") + "]"
+    case let a as [Any]: return "[" + a.map { fmt($0) }.joined(separator: ",") + "]"
     case let s as String: return s
     case let u as UInt32: return String(u)
     case let i as Int: return String(i)
@@ -37,7 +37,7 @@ func normaliseStr(_ s: String, _ vars: [String: String]) -> String {
 
 func normalise(_ v: Any?, _ vars: [String: String]) -> Any? {
     if let s = v as? String { return normaliseStr(s, vars) }
-    if let a = v as? [Any?] { return a.map { normalise($0, vars) } }
+    if let a = v as? [Any] { return a.map { normalise($0, vars) as Any } }
     return v
 }
 
@@ -83,14 +83,18 @@ func runStep(_ c: Client, _ faces: URL, _ op: String, _ s: [String: Any], _ vars
         case "create_tag": try await c.createTag(name: v("name")); return .ok([:])
         case "rename_tag": try await c.renameTag(oldName: v("name"), newName: v("new_name")); return .ok([:])
         case "delete_tag": try await c.deleteTag(name: v("name")); return .ok([:])
-        case "list_tags": return .ok(["tags": try await c.listTags().map { $0.name }])
+        case "list_tags":
+            let list = try await c.listTags()
+            return .ok(["tags": list.map { $0.name }])
         case "register_subject":
             let r = try await c.registerSubject(face: try img("image"), tags: tags)
             return .ok(["subjectId": r.subjectId, "eventId": r.eventId])
         case "register_event":
             let r = try await c.registerEvent(subjectId: v("subject"), face: try img("image"), tags: tags)
             return .ok(["eventId": r.eventId])
-        case "list_events": return .ok(["events": try await c.listEvents(subjectId: v("subject")).events.map { $0.eventId }])
+        case "list_events":
+            let events = try await c.listEvents(subjectId: v("subject"))
+            return .ok(["events": events.events.map { $0.eventId }])
         case "unregister_subject": try await c.unregisterSubject(subjectId: v("subject")); return .ok([:])
         case "search":
             let th = (s["threshold"] as? NSNumber).map { UInt32(truncating: $0) }
@@ -102,7 +106,9 @@ func runStep(_ c: Client, _ faces: URL, _ op: String, _ s: [String: Any], _ vars
         case "verify_faces":
             let r = try await c.verifyFaces(face: try img("face"), probe: try img("probe"))
             return .ok(["verified": r.verified, "score": r.score.map { Int($0) }])
-        case "extract_faces": return .ok(["faces": try await c.extractFaces(image: try img("image"), limit: nil).count])
+        case "extract_faces":
+            let faces = try await c.extractFaces(image: try img("image"), limit: nil)
+            return .ok(["faces": faces.count])
         default: fatalError("unknown op \(op)")
         }
     } catch let e as NecIdError {
@@ -144,7 +150,7 @@ struct Main {
                     }
                     for k in Array(m.keys) {
                         var n = normalise(m[k]!, vars)
-                        if let a = n as? [Any?], k != "candidates" { n = a.sorted { fmt($0) < fmt($1) } }
+                        if let a = n as? [Any], k != "candidates" { n = a.sorted { fmt($0) < fmt($1) } }
                         m[k] = .some(n)
                     }
                     o = .ok(m)
