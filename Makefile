@@ -11,7 +11,7 @@ help:
 	@echo "make scenarios    - one scenario, every language (needs the binding suites' builds)"
 	@echo "make reliability  - signing properties, fault injection, 5 s load"
 	@echo "make load         - 200 concurrent clients for LOAD_SECS (default 30) s"
-	@echo "make durability   - kill -9 the emulator 8 times during a bulk job (fails today: see tests/README.md)"
+	@echo "make durability   - kill -9 the emulator 8 times during a bulk job"
 	@echo "make fuzz-smoke   - stable harness + short libFuzzer run of every target"
 	@echo "make fuzz         - libFuzzer, FUZZ_SECS (default 120) s per target (nightly, cargo-fuzz)"
 
@@ -27,7 +27,7 @@ load:
 
 durability:
 	cargo build -q -p necid-cli
-	cargo test -q -p necid-reliability --test durability -- --ignored --nocapture
+	cargo test -q -p necid-reliability --test durability -- --nocapture
 
 fuzz-smoke:
 	bash scripts/suites/85-fuzz-smoke.sh

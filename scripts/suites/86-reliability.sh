@@ -5,6 +5,8 @@
 #    resent when they may have been processed, typed errors);
 #  - the scenarios against an in-process emulator (their expectations, Rust only), and
 #    again with TRACE logging on: no secret key or API key in the log;
+#  - durability: kill -9 a `necid serve` 8 times during a 600-record bulk job: nothing lost,
+#    nothing registered twice;
 #  - load: 200 concurrent clients for NECID_LOAD_SECS (5 s here; `make load` runs 30 s)
 #    against a `necid serve` process: no errors, no lost writes, RSS report (< 2x growth).
 set -euo pipefail
@@ -20,6 +22,9 @@ export NECID_BIN="$ROOT/target/x86_64-unknown-linux-gnu/debug/necid"
 step "signing properties, fault injection, scenarios (in-process)"
 cargo test -q -p necid-reliability --lib --bins --test signing_props --test fault_proxy --test scenarios \
   --test secrets_in_logs
+
+step "durability (kill -9 during a bulk job)"
+cargo test -q -p necid-reliability --test durability -- --nocapture
 
 step "load (${NECID_LOAD_SECS:=5} s, 200 clients)"
 NECID_LOAD_SECS="$NECID_LOAD_SECS" cargo test -q -p necid-reliability --test load -- --nocapture

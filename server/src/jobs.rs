@@ -44,21 +44,23 @@ fn run_batch(st: &Shared, gallery_id: &str, batch_id: &str, min_quality: Option<
                 return;
             }
         };
-        match process(st, gallery_id, &rec, min_quality) {
+        let saved = match process(st, gallery_id, &rec, min_quality) {
             // Shutting down mid-record: leave it `New`; it resumes at the next start.
             Err(Outcome::Interrupted) => return,
-            Ok((subject_id, event_id, attributes)) => {
-                rec.subject_id = subject_id;
-                rec.event_id = event_id;
-                rec.attributes_json = attributes;
+            Ok(event) => {
+                rec.subject_id = uuid::Uuid::new_v4().to_string();
+                rec.event_id = uuid::Uuid::new_v4().to_string();
+                rec.attributes_json = event.attributes_json.clone();
                 rec.register_status = "Success".into();
+                st.store.register_record(gallery_id, &event, &rec)
             }
             Err(Outcome::Failed(reason)) => {
                 rec.register_status = "Failed".into();
                 rec.reason = reason;
+                st.store.finish_record(&rec)
             }
-        }
-        if let Err(e) = st.store.finish_record(&rec) {
+        };
+        if let Err(e) = saved {
             tracing::error!("bulk register {batch_id}: {e}");
             return;
         }
@@ -91,12 +93,14 @@ impl From<&str> for Outcome {
     }
 }
 
+/// Reads, detects and checks one record's file; what to register, or why it failed.
+/// Nothing is written here: the caller commits the event and the record together.
 fn process(
     st: &Shared,
     gallery_id: &str,
     rec: &JobRecord,
     min_quality: Option<f64>,
-) -> Result<(String, String, String), Outcome> {
+) -> Result<NewEvent, Outcome> {
     let bucket = st
         .bucket_dir
         .as_deref()
@@ -123,22 +127,11 @@ fn process(
     {
         return Err(format!("Tag '{t}' does not exist.").into());
     }
-    let subject_id = uuid::Uuid::new_v4().to_string();
-    let event_id = uuid::Uuid::new_v4().to_string();
-    let attributes = attributes_json(&face.attributes).to_string();
-    st.store
-        .add_event(
-            gallery_id,
-            &subject_id,
-            &event_id,
-            &NewEvent {
-                tags: rec.tags.clone(),
-                template: face.template,
-                attributes_json: attributes.clone(),
-            },
-        )
-        .map_err(|e| e.to_string())?;
-    Ok((subject_id, event_id, attributes))
+    Ok(NewEvent {
+        tags: rec.tags.clone(),
+        template: face.template,
+        attributes_json: attributes_json(&face.attributes).to_string(),
+    })
 }
 
 /// Maps a filename onto a regular file inside the gallery folder, or says why not.

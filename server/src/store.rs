@@ -894,18 +894,21 @@ impl Store {
     /// Records the outcome of one bulk record.
     pub fn finish_record(&self, rec: &JobRecord) -> Result<()> {
         let g = self.lock();
-        g.conn.execute(
-            "UPDATE job_records SET subject_id = ?2, event_id = ?3, register_status = ?4, \
-             reason = ?5, status = 'Processed', attributes_json = ?6 WHERE seq = ?1",
-            params![
-                rec.seq,
-                rec.subject_id,
-                rec.event_id,
-                rec.register_status,
-                rec.reason,
-                rec.attributes_json
-            ],
-        )?;
+        update_record(&g.conn, rec)?;
+        Ok(())
+    }
+
+    /// Registers a bulk record's subject and marks the record processed in ONE
+    /// transaction: a crash (kill -9) either keeps both or neither, so a resumed batch
+    /// never registers the same file twice.
+    pub fn register_record(&self, gallery_id: &str, ev: &NewEvent, rec: &JobRecord) -> Result<()> {
+        let mut guard = self.lock();
+        let g = &mut *guard;
+        let tx = g.conn.transaction()?;
+        insert_event(&tx, gallery_id, &rec.subject_id, &rec.event_id, ev)?;
+        update_record(&tx, rec)?;
+        tx.commit()?;
+        cache_insert(&mut g.cache, gallery_id, &rec.subject_id, &rec.event_id, ev);
         Ok(())
     }
 
@@ -1056,4 +1059,19 @@ fn cache_insert(
             template: ev.template.clone(),
         },
     );
+}
+
+fn update_record(conn: &rusqlite::Connection, rec: &JobRecord) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE job_records SET subject_id = ?2, event_id = ?3, register_status = ?4, \
+         reason = ?5, status = 'Processed', attributes_json = ?6 WHERE seq = ?1",
+        params![
+            rec.seq,
+            rec.subject_id,
+            rec.event_id,
+            rec.register_status,
+            rec.reason,
+            rec.attributes_json
+        ],
+    )
 }

@@ -76,10 +76,8 @@ async fn progress(c: &Client, batch: &str) -> Vec<necid::JobStatus> {
     out
 }
 
-// Ignored until the emulator processes a bulk record atomically: a kill -9 between storing
-// a record's subject and marking the record processed makes the resumed job register it
-// again (seen here: 201 and 203 subjects for 200 records in 2 runs of 4). Run it with `make durability`.
-#[ignore = "emulator bug: a bulk record interrupted by kill -9 is registered twice on resume"]
+// Found a real bug once (201 and 203 subjects for 200 records): the emulator now commits a
+// record's subject and its Processed status in one transaction.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_a_bulk_job_loses_and_duplicates_nothing() {
     let dir = tempfile_dir();
