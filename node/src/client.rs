@@ -693,15 +693,16 @@ impl Client {
                 Ok(h) => h,
                 Err(e) => return Err(to_js_error(&env, &e)),
             };
-            let body: Vec<u8> = match request.body {
-                None => Vec::new(),
-                Some(Either::A(b)) => b.to_vec(),
-                Some(Either::B(s)) => s.into_bytes(),
+            // Borrow the caller's bytes: the core hashes them in place (no copy of the body).
+            let body: &[u8] = match &request.body {
+                None => &[],
+                Some(Either::A(b)) => b.as_ref(),
+                Some(Either::B(s)) => s.as_bytes(),
             };
             let signed = match request.time {
                 None => self
                     .inner
-                    .sign_request(&request.method, &request.url, &headers, &body),
+                    .sign_request(&request.method, &request.url, &headers, body),
                 Some(t) => {
                     let ms = t.coerce_to_number().and_then(|n| n.get_double())?;
                     signing_time(ms).and_then(|time| {
@@ -709,7 +710,7 @@ impl Client {
                             &request.method,
                             &request.url,
                             &headers,
-                            &body,
+                            body,
                             time,
                         )
                     })
