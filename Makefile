@@ -30,7 +30,7 @@ durability:
 	cargo test -q -p necid-reliability --test durability -- --nocapture
 
 fuzz-smoke:
-	bash scripts/suites/85-fuzz-smoke.sh
+	NECID_FUZZ_LIBFUZZER=1 bash scripts/suites/85-fuzz-smoke.sh
 
 fuzz-build:
 	@cargo fuzz --version >/dev/null 2>&1 || cargo install --locked cargo-fuzz
