@@ -114,7 +114,8 @@ async fn kill_9_during_a_bulk_job_loses_and_duplicates_nothing() {
                 .iter()
                 .filter(|r| r.is_processed())
                 .count();
-            if done >= last + 3 {
+            // The job finishing early (a fast machine) ends the kills; see below.
+            if done >= last + 3 || done == RECORDS {
                 break done;
             }
             assert!(
@@ -123,12 +124,11 @@ async fn kill_9_during_a_bulk_job_loses_and_duplicates_nothing() {
             );
             tokio::time::sleep(Duration::from_millis(10)).await;
         };
+        if done == RECORDS {
+            break;
+        }
         child.kill().unwrap();
         child.wait().unwrap();
-        assert!(
-            done < RECORDS,
-            "the job finished before kill {round}: make it longer"
-        );
         killed_at.push(done);
         (child, c) = serve(&dir, &round.to_string());
         // Right after the restart: every record is still there, processed or pending.
@@ -141,6 +141,13 @@ async fn kill_9_during_a_bulk_job_loses_and_duplicates_nothing() {
         );
         assert_eq!(names.len(), RECORDS);
     }
+    // How fast the job runs depends on the machine; what matters is that several kills
+    // landed while records were being processed (each kill waits for 3 more records).
+    assert!(
+        killed_at.len() >= 3,
+        "only {} kills landed before the job finished: make it longer",
+        killed_at.len()
+    );
     let done_before = format!("{killed_at:?}");
 
     let result = c
