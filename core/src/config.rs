@@ -388,7 +388,18 @@ impl ConfigBuilder {
         Ok(b)
     }
 
-    /// Apply `key = value` settings (profile-file keys) on top of this builder.
+    /// Apply `key = value` settings (profile-file keys) on top of this builder, exactly as
+    /// [`Config::from_profile`] reads them; `origin` names the source in error messages.
+    /// Tools that write profiles (the CLI's `configure`) validate with this.
+    pub fn apply_profile(
+        mut self,
+        values: &HashMap<String, String>,
+        origin: &str,
+    ) -> Result<ConfigBuilder> {
+        self.apply_map(values, origin)?;
+        Ok(self)
+    }
+
     fn apply_map(&mut self, values: &HashMap<String, String>, origin: &str) -> Result<()> {
         for (k, v) in values {
             let v = v.trim();

@@ -271,20 +271,9 @@ fn validate(text: &str, profile: &str) -> Result<(), CliError> {
     let all = necid::config::parse_profiles(text)
         .map_err(|(line, msg)| CliError::Usage(format!("line {line}: {msg}")))?;
     let p = all.get(profile).cloned().unwrap_or_default();
-    let mut b = necid::Config::builder();
-    for (k, v) in &p {
-        b = match k.as_str() {
-            "endpoint" => b.endpoint(v),
-            "tenant_endpoint" => b.tenant_endpoint(v),
-            "region" => b.region(v),
-            "access_key_id" => b.access_key_id(v),
-            "secret_access_key" => b.secret_access_key(v),
-            "session_token" => b.session_token(v),
-            "api_key" => b.api_key(v),
-            _ => b,
-        };
-    }
-    b.build()?;
+    necid::Config::builder()
+        .apply_profile(&p, &format!("profile [{profile}]"))?
+        .build()?;
     Ok(())
 }
 
