@@ -222,9 +222,11 @@ impl Store {
             Storage::Memory => Connection::open_in_memory()?,
             Storage::Sqlite(path) => {
                 let conn = Connection::open(path)?;
+                // The busy timeout first: after a crash the first statement may have to wait
+                // for WAL recovery, and without a timeout SQLite answers SQLITE_BUSY at once.
+                conn.busy_timeout(std::time::Duration::from_secs(5))?;
                 conn.pragma_update(None, "journal_mode", "WAL")?;
                 conn.pragma_update(None, "synchronous", "FULL")?;
-                conn.busy_timeout(std::time::Duration::from_secs(5))?;
                 conn
             }
         };

@@ -33,7 +33,10 @@ fn necid_bin() -> PathBuf {
 
 fn serve(dir: &Path, tag: &str) -> (Child, Client) {
     let ready = dir.join(format!("ready-{tag}.json"));
-    let child = Command::new(necid_bin())
+    // The emulator's log goes to a file, shown if it does not come up.
+    let log_path = dir.join(format!("serve-{tag}.log"));
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut child = Command::new(necid_bin())
         .args(["serve", "--engine", "deterministic", "--port", "0"])
         .arg("--db")
         .arg(dir.join("emulator.db"))
@@ -41,13 +44,20 @@ fn serve(dir: &Path, tag: &str) -> (Child, Client) {
         .arg(dir.join("bucket"))
         .arg("--ready-file")
         .arg(&ready)
+        .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     while std::fs::metadata(&ready).map(|m| m.len()).unwrap_or(0) == 0 {
-        assert!(Instant::now() < deadline, "emulator not ready in 60 s");
+        let exited = child.try_wait().unwrap();
+        if exited.is_some() || Instant::now() >= deadline {
+            panic!(
+                "emulator {tag} not ready (exit status: {exited:?}); its log:\n{}",
+                std::fs::read_to_string(&log_path).unwrap_or_default()
+            );
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
     let info: serde_json::Value =
