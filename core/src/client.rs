@@ -885,11 +885,7 @@ impl Client {
                 "must be an HTTP method name",
             ));
         }
-        let parsed = reqwest::Url::parse(url)
-            .map_err(|e| Error::invalid_input("url", format!("not an absolute URL ({e})")))?;
-        if parsed.host_str().is_none() {
-            return Err(Error::invalid_input("url", "has no host"));
-        }
+        // The signer parses and checks `url` (absolute http/https with a host) once.
         let mut out = Vec::new();
         let mut pairs: Vec<(&str, &str)> = headers
             .iter()

@@ -1,7 +1,7 @@
 //! Running core futures for Python: blocking (sync `Client`) and as asyncio awaitables
 //! (`AsyncClient`), both on the core's one runtime, `necid::runtime()`.
 //!
-//! - Sync calls spawn the future on the runtime and wait for its result with the GIL
+//! - Sync calls wait for the operation (already running on the core runtime) with the GIL
 //!   released, waking every 100 ms to run Python signal handlers, so Ctrl-C interrupts a
 //!   call (the request is then aborted). Progress events of a wait are delivered to the
 //!   calling thread, so `on_progress` runs where the caller expects it.
@@ -201,18 +201,42 @@ where
     }
 }
 
-/// Run `fut` on the core runtime and wait for it with the GIL released.
+/// Run `fut` (a core operation, which spawns itself on the core runtime) and wait for it
+/// with the GIL released. The future is polled on this thread, parked between wake-ups:
+/// one spawn and one wake-up per call rather than a second task relaying the result.
+/// Every 100 ms the thread wakes to run Python signal handlers; an exception there (Ctrl-C)
+/// drops the future, which aborts the request.
 pub fn block<T, F>(py: Python<'_>, fut: F) -> PyResult<T>
 where
-    T: Send + 'static,
-    F: Future<Output = necid::Result<T>> + Send + 'static,
+    F: Future<Output = necid::Result<T>>,
 {
-    let (tx, rx) = std::sync::mpsc::channel::<Msg<T, ()>>();
-    block_with(
-        py,
-        async move { fut.await.map_err(Fail::from) },
-        tx,
-        rx,
-        |_, ()| Ok(()),
-    )
+    let rt = necid::runtime().map_err(|e| err::to_py(py, e))?;
+    // Tokio timers and sockets polled here find the core runtime's drivers.
+    let _context = rt.enter();
+    let waker = std::task::Waker::from(std::sync::Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut fut = std::pin::pin!(AssertUnwindSafe(fut).catch_unwind());
+    loop {
+        match fut.as_mut().poll(&mut cx) {
+            Poll::Ready(Ok(Ok(v))) => return Ok(v),
+            Poll::Ready(Ok(Err(e))) => return Err(err::to_py(py, e)),
+            Poll::Ready(Err(payload)) => return Err(err::panic_to_py(py, payload.as_ref())),
+            Poll::Pending => {}
+        }
+        // A wake-up that came before the park makes it return at once (park token).
+        py.detach(|| std::thread::park_timeout(Duration::from_millis(100)));
+        py.check_signals()?;
+    }
+}
+
+/// Wakes the thread blocked in [`block`].
+struct Unpark(std::thread::Thread);
+
+impl std::task::Wake for Unpark {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.unpark();
+    }
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        self.0.unpark();
+    }
 }
