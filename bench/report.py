@@ -141,6 +141,22 @@ def e2e_tables(res: dict[str, Any]) -> list[str]:
                 if b["rps"]
             ]
             lines.append(f"\n{ours} / {peer} (req/s): " + ", ".join(ratios))
+        if all("cpu_us_per_req" in r for rows in clients.values() for r in rows):
+            lines.append(
+                "\nClient CPU per request (µs; this process's CPU time, every thread, / requests):\n"
+            )
+            lines.append("| client | " + " | ".join(f"{n} in flight" for n in levels) + " |")
+            lines.append("|" + "---|" * (len(levels) + 1))
+            for name, rows in clients.items():
+                cells = [f"{r['cpu_us_per_req']:.0f}" for r in rows]
+                lines.append(f"| {name} | " + " | ".join(cells) + " |")
+            if ours in clients and peer in clients:
+                ratios = [
+                    f"{n}: {b['cpu_us_per_req'] / a['cpu_us_per_req']:.2f}x"
+                    for n, a, b in zip(levels, clients[ours], clients[peer], strict=True)
+                    if a["cpu_us_per_req"]
+                ]
+                lines.append(f"\n{peer} CPU / {ours} CPU per request: " + ", ".join(ratios))
     return lines
 
 

@@ -154,14 +154,17 @@ async function signBench() {
   return { lang: 'node', sign: rows }
 }
 
-function summary(inflight, lat, errors, elapsed) {
+function summary(inflight, lat, errors, elapsed, cpuMicros) {
   lat.sort((a, b) => a - b)
   const pct = (p) => {
     if (lat.length === 0) return 0
     const i = Math.min(Math.max(Math.ceil(lat.length * p), 1), lat.length) - 1
     return lat[i] * 1e3
   }
-  return { inflight, requests: lat.length, errors, rps: lat.length / elapsed, p50_ms: pct(0.5), p99_ms: pct(0.99) }
+  // This process's CPU time (JS thread, libuv and the addon's runtime threads) per
+  // completed request: the client's own cost, whatever the server's latency.
+  const cpu_us_per_req = lat.length ? cpuMicros / lat.length : 0
+  return { inflight, requests: lat.length, errors, rps: lat.length / elapsed, p50_ms: pct(0.5), p99_ms: pct(0.99), cpu_us_per_req }
 }
 
 async function closedLoop(inflight, secs, one) {
@@ -169,6 +172,7 @@ async function closedLoop(inflight, secs, one) {
   const lat = []
   let errors = 0
   let firstError = null
+  const cpu0 = process.cpuUsage()
   const start = now()
   const deadline = start + secs
   const loop = async () => {
@@ -185,7 +189,9 @@ async function closedLoop(inflight, secs, one) {
   }
   await Promise.all(Array.from({ length: inflight }, loop))
   if (errors && !lat.length) throw firstError
-  return summary(inflight, lat, errors, now() - start)
+  const elapsed = now() - start
+  const cpu = process.cpuUsage(cpu0)
+  return summary(inflight, lat, errors, elapsed, cpu.user + cpu.system)
 }
 
 async function e2e() {

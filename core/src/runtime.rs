@@ -53,6 +53,7 @@ pub fn runtime() -> Result<&'static Runtime> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("necid-worker")
+        .on_thread_start(|| ON_SDK_THREAD.set(true))
         .enable_all()
         .build()
         .map_err(|e| {
@@ -68,13 +69,24 @@ pub fn runtime() -> Result<&'static Runtime> {
     Ok(rt)
 }
 
+thread_local! {
+    /// Set on the SDK runtime's own threads (workers and blocking pool).
+    static ON_SDK_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Run `fut` on the SDK runtime and await it from whatever executor polls the result.
 /// Dropping the returned future cancels the task (so an abandoned call stops retrying).
+///
+/// Already on an SDK thread (the bindings spawn their calls there, and so may Rust
+/// callers), `fut` is awaited in place: a second task would only add a wake-up per call.
 pub(crate) async fn run<T, F>(fut: F) -> Result<T>
 where
     T: Send + 'static,
     F: Future<Output = Result<T>> + Send + 'static,
 {
+    if ON_SDK_THREAD.get() && tokio::runtime::Handle::try_current().is_ok() {
+        return fut.await;
+    }
     let rt = runtime()?;
     AbortOnDrop(rt.spawn(fut)).await
 }

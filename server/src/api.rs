@@ -153,13 +153,17 @@ pub(crate) async fn detect(
     bytes: Vec<u8>,
     field: &str,
 ) -> Result<Vec<DetectedFace>, ApiError> {
-    let engine = st.engine.clone();
-    let result = tokio::task::spawn_blocking(move || engine.detect(&bytes))
-        .await
-        .map_err(|e| {
-            tracing::error!("face engine task failed: {e}");
-            ApiError::internal()
-        })?;
+    let result = if st.engine.detect_blocks(bytes.len()) {
+        let engine = st.engine.clone();
+        tokio::task::spawn_blocking(move || engine.detect(&bytes))
+            .await
+            .map_err(|e| {
+                tracing::error!("face engine task failed: {e}");
+                ApiError::internal()
+            })?
+    } else {
+        st.engine.detect(&bytes)
+    };
     match result {
         Ok(faces) => Ok(sorted_by_size(faces)),
         Err(EngineError::InvalidImage(why)) => Err(ApiError::invalid(format!(

@@ -59,6 +59,13 @@ pub trait FaceEngine: Send + Sync {
     fn compare(&self, a: &[u8], b: &[u8]) -> u32;
     /// Short engine name, reported by `/v1.1/health`.
     fn name(&self) -> &str;
+    /// Whether `detect` on an image of `image_len` bytes takes long enough to move it off
+    /// the async worker threads (`spawn_blocking`: a thread hop per call, worth it only
+    /// for real work). Default: always.
+    fn detect_blocks(&self, image_len: usize) -> bool {
+        let _ = image_len;
+        true
+    }
     /// Whether scores mean "same person" (a real face matcher) rather than "same picture".
     fn is_face_matcher(&self) -> bool;
 }
@@ -200,6 +207,11 @@ impl FaceEngine for DeterministicEngine {
 
     fn name(&self) -> &str {
         "deterministic-thumbnail"
+    }
+
+    fn detect_blocks(&self, image_len: usize) -> bool {
+        // Decoding and thumbnailing a small picture takes tens of microseconds.
+        image_len > 16 * 1024
     }
 
     fn is_face_matcher(&self) -> bool {

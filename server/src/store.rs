@@ -231,6 +231,8 @@ impl Store {
             }
         };
         conn.execute_batch(SCHEMA)?;
+        // Room for every fixed statement of the request paths (rusqlite keeps 16).
+        conn.set_prepared_statement_cache_capacity(64);
         let store = Store {
             inner: Mutex::new(Inner {
                 conn,
@@ -317,7 +319,7 @@ impl Store {
         let mut g = self.lock();
         let mut cache: HashMap<String, HashMap<String, CachedEvent>> = HashMap::new();
         {
-            let mut stmt = g.conn.prepare(
+            let mut stmt = g.conn.prepare_cached(
                 "SELECT gallery_id, subject_id, event_id, tags, template FROM events \
                  WHERE status = 'A' AND template IS NOT NULL",
             )?;
@@ -352,20 +354,20 @@ impl Store {
     /// The application an API key belongs to.
     pub fn application_by_key(&self, api_key: &str) -> Result<Option<Application>> {
         let g = self.lock();
+        // Every signed request looks its key up: keep the statement prepared.
         Ok(g.conn
-            .query_row(
+            .prepare_cached(
                 "SELECT id, gallery_id, name, description, api_key, face_min_quality \
                  FROM applications WHERE api_key = ?1",
-                params![api_key],
-                app_from_row,
-            )
+            )?
+            .query_row(params![api_key], app_from_row)
             .optional()?)
     }
 
     /// All galleries with their active-event counts, oldest first.
     pub fn list_galleries(&self) -> Result<Vec<(Gallery, u64)>> {
         let g = self.lock();
-        let mut stmt = g.conn.prepare(
+        let mut stmt = g.conn.prepare_cached(
             "SELECT id, name, description, size, face_min_quality, \
              (SELECT COUNT(*) FROM events e WHERE e.gallery_id = galleries.id AND e.status = 'A') \
              FROM galleries ORDER BY seq, rowid",
@@ -474,7 +476,7 @@ impl Store {
     /// Applications, optionally of one gallery.
     pub fn list_applications(&self, gallery_id: Option<&str>) -> Result<Vec<Application>> {
         let g = self.lock();
-        let mut stmt = g.conn.prepare(
+        let mut stmt = g.conn.prepare_cached(
             "SELECT id, gallery_id, name, description, api_key, face_min_quality FROM applications \
              WHERE ?1 IS NULL OR gallery_id = ?1 ORDER BY rowid",
         )?;
@@ -538,7 +540,7 @@ impl Store {
         let g = self.lock();
         let mut stmt = g
             .conn
-            .prepare("SELECT name FROM tags WHERE gallery_id = ?1 ORDER BY seq")?;
+            .prepare_cached("SELECT name FROM tags WHERE gallery_id = ?1 ORDER BY seq")?;
         let rows = stmt.query_map(params![gallery_id], |r| r.get::<_, String>(0))?;
         Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
     }
@@ -583,8 +585,9 @@ impl Store {
             params![gallery_id, old, new],
         )?;
         let rows: Vec<(i64, String)> = {
-            let mut stmt =
-                tx.prepare("SELECT seq, tags FROM events WHERE gallery_id = ?1 AND status = 'A'")?;
+            let mut stmt = tx.prepare_cached(
+                "SELECT seq, tags FROM events WHERE gallery_id = ?1 AND status = 'A'",
+            )?;
             let rows = stmt.query_map(params![gallery_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
             rows.collect::<std::result::Result<Vec<_>, _>>()?
         };
@@ -834,7 +837,7 @@ impl Store {
             params![batch_id, gallery_id, now_string()],
         )?;
         {
-            let mut stmt = tx.prepare(
+            let mut stmt = tx.prepare_cached(
                 "INSERT INTO job_records(batch_id, op_id, filename, tags) VALUES (?1, ?2, ?3, ?4)",
             )?;
             for (filename, tags) in records {
@@ -860,7 +863,7 @@ impl Store {
     /// Batches that still have `New` records (resumed at start-up).
     pub fn pending_jobs(&self) -> Result<Vec<(String, String)>> {
         let g = self.lock();
-        let mut stmt = g.conn.prepare(
+        let mut stmt = g.conn.prepare_cached(
             "SELECT DISTINCT j.batch_id, j.gallery_id FROM jobs j JOIN job_records r \
              ON r.batch_id = j.batch_id WHERE r.status = 'New'",
         )?;
@@ -1006,7 +1009,7 @@ fn tag_exists(conn: &Connection, gallery_id: &str, name: &str) -> Result<bool> {
 }
 
 fn active_events(conn: &Connection, gallery_id: &str, subject_id: &str) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT event_id FROM events WHERE gallery_id = ?1 AND subject_id = ?2 AND status = 'A' \
          ORDER BY seq",
     )?;

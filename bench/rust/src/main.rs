@@ -505,6 +505,7 @@ where
         for w in warm {
             w.await.map_err(|e| e.to_string())??;
         }
+        let cpu0 = process_cpu_secs();
         let start = Instant::now();
         let deadline = start + Duration::from_secs_f64(secs);
         let tasks: Vec<_> = (0..inflight)
@@ -532,11 +533,12 @@ where
             errors += e;
         }
         let elapsed = start.elapsed().as_secs_f64();
-        Ok(summary(inflight, all, errors, elapsed))
+        let cpu = process_cpu_secs() - cpu0;
+        Ok(summary(inflight, all, errors, elapsed, cpu))
     })
 }
 
-fn summary(inflight: usize, mut lat: Vec<u64>, errors: u64, elapsed: f64) -> Value {
+fn summary(inflight: usize, mut lat: Vec<u64>, errors: u64, elapsed: f64, cpu: f64) -> Value {
     lat.sort_unstable();
     let pct = |p: f64| -> f64 {
         if lat.is_empty() {
@@ -552,7 +554,26 @@ fn summary(inflight: usize, mut lat: Vec<u64>, errors: u64, elapsed: f64) -> Val
         "rps": lat.len() as f64 / elapsed,
         "p50_ms": pct(0.50),
         "p99_ms": pct(0.99),
+        // This process's CPU time (all threads) per completed request: the client's own
+        // cost, whatever the server's latency.
+        "cpu_us_per_req": if lat.is_empty() { 0.0 } else { cpu * 1e6 / lat.len() as f64 },
     })
+}
+
+/// CPU time (user + system, every thread) this process has used, from /proc/self/stat
+/// (clock ticks of 10 ms: fine over a multi-second loop).
+fn process_cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn e2e(opts: &Opts) -> BenchResult<Value> {
