@@ -196,7 +196,7 @@ def engine_table(res: dict[str, Any]) -> list[str]:
             f"{s['score_loop_ms']:.1f} ms |"
         )
         lines.append(
-            f"| 1:N search over {s['templates']:,} templates, server byte-template format | "
+            f"| 1:N search over {s['templates']:,} templates, emulator's compare on stored templates | "
             f"{s['server_format_ms']:.1f} ms |"
         )
     return lines

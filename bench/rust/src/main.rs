@@ -743,6 +743,7 @@ fn engine(opts: &Opts) -> BenchResult<Value> {
         .map(|i| (i.width(), i.height()))
         .map_err(|e| e.to_string())?;
 
+    let server_engine = necid_server::RealEngine::new().map_err(|e| e.to_string())?;
     let mut search = Vec::new();
     let sizes: &[usize] = if quick { &[10_000] } else { &[10_000, 100_000] };
     for &n in sizes {
@@ -750,8 +751,8 @@ fn engine(opts: &Opts) -> BenchResult<Value> {
         let templates: Vec<[f32; fe::DESCRIPTOR_LEN]> = (0..n)
             .map(|_| std::array::from_fn(|_| (rng.unit() - 0.5) * 0.2))
             .collect();
-        // The server stores templates as bytes ("FED1" + little-endian f32s) and its
-        // compare decodes both sides every time: measure that shape too.
+        // The emulator stores templates as bytes ("FED1" + little-endian f32s) and its
+        // search handler calls the engine's `compare` on each: measure exactly that.
         let stored: Vec<Vec<u8>> = templates.iter().map(to_template).collect();
         let mut probe = templates
             .first()
@@ -763,7 +764,7 @@ fn engine(opts: &Opts) -> BenchResult<Value> {
         let probe_bytes = to_template(&probe);
         let reps = if quick { 2 } else { 20 };
         let f32_ms = median_ms(reps, || search_f32(&probe, &templates));
-        let bytes_ms = median_ms(reps, || search_bytes(&probe_bytes, &stored));
+        let bytes_ms = median_ms(reps, || search_bytes(&server_engine, &probe_bytes, &stored));
         let hits = search_f32(&probe, &templates);
         search.push(json!({
             "templates": n,
@@ -793,18 +794,6 @@ fn to_template(d: &[f32; fe::DESCRIPTOR_LEN]) -> Vec<u8> {
     out
 }
 
-fn from_template(t: &[u8]) -> Option<[f32; fe::DESCRIPTOR_LEN]> {
-    let body = t.strip_prefix(b"FED1")?;
-    if body.len() != fe::DESCRIPTOR_LEN * 4 {
-        return None;
-    }
-    let mut out = [0f32; fe::DESCRIPTOR_LEN];
-    for (slot, c) in out.iter_mut().zip(body.chunks_exact(4)) {
-        *slot = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-    }
-    out.iter().all(|x| x.is_finite()).then_some(out)
-}
-
 /// Top-10 candidates at or above the default threshold.
 fn top(mut hits: Vec<(usize, u32)>) -> usize {
     hits.sort_unstable_by_key(|h| std::cmp::Reverse(h.1));
@@ -822,17 +811,13 @@ fn search_f32(probe: &[f32; fe::DESCRIPTOR_LEN], all: &[[f32; fe::DESCRIPTOR_LEN
     top(hits)
 }
 
-fn search_bytes(probe: &[u8], all: &[Vec<u8>]) -> usize {
+/// The emulator's search loop: the engine's `compare` (0..=9999) on every stored template.
+fn search_bytes(engine: &necid_server::RealEngine, probe: &[u8], all: &[Vec<u8>]) -> usize {
+    use necid_server::FaceEngine as _;
     let hits = all
         .iter()
         .enumerate()
-        .map(|(i, t)| {
-            let s = match (from_template(probe), from_template(t)) {
-                (Some(a), Some(b)) => fe::score(&a, &b),
-                _ => 0,
-            };
-            (i, s)
-        })
+        .map(|(i, t)| (i, engine.compare(probe, t)))
         .filter(|(_, s)| *s >= fe::DEFAULT_THRESHOLD)
         .collect();
     top(hits)
