@@ -18,7 +18,7 @@ pub(crate) struct Body {
 
 impl Body {
     pub(crate) fn new(bytes: Bytes) -> Body {
-        let sha256_hex = hex::encode(Sha256::digest(&bytes));
+        let sha256_hex = crate::signing::lower_hex(&Sha256::digest(&bytes));
         Body { bytes, sha256_hex }
     }
 
