@@ -624,7 +624,7 @@ export interface WaitOptions {
   /**
    * Called on the JS thread after every poll with all records so far. It does not keep
    * the process alive by itself, and every call has run before the Promise settles.
-   * An exception it throws is reported like one from an event listener (uncaught).
+   * If it throws, waiting stops and the Promise rejects with what it threw.
    */
   onProgress?: (progress: BulkProgress) => void
 }

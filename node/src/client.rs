@@ -11,7 +11,7 @@ use napi::{Env, JsValue as _, Status};
 use napi_derive::napi;
 
 use crate::models::*;
-use crate::{guard, spawn_promise, to_js_error};
+use crate::{Rejection, guard, spawn_promise, spawn_promise_with, to_js_error};
 
 /// Options of `new Client(...)`. Unset values take the core's defaults (endpoint
 /// `https://api.id.nec.com.au`, region `ap-southeast-2`, 3 attempts, …).
@@ -165,7 +165,7 @@ pub struct WaitOptions {
     pub timeout_ms: Option<f64>,
     /// Called on the JS thread after every poll with all records so far. It does not keep
     /// the process alive by itself, and every call has run before the Promise settles.
-    /// An exception it throws is reported like one from an event listener (uncaught).
+    /// If it throws, waiting stops and the Promise rejects with what it threw.
     #[napi(ts_type = "(progress: BulkProgress) => void")]
     pub on_progress: Option<ProgressFn>,
 }
@@ -625,7 +625,7 @@ impl Client {
         options: Option<WaitOptions>,
     ) -> napi::Result<Object<'e>> {
         let c = self.inner.clone();
-        spawn_promise(env, move || async move {
+        spawn_promise_with(env, move || async move {
             let mut wait = necid::WaitOptions::default();
             let mut on_progress = None;
             if let Some(o) = options {
@@ -640,29 +640,48 @@ impl Client {
                 }
                 on_progress = o.on_progress;
             }
+            // The first exception thrown by onProgress ends the wait and rejects the Promise.
+            let thrown: Arc<std::sync::Mutex<Option<napi::Error>>> = Arc::default();
+            let stop = Arc::new(tokio::sync::Notify::new());
             // Each queued callback holds a sender; once the wait is over and every queued
             // callback has run (or been dropped at teardown), `recv` returns None. Awaiting
             // that before settling guarantees every onProgress call precedes the settle.
             let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
             let result = {
-                let done_tx = done_tx;
-                c.wait_for_bulk_register(&batch_id, wait, move |p| {
+                let (done_tx, thrown_by, stop_by) = (done_tx, thrown.clone(), stop.clone());
+                let waiting = c.wait_for_bulk_register(&batch_id, wait, move |p| {
                     if let Some(f) = &on_progress {
-                        let tx = done_tx.clone();
+                        let (tx, thrown, stop) =
+                            (done_tx.clone(), thrown_by.clone(), stop_by.clone());
                         let _ = f.call_with_return_value(
                             BulkProgress::from(p),
                             ThreadsafeFunctionCallMode::NonBlocking,
-                            move |_, _| {
+                            move |returned, _| {
+                                if let Err(e) = returned {
+                                    let mut slot = thrown.lock().unwrap_or_else(|p| p.into_inner());
+                                    slot.get_or_insert(e);
+                                    stop.notify_one();
+                                }
                                 drop(tx);
                                 Ok(())
                             },
                         );
                     }
-                })
-                .await
+                });
+                tokio::select! {
+                    r = waiting => Some(r),
+                    () = stop.notified() => None,
+                }
             };
             while done_rx.recv().await.is_some() {}
-            result.map(|p| BulkProgress::from(&p))
+            if let Some(e) = thrown.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                return Err(Rejection::Js(e));
+            }
+            match result {
+                Some(r) => Ok(r.map(|p| BulkProgress::from(&p))?),
+                // Only reached after onProgress threw (its error was taken above).
+                None => Err(Rejection::Js(napi::Error::from_reason("onProgress threw"))),
+            }
         })
     }
 

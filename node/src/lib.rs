@@ -206,6 +206,35 @@ where
     T: ToNapiValue + Send + 'static,
     Fut: Future<Output = necid::Result<T>> + Send + 'static,
 {
+    spawn_promise_with(env, move || {
+        let fut = make_fut();
+        async move { fut.await.map_err(Rejection::Core) }
+    })
+}
+
+/// Why a Promise of [`spawn_promise_with`] rejects.
+pub(crate) enum Rejection {
+    /// A core error: becomes the typed error object.
+    Core(necid::Error),
+    /// An exception thrown by the caller's own callback: rejected with as thrown.
+    Js(napi::Error),
+}
+
+impl From<necid::Error> for Rejection {
+    fn from(e: necid::Error) -> Self {
+        Rejection::Core(e)
+    }
+}
+
+/// [`spawn_promise`] for a future that may also fail with a JS exception (from a callback).
+pub(crate) fn spawn_promise_with<'env, T, Fut>(
+    env: &'env Env,
+    make_fut: impl FnOnce() -> Fut,
+) -> napi::Result<Object<'env>>
+where
+    T: ToNapiValue + Send + 'static,
+    Fut: Future<Output = Result<T, Rejection>> + Send + 'static,
+{
     type Resolver<T> = Box<dyn FnOnce(Env) -> napi::Result<T> + Send>;
     let (deferred, promise) = env.create_deferred::<T, Resolver<T>>()?;
     let fut = match std::panic::catch_unwind(AssertUnwindSafe(make_fut)) {
@@ -230,7 +259,8 @@ where
             // a panic escaping it would abort the process, so it is caught here as well.
             std::panic::catch_unwind(AssertUnwindSafe(|| match outcome {
                 Ok(Ok(value)) => Ok(value),
-                Ok(Err(e)) => Err(to_js_error(&env, &e)),
+                Ok(Err(Rejection::Core(e))) => Err(to_js_error(&env, &e)),
+                Ok(Err(Rejection::Js(e))) => Err(e),
                 Err(payload) => Err(panic_error(&env, payload.as_ref())),
             }))
             .unwrap_or_else(|_| {

@@ -309,6 +309,26 @@ describe('bulk registration', () => {
     assert.equal(hit.candidates[0].subjectId, ok.subjectId)
   })
 
+  it('waitForBulkRegister rejects with what onProgress threw, and stops waiting', async () => {
+    const dir = path.join(emu.bucketDir, gallery.id)
+    fs.copyFileSync(path.join(FACES, 'obama2.jpg'), path.join(dir, 'd.jpg'))
+    const batchId = await client.bulkRegister([{ filename: 'd.jpg' }])
+    const thrown = new TypeError('progress handler broke')
+    let calls = 0
+    await assert.rejects(
+      client.waitForBulkRegister(batchId, {
+        pollIntervalMs: 20,
+        timeoutMs: 60_000,
+        onProgress: () => {
+          calls++
+          throw thrown
+        },
+      }),
+      (err) => err === thrown,
+    )
+    assert.ok(calls >= 1)
+  })
+
   it('waitForBulkRegister works without onProgress', async () => {
     const dir = path.join(emu.bucketDir, gallery.id)
     fs.copyFileSync(path.join(FACES, 'obama2.jpg'), path.join(dir, 'c.jpg'))
