@@ -24,9 +24,72 @@ function addAsyncIterator(cls) {
 addAsyncIterator(native.SubjectPaginator)
 addAsyncIterator(native.BulkProgressPaginator)
 
+// napi-rs rejects a JS argument of the wrong type (a number for a string, a missing
+// field) before any necid code runs, as a plain Error whose `code` is an N-API status
+// name. Those become InvalidInputError (code INVALID_INPUT) like every other bad
+// argument; they are still thrown synchronously, as Node does for argument types.
+const ARGUMENT_STATUSES = new Set([
+  'InvalidArg', 'ObjectExpected', 'StringExpected', 'NameExpected', 'FunctionExpected',
+  'NumberExpected', 'BooleanExpected', 'ArrayExpected', 'BigintExpected', 'DateExpected',
+  'ArrayBufferExpected', 'DetachableArraybufferExpected',
+])
+
+/** @param {unknown} e */
+function typed(e) {
+  if (!(e instanceof Error) || e instanceof errors.NecIdError) return e
+  if (!ARGUMENT_STATUSES.has(/** @type {any} */ (e).code)) return e
+  const err = errors.makeError('InvalidInput', 'INVALID_INPUT', e.message)
+  err.cause = e
+  return err
+}
+
+/**
+ * @param {Function} f
+ * @param {string} name
+ */
+function rethrowTyped(f, name) {
+  return {
+    /** @param {unknown[]} args */
+    [name](...args) {
+      try {
+        return f.apply(this, args)
+      } catch (e) {
+        throw typed(e)
+      }
+    },
+  }[name]
+}
+
+/**
+ * Rethrow argument-type errors of the constructor and methods of `cls` as typed.
+ * Returns a Proxy of the class: `instanceof`, the prototype and the statics are unchanged.
+ * @param {any} cls
+ */
+function typeArgumentErrors(cls) {
+  for (const name of Object.getOwnPropertyNames(cls.prototype)) {
+    const desc = Object.getOwnPropertyDescriptor(cls.prototype, name)
+    if (name === 'constructor' || !desc || typeof desc.value !== 'function') continue
+    Object.defineProperty(cls.prototype, name, { ...desc, value: rethrowTyped(desc.value, name) })
+  }
+  // Static functions (fromEnv, fromProfile) are left as they are: napi-rs defines them
+  // read-only, and a Proxy must return them unchanged.
+  return new Proxy(cls, {
+    construct(c, args, newTarget) {
+      try {
+        return Reflect.construct(c, args, newTarget)
+      } catch (e) {
+        throw typed(e)
+      }
+    },
+  })
+}
+
+const Client = typeArgumentErrors(native.Client)
+
 const { makeError: _factory, ...errorClasses } = errors
 module.exports = {
-  Client: native.Client,
+  Client,
+  // (Their only method, nextPage, takes no arguments.)
   SubjectPaginator: native.SubjectPaginator,
   BulkProgressPaginator: native.BulkProgressPaginator,
   ...errorClasses,

@@ -122,6 +122,22 @@ describe('InvalidInputError (caught before sending)', () => {
     assert.throws(() => new Client({ requestTimeoutMs: -1 }), necid.InvalidInputError)
   })
 
+  it('for JS values of the wrong type: InvalidInputError, thrown synchronously', () => {
+    const wrongType = (/** @type {() => unknown} */ f) =>
+      assert.throws(f, (e) => e instanceof necid.InvalidInputError && e.code === 'INVALID_INPUT' && e.cause instanceof Error)
+    // @ts-ignore -- deliberately wrong types
+    wrongType(() => client.createTag(5))
+    // @ts-ignore
+    wrongType(() => client.search({}))
+    // @ts-ignore
+    wrongType(() => client.signRequest({ method: 'GET' }))
+    // @ts-ignore
+    wrongType(() => new Client({ endpoint: 5 }))
+    // the class is still the class
+    assert.ok(new Client(optionsFor(emu)) instanceof Client)
+    assert.ok(Client.fromEnv() instanceof Client)
+  })
+
   it('thrown synchronously by signRequest', () => {
     assert.throws(
       () => client.signRequest({ method: 'GET', url: 'not a url' }),
