@@ -12,12 +12,47 @@ use serde_json::Value;
 // ---------------------------------------------------------------------------------------
 // Flexible scalars
 
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// A number, a string (the service sends many numbers as strings) or a boolean.
 enum Flex {
     Num(serde_json::Number),
     Str(String),
     Bool(bool),
+}
+
+// By hand rather than `#[serde(untagged)]`: untagged buffers every value and builds an
+// error for each variant that does not match (every string-typed number would try
+// `Num` first), which showed up in profiles of response decoding.
+impl<'de> Deserialize<'de> for Flex {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct FlexVisitor;
+        impl de::Visitor<'_> for FlexVisitor {
+            type Value = Flex;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a number, a string or a boolean")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Flex, E> {
+                Ok(Flex::Num(v.into()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Flex, E> {
+                Ok(Flex::Num(v.into()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Flex, E> {
+                serde_json::Number::from_f64(v)
+                    .map(Flex::Num)
+                    .ok_or_else(|| E::custom("number out of range"))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Flex, E> {
+                Ok(Flex::Str(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Flex, E> {
+                Ok(Flex::Str(v))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Flex, E> {
+                Ok(Flex::Bool(v))
+            }
+        }
+        d.deserialize_any(FlexVisitor)
+    }
 }
 
 fn flex_f64<E: de::Error>(v: Flex) -> Result<Option<f64>, E> {
