@@ -338,7 +338,8 @@ impl Stamp {
     }
 
     fn date(&self) -> &str {
-        &self.date_time()[..8]
+        // (`get`: no slicing that could panic, even on the impossible empty fallback above.)
+        self.date_time().get(..8).unwrap_or("")
     }
 
     fn date_bytes(&self) -> [u8; 8] {
