@@ -29,12 +29,16 @@ struct EmulatorInfo {
 enum SupportError: Error { case emulator(String) }
 
 /// One emulator per test process (`necid serve --memory --port 0`), killed at exit.
+///
+/// Started with `posix_spawn` rather than `Process`: the XCTest runner blocks SIGTERM in its
+/// threads and `Process` children inherit that mask, so a `terminate()`d emulator kept
+/// running. Here the child gets an empty signal mask and default handlers, and the
+/// emulator is stopped with SIGKILL and waited for (it keeps nothing: `--memory`).
 final class Emulator {
     static let shared: Result<Emulator, Error> = Result { try Emulator() }
     static func get() throws -> Emulator { try shared.get() }
 
     let info: EmulatorInfo
-    private let process: Process
 
     private init() throws {
         let bin = ProcessInfo.processInfo.environment["NECID_BIN"].flatMap { $0.isEmpty ? nil : $0 }
@@ -42,17 +46,12 @@ final class Emulator {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("necid-swift-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let ready = dir.appendingPathComponent("ready.json")
-        let proc = Process()
-        proc.executableURL = URL(fileURLWithPath: bin)
-        proc.arguments = ["serve", "--memory", "--port", "0", "--engine", "deterministic", "--ready-file", ready.path,
-                          "--bucket-dir", dir.appendingPathComponent("buckets").path]
         // The emulator must not pick up ConfigTests' profile file or the caller's settings.
-        proc.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("NECID_") }
-        proc.standardOutput = FileHandle.nullDevice
-        proc.standardError = FileHandle.nullDevice
-        try proc.run()
+        let env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("NECID_") }.map { "\($0.key)=\($0.value)" }
+        let pid = try spawn(bin, ["serve", "--memory", "--port", "0", "--engine", "deterministic",
+                                  "--ready-file", ready.path, "--bucket-dir", dir.appendingPathComponent("buckets").path], env)
         _ = registerAtExit
-        emulatorProcesses.append(proc)
+        emulatorPids.append(pid)
         var found: EmulatorInfo? = nil
         for _ in 0..<1200 {
             // The ready file is written atomically once the server listens.
@@ -64,14 +63,17 @@ final class Emulator {
                                      apiKey: s("apiKey"), bucketDir: s("bucketDir"))
                 break
             }
-            guard proc.isRunning else { throw SupportError.emulator("emulator exited early") }
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid {
+                emulatorPids.removeAll { $0 == pid }
+                throw SupportError.emulator("emulator \(bin) exited early (wait status \(status))")
+            }
             usleep(25_000)
         }
         guard let info = found else {
-            proc.terminate()
+            stopEmulators()
             throw SupportError.emulator("emulator did not become ready")
         }
-        self.process = proc
         self.info = info
     }
 
@@ -100,10 +102,54 @@ final class Emulator {
 }
 
 /// Emulators to kill when the test process exits.
-private var emulatorProcesses: [Process] = []
+private var emulatorPids: [pid_t] = []
 private let registerAtExit: Void = {
-    atexit { emulatorProcesses.forEach { $0.terminate() } }
+    atexit { stopEmulators() }
 }()
+
+/// SIGKILL (nothing to flush: in-memory state) and reap every emulator started here.
+private func stopEmulators() {
+    for pid in emulatorPids {
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    }
+    emulatorPids.removeAll()
+}
+
+/// Starts `path` with `args`/`env`, stdin/stdout/stderr on /dev/null, an empty signal mask
+/// and default signal dispositions; returns its pid (the caller waits for it).
+private func spawn(_ path: String, _ args: [String], _ env: [String]) throws -> pid_t {
+    #if os(Linux)
+    var actions = posix_spawn_file_actions_t()
+    var attr = posix_spawnattr_t()
+    #else
+    var actions: posix_spawn_file_actions_t? = nil
+    var attr: posix_spawnattr_t? = nil
+    #endif
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawnattr_init(&attr)
+    defer { posix_spawnattr_destroy(&attr) }
+    for fd: Int32 in [0, 1, 2] {
+        posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
+    }
+    var none = sigset_t()
+    sigemptyset(&none)
+    posix_spawnattr_setsigmask(&attr, &none)
+    var all = sigset_t()
+    sigfillset(&all)
+    posix_spawnattr_setsigdefault(&attr, &all)
+    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    func cStrings(_ a: [String]) -> [UnsafeMutablePointer<CChar>?] { a.map { strdup($0) } + [nil] }
+    let argv = cStrings([path] + args)
+    let envp = cStrings(env)
+    defer { (argv + envp).forEach { free($0) } }
+    var pid: pid_t = 0
+    let rc = posix_spawn(&pid, path, &actions, &attr, argv, envp)
+    guard rc == 0 else { throw SupportError.emulator("cannot start \(path): \(String(cString: strerror(rc)))") }
+    return pid
+}
 
 /// PNG-free test pictures: uncompressed 24-bit BMPs (the emulator decodes BMP).
 func bmp(width: Int, height: Int, seed: UInt64? = nil) -> Data {
