@@ -38,6 +38,49 @@ pub struct ServeArgs {
     /// Face engine [default: real, or the config file's `engine`].
     #[arg(long, value_enum)]
     pub engine: Option<EngineArg>,
+    #[command(flatten)]
+    pub intake: IntakeArgs,
+}
+
+/// The image-intake policy (server/README.md, "Hostile input"); each flag overrides the
+/// config file's `[limits]` value.
+#[derive(Debug, Default, Args)]
+pub struct IntakeArgs {
+    /// Widest accepted picture in pixels, read from its header before decoding [default: 10000].
+    #[arg(long, value_name = "PX")]
+    pub max_image_width: Option<u32>,
+    /// Tallest accepted picture in pixels [default: 10000].
+    #[arg(long, value_name = "PX")]
+    pub max_image_height: Option<u32>,
+    /// Most pixels (width x height) in an accepted picture [default: 25000000].
+    #[arg(long, value_name = "N")]
+    pub max_image_pixels: Option<u64>,
+    /// Largest decoded picture in bytes, and the decoder's allocation limit [default: 268435456].
+    #[arg(long, value_name = "BYTES")]
+    pub max_decode_bytes: Option<u64>,
+    /// Pictures decoded at once; further requests wait [default: one per CPU core].
+    #[arg(long, value_name = "N")]
+    pub max_concurrent_decodes: Option<usize>,
+}
+
+impl IntakeArgs {
+    fn apply(&self, limits: &mut necid_server::Limits) {
+        if let Some(v) = self.max_image_width {
+            limits.max_image_width = v;
+        }
+        if let Some(v) = self.max_image_height {
+            limits.max_image_height = v;
+        }
+        if let Some(v) = self.max_image_pixels {
+            limits.max_image_pixels = v;
+        }
+        if let Some(v) = self.max_decode_bytes {
+            limits.max_decode_bytes = v;
+        }
+        if let Some(v) = self.max_concurrent_decodes {
+            limits.max_concurrent_decodes = v;
+        }
+    }
 }
 
 /// Which face engine the emulator runs.
@@ -108,6 +151,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(engine) = args.engine {
         config.engine = engine.into();
     }
+    args.intake.apply(&mut config.limits);
     config.storage = if args.memory {
         Storage::Memory
     } else {

@@ -11,9 +11,10 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
-use crate::engine::{DetectedFace, EngineError, FaceAttributes};
+use crate::engine::{self, DetectedFace, EngineError, FaceAttributes};
 use crate::error::ApiError;
-use crate::http::{OptionalTenant, Shared, Tenant, json_object};
+use crate::http::{OptionalTenant, Shared, Tenant, json_object, json_object_off_worker};
+use crate::intake::{self, IntakeError};
 use crate::jobs;
 use crate::store::{NewEvent, TagOutcome};
 
@@ -122,23 +123,29 @@ pub(crate) fn require_tags(st: &Shared, gallery: &str, tags: &[String]) -> Resul
 }
 
 /// Decodes base64 (standard or URL-safe alphabet, padding optional, whitespace and a
-/// `data:...;base64,` prefix tolerated).
+/// `data:...;base64,` prefix tolerated). Copies the text only when it holds whitespace.
 fn decode_image(b64: &str, field: &str) -> Result<Vec<u8>, ApiError> {
     use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
     let s = match b64.find(";base64,") {
         Some(i) if b64.starts_with("data:") => b64.get(i + 8..).unwrap_or(""),
         _ => b64,
     };
-    let clean: String = s.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let cleaned;
+    let s = if s.bytes().any(|b| b.is_ascii_whitespace()) {
+        cleaned = s
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect::<String>();
+        cleaned.as_str()
+    } else {
+        s
+    };
     let cfg = GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
     let standard = GeneralPurpose::new(&base64::alphabet::STANDARD, cfg);
     let url = GeneralPurpose::new(&base64::alphabet::URL_SAFE, cfg);
-    let bytes = standard
-        .decode(&clean)
-        .or_else(|_| url.decode(&clean))
-        .map_err(|_| {
-            ApiError::invalid(format!("{field} property must be a base64 encoded image."))
-        })?;
+    let bytes = standard.decode(s).or_else(|_| url.decode(s)).map_err(|_| {
+        ApiError::invalid(format!("{field} property must be a base64 encoded image."))
+    })?;
     if bytes.is_empty() {
         return Err(ApiError::invalid(format!(
             "{field} property must be provided."
@@ -147,23 +154,55 @@ fn decode_image(b64: &str, field: &str) -> Result<Vec<u8>, ApiError> {
     Ok(bytes)
 }
 
-/// Runs the engine off the async threads.
+/// Runs `f` on the blocking pool (CPU work on untrusted input never runs on the async
+/// workers, so `/health` and every other request keep being served).
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        tracing::error!("blocking task failed: {e}");
+        ApiError::internal()
+    })?
+}
+
+fn intake_error(field: &str, e: IntakeError) -> ApiError {
+    match e {
+        IntakeError::Undecodable(why) => ApiError::invalid(format!(
+            "{field} property is not a supported image ({why})."
+        )),
+        over => ApiError::invalid(format!("{field} property is too large: {over}.")),
+    }
+}
+
+/// The image pipeline of every request that carries a picture, under the intake policy:
+///
+/// 1. on the blocking pool: base64 → bytes, and the header check ([`intake::inspect`]),
+///    so a picture over the limits is refused at once, even while every decode slot is
+///    busy;
+/// 2. wait for one of the `maxConcurrentDecodes` decode threads (requests queue in order);
+/// 3. on that thread: decode ([`intake::decode`], allocation limit) and detect.
 pub(crate) async fn detect(
     st: &Shared,
-    bytes: Vec<u8>,
-    field: &str,
+    b64: String,
+    field: &'static str,
 ) -> Result<Vec<DetectedFace>, ApiError> {
-    let result = if st.engine.detect_blocks(bytes.len()) {
-        let engine = st.engine.clone();
-        tokio::task::spawn_blocking(move || engine.detect(&bytes))
-            .await
-            .map_err(|e| {
-                tracing::error!("face engine task failed: {e}");
-                ApiError::internal()
-            })?
-    } else {
-        st.engine.detect(&bytes)
-    };
+    let policy = st.limits.image_policy();
+    let bytes = blocking(move || {
+        let bytes = decode_image(&b64, field)?;
+        drop(b64);
+        intake::inspect(&bytes, &policy).map_err(|e| intake_error(field, e))?;
+        Ok(bytes)
+    })
+    .await?;
+    let engine = st.engine.clone();
+    let result = st
+        .decoders
+        .run(move || engine::detect_under_policy(engine.as_ref(), bytes, &policy))
+        .await
+        .map_err(|_| {
+            tracing::error!("the decode slot failed or is gone");
+            ApiError::internal()
+        })?;
     match result {
         Ok(faces) => Ok(sorted_by_size(faces)),
         Err(EngineError::InvalidImage(why)) => Err(ApiError::invalid(format!(
@@ -173,6 +212,27 @@ pub(crate) async fn detect(
             tracing::error!("face engine failure: {why}");
             Err(ApiError::internal())
         }
+    }
+}
+
+/// Removes a string property from a parsed body (no copy of a large base64 image).
+fn take_str(m: &mut Map<String, Value>, key: &str) -> Result<Option<String>, ApiError> {
+    match m.remove(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(ApiError::invalid(format!(
+            "{key} property must be a string."
+        ))),
+    }
+}
+
+/// A required, non-blank string property, removed from the body.
+fn take_req_str(m: &mut Map<String, Value>, key: &str) -> Result<String, ApiError> {
+    match take_str(m, key)? {
+        Some(s) if !s.trim().is_empty() => Ok(s),
+        _ => Err(ApiError::invalid(format!(
+            "{key} property must be provided."
+        ))),
     }
 }
 
@@ -268,26 +328,21 @@ fn subject_not_found(id: &str) -> ApiError {
 async fn face_and_tags(
     st: &Shared,
     t: &Tenant,
-    m: &Map<String, Value>,
+    mut m: Map<String, Value>,
     face_required: bool,
 ) -> Result<(Option<DetectedFace>, Option<Vec<String>>), ApiError> {
-    let tags = opt_tags(m)?;
+    let tags = opt_tags(&m)?;
     let face = if face_required {
-        Some(req_str(m, "face")?)
+        Some(take_req_str(&mut m, "face")?)
     } else {
-        opt_str(m, "face")?.filter(|s| !s.trim().is_empty())
+        take_str(&mut m, "face")?.filter(|s| !s.trim().is_empty())
     };
+    drop(m);
     if let Some(tags) = &tags {
         require_tags(st, &t.gallery_id, tags)?;
     }
     let detected = match face {
-        Some(b64) => {
-            let bytes = decode_image(b64, "face")?;
-            Some(single_face(
-                detect(st, bytes, "face").await?,
-                t.min_quality,
-            )?)
-        }
+        Some(b64) => Some(single_face(detect(st, b64, "face").await?, t.min_quality)?),
         None => None,
     };
     Ok((detected, tags))
@@ -378,8 +433,8 @@ pub(crate) async fn register_subject(
     t: Tenant,
     body: Bytes,
 ) -> ApiResult {
-    let m = json_object(&body)?;
-    let (face, tags) = face_and_tags(&st, &t, &m, true).await?;
+    let m = json_object_off_worker(body).await?;
+    let (face, tags) = face_and_tags(&st, &t, m, true).await?;
     let face = face.ok_or_else(|| ApiError::invalid("face property must be provided."))?;
     check_capacity(&st, &t.gallery_id, 1)?;
     let subject_id = uuid::Uuid::new_v4().to_string();
@@ -406,10 +461,10 @@ async fn update_events(
     subject_id: &str,
     targets: &[String],
     keep_id: &str,
-    body: &Bytes,
+    body: Bytes,
 ) -> ApiResult {
-    let m = json_object(body)?;
-    let (face, tags) = face_and_tags(st, t, &m, false).await?;
+    let m = json_object_off_worker(body).await?;
+    let (face, tags) = face_and_tags(st, t, m, false).await?;
     match (face, tags) {
         (Some(face), tags) => {
             let tags = tags.unwrap_or_else(|| event_tags(st, &t.gallery_id, keep_id));
@@ -454,7 +509,7 @@ pub(crate) async fn update_subject(
     let Some(first) = events.first().cloned() else {
         return Err(subject_not_found(&id));
     };
-    update_events(&st, &t, &id, &events, &first, &body).await
+    update_events(&st, &t, &id, &events, &first, body).await
 }
 
 /// DELETE /v1.1/subjects/{id}
@@ -500,8 +555,8 @@ pub(crate) async fn register_event(
     if st.store.subject_events(&t.gallery_id, &id)?.is_empty() {
         return Err(subject_not_found(&id));
     }
-    let m = json_object(&body)?;
-    let (face, tags) = face_and_tags(&st, &t, &m, true).await?;
+    let m = json_object_off_worker(body).await?;
+    let (face, tags) = face_and_tags(&st, &t, m, true).await?;
     let face = face.ok_or_else(|| ApiError::invalid("face property must be provided."))?;
     check_capacity(&st, &t.gallery_id, 1)?;
     let event_id = uuid::Uuid::new_v4().to_string();
@@ -542,7 +597,7 @@ pub(crate) async fn update_event(
         &id,
         std::slice::from_ref(&event_id),
         &event_id,
-        &body,
+        body,
     )
     .await
 }
@@ -571,11 +626,11 @@ pub(crate) async fn unregister_event(
 
 /// POST /v1.1/face/extract — `{faces, limit?}`; at most 20 faces, largest first.
 pub(crate) async fn extract(State(st): State<Shared>, _t: Tenant, body: Bytes) -> ApiResult {
-    let m = json_object(&body)?;
-    let b64 = req_str(&m, "faces")?;
+    let mut m = json_object_off_worker(body).await?;
     let limit = opt_int(&m, "limit", 1, MAX_EXTRACT_LIMIT)?.unwrap_or(DEFAULT_EXTRACT_LIMIT);
-    let bytes = decode_image(b64, "faces")?;
-    let faces = detect(&st, bytes, "faces").await?;
+    let b64 = take_req_str(&mut m, "faces")?;
+    drop(m);
+    let faces = detect(&st, b64, "faces").await?;
     if faces.is_empty() {
         return Err(ApiError::no_face());
     }
@@ -589,13 +644,14 @@ pub(crate) async fn extract(State(st): State<Shared>, _t: Tenant, body: Bytes) -
 
 /// POST /v1.1/face/search — `{probe, threshold?, limit?, tags?}`.
 pub(crate) async fn search(State(st): State<Shared>, t: Tenant, body: Bytes) -> ApiResult {
-    let m = json_object(&body)?;
-    let b64 = req_str(&m, "probe")?;
+    let mut m = json_object_off_worker(body).await?;
+    let b64 = take_req_str(&mut m, "probe")?;
     let threshold = opt_int(&m, "threshold", 0, 9999)?.unwrap_or(DEFAULT_THRESHOLD);
     let limit = opt_int(&m, "limit", 1, MAX_SEARCH_LIMIT)?.unwrap_or(DEFAULT_SEARCH_LIMIT);
     let tags = opt_tags(&m)?.unwrap_or_default();
+    drop(m);
     require_tags(&st, &t.gallery_id, &tags)?;
-    let probe = probe_face(detect(&st, decode_image(b64, "probe")?, "probe").await?)?;
+    let probe = probe_face(detect(&st, b64, "probe").await?)?;
     let wanted: HashSet<&String> = tags.iter().collect();
     let engine = st.engine.clone();
     // subject id → (best score, [(event id, score)])
@@ -647,11 +703,12 @@ pub(crate) async fn search(State(st): State<Shared>, t: Tenant, body: Bytes) -> 
 /// `threshold`, default 7000, else 404) or `{face, probe}` (face to face: always 200
 /// `{score}`, so callers see how far apart two faces are and apply their own threshold).
 pub(crate) async fn verify(State(st): State<Shared>, t: OptionalTenant, body: Bytes) -> ApiResult {
-    let m = json_object(&body)?;
-    let id = opt_str(&m, "id")?.filter(|s| !s.is_empty());
-    let face = opt_str(&m, "face")?.filter(|s| !s.is_empty());
-    let b64 = req_str(&m, "probe")?;
+    let mut m = json_object_off_worker(body).await?;
+    let id = take_str(&mut m, "id")?.filter(|s| !s.is_empty());
+    let face = take_str(&mut m, "face")?.filter(|s| !s.is_empty());
+    let b64 = take_req_str(&mut m, "probe")?;
     let threshold = opt_int(&m, "threshold", 0, 9999)?.unwrap_or(DEFAULT_THRESHOLD);
+    drop(m);
     match (id, face) {
         (Some(_), Some(_)) => Err(ApiError::invalid(
             "Provide either id (verify a subject) or face (verify two faces), not both.",
@@ -661,10 +718,10 @@ pub(crate) async fn verify(State(st): State<Shared>, t: OptionalTenant, body: By
             let Some(t) = t.0 else {
                 return Err(ApiError::forbidden());
             };
-            if st.store.subject_events(&t.gallery_id, id)?.is_empty() {
-                return Err(subject_not_found(id));
+            if st.store.subject_events(&t.gallery_id, &id)?.is_empty() {
+                return Err(subject_not_found(&id));
             }
-            let probe = probe_face(detect(&st, decode_image(b64, "probe")?, "probe").await?)?;
+            let probe = probe_face(detect(&st, b64, "probe").await?)?;
             let engine = st.engine.clone();
             let best = st.store.with_gallery_events(&t.gallery_id, |events| {
                 events
@@ -681,10 +738,8 @@ pub(crate) async fn verify(State(st): State<Shared>, t: OptionalTenant, body: By
             }
         }
         (None, Some(face)) => {
-            let face_bytes = decode_image(face, "face")?;
-            let probe_bytes = decode_image(b64, "probe")?;
-            let a = probe_face(detect(&st, face_bytes, "face").await?)?;
-            let b = probe_face(detect(&st, probe_bytes, "probe").await?)?;
+            let a = probe_face(detect(&st, face, "face").await?)?;
+            let b = probe_face(detect(&st, b64, "probe").await?)?;
             let score = st.engine.compare(&a.template, &b.template);
             Ok(Json(json!({ "score": score })).into_response())
         }
@@ -809,7 +864,10 @@ pub(crate) async fn bulk_register(State(st): State<Shared>, t: Tenant, body: Byt
                 "Each registration must be an object with a filename.",
             ));
         };
-        let filename = req_str(r, "filename")?.to_owned();
+        // Only a malformed body fails the request: an absent or empty filename (like an
+        // absolute, escaping, missing or unreadable one) fails its own record, with the
+        // reason, when the batch runs.
+        let filename = opt_str(r, "filename")?.unwrap_or_default().to_owned();
         let tags = opt_tags(r)?.unwrap_or_default();
         for tag in &tags {
             if !all_tags.contains(tag) {

@@ -123,6 +123,52 @@ pub struct Limits {
     pub clock_skew_secs: i64,
     /// Size of a gallery created without one. Default 10000.
     pub default_gallery_size: u64,
+    /// Widest accepted picture in pixels, read from its header before decoding. Default 10000.
+    pub max_image_width: u32,
+    /// Tallest accepted picture in pixels. Default 10000.
+    pub max_image_height: u32,
+    /// Most pixels (width x height) in an accepted picture. Default 25,000,000 (25 MP).
+    pub max_image_pixels: u64,
+    /// Largest decoded picture in bytes (pixels x bytes per pixel of the file's colour
+    /// type, read from the header) and the decoder's allocation limit. Default 256 MiB
+    /// (a 25 MP picture with 16-bit RGBA samples needs 200 MB).
+    pub max_decode_bytes: u64,
+    /// Pictures decoded at once; further requests wait for a free slot. 0 (the default)
+    /// means one per CPU core.
+    pub max_concurrent_decodes: usize,
+}
+
+impl Limits {
+    /// The image-intake policy these limits describe.
+    pub fn image_policy(&self) -> crate::intake::ImagePolicy {
+        crate::intake::ImagePolicy {
+            max_width: self.max_image_width,
+            max_height: self.max_image_height,
+            max_pixels: self.max_image_pixels,
+            max_decode_bytes: self.max_decode_bytes,
+        }
+    }
+
+    /// Decode slots in effect: `max_concurrent_decodes`, or the number of CPU cores when 0.
+    pub fn decode_slots(&self) -> usize {
+        match self.max_concurrent_decodes {
+            0 => std::thread::available_parallelism().map_or(2, usize::from),
+            n => n,
+        }
+    }
+
+    /// The documented bound on the memory one request in flight holds outside a decode
+    /// slot: its body, the parsed JSON, and the decoded base64 (4 x `max_body_bytes`).
+    pub fn request_memory_bound(&self) -> u64 {
+        4 * self.max_body_bytes as u64
+    }
+
+    /// The documented bound on the memory one decode slot holds: the decoded picture
+    /// (`max_decode_bytes`) plus the engines' working copies (an RGB copy, an EXIF
+    /// rotation and a grey copy: at most 8 bytes per pixel).
+    pub fn decode_memory_bound(&self) -> u64 {
+        self.max_decode_bytes + 8 * self.max_image_pixels
+    }
 }
 
 impl Default for Limits {
@@ -134,6 +180,11 @@ impl Default for Limits {
             max_bulk_records: 10_000,
             clock_skew_secs: 300,
             default_gallery_size: 10_000,
+            max_image_width: 10_000,
+            max_image_height: 10_000,
+            max_image_pixels: 25_000_000,
+            max_decode_bytes: 256 << 20,
+            max_concurrent_decodes: 0,
         }
     }
 }
@@ -293,6 +344,17 @@ impl ServerConfig {
         if self.limits.bulk_page_size == 0 || self.limits.max_tags == 0 {
             return Err(ServerError::Config(
                 "limits.bulkPageSize and limits.maxTags must be at least 1".into(),
+            ));
+        }
+        let l = &self.limits;
+        if l.max_image_width == 0
+            || l.max_image_height == 0
+            || l.max_image_pixels == 0
+            || l.max_decode_bytes == 0
+        {
+            return Err(ServerError::Config(
+                "limits.maxImageWidth, maxImageHeight, maxImagePixels and maxDecodeBytes must be at least 1"
+                    .into(),
             ));
         }
         if self.limits.clock_skew_secs < 0 {

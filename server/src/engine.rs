@@ -4,6 +4,24 @@
 
 use image::{DynamicImage, GenericImageView, imageops::FilterType};
 
+pub use crate::intake::DecodedImage;
+use crate::intake::{ImagePolicy, IntakeError};
+
+/// Decodes under the default intake policy (what `detect(&[u8])` of the built-in engines
+/// does when called directly; the HTTP layer applies the configured policy instead).
+pub(crate) fn decode_default(image: &[u8]) -> Result<DecodedImage, EngineError> {
+    crate::intake::decode(image, &ImagePolicy::default()).map_err(EngineError::from)
+}
+
+impl From<IntakeError> for EngineError {
+    fn from(e: IntakeError) -> Self {
+        match e {
+            IntakeError::Undecodable(why) => EngineError::InvalidImage(why),
+            other => EngineError::InvalidImage(other.to_string()),
+        }
+    }
+}
+
 /// Face attributes in the service's vocabulary. Serialised by the HTTP layer with
 /// every number as a JSON string, like the reference service.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,15 +77,42 @@ pub trait FaceEngine: Send + Sync {
     fn compare(&self, a: &[u8], b: &[u8]) -> u32;
     /// Short engine name, reported by `/v1.1/health`.
     fn name(&self) -> &str;
-    /// Whether `detect` on an image of `image_len` bytes takes long enough to move it off
-    /// the async worker threads (`spawn_blocking`: a thread hop per call, worth it only
-    /// for real work). Default: always.
-    fn detect_blocks(&self, image_len: usize) -> bool {
-        let _ = image_len;
-        true
+    /// Whether the engine takes pictures the emulator decoded under its intake policy
+    /// ([`FaceEngine::detect_decoded`]), so the policy's allocation limit covers the
+    /// decoding too. Default `false`: the emulator checks the header against the policy
+    /// and passes the encoded bytes to [`FaceEngine::detect`]. Both built-in engines
+    /// take decoded pictures.
+    fn takes_decoded(&self) -> bool {
+        false
+    }
+    /// Finds faces in a picture the emulator decoded (called only when
+    /// [`FaceEngine::takes_decoded`] is `true`).
+    fn detect_decoded(&self, image: DecodedImage) -> Result<Vec<DetectedFace>, EngineError> {
+        let _ = image;
+        Err(EngineError::Internal(
+            "this engine does not take decoded pictures".into(),
+        ))
     }
     /// Whether scores mean "same person" (a real face matcher) rather than "same picture".
     fn is_face_matcher(&self) -> bool;
+}
+
+/// Decodes (when the engine takes decoded pictures) and detects under `policy`. Blocking
+/// work: the HTTP layer calls it on the blocking pool, holding a decode slot. The encoded
+/// bytes are dropped as soon as the picture is decoded.
+pub(crate) fn detect_under_policy(
+    engine: &dyn FaceEngine,
+    bytes: Vec<u8>,
+    policy: &ImagePolicy,
+) -> Result<Vec<DetectedFace>, EngineError> {
+    if engine.takes_decoded() {
+        let decoded = crate::intake::decode(&bytes, policy)?;
+        drop(bytes);
+        engine.detect_decoded(decoded)
+    } else {
+        crate::intake::inspect(&bytes, policy)?;
+        engine.detect(&bytes)
+    }
 }
 
 /// Side of the grayscale thumbnail the deterministic engine compares.
@@ -83,8 +128,10 @@ const TEMPLATE_MAGIC: &[u8; 4] = b"DTM1";
 
 /// A deterministic, non-biometric stand-in engine: it compares *pictures*, not people.
 ///
-/// - The image is decoded with the `image` crate (JPEG, PNG, GIF, BMP, WebP, TIFF);
-///   undecodable bytes are [`EngineError::InvalidImage`].
+/// - The image is decoded with the `image` crate (JPEG, PNG, GIF, BMP, WebP, TIFF) under
+///   the intake policy ([`crate::intake`]); undecodable or oversized pictures are
+///   [`EngineError::InvalidImage`]. Pixels are compared as stored (EXIF orientation is
+///   not applied).
 /// - One "face" is the whole image. Convention for tests that need several faces: an
 ///   image at least twice as wide as it is tall is a strip of `width / height` square
 ///   tiles, each one face (at most 64).
@@ -183,18 +230,9 @@ fn decode_template(t: &[u8]) -> Option<Vec<f32>> {
 }
 
 impl FaceEngine for DeterministicEngine {
+    /// Decodes under the default intake policy ([`crate::Limits::default`]) and detects.
     fn detect(&self, image: &[u8]) -> Result<Vec<DetectedFace>, EngineError> {
-        let img =
-            image::load_from_memory(image).map_err(|e| EngineError::InvalidImage(e.to_string()))?;
-        let (w, h) = img.dimensions();
-        if h > 0 && w >= 2 * h {
-            let tiles = (w / h).min(MAX_TILES);
-            Ok((0..tiles)
-                .filter_map(|i| self.face_from(&img.crop_imm(i * h, 0, h, h), i * h))
-                .collect())
-        } else {
-            Ok(self.face_from(&img, 0).into_iter().collect())
-        }
+        self.detect_decoded(decode_default(image)?)
     }
 
     fn compare(&self, a: &[u8], b: &[u8]) -> u32 {
@@ -209,9 +247,21 @@ impl FaceEngine for DeterministicEngine {
         "deterministic-thumbnail"
     }
 
-    fn detect_blocks(&self, image_len: usize) -> bool {
-        // Decoding and thumbnailing a small picture takes tens of microseconds.
-        image_len > 16 * 1024
+    fn takes_decoded(&self) -> bool {
+        true
+    }
+
+    fn detect_decoded(&self, decoded: DecodedImage) -> Result<Vec<DetectedFace>, EngineError> {
+        let img = decoded.image;
+        let (w, h) = img.dimensions();
+        if h > 0 && w >= 2 * h {
+            let tiles = (w / h).min(MAX_TILES);
+            Ok((0..tiles)
+                .filter_map(|i| self.face_from(&img.crop_imm(i * h, 0, h, h), i * h))
+                .collect())
+        } else {
+            Ok(self.face_from(&img, 0).into_iter().collect())
+        }
     }
 
     fn is_face_matcher(&self) -> bool {

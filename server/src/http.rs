@@ -31,6 +31,9 @@ pub(crate) struct AppState {
     pub bucket_dir: Option<PathBuf>,
     /// Set on shutdown so background bulk jobs stop between records.
     pub stopping: std::sync::atomic::AtomicBool,
+    /// The decode slots (`limits.max_concurrent_decodes` threads): bounds the decoded
+    /// pictures in memory at once. Requests wait for a slot in arrival order.
+    pub decoders: crate::intake::DecodePool,
 }
 
 pub(crate) type Shared = Arc<AppState>;
@@ -173,31 +176,60 @@ async fn authenticate(State(st): State<Shared>, req: Request, next: Next) -> Res
             path: parts.uri.path().to_owned(),
             query: parts.uri.query().map(str::to_owned),
         });
+    let skew = st.limits.clock_skew_secs;
+    // Hashing a large body is CPU work: keep it off the async workers.
+    let (parts, bytes, result) = if bytes.len() > OFF_WORKER_BYTES {
+        let creds = st.creds.clone();
+        match tokio::task::spawn_blocking(move || {
+            let result = verify_request(&parts, &raw, &bytes, &creds, skew);
+            (parts, bytes, result)
+        })
+        .await
+        {
+            Ok(done) => done,
+            Err(e) => {
+                tracing::error!("signature check failed to run: {e}");
+                return ApiError::internal().into_response();
+            }
+        }
+    } else {
+        let result = verify_request(&parts, &raw, &bytes, &st.creds, skew);
+        (parts, bytes, result)
+    };
+    if let Err(e) = result {
+        return ApiError::auth(&e).into_response();
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+fn verify_request(
+    parts: &Parts,
+    raw: &RawTarget,
+    bytes: &Bytes,
+    creds: &DevCredentials,
+    max_skew_secs: i64,
+) -> Result<(), sigv4::AuthError> {
     let incoming = IncomingRequest {
         method: &parts.method,
         raw_path: &raw.path,
         raw_query: raw.query.as_deref(),
         headers: &parts.headers,
         authority: parts.uri.authority().map(|a| a.as_str()),
-        body: &bytes,
+        body: bytes,
     };
     let opts = VerifyOptions {
         region: Some(REGION),
         service: Some(SERVICE),
         now: time::OffsetDateTime::now_utc(),
-        max_skew_secs: st.limits.clock_skew_secs,
+        max_skew_secs,
     };
-    let creds = &st.creds;
-    let result = sigv4::verify(
+    sigv4::verify(
         &incoming,
         |ak| (ak == creds.access_key_id).then(|| creds.secret_access_key.clone()),
         &opts,
-    );
-    if let Err(e) = result {
-        return ApiError::auth(&e).into_response();
-    }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    )
+    .map(|_| ())
 }
 
 /// The gallery an `x-api-key` opens.
@@ -248,6 +280,18 @@ impl FromRequestParts<Shared> for OptionalTenant {
     async fn from_request_parts(parts: &mut Parts, st: &Shared) -> Result<Self, ApiError> {
         Ok(OptionalTenant(resolve_tenant(parts, st).await?))
     }
+}
+
+/// Bodies above this size are parsed (and their signatures hashed) on the blocking pool.
+pub(crate) const OFF_WORKER_BYTES: usize = 64 * 1024;
+
+/// [`json_object`], on the blocking pool for large bodies; the body is released once
+/// parsed (only the parsed values stay in memory).
+pub(crate) async fn json_object_off_worker(body: Bytes) -> Result<Map<String, Value>, ApiError> {
+    if body.len() <= OFF_WORKER_BYTES {
+        return json_object(&body);
+    }
+    crate::api::blocking(move || json_object(&body)).await
 }
 
 /// Parses a request body that must be a JSON object.

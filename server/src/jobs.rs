@@ -1,9 +1,11 @@
 //! Bulk registration: records are processed in the background, one at a time, from
 //! files in `<bucket_dir>/<gallery id>/` (or `<bucket_dir>/<gallery name>/`).
 //!
-//! A filename that is empty, absolute, has `..`/`.` components, a backslash or NUL, or
-//! reaches a symbolic link anywhere below the gallery folder fails that record; nothing
-//! outside the folder is ever opened.
+//! Every per-record problem fails that record alone, with its reason: a filename that is
+//! absent or empty, absolute, has `..`/`.` components, a backslash or NUL, reaches a
+//! symbolic link anywhere below the gallery folder, names nothing, names a directory, or
+//! cannot be read; an image that is over the intake limits, undecodable, or has no (or
+//! more than one) face. Nothing outside the gallery folder is ever opened.
 
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
@@ -112,7 +114,15 @@ fn process(
         .ok_or("The gallery no longer exists.")?;
     let file = resolve(bucket, &gallery.id, &gallery.name, &rec.filename)?;
     let bytes = read_capped(&file, st.limits.max_body_bytes)?;
-    let faces = st.engine.detect(&bytes).map_err(|e| e.to_string())?;
+    // The intake policy, as for request bodies: the header first, then a decode slot.
+    let policy = st.limits.image_policy();
+    crate::intake::inspect(&bytes, &policy).map_err(|e| e.to_string())?;
+    let engine = st.engine.clone();
+    let faces = st
+        .decoders
+        .run_blocking(move || crate::engine::detect_under_policy(engine.as_ref(), bytes, &policy))
+        .map_err(|_| "The face engine failed on this file.".to_owned())?
+        .map_err(|e| e.to_string())?;
     if st.stopping.load(Ordering::Relaxed) {
         return Err(Outcome::Interrupted);
     }
@@ -141,13 +151,23 @@ pub(crate) fn resolve(
     gallery_name: &str,
     filename: &str,
 ) -> Result<PathBuf, String> {
-    const ESCAPE: &str = "The filename must name a file inside the gallery's folder.";
-    if filename.is_empty() || filename.contains('\0') || filename.contains('\\') {
-        return Err(ESCAPE.into());
+    const ESCAPE: &str = "The filename must name a file inside the gallery's folder";
+    if filename.trim().is_empty() {
+        return Err("The filename is empty.".into());
+    }
+    if filename.contains('\0') || filename.contains('\\') {
+        return Err(format!(
+            "{ESCAPE}: it must not contain a backslash or a NUL character."
+        ));
     }
     let rel = Path::new(filename);
+    if rel.is_absolute() || rel.has_root() {
+        return Err(format!("{ESCAPE}: it is an absolute path."));
+    }
     if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
-        return Err(ESCAPE.into());
+        return Err(format!(
+            "{ESCAPE}: it must not have '.' or '..' components."
+        ));
     }
     let base = [gallery_id, gallery_name]
         .iter()
@@ -170,7 +190,7 @@ pub(crate) fn resolve(
         let md =
             std::fs::symlink_metadata(&cur).map_err(|_| format!("File {filename} not found."))?;
         if md.file_type().is_symlink() {
-            return Err(format!("{ESCAPE} Links are not followed."));
+            return Err(format!("{ESCAPE}: links are not followed."));
         }
     }
     if !cur.is_file() {

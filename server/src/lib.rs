@@ -20,6 +20,7 @@ pub mod config;
 pub mod engine;
 mod error;
 mod http;
+pub mod intake;
 mod jobs;
 mod real_engine;
 pub mod sigv4;
@@ -177,6 +178,8 @@ pub async fn start_with_engine(
         source,
     })?;
     let state: http::Shared = Arc::new(http::AppState {
+        decoders: intake::DecodePool::new(config.limits.decode_slots())
+            .map_err(|e| ServerError::Config(format!("cannot start the decode threads: {e}")))?,
         store: Arc::new(store),
         engine,
         creds: config.credentials.clone(),

@@ -7,7 +7,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use crate::engine::{DetectedFace, EngineError, FaceAttributes, FaceEngine};
+use crate::engine::{DecodedImage, DetectedFace, EngineError, FaceAttributes, FaceEngine};
 use necid_face_engine as fe;
 
 /// Marks a template as a face-engine descriptor (format version 1).
@@ -76,10 +76,24 @@ fn point(p: &fe::Point) -> [i64; 2] {
 }
 
 impl FaceEngine for RealEngine {
+    /// Decodes under the default intake policy ([`crate::Limits::default`]) and detects.
     fn detect(&self, image: &[u8]) -> Result<Vec<DetectedFace>, EngineError> {
+        self.detect_decoded(crate::engine::decode_default(image)?)
+    }
+
+    fn takes_decoded(&self) -> bool {
+        true
+    }
+
+    /// Applies the EXIF orientation (coordinates refer to the picture as displayed),
+    /// converts to RGB and runs the face engine on it.
+    fn detect_decoded(&self, decoded: DecodedImage) -> Result<Vec<DetectedFace>, EngineError> {
+        let mut img = decoded.image;
+        img.apply_orientation(decoded.orientation);
+        let rgb = img.into_rgb8();
         let faces = self
             .inner
-            .detect(image, fe::MAX_FACES)
+            .detect_image(&rgb, fe::MAX_FACES)
             .map_err(|e| match e {
                 fe::EngineError::InvalidImage(m) => EngineError::InvalidImage(m),
                 other => EngineError::Internal(other.to_string()),

@@ -384,3 +384,112 @@ async fn records_go_new_to_processed_and_resume_after_a_restart() {
         r.json
     );
 }
+
+#[tokio::test]
+async fn bad_records_fail_alone_with_their_reasons_and_good_ones_register() {
+    let root = tempfile::tempdir().unwrap();
+    let bucket = root.path().join("bucket");
+    let dir = bucket.join("default");
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::create_dir_all(dir.join("folder.png")).unwrap();
+    std::fs::write(dir.join("a.png"), picture(11, 96, 96)).unwrap();
+    std::fs::write(dir.join("sub/b.png"), picture(12, 96, 96)).unwrap();
+    std::fs::write(bucket.join("escape.png"), picture(13, 96, 96)).unwrap();
+    std::fs::write(dir.join("text.png"), b"not a picture").unwrap();
+    std::fs::write(
+        dir.join("bomb.png"),
+        common::bombs::png_zeros(20_000, 20_000, 8, common::bombs::GRAY, false),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("tiny-bomb.png"),
+        common::bombs::png_header_only(65_535, 65_535),
+    )
+    .unwrap();
+    std::fs::write(dir.join("big.png"), vec![0u8; 600_000]).unwrap();
+    let mut cfg = bucket_config(&bucket);
+    cfg.limits.max_body_bytes = 512 * 1024; // also the largest bulk file
+    let h = Harness::with_config(cfg).await;
+    let abs = dir.join("a.png").display().to_string();
+    // (filename or None for "no filename property", expected reason fragment or None for success)
+    let cases: Vec<(Option<&str>, Option<&str>)> = vec![
+        (Some("a.png"), None),
+        (Some(""), Some("The filename is empty.")),
+        (None, Some("The filename is empty.")),
+        (Some("   "), Some("The filename is empty.")),
+        (
+            Some(abs.as_str()),
+            Some("inside the gallery's folder: it is an absolute path."),
+        ),
+        (
+            Some("../escape.png"),
+            Some("inside the gallery's folder: it must not have '.' or '..' components."),
+        ),
+        (
+            Some("sub\\..\\..\\escape.png"),
+            Some("must not contain a backslash"),
+        ),
+        (Some("missing.png"), Some("File missing.png not found.")),
+        (
+            Some("folder.png"),
+            Some("folder.png is not a regular file."),
+        ),
+        (
+            Some("big.png"),
+            Some("The file is larger than 524288 bytes."),
+        ),
+        (Some("text.png"), Some("could not be decoded")),
+        (
+            Some("bomb.png"),
+            Some("the image is 20000x20000 pixels; at most 10000x10000"),
+        ),
+        (
+            Some("tiny-bomb.png"),
+            Some("the image is 65535x65535 pixels"),
+        ),
+        (Some("sub/b.png"), None),
+    ];
+    let regs: Vec<Value> = cases
+        .iter()
+        .map(|(name, _)| match name {
+            Some(n) => json!({"filename": n}),
+            None => json!({"tags": []}),
+        })
+        .collect();
+    let r = h
+        .send(
+            h.req("POST", "/v1.1/jobs/bulkregister")
+                .json(&json!({"registrations": regs})),
+        )
+        .await
+        .expect(200);
+    let batch = r.json["batchId"].as_str().unwrap().to_owned();
+    let records = wait_for_batch(&h, DEV_API_KEY, &batch).await;
+    assert_eq!(records.len(), cases.len());
+    // Records keep the request's order.
+    for ((name, want), rec) in cases.iter().zip(&records) {
+        assert_eq!(rec["filename"], name.unwrap_or(""), "{rec}");
+        assert_eq!(rec["status"], "Processed", "{rec}");
+        match want {
+            None => {
+                assert_eq!(rec["registerStatus"], "Success", "{rec}");
+                assert_eq!(rec["reason"], "", "{rec}");
+            }
+            Some(fragment) => {
+                assert_eq!(rec["registerStatus"], "Failed", "{rec}");
+                assert_eq!(rec["subjectId"], "", "{rec}");
+                let reason = rec["reason"].as_str().unwrap();
+                assert!(reason.contains(fragment), "{name:?}: {reason}");
+            }
+        }
+    }
+    // Exactly the two good pictures were registered; the escape target was never read.
+    let r = h.send(h.req("GET", "/v1.1/subjects")).await.expect(200);
+    assert_eq!(r.json["total"], 2);
+    h.send(
+        h.req("POST", "/v1.1/face/search")
+            .json(&json!({"probe": b64(&picture(13, 96, 96))})),
+    )
+    .await
+    .expect(404);
+}

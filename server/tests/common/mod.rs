@@ -3,6 +3,8 @@
 //! the server's verifier).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod bombs;
+
 use std::io::Cursor;
 use std::time::{Duration, SystemTime};
 
