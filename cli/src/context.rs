@@ -41,6 +41,14 @@ pub struct GlobalArgs {
     /// Application API key selecting the gallery (prefer the profile or NECID_API_KEY).
     #[arg(long, global = true, value_name = "KEY")]
     pub api_key: Option<String>,
+    /// Trusted CAs for https://: platform (the OS store, default), bundled (Mozilla roots
+    /// built in) or custom (only --ca-bundle). Also NECID_TLS_ROOTS / profile `tls_roots`.
+    #[arg(long, global = true, value_name = "ROOTS")]
+    pub tls_roots: Option<String>,
+    /// PEM file of CA certificates to trust (alone: only these; with --tls-roots
+    /// platform/bundled: in addition). Also NECID_CA_BUNDLE / profile `ca_bundle`.
+    #[arg(long, global = true, value_name = "PEM")]
+    pub ca_bundle: Option<std::path::PathBuf>,
     /// Per-attempt request timeout in seconds.
     #[arg(long, global = true, value_name = "SECS")]
     pub timeout: Option<f64>,
@@ -90,6 +98,15 @@ impl GlobalArgs {
         }
         if let Some(v) = &self.api_key {
             b = b.api_key(v);
+        }
+        if let Some(v) = &self.tls_roots {
+            let roots = necid::TlsRoots::parse(v).ok_or_else(|| {
+                CliError::Usage("--tls-roots must be platform, bundled or custom".to_owned())
+            })?;
+            b = b.tls_roots(roots);
+        }
+        if let Some(v) = &self.ca_bundle {
+            b = b.ca_bundle_file(v);
         }
         if let Some(secs) = self.timeout {
             if !secs.is_finite() || secs <= 0.0 || secs > 86_400.0 {

@@ -35,6 +35,15 @@ pub struct ServeArgs {
     /// Write the endpoint and dev credentials as JSON to this file once listening.
     #[arg(long)]
     pub ready_file: Option<PathBuf>,
+    /// Serve HTTPS: a private CA and a server certificate for localhost/127.0.0.1/::1 (and
+    /// --host) are generated at start; the CA certificate is written to --tls-ca-file
+    /// (default: a temporary file, removed at exit), printed, and given as `caFile` in the
+    /// ready file. Clients trust it as their CA bundle (NECID_CA_BUNDLE).
+    #[arg(long)]
+    pub tls: bool,
+    /// Where --tls writes the CA certificate (PEM).
+    #[arg(long, requires = "tls")]
+    pub tls_ca_file: Option<PathBuf>,
     /// Face engine [default: real, or the config file's `engine`].
     #[arg(long, value_enum)]
     pub engine: Option<EngineArg>,
@@ -114,6 +123,8 @@ pub struct ReadyInfo {
     pub secret_access_key: String,
     pub api_key: String,
     pub bucket_dir: Option<PathBuf>,
+    /// With --tls: the PEM file of the CA clients must trust; otherwise null.
+    pub ca_file: Option<PathBuf>,
     pub pid: u32,
 }
 
@@ -128,6 +139,7 @@ impl ReadyInfo {
             secret_access_key: creds.secret_access_key.clone(),
             api_key: creds.api_key.clone(),
             bucket_dir,
+            ca_file: None,
             pid: std::process::id(),
         }
     }
@@ -171,10 +183,33 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         Storage::Sqlite(path) => format!("SQLite at {}", path.display()),
     };
 
-    let server = necid_server::start(config)
-        .await
-        .context("starting the emulator")?;
-    let info = ReadyInfo::new(&server, args.bucket_dir.clone());
+    // The CA file is removed at exit only when it was our own temporary choice.
+    let mut ca_file: Option<(PathBuf, bool)> = None;
+    if args.tls {
+        let identity = necid_server::TlsIdentity::generate(std::slice::from_ref(&args.host))
+            .context("generating the TLS certificate")?;
+        let (path, temporary) = match &args.tls_ca_file {
+            Some(p) => (p.clone(), false),
+            None => (
+                std::env::temp_dir().join(format!("necid-emulator-{}-ca.pem", std::process::id())),
+                true,
+            ),
+        };
+        std::fs::write(&path, identity.ca_pem())
+            .with_context(|| format!("writing the CA certificate to {}", path.display()))?;
+        ca_file = Some((path, temporary));
+        config.tls = Some(identity);
+    }
+
+    let server = match necid_server::start(config).await {
+        Ok(s) => s,
+        Err(e) => {
+            remove_temporary(ca_file.as_ref());
+            return Err(e).context("starting the emulator");
+        }
+    };
+    let mut info = ReadyInfo::new(&server, args.bucket_dir.clone());
+    info.ca_file = ca_file.as_ref().map(|(p, _)| p.clone());
     let json = serde_json::to_string(&info)?;
 
     println!("necid emulator listening on {}", info.endpoint);
@@ -187,7 +222,16 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         info.secret_access_key
     );
     println!("  api key:           {}  (default gallery)", info.api_key);
-    println!("  try: NECID_ENDPOINT={} necid health", info.endpoint);
+    if let Some(ca) = &info.ca_file {
+        println!("  TLS CA certificate: {}", ca.display());
+        println!(
+            "  try: NECID_ENDPOINT={} NECID_CA_BUNDLE={} necid health",
+            info.endpoint,
+            ca.display()
+        );
+    } else {
+        println!("  try: NECID_ENDPOINT={} necid health", info.endpoint);
+    }
     println!("NECID_READY {json}");
     if let Some(path) = &args.ready_file {
         // Write to a temp name and rename, so a reader never sees half a file.
@@ -199,7 +243,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     wait_for_shutdown_signal().await;
     eprintln!("necid emulator: shutting down");
     server.shutdown().await;
+    remove_temporary(ca_file.as_ref());
     Ok(())
+}
+
+fn remove_temporary(ca_file: Option<&(PathBuf, bool)>) {
+    if let Some((path, true)) = ca_file {
+        let _ = std::fs::remove_file(path);
+    }
 }
 
 async fn wait_for_shutdown_signal() {

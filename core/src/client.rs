@@ -108,20 +108,16 @@ impl Default for WaitOptions {
 impl Client {
     /// A client for `config`. Does no I/O.
     pub fn new(config: Config) -> Result<Client> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout)
-            .pool_idle_timeout(Duration::from_secs(60))
-            .tcp_keepalive(Duration::from_secs(30))
-            .tcp_nodelay(true)
-            .build()
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::InvalidInput,
-                    format!("cannot build the HTTP client: {e}"),
-                )
-                .with_source(e)
-            })?;
+        let (connect_timeout, request_timeout) = (config.connect_timeout, config.request_timeout);
+        let base = move || {
+            reqwest::Client::builder()
+                .connect_timeout(connect_timeout)
+                .timeout(request_timeout)
+                .pool_idle_timeout(Duration::from_secs(60))
+                .tcp_keepalive(Duration::from_secs(30))
+                .tcp_nodelay(true)
+        };
+        let built = crate::tls::build(base, config.tls_roots, config.ca_bundle.as_ref())?;
         let mut ua = format!("necid-rust/{}", env!("CARGO_PKG_VERSION"));
         if let Some(s) = &config.user_agent_suffix {
             ua.push(' ');
@@ -142,7 +138,8 @@ impl Client {
         Ok(Client {
             t: Arc::new(Transport {
                 config,
-                http,
+                http: built.http,
+                https_unavailable: built.https_unavailable,
                 signer,
                 skew_ms: AtomicI64::new(0),
                 user_agent,

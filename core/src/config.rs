@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::tls::{CaBundle, TlsRoots};
 
 /// Default biometric API endpoint.
 pub const DEFAULT_ENDPOINT: &str = "https://api.id.nec.com.au";
@@ -140,6 +141,8 @@ pub struct Config {
     pub(crate) request_timeout: Duration,
     pub(crate) retry_policy: RetryPolicy,
     pub(crate) user_agent_suffix: Option<String>,
+    pub(crate) tls_roots: TlsRoots,
+    pub(crate) ca_bundle: Option<CaBundle>,
 }
 
 impl fmt::Debug for Config {
@@ -157,6 +160,8 @@ impl fmt::Debug for Config {
             .field("request_timeout", &self.request_timeout)
             .field("retry_policy", &self.retry_policy)
             .field("user_agent_suffix", &self.user_agent_suffix)
+            .field("tls_roots", &self.tls_roots)
+            .field("ca_bundle", &self.ca_bundle)
             .finish()
     }
 }
@@ -244,6 +249,14 @@ impl Config {
     pub fn user_agent_suffix(&self) -> Option<&str> {
         self.user_agent_suffix.as_deref()
     }
+    /// Which certificate authorities `https://` connections trust.
+    pub fn tls_roots(&self) -> TlsRoots {
+        self.tls_roots
+    }
+    /// The CA bundle, if one is configured.
+    pub fn ca_bundle(&self) -> Option<&CaBundle> {
+        self.ca_bundle.as_ref()
+    }
     /// A builder pre-filled with this configuration (to derive a variant).
     pub fn to_builder(&self) -> ConfigBuilder {
         ConfigBuilder {
@@ -259,6 +272,8 @@ impl Config {
             request_timeout: Some(self.request_timeout),
             retry_policy: Some(self.retry_policy.clone()),
             user_agent_suffix: self.user_agent_suffix.clone(),
+            tls_roots: Some(self.tls_roots),
+            ca_bundle: self.ca_bundle.clone(),
         }
     }
 
@@ -292,6 +307,8 @@ pub struct ConfigBuilder {
     request_timeout: Option<Duration>,
     retry_policy: Option<RetryPolicy>,
     user_agent_suffix: Option<String>,
+    tls_roots: Option<TlsRoots>,
+    ca_bundle: Option<CaBundle>,
 }
 
 impl fmt::Debug for ConfigBuilder {
@@ -304,6 +321,8 @@ impl fmt::Debug for ConfigBuilder {
             .field("secret_access_key", &self.secret_access_key)
             .field("session_token", &self.session_token)
             .field("api_key", &self.api_key)
+            .field("tls_roots", &self.tls_roots)
+            .field("ca_bundle", &self.ca_bundle)
             .finish_non_exhaustive()
     }
 }
@@ -322,6 +341,8 @@ pub const ENV_VARS: &[&str] = &[
     "NECID_REQUEST_TIMEOUT",
     "NECID_MAX_ATTEMPTS",
     "NECID_USER_AGENT_SUFFIX",
+    "NECID_TLS_ROOTS",
+    "NECID_CA_BUNDLE",
     "NECID_PROFILE",
     "NECID_CONFIG_FILE",
 ];
@@ -379,6 +400,8 @@ impl ConfigBuilder {
             ("NECID_REQUEST_TIMEOUT", "request_timeout"),
             ("NECID_MAX_ATTEMPTS", "max_attempts"),
             ("NECID_USER_AGENT_SUFFIX", "user_agent_suffix"),
+            ("NECID_TLS_ROOTS", "tls_roots"),
+            ("NECID_CA_BUNDLE", "ca_bundle"),
         ] {
             if let Some(v) = lookup(var).filter(|s| !s.is_empty()) {
                 env.insert(key.to_owned(), v);
@@ -422,6 +445,21 @@ impl ConfigBuilder {
                     self.retry_policy = Some(p.with_max_attempts(n));
                 }
                 "user_agent_suffix" => self.user_agent_suffix = Some(v.to_owned()),
+                "tls_roots" => {
+                    self.tls_roots = Some(TlsRoots::parse(v).ok_or_else(|| {
+                        Error::invalid_input(
+                            k,
+                            format!("must be platform, bundled or custom in {origin}"),
+                        )
+                    })?);
+                }
+                "ca_bundle" => {
+                    self.ca_bundle = if v.is_empty() {
+                        None
+                    } else {
+                        Some(CaBundle::File(PathBuf::from(v)))
+                    };
+                }
                 // Unknown keys are ignored so newer files work with older SDKs.
                 _ => {}
             }
@@ -487,6 +525,32 @@ impl ConfigBuilder {
     /// Appended to the `User-Agent` header (e.g. `necid-cli/0.1.0`).
     pub fn user_agent_suffix(mut self, v: impl Into<String>) -> Self {
         self.user_agent_suffix = Some(v.into());
+        self
+    }
+
+    /// Which certificate authorities `https://` connections trust (default
+    /// [`TlsRoots::Platform`], or [`TlsRoots::Custom`] when only a CA bundle is given).
+    /// Config-file key `tls_roots`, variable `NECID_TLS_ROOTS`: `platform`, `bundled` or
+    /// `custom`.
+    pub fn tls_roots(mut self, v: TlsRoots) -> Self {
+        self.tls_roots = Some(v);
+        self
+    }
+    /// A PEM file of CA certificates (read when the client is built). Alone it is the only
+    /// trust (`custom`); with `tls_roots` `platform` or `bundled` it is trusted in addition.
+    /// Config-file key `ca_bundle`, variable `NECID_CA_BUNDLE`.
+    pub fn ca_bundle_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_bundle = Some(CaBundle::File(path.into()));
+        self
+    }
+    /// Like [`ConfigBuilder::ca_bundle_file`] with the PEM text itself.
+    pub fn ca_bundle_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.ca_bundle = Some(CaBundle::Pem(pem.into().into()));
+        self
+    }
+    /// Set (or with `None` clear) the CA bundle.
+    pub fn ca_bundle(mut self, bundle: Option<CaBundle>) -> Self {
+        self.ca_bundle = bundle;
         self
     }
 
@@ -572,6 +636,22 @@ impl ConfigBuilder {
                 "contains control characters",
             ));
         }
+        let tls_roots = match (self.tls_roots, &self.ca_bundle) {
+            (Some(TlsRoots::Custom), None) => {
+                return Err(Error::invalid_input(
+                    "ca_bundle",
+                    "tls_roots = custom needs a CA bundle (ca_bundle / NECID_CA_BUNDLE)",
+                ));
+            }
+            (Some(r), _) => r,
+            (None, Some(_)) => TlsRoots::Custom,
+            (None, None) => TlsRoots::Platform,
+        };
+        if let Some(CaBundle::File(p)) = &self.ca_bundle
+            && p.as_os_str().is_empty()
+        {
+            return Err(Error::invalid_input("ca_bundle", "the path is empty"));
+        }
         Ok(Config {
             endpoint,
             tenant_endpoint,
@@ -585,6 +665,8 @@ impl ConfigBuilder {
             request_timeout,
             retry_policy,
             user_agent_suffix: self.user_agent_suffix.filter(|s| !s.is_empty()),
+            tls_roots,
+            ca_bundle: self.ca_bundle,
         })
     }
 }
@@ -675,7 +757,8 @@ fn read_profile_file(path: &Path) -> Result<Option<HashMap<String, HashMap<Strin
 /// ```
 /// Keys: endpoint, tenant_endpoint, region, service, access_key_id, secret_access_key,
 /// session_token, api_key, connect_timeout, request_timeout (seconds), max_attempts,
-/// user_agent_suffix. Unknown keys are ignored; keys before any section are an error.
+/// user_agent_suffix, tls_roots (platform | bundled | custom), ca_bundle (PEM file path).
+/// Unknown keys are ignored; keys before any section are an error.
 pub fn parse_profiles(
     text: &str,
 ) -> std::result::Result<HashMap<String, HashMap<String, String>>, (usize, String)> {
@@ -898,6 +981,65 @@ mod tests {
         let e = ConfigBuilder::from_lookup(lookup(&[("NECID_CONFIG_FILE", f)])).unwrap_err();
         assert_eq!(e.field(), Some("request_timeout"));
         assert!(e.message().contains("config"), "{e}");
+    }
+
+    #[test]
+    fn tls_roots_and_ca_bundle_settings() {
+        assert_eq!(
+            Config::builder().build().unwrap().tls_roots(),
+            TlsRoots::Platform
+        );
+        let c = ConfigBuilder::from_lookup(lookup(&[
+            ("NECID_CONFIG_FILE", "/nonexistent/necid-config"),
+            ("NECID_TLS_ROOTS", "Bundled"),
+        ]))
+        .unwrap()
+        .build()
+        .unwrap();
+        assert_eq!(c.tls_roots(), TlsRoots::Bundled);
+        assert!(c.ca_bundle().is_none());
+        // A CA bundle alone means only that bundle; with platform/bundled it is added.
+        let c = ConfigBuilder::from_lookup(lookup(&[
+            ("NECID_CONFIG_FILE", "/nonexistent/necid-config"),
+            ("NECID_CA_BUNDLE", "/etc/my-ca.pem"),
+        ]))
+        .unwrap()
+        .build()
+        .unwrap();
+        assert_eq!(c.tls_roots(), TlsRoots::Custom);
+        assert_eq!(
+            c.ca_bundle(),
+            Some(&CaBundle::File(PathBuf::from("/etc/my-ca.pem")))
+        );
+        let mut profile = HashMap::new();
+        profile.insert("tls_roots".to_owned(), "platform".to_owned());
+        profile.insert("ca_bundle".to_owned(), "/etc/my-ca.pem".to_owned());
+        let c = Config::builder()
+            .apply_profile(&profile, "test")
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(c.tls_roots(), TlsRoots::Platform);
+        assert!(c.ca_bundle().is_some());
+        assert_eq!(
+            c.to_builder().build().unwrap().tls_roots(),
+            TlsRoots::Platform
+        );
+        // Bad values name the setting.
+        let e = ConfigBuilder::from_lookup(lookup(&[
+            ("NECID_CONFIG_FILE", "/nonexistent/necid-config"),
+            ("NECID_TLS_ROOTS", "system"),
+        ]))
+        .unwrap_err();
+        assert_eq!(e.field(), Some("tls_roots"), "{e}");
+        let e = Config::builder()
+            .tls_roots(TlsRoots::Custom)
+            .build()
+            .unwrap_err();
+        assert_eq!(e.field(), Some("ca_bundle"), "{e}");
+        // PEM bytes never show in Debug output, only their length.
+        let c = Config::builder().ca_bundle_pem(b"-----BEGIN CERTIFICATE-----".to_vec());
+        assert!(format!("{c:?}").contains("Pem(27 bytes)"), "{c:?}");
     }
 
     #[test]

@@ -148,6 +148,10 @@ impl Error {
         e
     }
 
+    pub(crate) fn with_field(mut self, field: &str) -> Error {
+        self.inner.field = Some(field.to_owned());
+        self
+    }
     pub(crate) fn with_status(mut self, status: u16) -> Error {
         self.inner.status = Some(status);
         self

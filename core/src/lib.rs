@@ -36,6 +36,7 @@ pub mod image;
 pub mod models;
 mod runtime;
 pub mod signing;
+pub mod tls;
 pub mod transport;
 pub mod validate;
 
@@ -45,6 +46,7 @@ pub use error::{Error, ErrorKind, Result};
 pub use image::{Image, ImageFormat};
 pub use models::*;
 pub use runtime::runtime;
+pub use tls::{CaBundle, TlsRoots};
 
 /// The API's default match threshold (search's default; face-to-face verify's verdict).
 pub const DEFAULT_THRESHOLD: u32 = 7000;

@@ -85,7 +85,11 @@ where
     F: Future<Output = Result<T>> + Send + 'static,
 {
     if ON_SDK_THREAD.get() && tokio::runtime::Handle::try_current().is_ok() {
-        return fut.await;
+        return match futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(fut)).await
+        {
+            Ok(r) => r,
+            Err(payload) => Err(panic_error(payload.as_ref())),
+        };
     }
     let rt = runtime()?;
     AbortOnDrop(rt.spawn(fut)).await
@@ -105,16 +109,32 @@ impl<T> Future for AbortOnDrop<T> {
         match Pin::new(&mut self.0).poll(cx) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Ok(r)) => Poll::Ready(r),
-            Poll::Ready(Err(e)) => Poll::Ready(Err(Error::new(
-                ErrorKind::Network,
-                if e.is_cancelled() {
-                    "the request task was cancelled (runtime shutting down)".to_owned()
-                } else {
-                    "the request task failed unexpectedly".to_owned()
-                },
-            ))),
+            Poll::Ready(Err(e)) => Poll::Ready(Err(match e.try_into_panic() {
+                Ok(payload) => panic_error(payload.as_ref()),
+                Err(e) if e.is_cancelled() => Error::new(
+                    ErrorKind::Network,
+                    "the request task was cancelled (runtime shutting down)",
+                ),
+                Err(_) => Error::new(ErrorKind::Network, "the request task failed unexpectedly"),
+            })),
         }
     }
+}
+
+/// The error a panic inside a request becomes: kind `Server` (an internal failure, not
+/// the caller's input), with the panic's message. No binding lets it reach the host.
+pub(crate) fn panic_error(payload: &(dyn std::any::Any + Send)) -> Error {
+    let msg = if let Some(s) = payload.downcast_ref::<&str>() {
+        s
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.as_str()
+    } else {
+        "unknown panic payload"
+    };
+    Error::new(
+        ErrorKind::Server,
+        format!("internal error in the necid SDK (panic: {msg}); please report it"),
+    )
 }
 
 /// Block the current (non-async) thread on `fut` using the SDK runtime.

@@ -81,6 +81,8 @@ pub(crate) struct Response {
 pub(crate) struct Transport {
     pub(crate) config: Config,
     pub(crate) http: reqwest::Client,
+    /// Why `https://` requests cannot be made (no usable trust store), if so.
+    pub(crate) https_unavailable: Option<std::sync::Arc<str>>,
     pub(crate) signer: Option<Signer>,
     /// Server clock minus local clock, milliseconds (learnt from a skew 403).
     pub(crate) skew_ms: AtomicI64,
@@ -383,6 +385,13 @@ impl Transport {
     /// Send `call` with retries; returns a 2xx response or the mapped error.
     pub(crate) async fn send(&self, call: &Call) -> Result<Response> {
         let url = self.url(call)?;
+        if url.scheme() == "https"
+            && let Some(why) = &self.https_unavailable
+        {
+            return Err(Error::invalid_input("tls_roots", why));
+        }
+        #[cfg(feature = "test-hooks")]
+        test_hooks::maybe_panic(&url);
         let span = tracing::info_span!(
             "necid.request",
             op = call.op,
@@ -455,8 +464,25 @@ impl Transport {
                     return Err(err);
                 }
                 Err(e) => {
-                    let (failure, err) = error_from_transport(&e, &secrets);
-                    if attempt < policy.max_attempts && should_retry_failure(&call.method, failure)
+                    let (failure, mut err) = error_from_transport(&e, &secrets);
+                    let certificate = crate::tls::is_certificate_error(err.message());
+                    if certificate {
+                        // Retrying cannot change the verdict; say what to do instead.
+                        err = Error::new(
+                            ErrorKind::Network,
+                            format!(
+                                "{} ({})",
+                                crate::tls::certificate_hint(
+                                    self.config.tls_roots,
+                                    self.config.ca_bundle.as_ref()
+                                ),
+                                err.message()
+                            ),
+                        );
+                    }
+                    if !certificate
+                        && attempt < policy.max_attempts
+                        && should_retry_failure(&call.method, failure)
                     {
                         let delay = policy.delay(attempt, None);
                         tracing::info!(?failure, attempt, ?delay, error = %err.message(), "retrying after transport failure");
@@ -467,6 +493,23 @@ impl Transport {
                     return Err(err);
                 }
             }
+        }
+    }
+}
+
+/// Fault injection for the bindings' test suites (cargo feature `test-hooks`, never in
+/// release builds): a request whose path contains [`test_hooks::PANIC_MARKER`] panics
+/// inside the request, so each binding can show that a panic becomes an error instead of
+/// aborting the host.
+#[cfg(feature = "test-hooks")]
+pub mod test_hooks {
+    /// Put this in any path segment (e.g. as a subject id) to make the request panic.
+    pub const PANIC_MARKER: &str = "necid-test-panic";
+
+    #[allow(clippy::panic)]
+    pub(crate) fn maybe_panic(url: &reqwest::Url) {
+        if url.path().contains(PANIC_MARKER) {
+            panic!("deliberate panic inside a request (necid test hook)");
         }
     }
 }

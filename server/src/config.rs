@@ -209,6 +209,9 @@ pub struct ServerConfig {
     pub galleries: Vec<GallerySeed>,
     /// Limits.
     pub limits: Limits,
+    /// Serve HTTPS with this identity instead of plain HTTP (`necid serve --tls`);
+    /// see [`crate::TlsIdentity::generate`].
+    pub tls: Option<crate::TlsIdentity>,
 }
 
 impl Default for ServerConfig {
@@ -222,6 +225,7 @@ impl Default for ServerConfig {
             credentials: DevCredentials::default(),
             galleries: Vec::new(),
             limits: Limits::default(),
+            tls: None,
         }
     }
 }

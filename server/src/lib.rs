@@ -26,6 +26,7 @@ mod real_engine;
 pub mod sigv4;
 mod store;
 mod tenant;
+mod tls;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -40,6 +41,7 @@ pub use config::{
 };
 pub use engine::{DetectedFace, DeterministicEngine, EngineError, FaceAttributes, FaceEngine};
 pub use real_engine::RealEngine;
+pub use tls::TlsIdentity;
 
 /// Why the emulator could not start.
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +68,7 @@ pub enum ServerError {
 pub struct RunningServer {
     addr: SocketAddr,
     credentials: DevCredentials,
+    tls: Option<TlsIdentity>,
     state: http::Shared,
     shutdown_tx: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
@@ -81,9 +84,15 @@ impl std::fmt::Debug for RunningServer {
 }
 
 impl RunningServer {
-    /// `http://HOST:PORT`, the value for the client's endpoint.
+    /// `http://HOST:PORT` (`https://` when serving TLS), the value for the client's endpoint.
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// With TLS: the PEM certificate of the CA that signed the server's certificate.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.tls.as_ref().map(TlsIdentity::ca_pem)
     }
 
     /// The bound address (the real port when the config asked for port 0).
@@ -198,16 +207,33 @@ pub async fn start_with_engine(
     let router = http::app(state.clone());
     let service = tower::Layer::layer(&axum::middleware::from_fn(http::front), router);
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, axum::ServiceExt::into_make_service(service))
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
+    let make_service = axum::ServiceExt::into_make_service(service);
+    let stop = async move {
+        let _ = rx.await;
+    };
+    let task = match &config.tls {
+        None => tokio::spawn(async move {
+            axum::serve(listener, make_service)
+                .with_graceful_shutdown(stop)
+                .await
+        }),
+        Some(identity) => {
+            let listener =
+                tls::TlsListener::new(listener, identity).map_err(|source| ServerError::Bind {
+                    addr: addr.to_string(),
+                    source,
+                })?;
+            tokio::spawn(async move {
+                axum::serve(listener, make_service)
+                    .with_graceful_shutdown(stop)
+                    .await
             })
-            .await
-    });
+        }
+    };
     Ok(RunningServer {
         addr,
         credentials: config.credentials,
+        tls: config.tls,
         state,
         shutdown_tx: Some(tx),
         task: Some(task),

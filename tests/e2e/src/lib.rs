@@ -33,6 +33,20 @@ impl Emulator {
         }
     }
 
+    /// Like [`Emulator::start`] serving HTTPS with a freshly generated CA
+    /// ([`RunningServer::ca_pem`]).
+    pub async fn start_tls() -> Emulator {
+        let identity = match necid_server::TlsIdentity::generate(&[]) {
+            Ok(i) => i,
+            Err(err) => panic_free_abort(&format!("TLS identity: {err}")),
+        };
+        Self::start_with(ServerConfig {
+            tls: Some(identity),
+            ..Self::deterministic()
+        })
+        .await
+    }
+
     pub async fn start_with(config: ServerConfig) -> Emulator {
         match necid_server::start(config).await {
             Ok(server) => Emulator { server },
