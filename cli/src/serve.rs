@@ -51,8 +51,8 @@ pub struct ServeArgs {
     pub intake: IntakeArgs,
 }
 
-/// The image-intake policy (server/README.md, "Hostile input"); each flag overrides the
-/// config file's `[limits]` value.
+/// The image-intake policy (server/README.md, "Hostile input") and CORS origins; each
+/// flag overrides the config file's value.
 #[derive(Debug, Default, Args)]
 pub struct IntakeArgs {
     /// Widest accepted picture in pixels, read from its header before decoding [default: 10000].
@@ -70,10 +70,18 @@ pub struct IntakeArgs {
     /// Pictures decoded at once; further requests wait [default: one per CPU core].
     #[arg(long, value_name = "N")]
     pub max_concurrent_decodes: Option<usize>,
+    /// Origin allowed to call the API from a browser (CORS; repeat for several; `*` for any)
+    /// [default: *, or the config file's corsOrigins].
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    pub cors_origins: Vec<String>,
 }
 
 impl IntakeArgs {
-    fn apply(&self, limits: &mut necid_server::Limits) {
+    fn apply(&self, config: &mut ServerConfig) {
+        if !self.cors_origins.is_empty() {
+            config.cors_origins = self.cors_origins.clone();
+        }
+        let limits = &mut config.limits;
         if let Some(v) = self.max_image_width {
             limits.max_image_width = v;
         }
@@ -163,7 +171,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(engine) = args.engine {
         config.engine = engine.into();
     }
-    args.intake.apply(&mut config.limits);
+    args.intake.apply(&mut config);
     config.storage = if args.memory {
         Storage::Memory
     } else {

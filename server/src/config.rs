@@ -212,6 +212,10 @@ pub struct ServerConfig {
     /// Serve HTTPS with this identity instead of plain HTTP (`necid serve --tls`);
     /// see [`crate::TlsIdentity::generate`].
     pub tls: Option<crate::TlsIdentity>,
+    /// Origins allowed to call the API from a browser (CORS). `["*"]` (the default, like
+    /// the vendor's API Gateway) allows any; a list allows those origins (the request's
+    /// `Origin` is echoed); an empty list sends no CORS headers.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -226,6 +230,7 @@ impl Default for ServerConfig {
             galleries: Vec::new(),
             limits: Limits::default(),
             tls: None,
+            cors_origins: vec!["*".to_owned()],
         }
     }
 }
@@ -245,6 +250,7 @@ struct FileConfig {
     #[serde(default)]
     galleries: Vec<GallerySeed>,
     limits: Option<Limits>,
+    cors_origins: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -333,6 +339,9 @@ impl ServerConfig {
         if let Some(l) = file.limits {
             cfg.limits = l;
         }
+        if let Some(origins) = file.cors_origins {
+            cfg.cors_origins = origins;
+        }
         cfg.validate()?;
         Ok(cfg)
     }
@@ -349,6 +358,15 @@ impl ServerConfig {
             return Err(ServerError::Config(
                 "limits.bulkPageSize and limits.maxTags must be at least 1".into(),
             ));
+        }
+        if let Some(bad) = self
+            .cors_origins
+            .iter()
+            .find(|o| o.as_str() != "*" && !valid_origin(o))
+        {
+            return Err(ServerError::Config(format!(
+                "corsOrigins: {bad:?} is not an origin (scheme://host[:port], or \"*\")"
+            )));
         }
         let l = &self.limits;
         if l.max_image_width == 0
@@ -368,4 +386,15 @@ impl ServerConfig {
         }
         Ok(())
     }
+}
+
+/// `scheme://host[:port]`: no path, no whitespace, printable ASCII (a header value).
+fn valid_origin(o: &str) -> bool {
+    let Some((scheme, rest)) = o.split_once("://") else {
+        return false;
+    };
+    !scheme.is_empty()
+        && !rest.is_empty()
+        && !rest.contains('/')
+        && o.bytes().all(|b| b.is_ascii_graphic())
 }

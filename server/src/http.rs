@@ -28,6 +28,8 @@ pub(crate) struct AppState {
     pub engine: Arc<dyn FaceEngine>,
     pub creds: DevCredentials,
     pub limits: Limits,
+    /// CORS origins (`ServerConfig::cors_origins`).
+    pub cors_origins: Vec<String>,
     pub bucket_dir: Option<PathBuf>,
     /// Set on shutdown so background bulk jobs stop between records.
     pub stopping: std::sync::atomic::AtomicBool,
@@ -115,8 +117,9 @@ pub(crate) fn app(state: Shared) -> Router {
         .with_state(state)
 }
 
-/// Runs before routing: request id, raw target, trailing-slash trimming, common headers.
-pub(crate) async fn front(mut req: Request, next: Next) -> Response {
+/// Runs before routing: request id, raw target, trailing-slash trimming, CORS preflights,
+/// common headers (request id, `Date`, `Access-Control-Allow-Origin`).
+pub(crate) async fn front(State(state): State<Shared>, mut req: Request, next: Next) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
     let raw = RawTarget {
         path: req.uri().path().to_owned(),
@@ -134,8 +137,18 @@ pub(crate) async fn front(mut req: Request, next: Next) -> Response {
     }
     let method = req.method().clone();
     let log_path = raw.path.clone();
+    let origins = &state.cors_origins;
+    // A CORS preflight needs no authentication (the Gateway's OPTIONS mock integration).
+    let preflight = (method == axum::http::Method::OPTIONS)
+        .then(|| crate::cors::allowed_methods(req.uri().path()))
+        .flatten();
+    let origin = req.headers().get(axum::http::header::ORIGIN).cloned();
     req.extensions_mut().insert(raw);
-    let mut resp = next.run(req).await;
+    let mut resp = match preflight {
+        Some(methods) => crate::cors::preflight(origins, methods),
+        None => next.run(req).await,
+    };
+    crate::cors::decorate(origins, origin.as_ref(), &mut resp);
     // Method, path and status only: headers and bodies may carry secrets.
     tracing::debug!(%method, path = %log_path, status = resp.status().as_u16(), request_id = %request_id, "request");
     let headers = resp.headers_mut();

@@ -17,6 +17,7 @@
 
 mod api;
 pub mod config;
+mod cors;
 pub mod engine;
 mod error;
 mod http;
@@ -193,6 +194,7 @@ pub async fn start_with_engine(
         engine,
         creds: config.credentials.clone(),
         limits: config.limits.clone(),
+        cors_origins: config.cors_origins.clone(),
         bucket_dir: config.bucket_dir.clone(),
         stopping: AtomicBool::new(false),
     });
@@ -205,7 +207,10 @@ pub async fn start_with_engine(
         Err(e) => return Err(ServerError::Storage(e.to_string())),
     }
     let router = http::app(state.clone());
-    let service = tower::Layer::layer(&axum::middleware::from_fn(http::front), router);
+    let service = tower::Layer::layer(
+        &axum::middleware::from_fn_with_state(state.clone(), http::front),
+        router,
+    );
     let (tx, rx) = oneshot::channel::<()>();
     let make_service = axum::ServiceExt::into_make_service(service);
     let stop = async move {

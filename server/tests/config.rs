@@ -143,6 +143,8 @@ fn json_config_and_errors() {
         ("d.toml", "port = \"eighty\""),
         ("e.toml", "[credentials]\naccessKeyId = \"\""),
         ("f.toml", "not toml at all ]["),
+        ("g.toml", "corsOrigins = [\"app.example/path\"]"),
+        ("h.toml", "[limits]\nmaxImagePixels = 0"),
     ] {
         let p = dir.path().join(name);
         std::fs::write(&p, text).unwrap();
@@ -153,6 +155,30 @@ fn json_config_and_errors() {
         );
     }
     assert!(ServerConfig::from_file(dir.path().join("missing.toml")).is_err());
+
+    // Image intake and CORS keys.
+    let cfg = ServerConfig::from_str_format(
+        "corsOrigins = [\"http://app.example:3000\"]\n[limits]\nmaxImageWidth = 4000\n\
+         maxImageHeight = 3000\nmaxImagePixels = 9000000\nmaxDecodeBytes = 1000000\n\
+         maxConcurrentDecodes = 3\n",
+        false,
+    )
+    .unwrap();
+    assert_eq!(cfg.cors_origins, ["http://app.example:3000"]);
+    let l = &cfg.limits;
+    assert_eq!(
+        (l.max_image_width, l.max_image_height, l.max_image_pixels),
+        (4000, 3000, 9_000_000)
+    );
+    assert_eq!(
+        (
+            l.max_decode_bytes,
+            l.max_concurrent_decodes,
+            l.decode_slots()
+        ),
+        (1_000_000, 3, 3)
+    );
+    assert_eq!(ServerConfig::default().cors_origins, ["*"]);
 }
 
 #[tokio::test]
