@@ -1,5 +1,5 @@
 //! Hostile input against a real `necid serve` process (so its memory is the server's
-//! alone): waves of decompression bombs of every shape, plus pictures just inside the
+//! alone), with each engine in turn: waves of decompression bombs of every shape, plus pictures just inside the
 //! limits that really are decoded, all in parallel, while a `/health` probe runs.
 //!
 //! Asserts, per the emulator's documented intake policy (server/README.md, "Hostile
@@ -50,20 +50,14 @@ fn bin() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_necid")))
 }
 
-fn start(extra: &[&str], max_body: u64) -> Emulator {
+fn start(engine: &str, extra: &[&str], max_body: u64) -> Emulator {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("emulator.toml");
     std::fs::write(&config, format!("[limits]\nmaxBodyBytes = {max_body}\n")).unwrap();
     let ready = dir.path().join("ready.json");
     let child = Command::new(bin())
-        .args([
-            "serve",
-            "--engine",
-            "deterministic",
-            "--memory",
-            "--port",
-            "0",
-        ])
+        .args(["serve", "--memory", "--port", "0"])
+        .args(["--engine", engine])
         .arg("--config")
         .arg(&config)
         .arg("--ready-file")
@@ -327,9 +321,17 @@ const MAX_PIXELS: u64 = 4_000_000;
 const MAX_DECODE: u64 = 32 * MIB;
 const SLOTS: u64 = 2;
 
+/// One engine after the other (not in parallel: each measurement needs the CPU to itself).
 #[test]
 fn bombs_in_parallel_get_typed_400s_quickly_within_the_memory_bound_and_health_stays_fast() {
+    for engine in ["deterministic", "real"] {
+        under_attack(engine);
+    }
+}
+
+fn under_attack(engine: &str) {
     let emu = start(
+        engine,
         &[
             "--max-image-width",
             "10000",
@@ -345,7 +347,7 @@ fn bombs_in_parallel_get_typed_400s_quickly_within_the_memory_bound_and_health_s
         MAX_BODY,
     );
     let r = attack(&emu, true, 3);
-    r.print("intake limits");
+    r.print(&format!("{engine} engine, intake limits"));
     let n = r.requests_per_wave as u64;
     // The documented bounds (server/README.md; necid_server::Limits::*_memory_bound).
     let limits = necid_server::Limits {
@@ -358,20 +360,20 @@ fn bombs_in_parallel_get_typed_400s_quickly_within_the_memory_bound_and_health_s
         r.base + n * limits.request_memory_bound() + n.min(SLOTS) * limits.decode_memory_bound();
     assert!(
         r.peak <= bound,
-        "peak RSS {} MiB over the documented bound {} MiB",
+        "{engine}: peak RSS {} MiB over the documented bound {} MiB",
         r.peak / MIB,
         bound / MIB
     );
     // Refused from the header: milliseconds each; 5 s allows for a loaded machine.
     assert!(
         r.slowest_refusal < Duration::from_secs(5),
-        "{:?}",
+        "{engine}: {:?}",
         r.slowest_refusal
     );
     assert!(r.health_ms.len() >= 20, "{} probes", r.health_ms.len());
     assert!(
         r.p99_ms() < 100.0,
-        "/health p99 {:.1} ms under attack (the target is < 100 ms)",
+        "{engine}: /health p99 {:.1} ms under attack (the target is < 100 ms)",
         r.p99_ms()
     );
 }
@@ -382,6 +384,7 @@ fn measure_without_the_intake_limits() {
     // As close to the emulator before the intake policy as this build gets: no header
     // limits, the `image` crate's default 512 MiB allocation limit, decodes unbounded.
     let emu = start(
+        "deterministic",
         &[
             "--max-image-width",
             "100000",

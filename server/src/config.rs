@@ -138,6 +138,11 @@ pub struct Limits {
     pub max_concurrent_decodes: usize,
 }
 
+/// Memory the real engine's detector needs beyond the picture's own copies (it detects on
+/// a grey copy of at most 2000 px a side: image pyramid, integral images). Measured
+/// ~45 MB; the bound says 64 MiB.
+const DETECTOR_WORKING_SET: u64 = 64 << 20;
+
 impl Limits {
     /// The image-intake policy these limits describe.
     pub fn image_policy(&self) -> crate::intake::ImagePolicy {
@@ -164,10 +169,11 @@ impl Limits {
     }
 
     /// The documented bound on the memory one decode slot holds: the decoded picture
-    /// (`max_decode_bytes`) plus the engines' working copies (an RGB copy, an EXIF
-    /// rotation and a grey copy: at most 8 bytes per pixel).
+    /// (`max_decode_bytes`), the engines' full-size working copies (an RGB copy, an EXIF
+    /// rotation and a grey copy: at most 8 bytes per pixel), and 64 MiB for the real
+    /// engine's detector, which works on a copy of at most 2000 px a side.
     pub fn decode_memory_bound(&self) -> u64 {
-        self.max_decode_bytes + 8 * self.max_image_pixels
+        self.max_decode_bytes + 8 * self.max_image_pixels + DETECTOR_WORKING_SET
     }
 }
 
