@@ -51,11 +51,15 @@ fn bin() -> PathBuf {
 }
 
 fn start(engine: &str, extra: &[&str], max_body: u64) -> Emulator {
+    start_bin(bin(), engine, extra, max_body)
+}
+
+fn start_bin(bin: PathBuf, engine: &str, extra: &[&str], max_body: u64) -> Emulator {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("emulator.toml");
     std::fs::write(&config, format!("[limits]\nmaxBodyBytes = {max_body}\n")).unwrap();
     let ready = dir.path().join("ready.json");
-    let child = Command::new(bin())
+    let child = Command::new(bin)
         .args(["serve", "--memory", "--port", "0"])
         .args(["--engine", engine])
         .arg("--config")
@@ -381,6 +385,13 @@ fn under_attack(engine: &str) {
 #[test]
 #[ignore = "a measurement for comparison, not a check: run it by name"]
 fn measure_without_the_intake_limits() {
+    // NECID_BEFORE_BIN: a `necid` built from before the intake policy (it has no intake
+    // flags; it decoded small pictures inline on the async workers).
+    if let Some(before) = std::env::var_os("NECID_BEFORE_BIN") {
+        let emu = start_bin(PathBuf::from(before), "deterministic", &[], MAX_BODY);
+        attack(&emu, false, 1).print("before the intake policy");
+        return;
+    }
     // As close to the emulator before the intake policy as this build gets: no header
     // limits, the `image` crate's default 512 MiB allocation limit, decodes unbounded.
     let emu = start(

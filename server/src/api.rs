@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 
 use crate::engine::{self, DetectedFace, EngineError, FaceAttributes};
 use crate::error::ApiError;
-use crate::http::{OptionalTenant, Shared, Tenant, json_object, json_object_off_worker};
+use crate::http::{OptionalTenant, Shared, Tenant, json_object_off_worker};
 use crate::intake::{self, IntakeError};
 use crate::jobs;
 use crate::store::{NewEvent, TagOutcome};
@@ -809,7 +809,7 @@ pub(crate) async fn rename_tag_body(
     body: Bytes,
 ) -> ApiResult {
     let old = path(p)?;
-    let m = json_object(&body)?;
+    let m = json_object_off_worker(body).await?;
     let new = req_str(&m, "newName")?;
     rename(&st, &t, &old, new)
 }
@@ -841,7 +841,7 @@ pub(crate) async fn delete_tag(
 
 /// POST /v1.1/jobs/bulkregister — `{registrations:[{filename, tags?}]}` → `{batchId}`.
 pub(crate) async fn bulk_register(State(st): State<Shared>, t: Tenant, body: Bytes) -> ApiResult {
-    let m = json_object(&body)?;
+    let m = json_object_off_worker(body).await?;
     let Some(Value::Array(items)) = m.get("registrations") else {
         return Err(ApiError::invalid(
             "registrations property must be provided as an array.",
