@@ -118,7 +118,18 @@ func runStep(_ c: Client, _ faces: URL, _ op: String, _ s: [String: Any], _ vars
 
 @main
 struct Main {
-    static func main() async throws {
+    static func main() async {
+        do {
+            exit(try await run() ? 0 : 1)
+        } catch {
+            // A setup failure (unreadable file, no emulator): say what, not a crash trace.
+            FileHandle.standardError.write("swift runner: \(error)\n".data(using: .utf8)!)
+            exit(1)
+        }
+    }
+
+    /// Runs every scenario; false if an expectation failed.
+    static func run() async throws -> Bool {
         let args = CommandLine.arguments
         guard args.count >= 4 else {
             FileHandle.standardError.write("usage: scenario-runner READY_FILE FACES_DIR SCENARIO.json...\n".data(using: .utf8)!)
@@ -163,6 +174,6 @@ struct Main {
             }
             try await tenant.deleteGallery(galleryId: g.id)
         }
-        exit(failed ? 1 : 0)
+        return !failed
     }
 }
