@@ -40,6 +40,51 @@ final class ConcurrencyTests: XCTestCase {
         XCTAssertTrue(h.ok)
     }
 
+    func testCancellingStopsPagingAtAPageBoundary() async throws {
+        let (_, c) = try await Emulator.get().galleryClient()
+        for f in ["obama.jpg", "biden.jpg", "astronaut.png"] { _ = try await c.registerSubject(face: try face(f)) }
+        let task = Task { () async throws -> Int in
+            var pages = 0
+            for try await _ in c.subjectPages(length: 1) {
+                pages += 1
+                withUnsafeCurrentTask { $0?.cancel() }
+            }
+            return pages
+        }
+        do {
+            let pages = try await task.value
+            XCTFail("paging went on after cancellation: \(pages) pages")
+        } catch is CancellationError {
+        }
+        // Not cancelled: all three pages.
+        var pages = 0
+        for try await _ in c.subjectPages(length: 1) { pages += 1 }
+        XCTAssertEqual(pages, 3)
+    }
+
+    func testCancellingStopsWaitForBulkRegister() async throws {
+        // A mock: the emulator's batches finish at once; this one never does.
+        let server = try FaultServer { _ in
+            (200, #"{"batchId":"b1","processed":[{"id":"op1","filename":"a.jpg","status":"New"}]}"#, [:])
+        }
+        let c = try server.client()
+        let polls = Counter()
+        let task = Task {
+            try await c.waitForBulkRegister(batchId: "b1", options: WaitOptions(pollInterval: 0.02, maxPollInterval: 0.02, timeout: 60)) { _ in
+                polls.increment()
+            }
+        }
+        while polls.value < 2 { try await Task.sleep(nanoseconds: 10_000_000) }
+        let started = Date()
+        task.cancel()
+        do {
+            let p = try await task.value
+            XCTFail("the wait ended without cancellation: \(p)")
+        } catch is CancellationError {
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5, "the wait stops at its next poll")
+    }
+
     func testReleasingTheClientFreesIt() async throws {
         var c: Client? = try Emulator.get().client()
         weak var weakRef = c

@@ -41,6 +41,29 @@ final class ErrorsTests: XCTestCase {
         XCTAssertEqual(e?.details().status, 404)
     }
 
+    func testFieldAccessorsAndDescription() async throws {
+        let (_, c) = try await Emulator.get().galleryClient()
+        let caught = await expectError { try await c.registerSubject(face: bmp(width: 64, height: 64)) }
+        let e = try XCTUnwrap(caught)
+        let d = e.details()
+        XCTAssertEqual([e.kind, e.reason], [d.kind, d.reason])
+        XCTAssertEqual(e.status, 400)
+        XCTAssertEqual(e.errorCode, 2001)
+        XCTAssertEqual(e.errorType, "NoFace")
+        let rid = try XCTUnwrap(e.requestId)
+        XCTAssertEqual(rid, d.requestId)
+        // The case's associated values are the same fields.
+        guard case .NoFace(let reason, let status, let code, _, let requestId) = e else { return XCTFail("\(e)") }
+        XCTAssertEqual(reason, e.reason); XCTAssertEqual(status, 400); XCTAssertEqual(code, 2001); XCTAssertEqual(requestId, rid)
+        let text = "NoFace: \(d.reason) (status 400, errorCode 2001, errorType NoFace, requestId \(rid))"
+        XCTAssertEqual(String(describing: e), text)
+        XCTAssertEqual(e.localizedDescription, text)
+        XCTAssertEqual("\(e as Error)", text)
+        let local = NecIdError.InvalidInput(reason: "bad length", status: nil, errorCode: nil, errorType: nil, requestId: nil)
+        XCTAssertEqual(local.description, "InvalidInput: bad length")
+        XCTAssertNil(local.status)
+    }
+
     func testServiceErrors() async throws {
         let (_, c) = try await Emulator.get().galleryClient()
         var notJpeg = Data([0xFF, 0xD8, 0xFF, 0xE0]); notJpeg.append(Data(repeating: 7, count: 64))

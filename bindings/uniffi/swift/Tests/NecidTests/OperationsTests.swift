@@ -112,6 +112,24 @@ final class OperationsTests: XCTestCase {
         XCTAssertEqual(onlyPage?.subjects.count, 5)
         let end = try await p.nextPage()
         XCTAssertNil(end)
+
+        // A paginator is itself an AsyncSequence (a cursor: it continues where it stopped);
+        // subjectPages starts over on each iteration.
+        let cursor = c.subjectsPaginator(length: 2)
+        var firstTwo = 0
+        for try await page in cursor {
+            firstTwo += page.subjects.count
+            if firstTwo >= 2 { break }
+        }
+        var rest = 0
+        for try await page in cursor { rest += page.subjects.count }
+        XCTAssertEqual([firstTwo, rest], [2, 3])
+        let pages = c.subjectPages(length: 4)
+        for _ in 0..<2 {
+            var rows = 0
+            for try await page in pages { rows += page.subjects.count }
+            XCTAssertEqual(rows, 5)
+        }
     }
 
     func testBulkRegister() async throws {
@@ -142,6 +160,9 @@ final class OperationsTests: XCTestCase {
         XCTAssertEqual(page.batchId, batchId)
         var records = 0
         for try await p in c.bulkProgressPages(batchId: batchId) { records += p.processed.count }
+        XCTAssertEqual(records, 3)
+        records = 0
+        for try await p in c.bulkProgressPaginator(batchId: batchId) { records += p.processed.count }
         XCTAssertEqual(records, 3)
     }
 
