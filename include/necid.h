@@ -126,8 +126,8 @@ typedef enum necid_sort_dir_t {
 typedef struct necid_bulk_progress_paginator_t necid_bulk_progress_paginator_t;
 
 /**
- * An opaque client. Create with necid_client_new or necid_client_from_env, free with
- * necid_client_free.
+ * An opaque client. Create with necid_client_new, necid_client_from_env or
+ * necid_client_from_profile, free with necid_client_free.
  *
  * Thread safety: one client may be used from any number of threads at once (it shares
  * one connection pool); only necid_client_free must not race with other calls on it.
@@ -202,6 +202,11 @@ typedef struct necid_config_t {
    * Appended to the User-Agent header, or NULL.
    */
   const char *user_agent_suffix;
+  /**
+   * Longest server Retry-After honoured, in milliseconds (0: 20 s); longer values are
+   * capped to it.
+   */
+  uint32_t max_retry_after_ms;
 } necid_config_t;
 
 /**
@@ -740,14 +745,25 @@ enum necid_status_t necid_client_new(const struct necid_config_t *config,
 /**
  * Creates a client from the environment: defaults, then the profile file
  * (NECID_CONFIG_FILE or ~/.necid/config, profile NECID_PROFILE or "default"),
- * then NECID_ENDPOINT, NECID_TENANT_ENDPOINT, NECID_REGION, NECID_ACCESS_KEY_ID,
- * NECID_SECRET_ACCESS_KEY, NECID_SESSION_TOKEN, NECID_API_KEY, NECID_CONNECT_TIMEOUT,
- * NECID_REQUEST_TIMEOUT, NECID_MAX_ATTEMPTS, NECID_USER_AGENT_SUFFIX. Does no I/O.
+ * then the NECID_* variable of every setting (NECID_ENDPOINT, NECID_ACCESS_KEY_ID, ...;
+ * the table in core/README.md). Does no I/O beyond reading the profile file.
  *
  * # Safety
  * `out_client` is NULL or writable.
  */
 enum necid_status_t necid_client_from_env(struct necid_client_t **out_client);
+
+/**
+ * Creates a client from one profile of the profile file (NECID_CONFIG_FILE or
+ * ~/.necid/config): `profile`, or NECID_PROFILE, or "default" when `profile` is NULL.
+ * The file and the profile must exist (else NECID_ERR_INVALID_INPUT); environment
+ * variables other than those two are not read. Does no I/O beyond reading the file.
+ *
+ * # Safety
+ * `profile` is NULL or NUL-terminated; `out_client` is NULL or writable.
+ */
+enum necid_status_t necid_client_from_profile(const char *profile,
+                                              struct necid_client_t **out_client);
 
 /**
  * Frees a client (NULL is a no-op). No other call may be using it at the same time;

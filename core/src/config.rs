@@ -327,7 +327,255 @@ impl fmt::Debug for ConfigBuilder {
     }
 }
 
-/// Environment variables read by [`ConfigBuilder::from_env`].
+/// The type of a setting's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigType {
+    /// Text (a URL, a name).
+    Text,
+    /// Secret text: never printed, never echoed in errors.
+    Secret,
+    /// A duration. Seconds in the profile file and the environment; each binding takes it
+    /// in its own unit (Rust/Kotlin/Swift `Duration`, Python seconds, Node and C
+    /// milliseconds).
+    Duration,
+    /// A whole number.
+    Count,
+    /// PEM text or bytes (only in code: not read from the environment or a profile).
+    Pem,
+}
+
+impl ConfigType {
+    /// Short name used in the documentation table.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConfigType::Text => "text",
+            ConfigType::Secret => "secret",
+            ConfigType::Duration => "duration",
+            ConfigType::Count => "count",
+            ConfigType::Pem => "PEM",
+        }
+    }
+}
+
+/// One client setting. [`CONFIG_KEYS`] lists them all; every binding maps its own
+/// spelling onto [`ConfigBuilder::set`] with `name`:
+///
+/// | binding | spelling of `name` |
+/// |---|---|
+/// | Rust | `ConfigBuilder::set(name, ..)`, or the builder method `name` |
+/// | profile file | `name = value` (durations in seconds) |
+/// | environment | `env` (durations in seconds) |
+/// | Python | keyword argument `name` (durations in seconds) |
+/// | Node | option `camelCase(name)`, durations as `camelCase(name)Ms` (milliseconds) |
+/// | C | `necid_config_t` field `name`, durations as `name_ms` (milliseconds) |
+/// | Kotlin / Swift | `ConfigBuilder` method `camelCase(name)` (durations as `Duration`) |
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConfigKey {
+    /// The setting's name: builder method, profile key and Python keyword.
+    pub name: &'static str,
+    /// Environment variable read by [`ConfigBuilder::from_env`]; `None` for settings only
+    /// code can give (they are not read from a profile file either).
+    pub env: Option<&'static str>,
+    /// Type of the value.
+    pub ty: ConfigType,
+    /// Default value, as documented.
+    pub default: &'static str,
+    /// One-line description.
+    pub doc: &'static str,
+}
+
+/// Every client setting, in a stable order (new settings are appended: the C struct
+/// `necid_config_t` follows this order).
+pub const CONFIG_KEYS: &[ConfigKey] = &[
+    ConfigKey {
+        name: "endpoint",
+        env: Some("NECID_ENDPOINT"),
+        ty: ConfigType::Text,
+        default: DEFAULT_ENDPOINT,
+        doc: "Biometric API endpoint (http or https URL, no query; trailing `/` trimmed).",
+    },
+    ConfigKey {
+        name: "tenant_endpoint",
+        env: Some("NECID_TENANT_ENDPOINT"),
+        ty: ConfigType::Text,
+        default: DEFAULT_TENANT_ENDPOINT,
+        doc: "Tenant (portal) API endpoint.",
+    },
+    ConfigKey {
+        name: "region",
+        env: Some("NECID_REGION"),
+        ty: ConfigType::Text,
+        default: DEFAULT_REGION,
+        doc: "SigV4 region.",
+    },
+    ConfigKey {
+        name: "service",
+        env: Some("NECID_SERVICE"),
+        ty: ConfigType::Text,
+        default: DEFAULT_SERVICE,
+        doc: "SigV4 service name.",
+    },
+    ConfigKey {
+        name: "access_key_id",
+        env: Some("NECID_ACCESS_KEY_ID"),
+        ty: ConfigType::Text,
+        default: "none",
+        doc: "Access key id (with `secret_access_key`, or neither).",
+    },
+    ConfigKey {
+        name: "secret_access_key",
+        env: Some("NECID_SECRET_ACCESS_KEY"),
+        ty: ConfigType::Secret,
+        default: "none",
+        doc: "Secret access key.",
+    },
+    ConfigKey {
+        name: "session_token",
+        env: Some("NECID_SESSION_TOKEN"),
+        ty: ConfigType::Secret,
+        default: "none",
+        doc: "Session token of temporary credentials.",
+    },
+    ConfigKey {
+        name: "api_key",
+        env: Some("NECID_API_KEY"),
+        ty: ConfigType::Secret,
+        default: "none",
+        doc: "Application API key (`x-api-key`), which selects the gallery.",
+    },
+    ConfigKey {
+        name: "connect_timeout",
+        env: Some("NECID_CONNECT_TIMEOUT"),
+        ty: ConfigType::Duration,
+        default: "10 s",
+        doc: "Connect timeout (must be positive).",
+    },
+    ConfigKey {
+        name: "request_timeout",
+        env: Some("NECID_REQUEST_TIMEOUT"),
+        ty: ConfigType::Duration,
+        default: "60 s",
+        doc: "Whole-request timeout, per attempt (must be positive).",
+    },
+    ConfigKey {
+        name: "max_attempts",
+        env: Some("NECID_MAX_ATTEMPTS"),
+        ty: ConfigType::Count,
+        default: "3",
+        doc: "Total attempts including the first (1 = no retries).",
+    },
+    ConfigKey {
+        name: "retry_base_delay",
+        env: Some("NECID_RETRY_BASE_DELAY"),
+        ty: ConfigType::Duration,
+        default: "0.2 s",
+        doc: "Backoff base between retries (full jitter, doubling per retry).",
+    },
+    ConfigKey {
+        name: "retry_max_delay",
+        env: Some("NECID_RETRY_MAX_DELAY"),
+        ty: ConfigType::Duration,
+        default: "5 s",
+        doc: "Backoff ceiling.",
+    },
+    ConfigKey {
+        name: "user_agent_suffix",
+        env: Some("NECID_USER_AGENT_SUFFIX"),
+        ty: ConfigType::Text,
+        default: "none",
+        doc: "Appended to the `User-Agent` header.",
+    },
+    ConfigKey {
+        name: "max_retry_after",
+        env: Some("NECID_MAX_RETRY_AFTER"),
+        ty: ConfigType::Duration,
+        default: "20 s",
+        doc: "Longest server `Retry-After` honoured; longer values are capped to it.",
+    },
+    ConfigKey {
+        name: "tls_roots",
+        env: Some("NECID_TLS_ROOTS"),
+        ty: ConfigType::Text,
+        default: "platform (custom when only a CA bundle is given)",
+        doc: "Trusted CAs for `https://`: `platform` (the OS store; `SSL_CERT_FILE`/`SSL_CERT_DIR` honoured), `bundled` (Mozilla roots built in) or `custom` (only the CA bundle).",
+    },
+    ConfigKey {
+        name: "ca_bundle",
+        env: Some("NECID_CA_BUNDLE"),
+        ty: ConfigType::Text,
+        default: "none",
+        doc: "Path of a PEM file of CA certificates, read when the client is built: alone the only trust, with `tls_roots` `platform`/`bundled` trusted in addition. Empty: none.",
+    },
+    ConfigKey {
+        name: "ca_bundle_pem",
+        env: None,
+        ty: ConfigType::Pem,
+        default: "none",
+        doc: "The CA bundle as PEM text or bytes instead of a file (in code only).",
+    },
+];
+
+/// The setting named `name`, if there is one.
+pub fn config_key(name: &str) -> Option<&'static ConfigKey> {
+    CONFIG_KEYS.iter().find(|k| k.name == name)
+}
+
+/// A value for [`ConfigBuilder::set`].
+///
+/// `Text` is accepted for every setting: for durations it is a number of seconds, for
+/// counts a whole number (the profile-file and environment spelling).
+#[derive(Clone, PartialEq)]
+pub enum ConfigValue {
+    /// Text, or the textual form of a duration (seconds) or count.
+    Text(String),
+    /// A duration.
+    Duration(Duration),
+    /// A whole number.
+    Count(u32),
+    /// Bytes (PEM).
+    Bytes(Vec<u8>),
+}
+
+impl fmt::Debug for ConfigValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The value may be a secret: its setting is not known here.
+        match self {
+            ConfigValue::Text(_) => f.write_str("Text(***)"),
+            ConfigValue::Duration(d) => write!(f, "Duration({d:?})"),
+            ConfigValue::Count(n) => write!(f, "Count({n})"),
+            ConfigValue::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
+        }
+    }
+}
+
+impl From<String> for ConfigValue {
+    fn from(v: String) -> Self {
+        ConfigValue::Text(v)
+    }
+}
+impl From<&str> for ConfigValue {
+    fn from(v: &str) -> Self {
+        ConfigValue::Text(v.to_owned())
+    }
+}
+impl From<Duration> for ConfigValue {
+    fn from(v: Duration) -> Self {
+        ConfigValue::Duration(v)
+    }
+}
+impl From<Vec<u8>> for ConfigValue {
+    fn from(v: Vec<u8>) -> Self {
+        ConfigValue::Bytes(v)
+    }
+}
+impl From<u32> for ConfigValue {
+    fn from(v: u32) -> Self {
+        ConfigValue::Count(v)
+    }
+}
+
+/// Environment variables read by [`ConfigBuilder::from_env`]: every setting's `env`
+/// (see [`CONFIG_KEYS`]), then `NECID_PROFILE` and `NECID_CONFIG_FILE`.
 pub const ENV_VARS: &[&str] = &[
     "NECID_ENDPOINT",
     "NECID_TENANT_ENDPOINT",
@@ -340,7 +588,10 @@ pub const ENV_VARS: &[&str] = &[
     "NECID_CONNECT_TIMEOUT",
     "NECID_REQUEST_TIMEOUT",
     "NECID_MAX_ATTEMPTS",
+    "NECID_RETRY_BASE_DELAY",
+    "NECID_RETRY_MAX_DELAY",
     "NECID_USER_AGENT_SUFFIX",
+    "NECID_MAX_RETRY_AFTER",
     "NECID_TLS_ROOTS",
     "NECID_CA_BUNDLE",
     "NECID_PROFILE",
@@ -387,24 +638,10 @@ impl ConfigBuilder {
             }
         }
         let mut env = HashMap::new();
-        for (var, key) in [
-            ("NECID_ENDPOINT", "endpoint"),
-            ("NECID_TENANT_ENDPOINT", "tenant_endpoint"),
-            ("NECID_REGION", "region"),
-            ("NECID_SERVICE", "service"),
-            ("NECID_ACCESS_KEY_ID", "access_key_id"),
-            ("NECID_SECRET_ACCESS_KEY", "secret_access_key"),
-            ("NECID_SESSION_TOKEN", "session_token"),
-            ("NECID_API_KEY", "api_key"),
-            ("NECID_CONNECT_TIMEOUT", "connect_timeout"),
-            ("NECID_REQUEST_TIMEOUT", "request_timeout"),
-            ("NECID_MAX_ATTEMPTS", "max_attempts"),
-            ("NECID_USER_AGENT_SUFFIX", "user_agent_suffix"),
-            ("NECID_TLS_ROOTS", "tls_roots"),
-            ("NECID_CA_BUNDLE", "ca_bundle"),
-        ] {
+        for key in CONFIG_KEYS {
+            let Some(var) = key.env else { continue };
             if let Some(v) = lookup(var).filter(|s| !s.is_empty()) {
-                env.insert(key.to_owned(), v);
+                env.insert(key.name.to_owned(), v);
             }
         }
         b.apply_map(&env, "environment")?;
@@ -425,46 +662,91 @@ impl ConfigBuilder {
 
     fn apply_map(&mut self, values: &HashMap<String, String>, origin: &str) -> Result<()> {
         for (k, v) in values {
-            let v = v.trim();
-            match k.as_str() {
-                "endpoint" => self.endpoint = Some(v.to_owned()),
-                "tenant_endpoint" => self.tenant_endpoint = Some(v.to_owned()),
-                "region" => self.region = Some(v.to_owned()),
-                "service" => self.service = Some(v.to_owned()),
-                "access_key_id" => self.access_key_id = Some(v.to_owned()),
-                "secret_access_key" => self.secret_access_key = Some(Secret::new(v)),
-                "session_token" => self.session_token = Some(Secret::new(v)),
-                "api_key" => self.api_key = Some(Secret::new(v)),
-                "connect_timeout" => self.connect_timeout = Some(parse_secs(k, v, origin)?),
-                "request_timeout" => self.request_timeout = Some(parse_secs(k, v, origin)?),
-                "max_attempts" => {
-                    let n: u32 = v.parse().map_err(|_| {
-                        Error::invalid_input(k, format!("not a whole number in {origin}"))
-                    })?;
-                    let p = self.retry_policy.take().unwrap_or_default();
-                    self.retry_policy = Some(p.with_max_attempts(n));
-                }
-                "user_agent_suffix" => self.user_agent_suffix = Some(v.to_owned()),
-                "tls_roots" => {
-                    self.tls_roots = Some(TlsRoots::parse(v).ok_or_else(|| {
-                        Error::invalid_input(
-                            k,
-                            format!("must be platform, bundled or custom in {origin}"),
-                        )
-                    })?);
-                }
-                "ca_bundle" => {
-                    self.ca_bundle = if v.is_empty() {
-                        None
-                    } else {
-                        Some(CaBundle::File(PathBuf::from(v)))
-                    };
-                }
-                // Unknown keys are ignored so newer files work with older SDKs.
-                _ => {}
+            // Unknown keys are ignored so newer files work with older SDKs (and so are
+            // settings only code can give).
+            if let Some(key) = config_key(k).filter(|key| key.env.is_some()) {
+                let b = std::mem::take(self);
+                *self = b.set_from(key, ConfigValue::Text(v.trim().to_owned()), origin)?;
             }
         }
         Ok(())
+    }
+
+    /// Set one setting by its name in [`CONFIG_KEYS`] — the one entry point every
+    /// binding's configuration mapping and the profile reader go through.
+    ///
+    /// `Text` values of durations are seconds, of counts whole numbers. An unknown name
+    /// or a value of the wrong type is `InvalidInput` naming the setting; the other checks
+    /// happen in [`ConfigBuilder::build`].
+    pub fn set(self, name: &str, value: impl Into<ConfigValue>) -> Result<ConfigBuilder> {
+        let key =
+            config_key(name).ok_or_else(|| Error::invalid_input(name, "is not a known setting"))?;
+        self.set_from(key, value.into(), "the value")
+    }
+
+    fn set_from(self, key: &ConfigKey, value: ConfigValue, origin: &str) -> Result<Self> {
+        let name = key.name;
+        let text = |value: ConfigValue| match value {
+            ConfigValue::Text(s) => Ok(s),
+            _ => Err(Error::invalid_input(name, "expects text")),
+        };
+        let duration = |value: ConfigValue| match value {
+            ConfigValue::Duration(d) => Ok(d),
+            ConfigValue::Text(s) => parse_secs(name, s.trim(), origin),
+            _ => Err(Error::invalid_input(name, "expects a duration")),
+        };
+        let count = |value: ConfigValue| match value {
+            ConfigValue::Count(n) => Ok(n),
+            ConfigValue::Text(s) => s
+                .trim()
+                .parse::<u32>()
+                .map_err(|_| Error::invalid_input(name, format!("not a whole number in {origin}"))),
+            _ => Err(Error::invalid_input(name, "expects a whole number")),
+        };
+        if matches!(
+            name,
+            "max_attempts" | "retry_base_delay" | "retry_max_delay" | "max_retry_after"
+        ) {
+            return Ok(match name {
+                "max_attempts" => self.max_attempts(count(value)?),
+                "retry_base_delay" => self.retry_base_delay(duration(value)?),
+                "retry_max_delay" => self.retry_max_delay(duration(value)?),
+                _ => self.max_retry_after(duration(value)?),
+            });
+        }
+        Ok(match name {
+            "endpoint" => self.endpoint(text(value)?),
+            "tenant_endpoint" => self.tenant_endpoint(text(value)?),
+            "region" => self.region(text(value)?),
+            "service" => self.service(text(value)?),
+            "access_key_id" => self.access_key_id(text(value)?),
+            "secret_access_key" => self.secret_access_key(text(value)?),
+            "session_token" => self.session_token(text(value)?),
+            "api_key" => self.api_key(text(value)?),
+            "connect_timeout" => self.connect_timeout(duration(value)?),
+            "request_timeout" => self.request_timeout(duration(value)?),
+            "user_agent_suffix" => self.user_agent_suffix(text(value)?),
+            "tls_roots" => {
+                let v = text(value)?;
+                self.tls_roots(TlsRoots::parse(&v).ok_or_else(|| {
+                    Error::invalid_input(
+                        name,
+                        format!("must be platform, bundled or custom in {origin}"),
+                    )
+                })?)
+            }
+            "ca_bundle" => {
+                let v = text(value)?;
+                let v = v.trim();
+                self.ca_bundle((!v.is_empty()).then(|| CaBundle::File(PathBuf::from(v))))
+            }
+            "ca_bundle_pem" => match value {
+                ConfigValue::Text(t) => self.ca_bundle_pem(t.into_bytes()),
+                ConfigValue::Bytes(b) => self.ca_bundle_pem(b),
+                _ => return Err(Error::invalid_input(name, "expects PEM text or bytes")),
+            },
+            _ => return Err(Error::invalid_input(name, "is not a known setting")),
+        })
     }
 
     /// Biometric API endpoint, e.g. `https://api.id.nec.com.au` or `http://127.0.0.1:8080`.
@@ -520,6 +802,31 @@ impl ConfigBuilder {
     /// Retry policy.
     pub fn retry_policy(mut self, v: RetryPolicy) -> Self {
         self.retry_policy = Some(v);
+        self
+    }
+    /// Total attempts including the first (1 = no retries; 0 counts as 1); keeps the
+    /// policy's other settings.
+    pub fn max_attempts(mut self, n: u32) -> Self {
+        let p = self.retry_policy.take().unwrap_or_default();
+        self.retry_policy = Some(p.with_max_attempts(n));
+        self
+    }
+    /// Backoff base between retries; keeps the policy's other settings.
+    pub fn retry_base_delay(mut self, v: Duration) -> Self {
+        let p = self.retry_policy.take().unwrap_or_default();
+        self.retry_policy = Some(RetryPolicy { base_delay: v, ..p });
+        self
+    }
+    /// Backoff ceiling; keeps the policy's other settings.
+    pub fn retry_max_delay(mut self, v: Duration) -> Self {
+        let p = self.retry_policy.take().unwrap_or_default();
+        self.retry_policy = Some(RetryPolicy { max_delay: v, ..p });
+        self
+    }
+    /// Longest server `Retry-After` honoured; keeps the policy's other settings.
+    pub fn max_retry_after(mut self, v: Duration) -> Self {
+        let p = self.retry_policy.take().unwrap_or_default();
+        self.retry_policy = Some(p.with_max_retry_after(v));
         self
     }
     /// Appended to the `User-Agent` header (e.g. `necid-cli/0.1.0`).
@@ -671,11 +978,14 @@ impl ConfigBuilder {
     }
 }
 
+/// Seconds as text (profile file, environment). Timeouts must be positive; retry delays
+/// may be zero.
 fn parse_secs(key: &str, v: &str, origin: &str) -> Result<Duration> {
     let secs: f64 = v
         .parse()
         .map_err(|_| Error::invalid_input(key, format!("not a number of seconds in {origin}")))?;
-    if !secs.is_finite() || secs <= 0.0 || secs > 86_400.0 {
+    let zero_ok = !key.ends_with("_timeout");
+    if !secs.is_finite() || secs < 0.0 || (secs == 0.0 && !zero_ok) || secs > 86_400.0 {
         return Err(Error::invalid_input(
             key,
             format!("must be between 0 and 86400 seconds in {origin}"),
@@ -731,6 +1041,54 @@ pub fn config_file_path() -> Option<PathBuf> {
         .or_else(default_config_file_path)
 }
 
+/// The settings table of `core/README.md`, rendered from [`CONFIG_KEYS`] (a test keeps
+/// the README in step).
+#[doc(hidden)]
+pub fn render_settings_table() -> String {
+    let camel = |name: &str| {
+        let mut out = String::new();
+        let mut up = false;
+        for c in name.chars() {
+            if c == '_' {
+                up = true;
+            } else if up {
+                out.push(c.to_ascii_uppercase());
+                up = false;
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    };
+    let mut t = String::from(
+        "| setting (Rust, Python, profile key) | env var | type | default | Node option | C field | Kotlin / Swift | meaning |\n|---|---|---|---|---|---|---|---|\n",
+    );
+    for k in CONFIG_KEYS {
+        let ms = if k.ty == ConfigType::Duration {
+            "Ms"
+        } else {
+            ""
+        };
+        let c_ms = if k.ty == ConfigType::Duration {
+            "_ms"
+        } else {
+            ""
+        };
+        t.push_str(&format!(
+            "| `{}` | {} | {} | {} | `{}{ms}` | `{}{c_ms}` | `{}` | {} |\n",
+            k.name,
+            k.env.map_or_else(|| "—".to_owned(), |e| format!("`{e}`")),
+            k.ty.as_str(),
+            k.default,
+            camel(k.name),
+            k.name,
+            camel(k.name),
+            k.doc
+        ));
+    }
+    t
+}
+
 /// Read a profile file; `Ok(None)` if it does not exist.
 fn read_profile_file(path: &Path) -> Result<Option<HashMap<String, HashMap<String, String>>>> {
     match std::fs::read_to_string(path) {
@@ -755,10 +1113,8 @@ fn read_profile_file(path: &Path) -> Result<Option<HashMap<String, HashMap<Strin
 /// [profile staging]    # same as [staging]
 /// endpoint = http://127.0.0.1:8080
 /// ```
-/// Keys: endpoint, tenant_endpoint, region, service, access_key_id, secret_access_key,
-/// session_token, api_key, connect_timeout, request_timeout (seconds), max_attempts,
-/// user_agent_suffix, tls_roots (platform | bundled | custom), ca_bundle (PEM file path).
-/// Unknown keys are ignored; keys before any section are an error.
+/// Keys: the names in [`CONFIG_KEYS`] (durations in seconds). Unknown keys are ignored;
+/// keys before any section are an error.
 pub fn parse_profiles(
     text: &str,
 ) -> std::result::Result<HashMap<String, HashMap<String, String>>, (usize, String)> {
@@ -981,6 +1337,104 @@ mod tests {
         let e = ConfigBuilder::from_lookup(lookup(&[("NECID_CONFIG_FILE", f)])).unwrap_err();
         assert_eq!(e.field(), Some("request_timeout"));
         assert!(e.message().contains("config"), "{e}");
+    }
+
+    /// A sample value per type, and how it shows in the built configuration.
+    fn sample(key: &ConfigKey) -> ConfigValue {
+        match key.ty {
+            ConfigType::Text if key.name.ends_with("endpoint") => "http://127.0.0.1:9".into(),
+            ConfigType::Text if key.name == "tls_roots" => "bundled".into(),
+            ConfigType::Text if key.name == "ca_bundle" => "/etc/necid-test-ca.pem".into(),
+            ConfigType::Text | ConfigType::Secret => "sample".into(),
+            ConfigType::Duration => Duration::from_millis(1234).into(),
+            ConfigType::Count => 7u32.into(),
+            ConfigType::Pem => b"-----BEGIN CERTIFICATE-----".to_vec().into(),
+        }
+    }
+
+    #[test]
+    fn set_reaches_every_setting() {
+        // Every key of the table is accepted by `set` and changes the built configuration,
+        // both as a typed value and as profile text.
+        let base = Config::builder()
+            .access_key_id("AKID")
+            .secret_access_key("S")
+            .build()
+            .unwrap();
+        let view = |c: &Config| format!("{c:?}|{}", c.secrets().join(","));
+        for key in CONFIG_KEYS {
+            let b = base.to_builder().set(key.name, sample(key)).unwrap();
+            let changed = b.build().unwrap();
+            assert_ne!(view(&changed), view(&base), "{} changed nothing", key.name);
+            let text = match sample(key) {
+                ConfigValue::Text(t) => t,
+                ConfigValue::Duration(d) => d.as_secs_f64().to_string(),
+                ConfigValue::Count(n) => n.to_string(),
+                ConfigValue::Bytes(b) => String::from_utf8(b).unwrap(),
+            };
+            let mut m = HashMap::new();
+            m.insert(key.name.to_owned(), text);
+            let from_text = base.to_builder().apply_profile(&m, "test").unwrap();
+            let Some(env) = key.env else {
+                // Code-only settings are not read from a profile.
+                assert_eq!(
+                    view(&from_text.build().unwrap()),
+                    view(&base),
+                    "{}",
+                    key.name
+                );
+                continue;
+            };
+            assert_eq!(
+                view(&from_text.build().unwrap()),
+                view(&changed),
+                "{}",
+                key.name
+            );
+            assert!(ENV_VARS.contains(&env));
+            assert_eq!(env, format!("NECID_{}", key.name.to_uppercase()));
+        }
+        assert_eq!(
+            ENV_VARS.len(),
+            CONFIG_KEYS.iter().filter(|k| k.env.is_some()).count() + 2
+        );
+        let e = Config::builder().set("max_retry_afterr", 1u32).unwrap_err();
+        assert_eq!(e.field(), Some("max_retry_afterr"));
+        let e = Config::builder()
+            .set("endpoint", Duration::from_secs(1))
+            .unwrap_err();
+        assert_eq!(e.field(), Some("endpoint"));
+        let e = Config::builder().set("max_attempts", "many").unwrap_err();
+        assert_eq!(e.field(), Some("max_attempts"));
+        let c = Config::builder()
+            .set("max_retry_after", Duration::from_secs(2))
+            .unwrap()
+            .set("retry_base_delay", "0")
+            .unwrap()
+            .set("max_attempts", 5u32)
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(c.retry_policy().max_retry_after, Duration::from_secs(2));
+        assert_eq!(c.retry_policy().base_delay, Duration::ZERO);
+        assert_eq!(c.retry_policy().max_attempts, 5);
+        assert_eq!(c.retry_policy().max_delay, Duration::from_secs(5));
+        // Zero is a valid retry delay but not a timeout.
+        let e = Config::builder().set("request_timeout", "0").unwrap_err();
+        assert_eq!(e.field(), Some("request_timeout"));
+        // A secret given as the value never shows in Debug.
+        assert!(!format!("{:?}", ConfigValue::from(SECRET)).contains(SECRET));
+    }
+
+    #[test]
+    fn readme_documents_every_setting() {
+        // The one settings table (core/README.md) is rendered from CONFIG_KEYS.
+        let readme = include_str!("../README.md");
+        let table = render_settings_table();
+        assert!(
+            readme.contains(&table),
+            "core/README.md's settings table is stale; replace it with:\n{table}"
+        );
     }
 
     #[test]

@@ -41,7 +41,9 @@ pub mod transport;
 pub mod validate;
 
 pub use client::{Client, SearchRequest, WaitOptions};
-pub use config::{Config, ConfigBuilder, RetryPolicy, Secret};
+pub use config::{
+    CONFIG_KEYS, Config, ConfigBuilder, ConfigKey, ConfigType, ConfigValue, RetryPolicy, Secret,
+};
 pub use error::{Error, ErrorKind, Result};
 pub use image::{Image, ImageFormat};
 pub use models::*;

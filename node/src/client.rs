@@ -16,6 +16,7 @@ use crate::{Rejection, guard, spawn_promise, spawn_promise_with, to_js_error};
 /// Options of `new Client(...)`. Unset values take the core's defaults (endpoint
 /// `https://api.id.nec.com.au`, region `ap-southeast-2`, 3 attempts, …).
 #[napi(object)]
+#[derive(Default)]
 pub struct ClientOptions {
     /// Biometric API endpoint, e.g. `http://127.0.0.1:8080`.
     pub endpoint: Option<String>,
@@ -60,61 +61,51 @@ fn millis(field: &str, ms: f64) -> necid::Result<Duration> {
     }
 }
 
+/// The options onto the core's settings table (`necid::CONFIG_KEYS`): each option is
+/// the camelCase of a setting's name, durations with `Ms` in milliseconds.
 fn build_config(o: ClientOptions) -> necid::Result<necid::Config> {
+    use necid::ConfigValue::{Count, Duration as Dur, Text};
+    let ms = |field: &str, v: Option<f64>| v.map(|v| millis(field, v).map(Dur)).transpose();
+    let settings = [
+        ("endpoint", o.endpoint.map(Text)),
+        ("tenant_endpoint", o.tenant_endpoint.map(Text)),
+        ("region", o.region.map(Text)),
+        ("service", o.service.map(Text)),
+        ("access_key_id", o.access_key_id.map(Text)),
+        ("secret_access_key", o.secret_access_key.map(Text)),
+        ("session_token", o.session_token.map(Text)),
+        ("api_key", o.api_key.map(Text)),
+        (
+            "connect_timeout",
+            ms("connectTimeoutMs", o.connect_timeout_ms)?,
+        ),
+        (
+            "request_timeout",
+            ms("requestTimeoutMs", o.request_timeout_ms)?,
+        ),
+        (
+            "max_attempts",
+            whole("maxAttempts", o.max_attempts)?.map(Count),
+        ),
+        (
+            "retry_base_delay",
+            ms("retryBaseDelayMs", o.retry_base_delay_ms)?,
+        ),
+        (
+            "retry_max_delay",
+            ms("retryMaxDelayMs", o.retry_max_delay_ms)?,
+        ),
+        ("user_agent_suffix", o.user_agent_suffix.map(Text)),
+        (
+            "max_retry_after",
+            ms("maxRetryAfterMs", o.max_retry_after_ms)?,
+        ),
+    ];
     let mut b = necid::Config::builder();
-    if let Some(v) = o.endpoint {
-        b = b.endpoint(v);
-    }
-    if let Some(v) = o.tenant_endpoint {
-        b = b.tenant_endpoint(v);
-    }
-    if let Some(v) = o.region {
-        b = b.region(v);
-    }
-    if let Some(v) = o.service {
-        b = b.service(v);
-    }
-    if let Some(v) = o.access_key_id {
-        b = b.access_key_id(v);
-    }
-    if let Some(v) = o.secret_access_key {
-        b = b.secret_access_key(v);
-    }
-    if let Some(v) = o.session_token {
-        b = b.session_token(v);
-    }
-    if let Some(v) = o.api_key {
-        b = b.api_key(v);
-    }
-    if let Some(v) = o.connect_timeout_ms {
-        b = b.connect_timeout(millis("connectTimeoutMs", v)?);
-    }
-    if let Some(v) = o.request_timeout_ms {
-        b = b.request_timeout(millis("requestTimeoutMs", v)?);
-    }
-    let mut retry = necid::RetryPolicy::default();
-    if let Some(n) = whole("maxAttempts", o.max_attempts)? {
-        retry = retry.with_max_attempts(n);
-    }
-    if o.retry_base_delay_ms.is_some() || o.retry_max_delay_ms.is_some() {
-        let base = match o.retry_base_delay_ms {
-            Some(v) => millis("retryBaseDelayMs", v)?,
-            None => retry.base_delay,
-        };
-        let max = match o.retry_max_delay_ms {
-            Some(v) => millis("retryMaxDelayMs", v)?,
-            None => retry.max_delay,
-        };
-        retry = retry.with_delays(base, max);
-    }
-    if let Some(v) = o.max_retry_after_ms {
-        retry = retry.with_max_retry_after(millis("maxRetryAfterMs", v)?);
-    }
-    if retry != necid::RetryPolicy::default() {
-        b = b.retry_policy(retry);
-    }
-    if let Some(v) = o.user_agent_suffix {
-        b = b.user_agent_suffix(v);
+    for (name, value) in settings {
+        if let Some(value) = value {
+            b = b.set(name, value)?;
+        }
     }
     b.build()
 }
@@ -213,23 +204,7 @@ impl Client {
     #[napi(catch_unwind, constructor)]
     pub fn new(env: Env, options: Option<ClientOptions>) -> napi::Result<Self> {
         guard(&env, || {
-            let cfg = build_config(options.unwrap_or(ClientOptions {
-                endpoint: None,
-                tenant_endpoint: None,
-                region: None,
-                service: None,
-                access_key_id: None,
-                secret_access_key: None,
-                session_token: None,
-                api_key: None,
-                connect_timeout_ms: None,
-                request_timeout_ms: None,
-                max_attempts: None,
-                retry_base_delay_ms: None,
-                retry_max_delay_ms: None,
-                max_retry_after_ms: None,
-                user_agent_suffix: None,
-            }));
+            let cfg = build_config(options.unwrap_or_default());
             Self::from_config(&env, cfg)
         })
     }

@@ -71,6 +71,7 @@ class Client:
         max_attempts: Optional[int] = ...,
         retry_base_delay: Optional[float] = ...,
         retry_max_delay: Optional[float] = ...,
+        max_retry_after: Optional[float] = ...,
         user_agent_suffix: Optional[str] = ...,
     ) -> None: ...
     @classmethod
@@ -90,6 +91,7 @@ class Client:
         max_attempts: Optional[int] = ...,
         retry_base_delay: Optional[float] = ...,
         retry_max_delay: Optional[float] = ...,
+        max_retry_after: Optional[float] = ...,
         user_agent_suffix: Optional[str] = ...,
     ) -> Self: ...
     @classmethod
@@ -110,6 +112,7 @@ class Client:
         max_attempts: Optional[int] = ...,
         retry_base_delay: Optional[float] = ...,
         retry_max_delay: Optional[float] = ...,
+        max_retry_after: Optional[float] = ...,
         user_agent_suffix: Optional[str] = ...,
     ) -> Self: ...
     @property
@@ -254,6 +257,7 @@ class AsyncClient:
         max_attempts: Optional[int] = ...,
         retry_base_delay: Optional[float] = ...,
         retry_max_delay: Optional[float] = ...,
+        max_retry_after: Optional[float] = ...,
         user_agent_suffix: Optional[str] = ...,
     ) -> None: ...
     @classmethod
@@ -273,6 +277,7 @@ class AsyncClient:
         max_attempts: Optional[int] = ...,
         retry_base_delay: Optional[float] = ...,
         retry_max_delay: Optional[float] = ...,
+        max_retry_after: Optional[float] = ...,
         user_agent_suffix: Optional[str] = ...,
     ) -> Self: ...
     @classmethod
@@ -293,6 +298,7 @@ class AsyncClient:
         max_attempts: Optional[int] = ...,
         retry_base_delay: Optional[float] = ...,
         retry_max_delay: Optional[float] = ...,
+        max_retry_after: Optional[float] = ...,
         user_agent_suffix: Optional[str] = ...,
     ) -> Self: ...
     @property

@@ -102,8 +102,7 @@ fn build_config(
     base: ConfigBuilder,
     kwargs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<Config> {
-    let retry = base.clone().build().ok().map(|c| c.retry_policy().clone());
-    let b = cv::apply_settings(py, base, kwargs, retry)?;
+    let b = cv::apply_settings(py, base, kwargs)?;
     b.build().map_err(|e| err::to_py(py, e))
 }
 
@@ -354,9 +353,9 @@ impl AsyncPageIterator {
 /// Keyword arguments (all optional; unset ones take the SDK defaults): ``endpoint``,
 /// ``tenant_endpoint``, ``region``, ``service``, ``access_key_id``,
 /// ``secret_access_key``, ``session_token``, ``api_key``, ``connect_timeout`` and
-/// ``request_timeout`` (seconds), ``max_attempts``, ``retry_base_delay`` and
-/// ``retry_max_delay`` (seconds), ``user_agent_suffix``. See also :meth:`from_env` and
-/// :meth:`from_profile`.
+/// ``request_timeout`` (seconds), ``max_attempts``, ``retry_base_delay``,
+/// ``retry_max_delay`` and ``max_retry_after`` (seconds), ``user_agent_suffix`` — the
+/// settings table of the core's README. See also :meth:`from_env` and :meth:`from_profile`.
 ///
 /// Every network call releases the GIL; one client can be shared by many threads (they
 /// share its connection pool). Usable as a context manager; :meth:`close` releases the

@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use necid::{
-    Application, BulkProgress, BulkProgressPage, BulkRegistration, Candidate, ConfigBuilder, Event,
-    EventList, FaceAttributes, FaceVerification, Gallery, GalleryDetails, Health, Image, JobStatus,
-    Point, Rect, RegisteredFace, RetryPolicy, SearchResult, SubjectEntry, SubjectPage, Tag,
-    Verification,
+    Application, BulkProgress, BulkProgressPage, BulkRegistration, Candidate, ConfigBuilder,
+    ConfigType, ConfigValue, Event, EventList, FaceAttributes, FaceVerification, Gallery,
+    GalleryDetails, Health, Image, JobStatus, Point, Rect, RegisteredFace, SearchResult,
+    SubjectEntry, SubjectPage, Tag, Verification,
 };
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -392,57 +392,43 @@ pub fn seconds(py: Python<'_>, value: f64, arg: &str) -> PyResult<Duration> {
     })
 }
 
-/// Apply keyword settings (the names of the constructor's keyword arguments) to `b`.
+/// Apply keyword settings to `b`: the keywords are the names of the core's settings
+/// table (`necid::CONFIG_KEYS`), durations in seconds. `None` values are skipped.
 pub fn apply_settings(
     py: Python<'_>,
     mut b: ConfigBuilder,
     kwargs: Option<&Bound<'_, PyDict>>,
-    retry: Option<RetryPolicy>,
 ) -> PyResult<ConfigBuilder> {
-    let mut retry = retry.unwrap_or_default();
-    let mut retry_set = false;
-    if let Some(kwargs) = kwargs {
-        for (k, v) in kwargs.iter() {
-            let key: String = k.extract()?;
-            if v.is_none() {
-                continue;
-            }
-            b = match key.as_str() {
-                "endpoint" => b.endpoint(v.extract::<String>()?),
-                "tenant_endpoint" => b.tenant_endpoint(v.extract::<String>()?),
-                "region" => b.region(v.extract::<String>()?),
-                "service" => b.service(v.extract::<String>()?),
-                "access_key_id" => b.access_key_id(v.extract::<String>()?),
-                "secret_access_key" => b.secret_access_key(v.extract::<String>()?),
-                "session_token" => b.session_token(v.extract::<String>()?),
-                "api_key" => b.api_key(v.extract::<String>()?),
-                "user_agent_suffix" => b.user_agent_suffix(v.extract::<String>()?),
-                "connect_timeout" => b.connect_timeout(seconds(py, v.extract()?, &key)?),
-                "request_timeout" => b.request_timeout(seconds(py, v.extract()?, &key)?),
-                "max_attempts" => {
-                    retry = retry.with_max_attempts(v.extract()?);
-                    retry_set = true;
-                    b
-                }
-                "retry_base_delay" => {
-                    let max = retry.max_delay;
-                    retry = retry.with_delays(seconds(py, v.extract()?, &key)?, max);
-                    retry_set = true;
-                    b
-                }
-                "retry_max_delay" => {
-                    let base = retry.base_delay;
-                    retry = retry.with_delays(base, seconds(py, v.extract()?, &key)?);
-                    retry_set = true;
-                    b
-                }
-                other => {
-                    return Err(PyTypeError::new_err(format!(
-                        "unexpected keyword argument {other:?}"
-                    )));
-                }
-            };
+    let Some(kwargs) = kwargs else {
+        return Ok(b);
+    };
+    for (k, v) in kwargs.iter() {
+        let name: String = k.extract()?;
+        let Some(key) = necid::config::config_key(&name) else {
+            return Err(PyTypeError::new_err(format!(
+                "unexpected keyword argument {name:?}"
+            )));
+        };
+        if v.is_none() {
+            continue;
         }
+        let value = match key.ty {
+            ConfigType::Text | ConfigType::Secret => match v.extract::<String>() {
+                Ok(text) => ConfigValue::Text(text),
+                // A path setting (ca_bundle) may be an os.PathLike.
+                Err(e) => match v.extract::<PathBuf>() {
+                    Ok(path) => ConfigValue::Text(path.to_str().ok_or(e)?.to_owned()),
+                    Err(_) => return Err(e),
+                },
+            },
+            ConfigType::Pem => match v.extract::<String>() {
+                Ok(text) => ConfigValue::Text(text),
+                Err(_) => ConfigValue::Bytes(v.extract()?),
+            },
+            ConfigType::Duration => ConfigValue::Duration(seconds(py, v.extract()?, &name)?),
+            ConfigType::Count => ConfigValue::Count(v.extract()?),
+        };
+        b = b.set(key.name, value).map_err(|e| err::to_py(py, e))?;
     }
-    Ok(if retry_set { b.retry_policy(retry) } else { b })
+    Ok(b)
 }

@@ -22,6 +22,7 @@ def test_keyword_arguments_and_repr(emulator: dict[str, Any]) -> None:
         max_attempts=2,
         retry_base_delay=0.01,
         retry_max_delay=0.1,
+        max_retry_after=3,
         user_agent_suffix="pytest/1",
         region="eu-west-1",
         service="execute-api",
@@ -36,6 +37,9 @@ def test_keyword_arguments_and_repr(emulator: dict[str, Any]) -> None:
         necid.Client(endpoint_url="x")
     with pytest.raises(necid.InvalidInputError):
         necid.Client(access_key_id="only-the-id")
+    with pytest.raises(necid.InvalidInputError) as info:
+        necid.Client(max_retry_after=-1)
+    assert info.value.field == "max_retry_after"
 
 
 def test_defaults() -> None:

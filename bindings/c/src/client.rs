@@ -8,8 +8,8 @@ use std::time::{Duration, SystemTime};
 
 use necid::blocking::Client;
 use necid::{
-    ApplicationUpdate, BulkProgressPage, BulkRegistration, Config, Error, GalleryUpdate,
-    NewApplication, NewGallery, Result, RetryPolicy, SearchRequest, SortDirection, SubjectPage,
+    ApplicationUpdate, BulkProgressPage, BulkRegistration, Config, ConfigValue, Error,
+    GalleryUpdate, NewApplication, NewGallery, Result, SearchRequest, SortDirection, SubjectPage,
     WaitOptions,
 };
 
@@ -20,8 +20,8 @@ use crate::util::{
     out_box, out_slot, out_str,
 };
 
-/// An opaque client. Create with necid_client_new or necid_client_from_env, free with
-/// necid_client_free.
+/// An opaque client. Create with necid_client_new, necid_client_from_env or
+/// necid_client_from_profile, free with necid_client_free.
 ///
 /// Thread safety: one client may be used from any number of threads at once (it shares
 /// one connection pool); only necid_client_free must not race with other calls on it.
@@ -63,6 +63,9 @@ pub struct necid_config_t {
     pub retry_max_delay_ms: u32,
     /// Appended to the User-Agent header, or NULL.
     pub user_agent_suffix: *const c_char,
+    /// Longest server Retry-After honoured, in milliseconds (0: 20 s); longer values are
+    /// capped to it.
+    pub max_retry_after_ms: u32,
 }
 
 fn ms(v: u32) -> Duration {
@@ -71,61 +74,49 @@ fn ms(v: u32) -> Duration {
 
 /// # Safety
 /// Every string in `c` is NULL or NUL-terminated.
+///
+/// The fields onto the core's settings table (`necid::CONFIG_KEYS`): each field is a
+/// setting's name, durations with `_ms` in milliseconds; NULL and 0 mean "not set".
 unsafe fn build_config(c: &necid_config_t) -> Result<Config> {
+    let text = |name: &'static str, p: *const c_char| {
+        // SAFETY: forwarded contract.
+        unsafe { arg_opt_str(p, name) }.map(|v| v.map(|v| ConfigValue::Text(v.to_owned())))
+    };
+    let millis = |v: u32| (v > 0).then(|| ConfigValue::Duration(ms(v)));
+    let settings = [
+        ("endpoint", text("endpoint", c.endpoint)?),
+        (
+            "tenant_endpoint",
+            text("tenant_endpoint", c.tenant_endpoint)?,
+        ),
+        ("region", text("region", c.region)?),
+        ("service", text("service", c.service)?),
+        ("access_key_id", text("access_key_id", c.access_key_id)?),
+        (
+            "secret_access_key",
+            text("secret_access_key", c.secret_access_key)?,
+        ),
+        ("session_token", text("session_token", c.session_token)?),
+        ("api_key", text("api_key", c.api_key)?),
+        ("connect_timeout", millis(c.connect_timeout_ms)),
+        ("request_timeout", millis(c.request_timeout_ms)),
+        (
+            "max_attempts",
+            (c.max_attempts > 0).then_some(ConfigValue::Count(c.max_attempts)),
+        ),
+        ("retry_base_delay", millis(c.retry_base_delay_ms)),
+        ("retry_max_delay", millis(c.retry_max_delay_ms)),
+        (
+            "user_agent_suffix",
+            text("user_agent_suffix", c.user_agent_suffix)?,
+        ),
+        ("max_retry_after", millis(c.max_retry_after_ms)),
+    ];
     let mut b = Config::builder();
-    // SAFETY (all arg_opt_str calls): forwarded contract.
-    unsafe {
-        if let Some(v) = arg_opt_str(c.endpoint, "endpoint")? {
-            b = b.endpoint(v);
+    for (name, value) in settings {
+        if let Some(value) = value {
+            b = b.set(name, value)?;
         }
-        if let Some(v) = arg_opt_str(c.tenant_endpoint, "tenant_endpoint")? {
-            b = b.tenant_endpoint(v);
-        }
-        if let Some(v) = arg_opt_str(c.region, "region")? {
-            b = b.region(v);
-        }
-        if let Some(v) = arg_opt_str(c.service, "service")? {
-            b = b.service(v);
-        }
-        if let Some(v) = arg_opt_str(c.access_key_id, "access_key_id")? {
-            b = b.access_key_id(v);
-        }
-        if let Some(v) = arg_opt_str(c.secret_access_key, "secret_access_key")? {
-            b = b.secret_access_key(v);
-        }
-        if let Some(v) = arg_opt_str(c.session_token, "session_token")? {
-            b = b.session_token(v);
-        }
-        if let Some(v) = arg_opt_str(c.api_key, "api_key")? {
-            b = b.api_key(v);
-        }
-        if let Some(v) = arg_opt_str(c.user_agent_suffix, "user_agent_suffix")? {
-            b = b.user_agent_suffix(v);
-        }
-    }
-    if c.connect_timeout_ms > 0 {
-        b = b.connect_timeout(ms(c.connect_timeout_ms));
-    }
-    if c.request_timeout_ms > 0 {
-        b = b.request_timeout(ms(c.request_timeout_ms));
-    }
-    if c.max_attempts > 0 || c.retry_base_delay_ms > 0 || c.retry_max_delay_ms > 0 {
-        let d = RetryPolicy::default();
-        let mut p = d.clone();
-        if c.max_attempts > 0 {
-            p = p.with_max_attempts(c.max_attempts);
-        }
-        let base = if c.retry_base_delay_ms > 0 {
-            ms(c.retry_base_delay_ms)
-        } else {
-            d.base_delay
-        };
-        let max = if c.retry_max_delay_ms > 0 {
-            ms(c.retry_max_delay_ms)
-        } else {
-            d.max_delay
-        };
-        b = b.retry_policy(p.with_delays(base, max));
     }
     b.build()
 }
@@ -161,9 +152,8 @@ pub unsafe extern "C" fn necid_client_new(
 
 /// Creates a client from the environment: defaults, then the profile file
 /// (NECID_CONFIG_FILE or ~/.necid/config, profile NECID_PROFILE or "default"),
-/// then NECID_ENDPOINT, NECID_TENANT_ENDPOINT, NECID_REGION, NECID_ACCESS_KEY_ID,
-/// NECID_SECRET_ACCESS_KEY, NECID_SESSION_TOKEN, NECID_API_KEY, NECID_CONNECT_TIMEOUT,
-/// NECID_REQUEST_TIMEOUT, NECID_MAX_ATTEMPTS, NECID_USER_AGENT_SUFFIX. Does no I/O.
+/// then the NECID_* variable of every setting (NECID_ENDPOINT, NECID_ACCESS_KEY_ID, ...;
+/// the table in core/README.md). Does no I/O beyond reading the profile file.
 ///
 /// # Safety
 /// `out_client` is NULL or writable.
@@ -176,6 +166,29 @@ pub unsafe extern "C" fn necid_client_from_env(
         let out = unsafe { out_slot(out_client, "out_client")? };
         *out = out_box(necid_client_t {
             inner: Client::from_env()?,
+        });
+        Ok(())
+    })
+}
+
+/// Creates a client from one profile of the profile file (NECID_CONFIG_FILE or
+/// ~/.necid/config): `profile`, or NECID_PROFILE, or "default" when `profile` is NULL.
+/// The file and the profile must exist (else NECID_ERR_INVALID_INPUT); environment
+/// variables other than those two are not read. Does no I/O beyond reading the file.
+///
+/// # Safety
+/// `profile` is NULL or NUL-terminated; `out_client` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn necid_client_from_profile(
+    profile: *const c_char,
+    out_client: *mut *mut necid_client_t,
+) -> necid_status_t {
+    guard(|| {
+        // SAFETY: per the contract.
+        let out = unsafe { out_slot(out_client, "out_client")? };
+        let profile = unsafe { arg_opt_str(profile, "profile")? };
+        *out = out_box(necid_client_t {
+            inner: Client::new(Config::from_profile(profile)?)?,
         });
         Ok(())
     })

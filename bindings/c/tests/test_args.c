@@ -64,6 +64,12 @@ static void test_config(void) {
   necid_client_free(c);
 
   CHECK_INVALID(necid_client_from_env(NULL), "out_client");
+  CHECK_INVALID(necid_client_from_profile("default", NULL), "out_client");
+  /* The Retry-After cap is a field like the others (0: the default). */
+  cfg.max_retry_after_ms = 1500;
+  CHECK_OK(necid_client_new(&cfg, &c));
+  necid_client_free(c);
+  cfg.max_retry_after_ms = 0;
 }
 
 static void test_null_client(void) {

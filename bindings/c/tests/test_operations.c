@@ -549,6 +549,50 @@ static void test_client_from_env(void) {
   unsetenv("NECID_ENDPOINT");
 }
 
+static void test_client_from_profile(void) {
+  char path[] = "/tmp/necid-c-profile-XXXXXX";
+  int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  FILE *f = fdopen(fd, "w");
+  REQUIRE(f != NULL);
+  fprintf(f,
+          "[default]\nendpoint = https://example.invalid\n\n[profile emu]\nendpoint = %s\n"
+          "tenant_endpoint = %s\naccess_key_id = %s\nsecret_access_key = %s\napi_key = %s\n"
+          "region = %s\nmax_retry_after = 2\n",
+          emu.endpoint, emu.tenant_endpoint, emu.access_key_id, emu.secret_access_key,
+          emu.api_key, emu.region);
+  fclose(f);
+  setenv("NECID_CONFIG_FILE", path, 1);
+  unsetenv("NECID_PROFILE");
+  /* The environment is not read by from_profile (only the file and profile names). */
+  setenv("NECID_ENDPOINT", "ftp://not-read", 1);
+  necid_client_t *c = NULL;
+  CHECK_OK(necid_client_from_profile("emu", &c));
+  REQUIRE(c != NULL);
+  necid_tag_list_t *tags = NULL;
+  CHECK_OK(necid_list_tags(c, &tags));
+  CHECK(tags != NULL);
+  necid_tag_list_free(tags);
+  necid_client_free(c);
+
+  /* NULL: NECID_PROFILE, else "default". */
+  setenv("NECID_PROFILE", "emu", 1);
+  c = NULL;
+  CHECK_OK(necid_client_from_profile(NULL, &c));
+  CHECK(c != NULL);
+  necid_client_free(c);
+  unsetenv("NECID_PROFILE");
+
+  c = NULL;
+  CHECK_STATUS(necid_client_from_profile("nope", &c), NECID_ERR_INVALID_INPUT);
+  CHECK(c == NULL);
+  CHECK_STR(necid_last_error_field(), "profile");
+  CHECK(h_contains(necid_last_error_message(), "no profile [nope]"));
+  unsetenv("NECID_ENDPOINT");
+  setenv("NECID_CONFIG_FILE", "/nonexistent/necid-config", 1);
+  remove(path);
+}
+
 static void test_sign_request_against_emulator(void) {
   /* Headers from necid_sign_request authenticate a hand-made request: we check them
      structurally here; test_signing.c checks exact signatures. */
@@ -593,6 +637,7 @@ int main(void) {
   RUN(test_bulk_register);
   RUN(test_tenant);
   RUN(test_client_from_env);
+  RUN(test_client_from_profile);
   RUN(test_sign_request_against_emulator);
 
   h_image_free(&obama);

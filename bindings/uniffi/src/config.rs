@@ -9,6 +9,7 @@ use crate::error::NecIdError;
 /// Builds a [`ClientConfig`]. Immutable: every setter returns a new builder, so one
 /// builder can safely be shared and derived from on any thread.
 ///
+/// One method per setting of the core's settings table (core/README.md), named after it.
 /// Unset values take the core's defaults (endpoint `https://api.id.nec.com.au`, region
 /// `ap-southeast-2`, service `execute-api`, 10 s connect / 60 s request timeouts,
 /// 3 attempts).
@@ -81,7 +82,8 @@ impl ConfigBuilder {
         self.with(|b| b.request_timeout(value))
     }
     /// Retries: total attempts including the first (1 = no retries), and the base and
-    /// maximum backoff delays (exponential with full jitter).
+    /// maximum backoff delays (exponential with full jitter). The same as `max_attempts`,
+    /// `retry_base_delay` and `retry_max_delay` together.
     pub fn retry_policy(
         &self,
         max_attempts: u32,
@@ -95,6 +97,22 @@ impl ConfigBuilder {
                     .with_delays(base_delay, max_delay),
             )
         })
+    }
+    /// Total attempts including the first (1 = no retries; 0 counts as 1).
+    pub fn max_attempts(&self, value: u32) -> Arc<Self> {
+        self.with(|b| b.max_attempts(value))
+    }
+    /// Backoff base between retries (full jitter, doubling per retry).
+    pub fn retry_base_delay(&self, value: Duration) -> Arc<Self> {
+        self.with(|b| b.retry_base_delay(value))
+    }
+    /// Backoff ceiling.
+    pub fn retry_max_delay(&self, value: Duration) -> Arc<Self> {
+        self.with(|b| b.retry_max_delay(value))
+    }
+    /// Longest server `Retry-After` honoured; longer values are capped to it.
+    pub fn max_retry_after(&self, value: Duration) -> Arc<Self> {
+        self.with(|b| b.max_retry_after(value))
     }
     /// Appended to the `User-Agent` header.
     pub fn user_agent_suffix(&self, value: String) -> Arc<Self> {
@@ -165,5 +183,14 @@ impl ClientConfig {
     }
     pub fn user_agent_suffix(&self) -> Option<String> {
         self.0.user_agent_suffix().map(str::to_owned)
+    }
+    pub fn retry_base_delay(&self) -> Duration {
+        self.0.retry_policy().base_delay
+    }
+    pub fn retry_max_delay(&self) -> Duration {
+        self.0.retry_policy().max_delay
+    }
+    pub fn max_retry_after(&self) -> Duration {
+        self.0.retry_policy().max_retry_after
     }
 }

@@ -2068,9 +2068,15 @@ public protocol ClientConfigProtocol: AnyObject, Sendable {
     
     func maxAttempts()  -> UInt32
     
+    func maxRetryAfter()  -> TimeInterval
+    
     func region()  -> String
     
     func requestTimeout()  -> TimeInterval
+    
+    func retryBaseDelay()  -> TimeInterval
+    
+    func retryMaxDelay()  -> TimeInterval
     
     func service()  -> String
     
@@ -2230,6 +2236,15 @@ open func maxAttempts() -> UInt32  {
 })
 }
     
+open func maxRetryAfter() -> TimeInterval  {
+    return try!  FfiConverterDuration.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_necid_uniffi_fn_method_clientconfig_max_retry_after(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
 open func region() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
         uniffiCallStatus in
@@ -2243,6 +2258,24 @@ open func requestTimeout() -> TimeInterval  {
     return try!  FfiConverterDuration.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_necid_uniffi_fn_method_clientconfig_request_timeout(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+open func retryBaseDelay() -> TimeInterval  {
+    return try!  FfiConverterDuration.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_necid_uniffi_fn_method_clientconfig_retry_base_delay(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+open func retryMaxDelay() -> TimeInterval  {
+    return try!  FfiConverterDuration.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_necid_uniffi_fn_method_clientconfig_retry_max_delay(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -2341,6 +2374,7 @@ public func FfiConverterTypeClientConfig_lower(_ value: ClientConfig) -> UInt64 
  * Builds a [`ClientConfig`]. Immutable: every setter returns a new builder, so one
  * builder can safely be shared and derived from on any thread.
  *
+ * One method per setting of the core's settings table (core/README.md), named after it.
  * Unset values take the core's defaults (endpoint `https://api.id.nec.com.au`, region
  * `ap-southeast-2`, service `execute-api`, 10 s connect / 60 s request timeouts,
  * 3 attempts).
@@ -2373,6 +2407,16 @@ public protocol ConfigBuilderProtocol: AnyObject, Sendable {
     func endpoint(value: String)  -> ConfigBuilder
     
     /**
+     * Total attempts including the first (1 = no retries; 0 counts as 1).
+     */
+    func maxAttempts(value: UInt32)  -> ConfigBuilder
+    
+    /**
+     * Longest server `Retry-After` honoured; longer values are capped to it.
+     */
+    func maxRetryAfter(value: TimeInterval)  -> ConfigBuilder
+    
+    /**
      * SigV4 region.
      */
     func region(value: String)  -> ConfigBuilder
@@ -2383,8 +2427,19 @@ public protocol ConfigBuilderProtocol: AnyObject, Sendable {
     func requestTimeout(value: TimeInterval)  -> ConfigBuilder
     
     /**
+     * Backoff base between retries (full jitter, doubling per retry).
+     */
+    func retryBaseDelay(value: TimeInterval)  -> ConfigBuilder
+    
+    /**
+     * Backoff ceiling.
+     */
+    func retryMaxDelay(value: TimeInterval)  -> ConfigBuilder
+    
+    /**
      * Retries: total attempts including the first (1 = no retries), and the base and
-     * maximum backoff delays (exponential with full jitter).
+     * maximum backoff delays (exponential with full jitter). The same as `max_attempts`,
+     * `retry_base_delay` and `retry_max_delay` together.
      */
     func retryPolicy(maxAttempts: UInt32, baseDelay: TimeInterval, maxDelay: TimeInterval)  -> ConfigBuilder
     
@@ -2418,6 +2473,7 @@ public protocol ConfigBuilderProtocol: AnyObject, Sendable {
  * Builds a [`ClientConfig`]. Immutable: every setter returns a new builder, so one
  * builder can safely be shared and derived from on any thread.
  *
+ * One method per setting of the core's settings table (core/README.md), named after it.
  * Unset values take the core's defaults (endpoint `https://api.id.nec.com.au`, region
  * `ap-southeast-2`, service `execute-api`, 10 s connect / 60 s request timeouts,
  * 3 attempts).
@@ -2562,6 +2618,32 @@ open func endpoint(value: String) -> ConfigBuilder  {
 }
     
     /**
+     * Total attempts including the first (1 = no retries; 0 counts as 1).
+     */
+open func maxAttempts(value: UInt32) -> ConfigBuilder  {
+    return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_necid_uniffi_fn_method_configbuilder_max_attempts(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt32.lower(value),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Longest server `Retry-After` honoured; longer values are capped to it.
+     */
+open func maxRetryAfter(value: TimeInterval) -> ConfigBuilder  {
+    return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_necid_uniffi_fn_method_configbuilder_max_retry_after(
+            self.uniffiCloneHandle(),
+        FfiConverterDuration.lower(value),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * SigV4 region.
      */
 open func region(value: String) -> ConfigBuilder  {
@@ -2588,8 +2670,35 @@ open func requestTimeout(value: TimeInterval) -> ConfigBuilder  {
 }
     
     /**
+     * Backoff base between retries (full jitter, doubling per retry).
+     */
+open func retryBaseDelay(value: TimeInterval) -> ConfigBuilder  {
+    return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_necid_uniffi_fn_method_configbuilder_retry_base_delay(
+            self.uniffiCloneHandle(),
+        FfiConverterDuration.lower(value),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Backoff ceiling.
+     */
+open func retryMaxDelay(value: TimeInterval) -> ConfigBuilder  {
+    return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_necid_uniffi_fn_method_configbuilder_retry_max_delay(
+            self.uniffiCloneHandle(),
+        FfiConverterDuration.lower(value),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Retries: total attempts including the first (1 = no retries), and the base and
-     * maximum backoff delays (exponential with full jitter).
+     * maximum backoff delays (exponential with full jitter). The same as `max_attempts`,
+     * `retry_base_delay` and `retry_max_delay` together.
      */
 open func retryPolicy(maxAttempts: UInt32, baseDelay: TimeInterval, maxDelay: TimeInterval) -> ConfigBuilder  {
     return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
@@ -6314,10 +6423,19 @@ private let initializationResult: InitializationResult = {
     if (uniffi_necid_uniffi_checksum_method_clientconfig_max_attempts() != 7239) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_necid_uniffi_checksum_method_clientconfig_max_retry_after() != 15406) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_necid_uniffi_checksum_method_clientconfig_region() != 49790) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_clientconfig_request_timeout() != 26109) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_necid_uniffi_checksum_method_clientconfig_retry_base_delay() != 17538) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_necid_uniffi_checksum_method_clientconfig_retry_max_delay() != 43343) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_clientconfig_service() != 7752) {
@@ -6347,13 +6465,25 @@ private let initializationResult: InitializationResult = {
     if (uniffi_necid_uniffi_checksum_method_configbuilder_endpoint() != 34084) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_max_attempts() != 18446) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_max_retry_after() != 70) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_necid_uniffi_checksum_method_configbuilder_region() != 16185) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_configbuilder_request_timeout() != 24330) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_configbuilder_retry_policy() != 22452) {
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_retry_base_delay() != 51797) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_retry_max_delay() != 58644) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_retry_policy() != 4099) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_configbuilder_secret_access_key() != 51158) {

@@ -58,4 +58,14 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(try derived.build().region(), "eu-central-1")
         XCTAssertThrowsError(try ConfigBuilder().accessKeyId(value: "AKID").build())
     }
+
+    func testRetrySettingsOneByOne() throws {
+        let cfg = try ConfigBuilder().maxAttempts(value: 4).retryBaseDelay(value: 0.01)
+            .retryMaxDelay(value: 0.3).maxRetryAfter(value: 2).build()
+        XCTAssertEqual(cfg.maxAttempts(), 4)
+        XCTAssertEqual(cfg.retryBaseDelay(), 0.01, accuracy: 1e-9)
+        XCTAssertEqual(cfg.retryMaxDelay(), 0.3, accuracy: 1e-9)
+        XCTAssertEqual(cfg.maxRetryAfter(), 2, accuracy: 1e-9)
+        XCTAssertEqual(try ConfigBuilder().build().maxRetryAfter(), 20, accuracy: 1e-9)
+    }
 }

@@ -38,4 +38,19 @@ class ConfigTest {
         val e = assertThrows<NecIdException.InvalidInput> { ConfigBuilder().accessKeyId("AKID").build() }
         assertTrue(e.reason.contains("secret_access_key"), e.reason)
     }
+
+    @Test
+    fun retrySettingsOneByOne() {
+        val cfg = ConfigBuilder().maxAttempts(4u).retryBaseDelay(java.time.Duration.ofMillis(10))
+            .retryMaxDelay(java.time.Duration.ofMillis(300)).maxRetryAfter(java.time.Duration.ofSeconds(2))
+            .build()
+        assertEquals(4u, cfg.maxAttempts())
+        assertEquals(java.time.Duration.ofMillis(10), cfg.retryBaseDelay())
+        assertEquals(java.time.Duration.ofMillis(300), cfg.retryMaxDelay())
+        assertEquals(java.time.Duration.ofSeconds(2), cfg.maxRetryAfter())
+        // Each setter keeps the others.
+        val d = ConfigBuilder().build()
+        assertEquals(java.time.Duration.ofMillis(200), d.retryBaseDelay())
+        assertEquals(java.time.Duration.ofSeconds(20), d.maxRetryAfter())
+    }
 }
