@@ -5,6 +5,8 @@
 //! builder) are read here as text and compared with it, so a setting added to the core
 //! and forgotten in a binding (or spelt differently) fails this test.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
