@@ -13,7 +13,9 @@ cd "$ROOT"
 langs=("$@")
 [ ${#langs[@]} -gt 0 ] || langs=(kotlin swift)
 
-cargo build -q -p necid-uniffi -p necid-uniffi-bindgen
+# NECID_UNIFFI_FEATURES (e.g. "necid-uniffi/test-hooks", as the test suite sets) adds cargo
+# features to the library build; the generated code does not depend on them.
+cargo build -q -p necid-uniffi -p necid-uniffi-bindgen ${NECID_UNIFFI_FEATURES:+--features "$NECID_UNIFFI_FEATURES"}
 OUT="$ROOT/target/x86_64-unknown-linux-gnu/debug"
 LIB="$OUT/libnecid_uniffi.so"
 BINDGEN="$OUT/uniffi-bindgen"

@@ -118,6 +118,20 @@ impl ConfigBuilder {
     pub fn user_agent_suffix(&self, value: String) -> Arc<Self> {
         self.with(|b| b.user_agent_suffix(value))
     }
+    /// Which certificate authorities `https://` connections trust (default `PLATFORM`;
+    /// `CUSTOM` when only a CA bundle is given). See the core README, "TLS trust roots".
+    pub fn tls_roots(&self, value: TlsRoots) -> Arc<Self> {
+        self.with(|b| b.tls_roots(value.into()))
+    }
+    /// A PEM file of CA certificates (read when the client is built): alone, the only
+    /// trust; with `tls_roots` `PLATFORM` or `BUNDLED`, trusted in addition.
+    pub fn ca_bundle(&self, path: String) -> Arc<Self> {
+        self.with(|b| b.ca_bundle_file(path))
+    }
+    /// Like [`ConfigBuilder::ca_bundle`] with the PEM text itself.
+    pub fn ca_bundle_pem(&self, pem: Vec<u8>) -> Arc<Self> {
+        self.with(|b| b.ca_bundle_pem(pem))
+    }
     /// Validate and build (errors are `InvalidInput` naming the setting).
     pub fn build(&self) -> Result<Arc<ClientConfig>, NecIdError> {
         Ok(Arc::new(ClientConfig(self.0.clone().build()?)))
@@ -192,5 +206,42 @@ impl ClientConfig {
     }
     pub fn max_retry_after(&self) -> Duration {
         self.0.retry_policy().max_retry_after
+    }
+    pub fn tls_roots(&self) -> TlsRoots {
+        self.0.tls_roots().into()
+    }
+}
+
+/// Which certificate authorities `https://` connections trust.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum TlsRoots {
+    /// The operating system's verifier: Security.framework on iOS/macOS, Android's trust
+    /// manager (after `Necid.initAndroid(context)`; bundled roots until then), the system
+    /// store on Linux (`SSL_CERT_FILE`/`SSL_CERT_DIR` replace it when set).
+    Platform,
+    /// Mozilla's roots compiled into the SDK.
+    Bundled,
+    /// Only the CA bundle.
+    Custom,
+}
+
+impl From<TlsRoots> for necid::TlsRoots {
+    fn from(v: TlsRoots) -> Self {
+        match v {
+            TlsRoots::Platform => necid::TlsRoots::Platform,
+            TlsRoots::Bundled => necid::TlsRoots::Bundled,
+            TlsRoots::Custom => necid::TlsRoots::Custom,
+        }
+    }
+}
+
+impl From<necid::TlsRoots> for TlsRoots {
+    fn from(v: necid::TlsRoots) -> Self {
+        match v {
+            necid::TlsRoots::Bundled => TlsRoots::Bundled,
+            necid::TlsRoots::Custom => TlsRoots::Custom,
+            // Platform, and any root choice a newer core adds.
+            _ => TlsRoots::Platform,
+        }
     }
 }

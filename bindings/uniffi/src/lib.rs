@@ -12,13 +12,16 @@
 //!   impossible. Dropping the future (coroutine/task cancellation) aborts the spawned task.
 //! - Objects hold only `Send + Sync` state (an `Arc` of the core client, a tokio mutex around
 //!   a paginator stream), so the foreign garbage collector may drop them on any thread.
-//! - A panic in a spawned task surfaces as an error (`Network`), never crosses the FFI.
+//! - A panic inside a request surfaces as an error (kind `Server`, from the core; a panic
+//!   elsewhere in a spawned task as `Network`), never crosses the FFI.
 //! - Secrets never appear in generated `toString()`/`description`: the secret key, session
 //!   token and API key go in through the [`ConfigBuilder`] object, and API keys come back
 //!   wrapped in the [`Secret`] object, whose value is only available through `expose()`.
 
 uniffi::setup_scaffolding!("necid");
 
+#[cfg(target_os = "android")]
+mod android;
 mod client;
 mod config;
 mod error;
@@ -27,7 +30,7 @@ mod rt;
 mod types;
 
 pub use client::{BulkProgressListener, Client};
-pub use config::{ClientConfig, ConfigBuilder};
+pub use config::{ClientConfig, ConfigBuilder, TlsRoots};
 pub use error::{ErrorDetails, NecIdError};
 pub use paginate::{BulkProgressPaginator, SubjectsPaginator};
 pub use types::*;

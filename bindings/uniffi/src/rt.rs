@@ -33,10 +33,21 @@ where
 {
     match (AbortOnDrop(rt.spawn(fut))).await {
         Ok(r) => r,
-        Err(e) => Err(NecIdError::internal(if e.is_cancelled() {
-            "the request task was cancelled (runtime shutting down)"
-        } else {
-            "the request task failed unexpectedly (a bug in necid; please report it)"
+        Err(e) if e.is_cancelled() => Err(NecIdError::internal(
+            "the request task was cancelled (runtime shutting down)",
+        )),
+        Err(e) => Err(NecIdError::internal(&match e.try_into_panic() {
+            Ok(payload) => format!(
+                "the request task failed unexpectedly (panic: {}; a bug in necid, please report it)",
+                payload
+                    .downcast_ref::<&str>()
+                    .copied()
+                    .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+                    .unwrap_or("unknown panic payload")
+            ),
+            Err(_) => {
+                "the request task failed unexpectedly (a bug in necid; please report it)".to_owned()
+            }
         })),
     }
 }

@@ -2082,6 +2082,8 @@ public protocol ClientConfigProtocol: AnyObject, Sendable {
     
     func tenantEndpoint()  -> String
     
+    func tlsRoots()  -> TlsRoots
+    
     /**
      * A builder pre-filled with this configuration, to derive a variant.
      */
@@ -2299,6 +2301,15 @@ open func tenantEndpoint() -> String  {
 })
 }
     
+open func tlsRoots() -> TlsRoots  {
+    return try!  FfiConverterTypeTlsRoots_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_necid_uniffi_fn_method_clientconfig_tls_roots(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
     /**
      * A builder pre-filled with this configuration, to derive a variant.
      */
@@ -2397,6 +2408,17 @@ public protocol ConfigBuilderProtocol: AnyObject, Sendable {
     func build() throws  -> ClientConfig
     
     /**
+     * A PEM file of CA certificates (read when the client is built): alone, the only
+     * trust; with `tls_roots` `PLATFORM` or `BUNDLED`, trusted in addition.
+     */
+    func caBundle(path: String)  -> ConfigBuilder
+    
+    /**
+     * Like [`ConfigBuilder::ca_bundle`] with the PEM text itself.
+     */
+    func caBundlePem(pem: Data)  -> ConfigBuilder
+    
+    /**
      * Connect timeout.
      */
     func connectTimeout(value: TimeInterval)  -> ConfigBuilder
@@ -2462,6 +2484,12 @@ public protocol ConfigBuilderProtocol: AnyObject, Sendable {
      * Tenant (portal) API endpoint.
      */
     func tenantEndpoint(value: String)  -> ConfigBuilder
+    
+    /**
+     * Which certificate authorities `https://` connections trust (default `PLATFORM`;
+     * `CUSTOM` when only a CA bundle is given). See the core README, "TLS trust roots".
+     */
+    func tlsRoots(value: TlsRoots)  -> ConfigBuilder
     
     /**
      * Appended to the `User-Agent` header.
@@ -2587,6 +2615,33 @@ open func build()throws  -> ClientConfig  {
         uniffiCallStatus in
     uniffi_necid_uniffi_fn_method_configbuilder_build(
             self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A PEM file of CA certificates (read when the client is built): alone, the only
+     * trust; with `tls_roots` `PLATFORM` or `BUNDLED`, trusted in addition.
+     */
+open func caBundle(path: String) -> ConfigBuilder  {
+    return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_necid_uniffi_fn_method_configbuilder_ca_bundle(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(path),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Like [`ConfigBuilder::ca_bundle`] with the PEM text itself.
+     */
+open func caBundlePem(pem: Data) -> ConfigBuilder  {
+    return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_necid_uniffi_fn_method_configbuilder_ca_bundle_pem(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(pem),uniffiCallStatus
     )
 })
 }
@@ -2760,6 +2815,20 @@ open func tenantEndpoint(value: String) -> ConfigBuilder  {
     uniffi_necid_uniffi_fn_method_configbuilder_tenant_endpoint(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(value),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Which certificate authorities `https://` connections trust (default `PLATFORM`;
+     * `CUSTOM` when only a CA bundle is given). See the core README, "TLS trust roots".
+     */
+open func tlsRoots(value: TlsRoots) -> ConfigBuilder  {
+    return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_necid_uniffi_fn_method_configbuilder_tls_roots(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeTlsRoots_lower(value),uniffiCallStatus
     )
 })
 }
@@ -5569,6 +5638,93 @@ public func FfiConverterTypeSortDirection_lower(_ value: SortDirection) -> RustB
 }
 
 
+
+/**
+ * Which certificate authorities `https://` connections trust.
+ */
+
+public enum TlsRoots: Equatable, Hashable {
+    
+    /**
+     * The operating system's verifier: Security.framework on iOS/macOS, Android's trust
+     * manager (after `Necid.initAndroid(context)`; bundled roots until then), the system
+     * store on Linux (`SSL_CERT_FILE`/`SSL_CERT_DIR` replace it when set).
+     */
+    case platform
+    /**
+     * Mozilla's roots compiled into the SDK.
+     */
+    case bundled
+    /**
+     * Only the CA bundle.
+     */
+    case custom
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension TlsRoots: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTlsRoots: FfiConverterRustBuffer {
+    typealias SwiftType = TlsRoots
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TlsRoots {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .platform
+        
+        case 2: return .bundled
+        
+        case 3: return .custom
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: TlsRoots, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .platform:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .bundled:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .custom:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTlsRoots_lift(_ buf: RustBuffer) throws -> TlsRoots {
+    return try FfiConverterTypeTlsRoots.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTlsRoots_lower(_ value: TlsRoots) -> RustBuffer {
+    return FfiConverterTypeTlsRoots.lower(value)
+}
+
+
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
@@ -6444,6 +6600,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_necid_uniffi_checksum_method_clientconfig_tenant_endpoint() != 27860) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_necid_uniffi_checksum_method_clientconfig_tls_roots() != 10894) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_necid_uniffi_checksum_method_clientconfig_to_builder() != 5100) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -6457,6 +6616,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_configbuilder_build() != 24382) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_ca_bundle() != 41077) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_ca_bundle_pem() != 12467) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_configbuilder_connect_timeout() != 58618) {
@@ -6496,6 +6661,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_configbuilder_tenant_endpoint() != 8038) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_tls_roots() != 5422) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_configbuilder_user_agent_suffix() != 46217) {

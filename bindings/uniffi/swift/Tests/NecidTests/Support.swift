@@ -24,6 +24,8 @@ struct EmulatorInfo {
     let secretAccessKey: String
     let apiKey: String
     let bucketDir: String
+    /// With `--tls`: the PEM file of the emulator's generated CA.
+    let caFile: String?
 }
 
 enum SupportError: Error { case emulator(String) }
@@ -37,10 +39,13 @@ enum SupportError: Error { case emulator(String) }
 final class Emulator {
     static let shared: Result<Emulator, Error> = Result { try Emulator() }
     static func get() throws -> Emulator { try shared.get() }
+    /// A second emulator serving HTTPS (`necid serve --tls`) with a CA generated at start.
+    static let sharedTls: Result<Emulator, Error> = Result { try Emulator(extra: ["--tls"]) }
+    static func tls() throws -> Emulator { try sharedTls.get() }
 
     let info: EmulatorInfo
 
-    private init() throws {
+    private init(extra: [String] = []) throws {
         let bin = ProcessInfo.processInfo.environment["NECID_BIN"].flatMap { $0.isEmpty ? nil : $0 }
             ?? repoRoot.appendingPathComponent("target/x86_64-unknown-linux-gnu/debug/necid").path
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("necid-swift-\(UUID().uuidString)")
@@ -49,7 +54,7 @@ final class Emulator {
         // The emulator must not pick up ConfigTests' profile file or the caller's settings.
         let env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("NECID_") }.map { "\($0.key)=\($0.value)" }
         let pid = try spawn(bin, ["serve", "--memory", "--port", "0", "--engine", "deterministic",
-                                  "--ready-file", ready.path, "--bucket-dir", dir.appendingPathComponent("buckets").path], env)
+                                  "--ready-file", ready.path, "--bucket-dir", dir.appendingPathComponent("buckets").path] + extra, env)
         _ = registerAtExit
         emulatorPids.append(pid)
         var found: EmulatorInfo? = nil
@@ -60,7 +65,7 @@ final class Emulator {
                 func s(_ k: String) -> String { (o[k] as? String) ?? "" }
                 found = EmulatorInfo(endpoint: s("endpoint"), tenantEndpoint: s("tenantEndpoint"), region: s("region"),
                                      accessKeyId: s("accessKeyId"), secretAccessKey: s("secretAccessKey"),
-                                     apiKey: s("apiKey"), bucketDir: s("bucketDir"))
+                                     apiKey: s("apiKey"), bucketDir: s("bucketDir"), caFile: o["caFile"] as? String)
                 break
             }
             var status: Int32 = 0

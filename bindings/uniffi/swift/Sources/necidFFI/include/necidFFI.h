@@ -571,6 +571,11 @@ RustBuffer uniffi_necid_uniffi_fn_method_clientconfig_service(uint64_t ptr, Rust
 RustBuffer uniffi_necid_uniffi_fn_method_clientconfig_tenant_endpoint(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CLIENTCONFIG_TLS_ROOTS
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CLIENTCONFIG_TLS_ROOTS
+RustBuffer uniffi_necid_uniffi_fn_method_clientconfig_tls_roots(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CLIENTCONFIG_TO_BUILDER
 #define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CLIENTCONFIG_TO_BUILDER
 uint64_t uniffi_necid_uniffi_fn_method_clientconfig_to_builder(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -616,6 +621,16 @@ uint64_t uniffi_necid_uniffi_fn_method_configbuilder_api_key(uint64_t ptr, RustB
 #ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CONFIGBUILDER_BUILD
 #define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CONFIGBUILDER_BUILD
 uint64_t uniffi_necid_uniffi_fn_method_configbuilder_build(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CONFIGBUILDER_CA_BUNDLE
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CONFIGBUILDER_CA_BUNDLE
+uint64_t uniffi_necid_uniffi_fn_method_configbuilder_ca_bundle(uint64_t ptr, RustBuffer path, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CONFIGBUILDER_CA_BUNDLE_PEM
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CONFIGBUILDER_CA_BUNDLE_PEM
+uint64_t uniffi_necid_uniffi_fn_method_configbuilder_ca_bundle_pem(uint64_t ptr, RustBuffer pem, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CONFIGBUILDER_CONNECT_TIMEOUT
@@ -681,6 +696,11 @@ uint64_t uniffi_necid_uniffi_fn_method_configbuilder_session_token(uint64_t ptr,
 #ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CONFIGBUILDER_TENANT_ENDPOINT
 #define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CONFIGBUILDER_TENANT_ENDPOINT
 uint64_t uniffi_necid_uniffi_fn_method_configbuilder_tenant_endpoint(uint64_t ptr, RustBuffer value, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CONFIGBUILDER_TLS_ROOTS
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CONFIGBUILDER_TLS_ROOTS
+uint64_t uniffi_necid_uniffi_fn_method_configbuilder_tls_roots(uint64_t ptr, RustBuffer value, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CONFIGBUILDER_USER_AGENT_SUFFIX
@@ -1309,6 +1329,12 @@ uint16_t uniffi_necid_uniffi_checksum_method_clientconfig_tenant_endpoint(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CLIENTCONFIG_TLS_ROOTS
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CLIENTCONFIG_TLS_ROOTS
+uint16_t uniffi_necid_uniffi_checksum_method_clientconfig_tls_roots(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CLIENTCONFIG_TO_BUILDER
 #define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CLIENTCONFIG_TO_BUILDER
 uint16_t uniffi_necid_uniffi_checksum_method_clientconfig_to_builder(void
@@ -1336,6 +1362,18 @@ uint16_t uniffi_necid_uniffi_checksum_method_configbuilder_api_key(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CONFIGBUILDER_BUILD
 #define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CONFIGBUILDER_BUILD
 uint16_t uniffi_necid_uniffi_checksum_method_configbuilder_build(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CONFIGBUILDER_CA_BUNDLE
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CONFIGBUILDER_CA_BUNDLE
+uint16_t uniffi_necid_uniffi_checksum_method_configbuilder_ca_bundle(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CONFIGBUILDER_CA_BUNDLE_PEM
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CONFIGBUILDER_CA_BUNDLE_PEM
+uint16_t uniffi_necid_uniffi_checksum_method_configbuilder_ca_bundle_pem(void
     
 );
 #endif
@@ -1414,6 +1452,12 @@ uint16_t uniffi_necid_uniffi_checksum_method_configbuilder_session_token(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CONFIGBUILDER_TENANT_ENDPOINT
 #define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CONFIGBUILDER_TENANT_ENDPOINT
 uint16_t uniffi_necid_uniffi_checksum_method_configbuilder_tenant_endpoint(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CONFIGBUILDER_TLS_ROOTS
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CONFIGBUILDER_TLS_ROOTS
+uint16_t uniffi_necid_uniffi_checksum_method_configbuilder_tls_roots(void
     
 );
 #endif

@@ -31,6 +31,8 @@ data class EmulatorInfo(
     val secretAccessKey: String,
     val apiKey: String,
     val bucketDir: String,
+    /** With `--tls`: the PEM file of the emulator's generated CA. */
+    val caFile: String? = null,
 )
 
 /**
@@ -40,7 +42,7 @@ data class EmulatorInfo(
 object Emulator {
     val info: EmulatorInfo by lazy { start() }
 
-    private fun start(): EmulatorInfo {
+    internal fun start(vararg extra: String): EmulatorInfo {
         val bin = System.getenv("NECID_BIN")?.takeIf { it.isNotEmpty() }
             ?: File(repoRoot, "target/x86_64-unknown-linux-gnu/debug/necid").path
         check(File(bin).canExecute()) { "emulator binary $bin not found: run `cargo build -p necid-cli` or set NECID_BIN" }
@@ -50,6 +52,7 @@ object Emulator {
         val pb = ProcessBuilder(
             bin, "serve", "--memory", "--port", "0", "--engine", "deterministic",
             "--ready-file", ready.toString(), "--bucket-dir", dir.resolve("buckets").toString(),
+            *extra,
         ).redirectErrorStream(true).redirectOutput(log)
         // The emulator must not pick up ConfigTest's profile file or the caller's settings.
         pb.environment().keys.removeIf { it.startsWith("NECID_") }
@@ -71,8 +74,9 @@ object Emulator {
     private fun parse(ready: Path): EmulatorInfo {
         val o = JsonParser.parseString(Files.readString(ready)).asJsonObject
         fun s(k: String) = o.get(k).asString
+        val ca = o.get("caFile")?.takeUnless { it.isJsonNull }?.asString
         return EmulatorInfo(s("endpoint"), s("tenantEndpoint"), s("region"), s("accessKeyId"),
-            s("secretAccessKey"), s("apiKey"), s("bucketDir"))
+            s("secretAccessKey"), s("apiKey"), s("bucketDir"), ca)
     }
 
     /** A config builder with the emulator's endpoints and credentials (no API key). */
@@ -97,6 +101,21 @@ object Emulator {
             g to Client(builder().apiKey(key).build())
         }
     }
+}
+
+/** A second emulator serving HTTPS (`necid serve --tls`) with a CA generated at start. */
+object TlsEmulator {
+    val info: EmulatorInfo by lazy { Emulator.start("--tls") }
+
+    /** Endpoints and credentials of the TLS emulator; no retries (errors show at once). */
+    fun builder(): ConfigBuilder = ConfigBuilder()
+        .endpoint(info.endpoint)
+        .tenantEndpoint(info.tenantEndpoint)
+        .region(info.region)
+        .accessKeyId(info.accessKeyId)
+        .secretAccessKey(info.secretAccessKey)
+        .apiKey(info.apiKey)
+        .retryPolicy(1u, Duration.ofMillis(10), Duration.ofMillis(10))
 }
 
 /** PNG bytes of a generated picture. */

@@ -1,0 +1,92 @@
+import Foundation
+import XCTest
+@testable import Necid
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// TLS trust roots against `necid serve --tls` (real HTTPS on loopback, certificate signed by
+/// a CA the emulator generated at start), and a panic inside a request (the necid-uniffi
+/// `test-hooks` build) becoming an error. Mirrors the Kotlin TlsTest.
+final class TlsTests: XCTestCase {
+    private func tlsBuilder() throws -> ConfigBuilder {
+        let em = try Emulator.tls()
+        return em.builder().apiKey(value: em.info.apiKey).retryPolicy(maxAttempts: 1, baseDelay: 0.01, maxDelay: 0.01)
+    }
+
+    private func caFile() throws -> String { try XCTUnwrap(Emulator.tls().info.caFile) }
+
+    func testHttpsWithTheEmulatorCaAsCustomBundle() async throws {
+        XCTAssertTrue(try Emulator.tls().info.endpoint.hasPrefix("https://"))
+        let config = try tlsBuilder().caBundle(path: caFile()).build()
+        XCTAssertEqual(config.tlsRoots(), .custom)
+        let c = try Client(config: config)
+        let health = try await c.health()
+        XCTAssertTrue(health.ok)
+        let registered = try await c.registerSubject(face: face("obama.jpg"))
+        XCTAssertFalse(registered.subjectId.isEmpty)
+        let pem = try Data(contentsOf: URL(fileURLWithPath: caFile()))
+        let fromBytes = try Client(config: tlsBuilder().caBundlePem(pem: pem).build())
+        let ok = try await fromBytes.health().ok
+        XCTAssertTrue(ok)
+    }
+
+    func testWithoutTheCaTheCertificateErrorIsClear() async throws {
+        let c = try Client(config: tlsBuilder().build())
+        let e = await expectError { try await c.health() }
+        guard case .Network(let reason, _, _, _, _)? = e else { return XCTFail("\(String(describing: e))") }
+        XCTAssertTrue(reason.contains("TLS certificate verification failed"), reason)
+        XCTAssertTrue(reason.contains("UnknownIssuer"), reason)
+    }
+
+    func testBundledRootsRejectTheSelfSignedEmulator() async throws {
+        let config = try tlsBuilder().tlsRoots(value: .bundled).build()
+        XCTAssertEqual(config.tlsRoots(), .bundled)
+        let e = await expectError { try await Client(config: config).health() }
+        guard case .Network(let reason, _, _, _, _)? = e else { return XCTFail("\(String(describing: e))") }
+        XCTAssertTrue(reason.contains("bundled Mozilla roots"), reason)
+        let trusted = try Client(config: tlsBuilder().tlsRoots(value: .bundled).caBundle(path: caFile()).build())
+        let ok = try await trusted.health().ok
+        XCTAssertTrue(ok)
+    }
+
+    func testAPanicInsideARequestIsAServerError() async throws {
+        let c = try Emulator.get().client()
+        let e = await expectError { try await c.unregisterSubject(subjectId: "necid-test-panic") }
+        guard case .Server(let reason, _, _, _, _)? = e else { return XCTFail("\(String(describing: e))") }
+        XCTAssertTrue(reason.contains("deliberate panic inside a request"), reason)
+        let ok = try await c.health().ok
+        XCTAssertTrue(ok)
+    }
+}
+
+/// No system store: `SSL_CERT_FILE`/`SSL_CERT_DIR` point into an empty directory (they replace
+/// the system store on Linux), set in this process only for the duration of the test.
+final class NoTrustStoreTests: XCTestCase {
+    func testHttpWorksHttpsExplainsBundledBuilds() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("necid-empty-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        setenv("SSL_CERT_FILE", dir.appendingPathComponent("none.pem").path, 1)
+        setenv("SSL_CERT_DIR", dir.path, 1)
+        defer {
+            unsetenv("SSL_CERT_FILE"); unsetenv("SSL_CERT_DIR")
+            try? FileManager.default.removeItem(at: dir)
+        }
+        let http = try Emulator.get().client()
+        let ok = try await http.health().ok
+        XCTAssertTrue(ok)
+        let tls = try Emulator.tls()
+        let https = try Client(config: tls.builder().retryPolicy(maxAttempts: 1, baseDelay: 0.01, maxDelay: 0.01).build())
+        let e = await expectError { try await https.health() }
+        guard case .InvalidInput(let reason, _, _, _, _)? = e else { return XCTFail("\(String(describing: e))") }
+        XCTAssertTrue(reason.hasPrefix("tls_roots:"), reason)
+        XCTAssertTrue(reason.contains("no CA certificates found in the system store"), reason)
+        XCTAssertTrue(reason.contains("tls_roots = bundled"), reason)
+        let bundled = try Client(config: tls.builder().tlsRoots(value: .bundled).build())
+        let b = await expectError { try await bundled.health() }
+        guard case .Network(let r2, _, _, _, _)? = b else { return XCTFail("\(String(describing: b))") }
+        XCTAssertTrue(r2.contains("bundled Mozilla roots"), r2)
+    }
+}
