@@ -207,6 +207,24 @@ typedef struct necid_config_t {
    * capped to it.
    */
   uint32_t max_retry_after_ms;
+  /**
+   * Trusted CAs for https://: "platform" (the OS store; NULL = default), "bundled"
+   * (Mozilla roots built in) or "custom" (only the CA bundle).
+   */
+  const char *tls_roots;
+  /**
+   * Path of a PEM file of CA certificates, or NULL (alone: the only trust; with
+   * tls_roots "platform"/"bundled": trusted in addition).
+   */
+  const char *ca_bundle;
+  /**
+   * The CA bundle as PEM bytes instead of a file (NULL/0: none); copied.
+   */
+  const uint8_t *ca_bundle_pem;
+  /**
+   * Length of ca_bundle_pem in bytes.
+   */
+  size_t ca_bundle_pem_len;
 } necid_config_t;
 
 /**

@@ -340,6 +340,18 @@ export interface ClientOptions {
   maxRetryAfterMs?: number
   /** Appended to the User-Agent header. */
   userAgentSuffix?: string
+  /**
+   * Trusted CAs for `https://`: `"platform"` (the OS store; default), `"bundled"` (Mozilla
+   * roots built in) or `"custom"` (only the CA bundle).
+   */
+  tlsRoots?: 'platform' | 'bundled' | 'custom'
+  /**
+   * Path of a PEM file of CA certificates (alone: the only trust; with `tlsRoots`
+   * `platform`/`bundled`: trusted in addition).
+   */
+  caBundle?: string
+  /** The CA bundle as PEM text or bytes, instead of a file. */
+  caBundlePem?: string | Buffer | Uint8Array
 }
 
 /** Events of one subject. */

@@ -48,6 +48,16 @@ pub struct ClientOptions {
     pub max_retry_after_ms: Option<f64>,
     /// Appended to the User-Agent header.
     pub user_agent_suffix: Option<String>,
+    /// Trusted CAs for `https://`: `"platform"` (the OS store; default), `"bundled"` (Mozilla
+    /// roots built in) or `"custom"` (only the CA bundle).
+    #[napi(ts_type = "'platform' | 'bundled' | 'custom'")]
+    pub tls_roots: Option<String>,
+    /// Path of a PEM file of CA certificates (alone: the only trust; with `tlsRoots`
+    /// `platform`/`bundled`: trusted in addition).
+    pub ca_bundle: Option<String>,
+    /// The CA bundle as PEM text or bytes, instead of a file.
+    #[napi(ts_type = "string | Buffer | Uint8Array")]
+    pub ca_bundle_pem: Option<Either<String, Uint8Array>>,
 }
 
 fn millis(field: &str, ms: f64) -> necid::Result<Duration> {
@@ -99,6 +109,15 @@ fn build_config(o: ClientOptions) -> necid::Result<necid::Config> {
         (
             "max_retry_after",
             ms("maxRetryAfterMs", o.max_retry_after_ms)?,
+        ),
+        ("tls_roots", o.tls_roots.map(Text)),
+        ("ca_bundle", o.ca_bundle.map(Text)),
+        (
+            "ca_bundle_pem",
+            o.ca_bundle_pem.map(|pem| match pem {
+                Either::A(text) => Text(text),
+                Either::B(bytes) => necid::ConfigValue::Bytes(bytes.to_vec()),
+            }),
         ),
     ];
     let mut b = necid::Config::builder();

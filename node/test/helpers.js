@@ -25,9 +25,11 @@ function necidBin() {
 /**
  * Start an emulator; resolves to its ready-file info plus `stop()`. `config` (optional)
  * is written as the emulator's JSON config file (e.g. `{ limits: { bulkPageSize: 1 } }`).
+ * `extraArgs` are added to `necid serve` (e.g. `['--tls']`: HTTPS, CA in `caFile`).
  * @param {object} [config]
+ * @param {string[]} [extraArgs]
  */
-async function startEmulator(config) {
+async function startEmulator(config, extraArgs = []) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'necid-node-'))
   const ready = path.join(work, 'ready.json')
   const buckets = path.join(work, 'buckets')
@@ -39,6 +41,7 @@ async function startEmulator(config) {
     fs.writeFileSync(file, JSON.stringify(config))
     args.push('--config', file)
   }
+  args.push(...extraArgs)
   const child = spawn(necidBin(), args, { stdio: ['ignore', log, log] })
   /** @type {{ code: number | null, signal: NodeJS.Signals | null } | null} */
   let exited = null

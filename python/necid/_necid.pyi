@@ -73,6 +73,9 @@ class Client:
         retry_max_delay: Optional[float] = ...,
         max_retry_after: Optional[float] = ...,
         user_agent_suffix: Optional[str] = ...,
+        tls_roots: Optional[Literal["platform", "bundled", "custom"]] = ...,
+        ca_bundle: Optional[Union[str, os.PathLike[str]]] = ...,
+        ca_bundle_pem: Optional[Union[bytes, str]] = ...,
     ) -> None: ...
     @classmethod
     def from_env(
@@ -93,6 +96,9 @@ class Client:
         retry_max_delay: Optional[float] = ...,
         max_retry_after: Optional[float] = ...,
         user_agent_suffix: Optional[str] = ...,
+        tls_roots: Optional[Literal["platform", "bundled", "custom"]] = ...,
+        ca_bundle: Optional[Union[str, os.PathLike[str]]] = ...,
+        ca_bundle_pem: Optional[Union[bytes, str]] = ...,
     ) -> Self: ...
     @classmethod
     def from_profile(
@@ -114,6 +120,9 @@ class Client:
         retry_max_delay: Optional[float] = ...,
         max_retry_after: Optional[float] = ...,
         user_agent_suffix: Optional[str] = ...,
+        tls_roots: Optional[Literal["platform", "bundled", "custom"]] = ...,
+        ca_bundle: Optional[Union[str, os.PathLike[str]]] = ...,
+        ca_bundle_pem: Optional[Union[bytes, str]] = ...,
     ) -> Self: ...
     @property
     def endpoint(self) -> str: ...
@@ -259,6 +268,9 @@ class AsyncClient:
         retry_max_delay: Optional[float] = ...,
         max_retry_after: Optional[float] = ...,
         user_agent_suffix: Optional[str] = ...,
+        tls_roots: Optional[Literal["platform", "bundled", "custom"]] = ...,
+        ca_bundle: Optional[Union[str, os.PathLike[str]]] = ...,
+        ca_bundle_pem: Optional[Union[bytes, str]] = ...,
     ) -> None: ...
     @classmethod
     def from_env(
@@ -279,6 +291,9 @@ class AsyncClient:
         retry_max_delay: Optional[float] = ...,
         max_retry_after: Optional[float] = ...,
         user_agent_suffix: Optional[str] = ...,
+        tls_roots: Optional[Literal["platform", "bundled", "custom"]] = ...,
+        ca_bundle: Optional[Union[str, os.PathLike[str]]] = ...,
+        ca_bundle_pem: Optional[Union[bytes, str]] = ...,
     ) -> Self: ...
     @classmethod
     def from_profile(
@@ -300,6 +315,9 @@ class AsyncClient:
         retry_max_delay: Optional[float] = ...,
         max_retry_after: Optional[float] = ...,
         user_agent_suffix: Optional[str] = ...,
+        tls_roots: Optional[Literal["platform", "bundled", "custom"]] = ...,
+        ca_bundle: Optional[Union[str, os.PathLike[str]]] = ...,
+        ca_bundle_pem: Optional[Union[bytes, str]] = ...,
     ) -> Self: ...
     @property
     def endpoint(self) -> str: ...

@@ -354,8 +354,10 @@ impl AsyncPageIterator {
 /// ``tenant_endpoint``, ``region``, ``service``, ``access_key_id``,
 /// ``secret_access_key``, ``session_token``, ``api_key``, ``connect_timeout`` and
 /// ``request_timeout`` (seconds), ``max_attempts``, ``retry_base_delay``,
-/// ``retry_max_delay`` and ``max_retry_after`` (seconds), ``user_agent_suffix`` — the
-/// settings table of the core's README. See also :meth:`from_env` and :meth:`from_profile`.
+/// ``retry_max_delay`` and ``max_retry_after`` (seconds), ``user_agent_suffix``,
+/// ``tls_roots`` (``"platform"``, ``"bundled"`` or ``"custom"``), ``ca_bundle`` (path of a
+/// PEM file) and ``ca_bundle_pem`` (PEM ``bytes``/``str``) — the settings table of the
+/// core's README. See also :meth:`from_env` and :meth:`from_profile`.
 ///
 /// Every network call releases the GIL; one client can be shared by many threads (they
 /// share its connection pool). Usable as a context manager; :meth:`close` releases the

@@ -13,6 +13,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,19 @@ def _necid_bin() -> str:
 
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[dict[str, Any]]:
+    with _serve() as info:
+        yield info
+
+
+@pytest.fixture(scope="session")
+def tls_emulator() -> Iterator[dict[str, Any]]:
+    """A second emulator serving HTTPS (`necid serve --tls`); `caFile` is its CA (PEM)."""
+    with _serve("--tls") as info:
+        yield info
+
+
+@contextmanager
+def _serve(*extra: str) -> Iterator[dict[str, Any]]:
     work = tempfile.mkdtemp(prefix="necid-pytest-")
     ready = os.path.join(work, "ready.json")
     buckets = os.path.join(work, "buckets")
@@ -51,6 +65,7 @@ def emulator() -> Iterator[dict[str, Any]]:
             ready,
             "--bucket-dir",
             buckets,
+            *extra,
         ],
         stdout=log,
         stderr=subprocess.STDOUT,

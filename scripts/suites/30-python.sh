@@ -22,10 +22,10 @@ step "emulator binary (necid-cli)"
 cargo build -q -p necid-cli
 export NECID_BIN="$ROOT/target/x86_64-unknown-linux-gnu/debug/necid"
 
-step "build the wheel (maturin, dev profile)"
+step "build the wheel (maturin, dev profile, with the core's test hooks)"
 rm -rf "$DIST"
 "$VENV/bin/maturin" build --profile dev -m python/Cargo.toml -o "$DIST" \
-  -i "$VENV/bin/python"
+  -i "$VENV/bin/python" --features test-hooks
 "$VENV/bin/python" -m pip install "${PIP[@]}" "$DIST"/necid-*.whl
 
 cd "$ROOT/python"

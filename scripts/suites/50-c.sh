@@ -35,13 +35,15 @@ cmake --version | head -1
 valgrind --version
 "$CBINDGEN" --version
 
-step "cargo build -p necid-c (dev) and the emulator"
-cargo build -p necid-c
+step "cargo build -p necid-c (dev, with the core's test hooks) and the emulator"
+# test-hooks: a request for "necid-test-panic" panics inside the core (test_errors.c shows
+# it becomes NECID_ERR_SERVER instead of aborting the program). Every build below uses it.
+cargo build -p necid-c --features test-hooks
 cargo build -p necid-cli
 export NECID_BIN="$TARGET_DIR/debug/necid"
 
 step "Rust unit tests of the FFI layer (panic guard, status mapping)"
-cargo test -p necid-c
+cargo test -p necid-c --features test-hooks
 
 step "include/necid.h is fresh"
 "$CBINDGEN" --quiet --config bindings/c/cbindgen.toml --crate necid-c \
@@ -52,7 +54,8 @@ if ! git diff --exit-code -- include/necid.h; then
 fi
 
 step "cmake configure + build (C99 -pedantic -Werror, C++ GoogleTest, example)"
-cmake -S bindings/c -B "$BUILD" -DNECID_VALGRIND=ON -DNECID_CARGO_PROFILE=debug >/dev/null
+cmake -S bindings/c -B "$BUILD" -DNECID_VALGRIND=ON -DNECID_CARGO_PROFILE=debug \
+  -DNECID_CARGO_FEATURES=test-hooks >/dev/null
 cmake --build "$BUILD" -j"$JOBS"
 
 step "ctest"

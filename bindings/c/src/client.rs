@@ -66,6 +66,16 @@ pub struct necid_config_t {
     /// Longest server Retry-After honoured, in milliseconds (0: 20 s); longer values are
     /// capped to it.
     pub max_retry_after_ms: u32,
+    /// Trusted CAs for https://: "platform" (the OS store; NULL = default), "bundled"
+    /// (Mozilla roots built in) or "custom" (only the CA bundle).
+    pub tls_roots: *const c_char,
+    /// Path of a PEM file of CA certificates, or NULL (alone: the only trust; with
+    /// tls_roots "platform"/"bundled": trusted in addition).
+    pub ca_bundle: *const c_char,
+    /// The CA bundle as PEM bytes instead of a file (NULL/0: none); copied.
+    pub ca_bundle_pem: *const u8,
+    /// Length of ca_bundle_pem in bytes.
+    pub ca_bundle_pem_len: usize,
 }
 
 fn ms(v: u32) -> Duration {
@@ -111,6 +121,14 @@ unsafe fn build_config(c: &necid_config_t) -> Result<Config> {
             text("user_agent_suffix", c.user_agent_suffix)?,
         ),
         ("max_retry_after", millis(c.max_retry_after_ms)),
+        ("tls_roots", text("tls_roots", c.tls_roots)?),
+        ("ca_bundle", text("ca_bundle", c.ca_bundle)?),
+        (
+            "ca_bundle_pem",
+            // SAFETY: forwarded contract (NULL with length 0 is "not set").
+            unsafe { arg_bytes(c.ca_bundle_pem, c.ca_bundle_pem_len, "ca_bundle_pem", true) }
+                .map(|pem| (!pem.is_empty()).then(|| ConfigValue::Bytes(pem.to_vec())))?,
+        ),
     ];
     let mut b = Config::builder();
     for (name, value) in settings {

@@ -154,7 +154,13 @@ static void sleep_ms(long ms) {
   nanosleep(&ts, NULL);
 }
 
-void h_emulator_start(h_emulator *emu) {
+static void emulator_start(h_emulator *emu, int tls);
+
+void h_emulator_start(h_emulator *emu) { emulator_start(emu, 0); }
+
+void h_emulator_start_tls(h_emulator *emu) { emulator_start(emu, 1); }
+
+static void emulator_start(h_emulator *emu, int tls) {
   memset(emu, 0, sizeof *emu);
   snprintf(emu->dir, sizeof emu->dir, "/tmp/necid-c-test-XXXXXX");
   if (!mkdtemp(emu->dir)) {
@@ -177,7 +183,7 @@ void h_emulator_start(h_emulator *emu) {
                   (char *)"deterministic",                   (char *)"--memory",
                   (char *)"--port",   (char *)"0",            (char *)"--ready-file",
                   ready,              (char *)"--bucket-dir", buckets,
-                  NULL};
+                  tls ? (char *)"--tls" : NULL, NULL};
   int rc = posix_spawn(&emu->pid, bin, &fa, NULL, argv, environ);
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) {
@@ -214,6 +220,7 @@ void h_emulator_start(h_emulator *emu) {
            h_json_string(json, "secretAccessKey", emu->secret_access_key,
                          sizeof emu->secret_access_key) &&
            h_json_string(json, "apiKey", emu->api_key, sizeof emu->api_key);
+  if (tls) ok = ok && h_json_string(json, "caFile", emu->ca_file, sizeof emu->ca_file);
   if (!h_json_string(json, "bucketDir", emu->bucket_dir, sizeof emu->bucket_dir))
     snprintf(emu->bucket_dir, sizeof emu->bucket_dir, "%s", buckets);
   free(json);

@@ -106,10 +106,13 @@ typedef struct h_emulator {
   char secret_access_key[128];
   char api_key[128];
   char bucket_dir[512];
+  char ca_file[512]; /* with TLS: the PEM file of the emulator's generated CA; else "" */
 } h_emulator;
 
 /* Starts `necid serve --memory --port 0` (binary: $NECID_BIN or the build's default). */
 void h_emulator_start(h_emulator *emu);
+/* The same with `--tls`: HTTPS with a CA generated at start (emu->ca_file). */
+void h_emulator_start_tls(h_emulator *emu);
 void h_emulator_stop(h_emulator *emu);
 /* A client for the emulator; api_key NULL means the default gallery's key. */
 necid_client_t *h_client(const h_emulator *emu, const char *api_key);
