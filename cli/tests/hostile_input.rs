@@ -211,7 +211,7 @@ impl Report {
     }
 }
 
-fn attack(emu: &Emulator, check_answers: bool, min_waves: usize) -> Report {
+fn attack(emu: &Emulator, check_answers: bool, waves_wanted: usize) -> Report {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -238,43 +238,62 @@ fn attack(emu: &Emulator, check_answers: bool, min_waves: usize) -> Report {
         tokio::time::sleep(Duration::from_millis(200)).await;
         let base = peak_rss(emu.pid);
 
-        // The health probe: its own connection, one request at a time.
+        // Every wave's requests signed ahead, so the client does no CPU work of note while
+        // the attack runs (the probe measures the server, not this process).
+        let pictures = wave();
+        let n = pictures.len();
+        let signed_waves: Vec<Vec<(&str, Req, bool)>> = (0..waves_wanted)
+            .map(|_| {
+                pictures
+                    .iter()
+                    .map(|(name, bytes, over)| (*name, extract(bytes).signed(), *over))
+                    .collect()
+            })
+            .collect();
+
+        // The health probe, open-loop, on a thread and runtime of its own: a GET /health
+        // starts every 10 ms whatever the earlier ones are doing (each on a connection of
+        // its own pool), so a stalled server shows in every probe started during the
+        // stall, not in one slow sample.
         let done = Arc::new(AtomicBool::new(false));
         let probe = {
             let done = done.clone();
             let url = format!("{endpoint}/v1.1/health");
-            let client = reqwest::Client::new();
-            client.get(&url).send().await.unwrap();
-            tokio::spawn(async move {
-                let mut ms = Vec::new();
-                while !done.load(Ordering::Relaxed) && ms.len() < 10_000 {
-                    let t = Instant::now();
-                    let r = client.get(&url).send().await.unwrap();
-                    assert_eq!(r.status(), 200);
-                    r.bytes().await.unwrap();
-                    ms.push(t.elapsed().as_secs_f64() * 1000.0);
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                }
-                ms
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async move {
+                    let client = reqwest::Client::new();
+                    client.get(&url).send().await.unwrap();
+                    let mut probes = Vec::new();
+                    let mut tick = tokio::time::interval(Duration::from_millis(10));
+                    while !done.load(Ordering::Relaxed) && probes.len() < 6_000 {
+                        tick.tick().await;
+                        let (client, url) = (client.clone(), url.clone());
+                        probes.push(tokio::spawn(async move {
+                            let t = Instant::now();
+                            let r = client.get(&url).send().await.unwrap();
+                            assert_eq!(r.status(), 200);
+                            r.bytes().await.unwrap();
+                            t.elapsed().as_secs_f64() * 1000.0
+                        }));
+                    }
+                    let mut ms = Vec::new();
+                    for p in probes {
+                        ms.push(p.await.unwrap());
+                    }
+                    ms
+                })
             })
         };
+        tokio::time::sleep(Duration::from_millis(100)).await;
 
-        // Signed requests made ahead, so the client does no work while the wave runs.
-        let pictures = wave();
-        let n = pictures.len();
-        let started = Instant::now();
         let mut waves = 0;
         let mut slowest_refusal = Duration::ZERO;
         let mut slowest_decode = Duration::ZERO;
-        // At least `min_waves` waves and 3 s of attack, at most 12 waves.
-        let long_enough = |waves: usize| {
-            waves >= min_waves && (min_waves == 1 || started.elapsed() >= Duration::from_secs(3))
-        };
-        while !long_enough(waves) && waves < 12 {
-            let signed: Vec<(&str, Req, bool)> = pictures
-                .iter()
-                .map(|(name, bytes, over)| (*name, extract(bytes).signed(), *over))
-                .collect();
+        for signed in signed_waves {
             let mut tasks = Vec::new();
             for (name, req, over) in signed {
                 let http = http.clone();
@@ -306,7 +325,7 @@ fn attack(emu: &Emulator, check_answers: bool, min_waves: usize) -> Report {
             waves += 1;
         }
         done.store(true, Ordering::Relaxed);
-        let health_ms = probe.await.unwrap();
+        let health_ms = probe.join().unwrap();
         Report {
             requests_per_wave: n,
             waves,
@@ -350,7 +369,7 @@ fn under_attack(engine: &str) {
         ],
         MAX_BODY,
     );
-    let r = attack(&emu, true, 3);
+    let r = attack(&emu, true, 4);
     r.print(&format!("{engine} engine, intake limits"));
     let n = r.requests_per_wave as u64;
     // The documented bounds (server/README.md; necid_server::Limits::*_memory_bound).

@@ -154,13 +154,14 @@ fn decode_image(b64: &str, field: &str) -> Result<Vec<u8>, ApiError> {
     Ok(bytes)
 }
 
-/// Runs `f` on the blocking pool (CPU work on untrusted input never runs on the async
-/// workers, so `/health` and every other request keep being served).
+/// Runs `f` on the request-CPU threads (low priority; CPU work on untrusted input never
+/// runs on the async workers, so `/health` and every other request keep being served).
 pub(crate) async fn blocking<T: Send + 'static>(
+    st: &Shared,
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| {
-        tracing::error!("blocking task failed: {e}");
+    st.request_cpu.run(f).await.map_err(|_| {
+        tracing::error!("a request-CPU task failed or the pool is gone");
         ApiError::internal()
     })?
 }
@@ -176,7 +177,7 @@ fn intake_error(field: &str, e: IntakeError) -> ApiError {
 
 /// The image pipeline of every request that carries a picture, under the intake policy:
 ///
-/// 1. on the blocking pool: base64 → bytes, and the header check ([`intake::inspect`]),
+/// 1. on the request-CPU threads: base64 → bytes, and the header check ([`intake::inspect`]),
 ///    so a picture over the limits is refused at once, even while every decode slot is
 ///    busy;
 /// 2. wait for one of the `maxConcurrentDecodes` decode threads (requests queue in order);
@@ -187,7 +188,7 @@ pub(crate) async fn detect(
     field: &'static str,
 ) -> Result<Vec<DetectedFace>, ApiError> {
     let policy = st.limits.image_policy();
-    let bytes = blocking(move || {
+    let bytes = blocking(st, move || {
         let bytes = decode_image(&b64, field)?;
         drop(b64);
         intake::inspect(&bytes, &policy).map_err(|e| intake_error(field, e))?;
@@ -433,7 +434,7 @@ pub(crate) async fn register_subject(
     t: Tenant,
     body: Bytes,
 ) -> ApiResult {
-    let m = json_object_off_worker(body).await?;
+    let m = json_object_off_worker(&st, body).await?;
     let (face, tags) = face_and_tags(&st, &t, m, true).await?;
     let face = face.ok_or_else(|| ApiError::invalid("face property must be provided."))?;
     check_capacity(&st, &t.gallery_id, 1)?;
@@ -463,7 +464,7 @@ async fn update_events(
     keep_id: &str,
     body: Bytes,
 ) -> ApiResult {
-    let m = json_object_off_worker(body).await?;
+    let m = json_object_off_worker(st, body).await?;
     let (face, tags) = face_and_tags(st, t, m, false).await?;
     match (face, tags) {
         (Some(face), tags) => {
@@ -555,7 +556,7 @@ pub(crate) async fn register_event(
     if st.store.subject_events(&t.gallery_id, &id)?.is_empty() {
         return Err(subject_not_found(&id));
     }
-    let m = json_object_off_worker(body).await?;
+    let m = json_object_off_worker(&st, body).await?;
     let (face, tags) = face_and_tags(&st, &t, m, true).await?;
     let face = face.ok_or_else(|| ApiError::invalid("face property must be provided."))?;
     check_capacity(&st, &t.gallery_id, 1)?;
@@ -626,7 +627,7 @@ pub(crate) async fn unregister_event(
 
 /// POST /v1.1/face/extract — `{faces, limit?}`; at most 20 faces, largest first.
 pub(crate) async fn extract(State(st): State<Shared>, _t: Tenant, body: Bytes) -> ApiResult {
-    let mut m = json_object_off_worker(body).await?;
+    let mut m = json_object_off_worker(&st, body).await?;
     let limit = opt_int(&m, "limit", 1, MAX_EXTRACT_LIMIT)?.unwrap_or(DEFAULT_EXTRACT_LIMIT);
     let b64 = take_req_str(&mut m, "faces")?;
     drop(m);
@@ -644,7 +645,7 @@ pub(crate) async fn extract(State(st): State<Shared>, _t: Tenant, body: Bytes) -
 
 /// POST /v1.1/face/search — `{probe, threshold?, limit?, tags?}`.
 pub(crate) async fn search(State(st): State<Shared>, t: Tenant, body: Bytes) -> ApiResult {
-    let mut m = json_object_off_worker(body).await?;
+    let mut m = json_object_off_worker(&st, body).await?;
     let b64 = take_req_str(&mut m, "probe")?;
     let threshold = opt_int(&m, "threshold", 0, 9999)?.unwrap_or(DEFAULT_THRESHOLD);
     let limit = opt_int(&m, "limit", 1, MAX_SEARCH_LIMIT)?.unwrap_or(DEFAULT_SEARCH_LIMIT);
@@ -703,7 +704,7 @@ pub(crate) async fn search(State(st): State<Shared>, t: Tenant, body: Bytes) -> 
 /// `threshold`, default 7000, else 404) or `{face, probe}` (face to face: always 200
 /// `{score}`, so callers see how far apart two faces are and apply their own threshold).
 pub(crate) async fn verify(State(st): State<Shared>, t: OptionalTenant, body: Bytes) -> ApiResult {
-    let mut m = json_object_off_worker(body).await?;
+    let mut m = json_object_off_worker(&st, body).await?;
     let id = take_str(&mut m, "id")?.filter(|s| !s.is_empty());
     let face = take_str(&mut m, "face")?.filter(|s| !s.is_empty());
     let b64 = take_req_str(&mut m, "probe")?;
@@ -809,7 +810,7 @@ pub(crate) async fn rename_tag_body(
     body: Bytes,
 ) -> ApiResult {
     let old = path(p)?;
-    let m = json_object_off_worker(body).await?;
+    let m = json_object_off_worker(&st, body).await?;
     let new = req_str(&m, "newName")?;
     rename(&st, &t, &old, new)
 }
@@ -841,7 +842,7 @@ pub(crate) async fn delete_tag(
 
 /// POST /v1.1/jobs/bulkregister — `{registrations:[{filename, tags?}]}` → `{batchId}`.
 pub(crate) async fn bulk_register(State(st): State<Shared>, t: Tenant, body: Bytes) -> ApiResult {
-    let m = json_object_off_worker(body).await?;
+    let m = json_object_off_worker(&st, body).await?;
     let Some(Value::Array(items)) = m.get("registrations") else {
         return Err(ApiError::invalid(
             "registrations property must be provided as an array.",

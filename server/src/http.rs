@@ -36,6 +36,9 @@ pub(crate) struct AppState {
     /// The decode slots (`limits.max_concurrent_decodes` threads): bounds the decoded
     /// pictures in memory at once. Requests wait for a slot in arrival order.
     pub decoders: crate::intake::DecodePool,
+    /// Low-priority threads (one per core) for the other CPU work on untrusted input:
+    /// hashing and parsing large bodies, base64, header checks.
+    pub request_cpu: crate::intake::DecodePool,
 }
 
 pub(crate) type Shared = Arc<AppState>;
@@ -193,15 +196,17 @@ async fn authenticate(State(st): State<Shared>, req: Request, next: Next) -> Res
     // Hashing a large body is CPU work: keep it off the async workers.
     let (parts, bytes, result) = if bytes.len() > OFF_WORKER_BYTES {
         let creds = st.creds.clone();
-        match tokio::task::spawn_blocking(move || {
-            let result = verify_request(&parts, &raw, &bytes, &creds, skew);
-            (parts, bytes, result)
-        })
-        .await
+        match st
+            .request_cpu
+            .run(move || {
+                let result = verify_request(&parts, &raw, &bytes, &creds, skew);
+                (parts, bytes, result)
+            })
+            .await
         {
             Ok(done) => done,
-            Err(e) => {
-                tracing::error!("signature check failed to run: {e}");
+            Err(_) => {
+                tracing::error!("the signature check failed to run");
                 return ApiError::internal().into_response();
             }
         }
@@ -295,16 +300,20 @@ impl FromRequestParts<Shared> for OptionalTenant {
     }
 }
 
-/// Bodies above this size are parsed (and their signatures hashed) on the blocking pool.
+/// Bodies above this size are parsed (and their signatures hashed) on the request-CPU
+/// threads (`AppState::request_cpu`), not on the async workers.
 pub(crate) const OFF_WORKER_BYTES: usize = 64 * 1024;
 
-/// [`json_object`], on the blocking pool for large bodies; the body is released once
+/// [`json_object`], on the request-CPU threads for large bodies; the body is released once
 /// parsed (only the parsed values stay in memory).
-pub(crate) async fn json_object_off_worker(body: Bytes) -> Result<Map<String, Value>, ApiError> {
+pub(crate) async fn json_object_off_worker(
+    st: &Shared,
+    body: Bytes,
+) -> Result<Map<String, Value>, ApiError> {
     if body.len() <= OFF_WORKER_BYTES {
         return json_object(&body);
     }
-    crate::api::blocking(move || json_object(&body)).await
+    crate::api::blocking(st, move || json_object(&body)).await
 }
 
 /// Parses a request body that must be a JSON object.

@@ -191,8 +191,25 @@ fn map_image_error(e: image::ImageError) -> IntakeError {
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// The decode slots: exactly `n` threads of its own that decode (and detect), fed in
-/// arrival order from one queue. At most `n` decoded pictures exist at once, and — unlike
+/// Niceness of the pool threads: CPU-heavy work on untrusted input (decoding, detection,
+/// hashing and parsing large bodies) yields to the async workers (nice 0), so `/health`
+/// and small requests stay fast while every thread is busy.
+#[cfg(target_os = "linux")]
+const DECODE_NICE: i32 = 10;
+
+/// Lowers the calling thread's scheduling priority (Linux: per-thread nice; elsewhere a
+/// no-op). Failure only costs latency, so it is logged, not fatal.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    if let Err(e) =
+        rustix::process::setpriority_process(Some(rustix::thread::gettid()), DECODE_NICE)
+    {
+        tracing::debug!("decode thread keeps its priority: {e}");
+    }
+}
+
+/// A pool of `n` low-priority threads of its own, fed in arrival order from one queue.
+/// As the decode slots (`necid-decode-*`): they decode (and detect). At most `n` decoded pictures exist at once, and — unlike
 /// on a general blocking pool, where each of many threads keeps its own malloc arena —
 /// the memory their large buffers leave behind is bounded by `n` arenas too.
 ///
@@ -207,15 +224,16 @@ pub(crate) struct PoolClosed;
 
 impl DecodePool {
     /// Starts `threads` decode threads (at least 1).
-    pub(crate) fn new(threads: usize) -> std::io::Result<Self> {
+    pub(crate) fn new(name: &str, threads: usize) -> std::io::Result<Self> {
         let threads = threads.max(1);
         let (tx, rx) = std::sync::mpsc::channel::<Job>();
         let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
         for i in 0..threads {
             let rx = rx.clone();
             std::thread::Builder::new()
-                .name(format!("necid-decode-{i}"))
+                .name(format!("{name}-{i}"))
                 .spawn(move || {
+                    lower_priority();
                     loop {
                         let job = match rx.lock() {
                             Ok(rx) => rx.recv(),

@@ -188,8 +188,13 @@ pub async fn start_with_engine(
         source,
     })?;
     let state: http::Shared = Arc::new(http::AppState {
-        decoders: intake::DecodePool::new(config.limits.decode_slots())
+        decoders: intake::DecodePool::new("necid-decode", config.limits.decode_slots())
             .map_err(|e| ServerError::Config(format!("cannot start the decode threads: {e}")))?,
+        request_cpu: intake::DecodePool::new(
+            "necid-cpu",
+            std::thread::available_parallelism().map_or(2, usize::from),
+        )
+        .map_err(|e| ServerError::Config(format!("cannot start the request threads: {e}")))?,
         store: Arc::new(store),
         engine,
         creds: config.credentials.clone(),

@@ -105,7 +105,7 @@ pub(crate) async fn get_gallery(
 
 /// POST /api/galleries — creates the gallery and an application; answers with its API key.
 pub(crate) async fn create_gallery(State(st): State<Shared>, body: Bytes) -> ApiResult {
-    let m = json_object_off_worker(body).await?;
+    let m = json_object_off_worker(&st, body).await?;
     let name = req_str(&m, "name")?.trim().to_owned();
     let description = opt_str(&m, "description")?.unwrap_or("").to_owned();
     let quality = opt_quality(&m)?;
@@ -150,7 +150,7 @@ pub(crate) async fn update_gallery(
     body: Bytes,
 ) -> ApiResult {
     let id = path(p)?;
-    let m = json_object_off_worker(body).await?;
+    let m = json_object_off_worker(&st, body).await?;
     let mut g = st
         .store
         .gallery(&id)?
@@ -234,7 +234,7 @@ pub(crate) async fn get_application(
 
 /// POST /api/applications — a new API key for an existing gallery.
 pub(crate) async fn create_application(State(st): State<Shared>, body: Bytes) -> ApiResult {
-    let m = json_object_off_worker(body).await?;
+    let m = json_object_off_worker(&st, body).await?;
     let name = req_str(&m, "name")?.trim().to_owned();
     let gallery_id = req_str(&m, "galleryId")?.to_owned();
     let description = opt_str(&m, "description")?.unwrap_or("").to_owned();
@@ -263,7 +263,7 @@ pub(crate) async fn update_application(
     body: Bytes,
 ) -> ApiResult {
     let id = path(p)?;
-    let m = json_object_off_worker(body).await?;
+    let m = json_object_off_worker(&st, body).await?;
     let mut app = st
         .store
         .application(&id)?
