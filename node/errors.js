@@ -77,7 +77,9 @@ const byKind = {
 
 /**
  * Called by the native addon (on the JS thread) to build the error for a failure.
- * A kind this version does not know yet becomes a plain NecIdError with its code.
+ * A kind this version does not know is Internal, as in every binding: a plain
+ * NecIdError with kind "Internal" and code "INTERNAL", its message starting with the
+ * kind's name.
  * @internal
  * @param {string} kind
  * @param {string} code
@@ -90,7 +92,18 @@ const byKind = {
  * @returns {NecIdError}
  */
 function makeError(kind, code, message, status, errorCode, errorType, requestId, field) {
-  const Cls = byKind[kind] ?? NecIdError
+  const Cls = byKind[kind]
+  if (Cls === undefined) {
+    return new NecIdError(`${kind}: ${message}`, {
+      kind: 'Internal',
+      code: 'INTERNAL',
+      status,
+      errorCode,
+      errorType,
+      requestId,
+      field,
+    })
+  }
   return new Cls(message, { kind, code, status, errorCode, errorType, requestId, field })
 }
 

@@ -7,82 +7,73 @@ use std::sync::Arc;
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// What went wrong, coarsely enough that callers can branch on it.
+/// Calls the macro `$callback` with every error kind, in declaration order, as
+/// `Name "doc",` pairs: the one list the core's [`ErrorKind`] (with
+/// [`ErrorKind::ALL`] and [`ErrorKind::as_str`]) and the bindings' per-kind declarations
+/// (the UniFFI error cases) are expanded from. Kinds are only ever appended (C status
+/// codes and CLI exit codes follow this order).
 ///
-/// `Timeout` is the *service's* `errorType: "Timeout"` (code 1003: the server gave up);
-/// `TimedOut` is the *client's* connect/request timeout or a deadline that expired locally.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// Rejected by the SDK before any byte was sent (bad argument or configuration).
-    InvalidInput,
-    /// 401/403: bad or missing signature, credentials or API key.
-    Auth,
-    /// 404: unknown subject, event, tag, gallery or application.
-    NotFound,
-    /// The service's `InvalidRequest` (1001), or another 4xx without a known errorType.
-    InvalidRequest,
-    /// The service's `Duplicate` (1002).
-    Duplicate,
-    /// The service's `Timeout` (1003).
-    Timeout,
-    /// The service's `NoFace` (2001).
-    NoFace,
-    /// The service's `PoorQuality` (2002).
-    PoorQuality,
-    /// The service's `MultipleFaces` (2003).
-    MultipleFaces,
-    /// 429: the service is throttling this client.
-    Throttled,
-    /// 5xx from the service.
-    Server,
-    /// The connection failed or broke (DNS, refused, reset, TLS, truncated response).
-    Network,
-    /// A client-side timeout or deadline expired.
-    TimedOut,
-    /// The response could not be read as the documented shape.
-    Decode,
+/// ```
+/// macro_rules! names {
+///     ($($kind:ident $doc:literal,)*) => { [$(stringify!($kind)),*] };
+/// }
+/// let names = necid::error_kinds!(names);
+/// assert_eq!(names.len(), necid::ErrorKind::ALL.len());
+/// assert_eq!(names[0], "InvalidInput");
+/// ```
+#[macro_export]
+macro_rules! error_kinds {
+    ($callback:ident) => {
+        $callback! {
+            InvalidInput "Rejected by the SDK before any byte was sent (bad argument or configuration).",
+            Auth "401/403: bad or missing signature, credentials or API key.",
+            NotFound "404: unknown subject, event, tag, gallery or application.",
+            InvalidRequest "The service's `InvalidRequest` (1001), or another 4xx without a known errorType.",
+            Duplicate "The service's `Duplicate` (1002).",
+            Timeout "The service's `Timeout` (1003): the *server* gave up.",
+            NoFace "The service's `NoFace` (2001).",
+            PoorQuality "The service's `PoorQuality` (2002).",
+            MultipleFaces "The service's `MultipleFaces` (2003).",
+            Throttled "429: the service is throttling this client (after the configured retries).",
+            Server "5xx from the service (after the configured retries).",
+            Network "The connection failed or broke (DNS, refused, reset, TLS, truncated response).",
+            TimedOut "A *client-side* timeout or deadline expired.",
+            Decode "The response could not be read as the documented shape.",
+        }
+    };
 }
 
-impl ErrorKind {
-    /// Every kind, in declaration order (for bindings that generate one class per kind).
-    pub const ALL: [ErrorKind; 14] = [
-        ErrorKind::InvalidInput,
-        ErrorKind::Auth,
-        ErrorKind::NotFound,
-        ErrorKind::InvalidRequest,
-        ErrorKind::Duplicate,
-        ErrorKind::Timeout,
-        ErrorKind::NoFace,
-        ErrorKind::PoorQuality,
-        ErrorKind::MultipleFaces,
-        ErrorKind::Throttled,
-        ErrorKind::Server,
-        ErrorKind::Network,
-        ErrorKind::TimedOut,
-        ErrorKind::Decode,
-    ];
-
-    /// Stable name of the kind (the same string every binding uses).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::InvalidInput => "InvalidInput",
-            ErrorKind::Auth => "Auth",
-            ErrorKind::NotFound => "NotFound",
-            ErrorKind::InvalidRequest => "InvalidRequest",
-            ErrorKind::Duplicate => "Duplicate",
-            ErrorKind::Timeout => "Timeout",
-            ErrorKind::NoFace => "NoFace",
-            ErrorKind::PoorQuality => "PoorQuality",
-            ErrorKind::MultipleFaces => "MultipleFaces",
-            ErrorKind::Throttled => "Throttled",
-            ErrorKind::Server => "Server",
-            ErrorKind::Network => "Network",
-            ErrorKind::TimedOut => "TimedOut",
-            ErrorKind::Decode => "Decode",
+macro_rules! define_error_kind {
+    ($($kind:ident $doc:literal,)*) => {
+        /// What went wrong, coarsely enough that callers can branch on it.
+        ///
+        /// `Timeout` is the *service's* `errorType: "Timeout"` (code 1003: the server gave
+        /// up); `TimedOut` is the *client's* connect/request timeout or a deadline that
+        /// expired locally. The list is [`error_kinds!`](crate::error_kinds).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorKind {
+            $(#[doc = $doc] $kind,)*
         }
-    }
 
+        impl ErrorKind {
+            /// Every kind, in declaration order (for bindings that generate one class per
+            /// kind, and for tests that check a binding's list against the core's).
+            pub const ALL: [ErrorKind; [$(stringify!($kind)),*].len()] = [$(ErrorKind::$kind),*];
+
+            /// Stable name of the kind (the same string every binding uses).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$kind => stringify!($kind),)*
+                }
+            }
+        }
+    };
+}
+
+error_kinds!(define_error_kind);
+
+impl ErrorKind {
     /// The kind named by a service `errorType`, if it is one of the documented ones.
     pub fn from_error_type(error_type: &str) -> Option<ErrorKind> {
         Some(match error_type {

@@ -363,3 +363,18 @@ describe('paginators end after an error', () => {
     assert.equal(iterations, 0)
   })
 })
+
+describe('a kind this version does not know', () => {
+  // FAULT INJECTION: the core's kinds all have a class here (tests/e2e/tests/surfaces.rs
+  // checks it), so the addon never sends an unknown kind; call the hook it uses directly.
+  it('is Internal, as in every binding, with the kind name kept in the message', () => {
+    const { makeError } = require('../errors.js')
+    const e = makeError('Brand', 'BRAND', 'something new', 418, undefined, undefined, 'rid-1')
+    assert.equal(e.constructor, necid.NecIdError)
+    assert.equal(e.kind, 'Internal')
+    assert.equal(e.code, 'INTERNAL')
+    assert.equal(e.message, 'Brand: something new')
+    assert.equal(e.status, 418)
+    assert.equal(e.requestId, 'rid-1')
+  })
+})

@@ -41,7 +41,7 @@ fn class_name(kind: ErrorKind) -> &'static str {
         ErrorKind::Network => "NetworkError",
         ErrorKind::TimedOut => "TimedOutError",
         ErrorKind::Decode => "DecodeError",
-        // A kind added to the core later still surfaces, as the base class.
+        // A kind added to the core after this build: the base class, kind "Internal".
         _ => "NecIdError",
     }
 }
@@ -49,9 +49,16 @@ fn class_name(kind: ErrorKind) -> &'static str {
 fn build(py: Python<'_>, e: &necid::Error) -> PyResult<PyErr> {
     // The core's Display is "Kind: message (HTTP s, errorType t, ...)"; the class already
     // names the kind.
+    // A kind this build does not know is the base class (kind "Internal", as in every
+    // binding) and keeps the kind's name at the start of the message.
+    let class = class_name(e.kind());
     let text = e.to_string();
     let prefix = format!("{}: ", e.kind());
-    let message = text.strip_prefix(&prefix).unwrap_or(&text);
+    let message = if class == "NecIdError" {
+        &text
+    } else {
+        text.strip_prefix(&prefix).unwrap_or(&text)
+    };
     let kwargs = PyDict::new(py);
     kwargs.set_item("status", e.status())?;
     kwargs.set_item("error_code", e.error_code())?;
@@ -59,7 +66,7 @@ fn build(py: Python<'_>, e: &necid::Error) -> PyResult<PyErr> {
     kwargs.set_item("request_id", e.request_id())?;
     kwargs.set_item("field", e.field())?;
     let instance = exceptions(py)?
-        .getattr(class_name(e.kind()))?
+        .getattr(class)?
         .call((message,), Some(&kwargs))?;
     Ok(PyErr::from_value(instance))
 }

@@ -343,30 +343,15 @@ mod tests {
 
     #[test]
     fn every_kind_maps_to_its_own_status() {
-        let kinds = [
-            ErrorKind::InvalidInput,
-            ErrorKind::Auth,
-            ErrorKind::NotFound,
-            ErrorKind::InvalidRequest,
-            ErrorKind::Duplicate,
-            ErrorKind::Timeout,
-            ErrorKind::NoFace,
-            ErrorKind::PoorQuality,
-            ErrorKind::MultipleFaces,
-            ErrorKind::Throttled,
-            ErrorKind::Server,
-            ErrorKind::Network,
-            ErrorKind::TimedOut,
-            ErrorKind::Decode,
-        ];
         let mut seen = std::collections::HashSet::new();
-        for k in kinds {
+        for (i, k) in ErrorKind::ALL.into_iter().enumerate() {
             let s = necid_status_t::from_kind(k);
             assert_ne!(s, NECID_OK);
             assert_ne!(s, NECID_ERR_INTERNAL);
             assert!(seen.insert(s as i32), "{k:?} shares a status");
-            // The C name is the core's kind name.
+            // The C name is the core's kind name, the code its 1-based position.
             assert_eq!(s.name().to_str().unwrap(), k.as_str());
+            assert_eq!(s as usize, i + 1);
         }
     }
 

@@ -13,7 +13,7 @@
 //! - Objects hold only `Send + Sync` state (an `Arc` of the core client, a tokio mutex around
 //!   a paginator stream), so the foreign garbage collector may drop them on any thread.
 //! - A panic inside a request surfaces as an error (kind `Server`, from the core; a panic
-//!   elsewhere in a spawned task as `Network`), never crosses the FFI.
+//!   elsewhere in a spawned task as `Internal`), never crosses the FFI.
 //! - Secrets never appear in generated `toString()`/`description`: the secret key, session
 //!   token and API key go in through the [`ConfigBuilder`] object, and API keys come back
 //!   wrapped in the [`Secret`] object, whose value is only available through `expose()`.

@@ -162,15 +162,18 @@ extension NecIdError {
     public var errorType: String? { details().errorType }
     /// The response's request id, for support tickets.
     public var requestId: String? { details().requestId }
+    /// For `InvalidInput`: the argument or setting that was rejected.
+    public var field: String? { details().field }
 }
 
 extension NecIdError: CustomStringConvertible {
-    /// `Kind: reason (status 404, errorCode 1001, errorType X, requestId Y)`, the present
+    /// `Kind: reason (field F, status 404, errorCode 1001, errorType X, requestId Y)`, the present
     /// fields only; also what `localizedDescription` and `print(error)` show. Never
     /// contains a secret (the core keeps them out of every field).
     public var description: String {
         let d = details()
         var extra: [String] = []
+        if let f = d.field { extra.append("field \(f)") }
         if let s = d.status { extra.append("status \(s)") }
         if let c = d.errorCode { extra.append("errorCode \(c)") }
         if let t = d.errorType { extra.append("errorType \(t)") }

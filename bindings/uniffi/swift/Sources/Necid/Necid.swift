@@ -3615,6 +3615,10 @@ public struct ErrorDetails: Equatable, Hashable {
      * The response's request id.
      */
     public var requestId: String?
+    /**
+     * For `InvalidInput`: the argument or setting that was rejected.
+     */
+    public var field: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3636,13 +3640,17 @@ public struct ErrorDetails: Equatable, Hashable {
          */errorType: String?, 
         /**
          * The response's request id.
-         */requestId: String?) {
+         */requestId: String?, 
+        /**
+         * For `InvalidInput`: the argument or setting that was rejected.
+         */field: String?) {
         self.kind = kind
         self.reason = reason
         self.status = status
         self.errorCode = errorCode
         self.errorType = errorType
         self.requestId = requestId
+        self.field = field
     }
 
     
@@ -3666,7 +3674,8 @@ public struct FfiConverterTypeErrorDetails: FfiConverterRustBuffer {
                 status: FfiConverterOptionInt32.read(from: &buf), 
                 errorCode: FfiConverterOptionInt64.read(from: &buf), 
                 errorType: FfiConverterOptionString.read(from: &buf), 
-                requestId: FfiConverterOptionString.read(from: &buf)
+                requestId: FfiConverterOptionString.read(from: &buf), 
+                field: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -3677,6 +3686,7 @@ public struct FfiConverterTypeErrorDetails: FfiConverterRustBuffer {
         FfiConverterOptionInt64.write(value.errorCode, into: &buf)
         FfiConverterOptionString.write(value.errorType, into: &buf)
         FfiConverterOptionString.write(value.requestId, into: &buf)
+        FfiConverterOptionString.write(value.field, into: &buf)
     }
 }
 
@@ -5182,14 +5192,16 @@ public func FfiConverterTypeWaitOptions_lower(_ value: WaitOptions) -> RustBuffe
 
 
 /**
- * Every error the SDK reports. One case per error kind, each carrying:
- * - `reason`: the human-readable message (the service's own `message` when it sent one);
- * named `reason` because Kotlin exceptions already own `message` (which, in Kotlin,
- * renders every field of the case);
+ * Every error the SDK reports. One case per error kind of the core, plus
+ * `Internal`; each carries:
+ * - `reason`: the human-readable message (the service's own `message` when it sent
+ * one); named `reason` because Kotlin exceptions already own `message` (which, in
+ * Kotlin, renders every field of the case);
  * - `status`: HTTP status of the response, if there was one;
- * - `error_code` / `error_type`: the service's `errorCode` (e.g. 2001) and `errorType`
- * (e.g. `"NoFace"`), when present;
- * - `request_id`: the response's request id, for support tickets.
+ * - `error_code` / `error_type`: the service's `errorCode` (e.g. 2001) and
+ * `errorType` (e.g. `"NoFace"`), when present;
+ * - `request_id`: the response's request id, for support tickets;
+ * - `field`: for `InvalidInput`, the argument or setting that was rejected.
  *
  * Never contains the secret key, session token or API key.
  */
@@ -5201,72 +5213,81 @@ enum NecIdError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     /**
      * Rejected by the SDK before any byte was sent (bad argument or configuration).
      */
-    case InvalidInput(reason: String, status: Int32?, errorCode: Int64?, errorType: String?, requestId: String?
+    case InvalidInput(reason: String, status: Int32?, errorCode: Int64?, errorType: String?, requestId: String?, field: String?
     )
     /**
      * 401/403: bad or missing signature, credentials or API key.
      */
-    case Auth(reason: String, status: Int32?, errorCode: Int64?, errorType: String?, requestId: String?
+    case Auth(reason: String, status: Int32?, errorCode: Int64?, errorType: String?, requestId: String?, field: String?
     )
     /**
      * 404: unknown subject, event, tag, gallery or application.
      */
-    case NotFound(reason: String, status: Int32?, errorCode: Int64?, errorType: String?, requestId: String?
+    case NotFound(reason: String, status: Int32?, errorCode: Int64?, errorType: String?, requestId: String?, field: String?
     )
     /**
      * The service's `InvalidRequest` (1001), or another 4xx without a known errorType.
      */
-    case InvalidRequest(reason: String, status: Int32?, errorCode: Int64?, errorType: String?, requestId: String?
+    case InvalidRequest(reason: String, status: Int32?, errorCode: Int64?, errorType: String?, requestId: String?, field: String?
     )
     /**
      * The service's `Duplicate` (1002).
      */
-    case Duplicate(reason: String, status: Int32?, errorCode: Int64?, errorType: String?, requestId: String?
+    case Duplicate(reason: String, status: Int32?, errorCode: Int64?, errorType: String?, requestId: String?, field: String?
     )
     /**
      * The service's `Timeout` (1003): the *server* gave up.
      */
-    case Timeout(reason: String, status: Int32?, errorCode: Int64?, errorType: String?, requestId: String?
+    case Timeout(reason: String, status: Int32?, errorCode: Int64?, errorType: String?, requestId: String?, field: String?
     )
     /**
      * The service's `NoFace` (2001).
      */
-    case NoFace(reason: String, status: Int32?, errorCode: Int64?, errorType: String?, requestId: String?
+    case NoFace(reason: String, status: Int32?, errorCode: Int64?, errorType: String?, requestId: String?, field: String?
     )
     /**
      * The service's `PoorQuality` (2002).
      */
-    case PoorQuality(reason: String, status: Int32?, errorCode: Int64?, errorType: String?, requestId: String?
+    case PoorQuality(reason: String, status: Int32?, errorCode: Int64?, errorType: String?, requestId: String?, field: String?
     )
     /**
      * The service's `MultipleFaces` (2003).
      */
-    case MultipleFaces(reason: String, status: Int32?, errorCode: Int64?, errorType: String?, requestId: String?
+    case MultipleFaces(reason: String, status: Int32?, errorCode: Int64?, errorType: String?, requestId: String?, field: String?
     )
     /**
      * 429: the service is throttling this client (after the configured retries).
      */
-    case Throttled(reason: String, status: Int32?, errorCode: Int64?, errorType: String?, requestId: String?
+    case Throttled(reason: String, status: Int32?, errorCode: Int64?, errorType: String?, requestId: String?, field: String?
     )
     /**
      * 5xx from the service (after the configured retries).
      */
-    case Server(reason: String, status: Int32?, errorCode: Int64?, errorType: String?, requestId: String?
+    case Server(reason: String, status: Int32?, errorCode: Int64?, errorType: String?, requestId: String?, field: String?
     )
     /**
      * The connection failed or broke (DNS, refused, reset, TLS, truncated response).
      */
-    case Network(reason: String, status: Int32?, errorCode: Int64?, errorType: String?, requestId: String?
+    case Network(reason: String, status: Int32?, errorCode: Int64?, errorType: String?, requestId: String?, field: String?
     )
     /**
      * A *client-side* timeout or deadline expired.
      */
-    case TimedOut(reason: String, status: Int32?, errorCode: Int64?, errorType: String?, requestId: String?
+    case TimedOut(reason: String, status: Int32?, errorCode: Int64?, errorType: String?, requestId: String?, field: String?
     )
     /**
      * The response could not be read as the documented shape.
      */
-    case Decode(reason: String, status: Int32?, errorCode: Int64?, errorType: String?, requestId: String?
+    case Decode(reason: String, status: Int32?, errorCode: Int64?, errorType: String?, requestId: String?, field: String?
+    )
+    /**
+     * A failure inside the SDK (a panic caught at the boundary, a task cancelled
+     * by runtime shutdown), or an error kind this build of the binding does not
+     * know (`reason` then starts with the kind's name). The rule of every binding
+     * (C `NECID_ERR_INTERNAL`, Node code `INTERNAL`, Python `NecIdError` with kind
+     * `Internal`). Please report it.
+     */
+    case Internal(reason: String, status: Int32?, errorCode: Int64?, errorType: String?, requestId: String?, field: String?
     )
 
     
@@ -5314,98 +5335,120 @@ public struct FfiConverterTypeNecIdError: FfiConverterRustBuffer {
             status: try FfiConverterOptionInt32.read(from: &buf), 
             errorCode: try FfiConverterOptionInt64.read(from: &buf), 
             errorType: try FfiConverterOptionString.read(from: &buf), 
-            requestId: try FfiConverterOptionString.read(from: &buf)
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            field: try FfiConverterOptionString.read(from: &buf)
             )
         case 2: return .Auth(
             reason: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             errorCode: try FfiConverterOptionInt64.read(from: &buf), 
             errorType: try FfiConverterOptionString.read(from: &buf), 
-            requestId: try FfiConverterOptionString.read(from: &buf)
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            field: try FfiConverterOptionString.read(from: &buf)
             )
         case 3: return .NotFound(
             reason: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             errorCode: try FfiConverterOptionInt64.read(from: &buf), 
             errorType: try FfiConverterOptionString.read(from: &buf), 
-            requestId: try FfiConverterOptionString.read(from: &buf)
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            field: try FfiConverterOptionString.read(from: &buf)
             )
         case 4: return .InvalidRequest(
             reason: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             errorCode: try FfiConverterOptionInt64.read(from: &buf), 
             errorType: try FfiConverterOptionString.read(from: &buf), 
-            requestId: try FfiConverterOptionString.read(from: &buf)
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            field: try FfiConverterOptionString.read(from: &buf)
             )
         case 5: return .Duplicate(
             reason: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             errorCode: try FfiConverterOptionInt64.read(from: &buf), 
             errorType: try FfiConverterOptionString.read(from: &buf), 
-            requestId: try FfiConverterOptionString.read(from: &buf)
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            field: try FfiConverterOptionString.read(from: &buf)
             )
         case 6: return .Timeout(
             reason: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             errorCode: try FfiConverterOptionInt64.read(from: &buf), 
             errorType: try FfiConverterOptionString.read(from: &buf), 
-            requestId: try FfiConverterOptionString.read(from: &buf)
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            field: try FfiConverterOptionString.read(from: &buf)
             )
         case 7: return .NoFace(
             reason: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             errorCode: try FfiConverterOptionInt64.read(from: &buf), 
             errorType: try FfiConverterOptionString.read(from: &buf), 
-            requestId: try FfiConverterOptionString.read(from: &buf)
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            field: try FfiConverterOptionString.read(from: &buf)
             )
         case 8: return .PoorQuality(
             reason: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             errorCode: try FfiConverterOptionInt64.read(from: &buf), 
             errorType: try FfiConverterOptionString.read(from: &buf), 
-            requestId: try FfiConverterOptionString.read(from: &buf)
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            field: try FfiConverterOptionString.read(from: &buf)
             )
         case 9: return .MultipleFaces(
             reason: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             errorCode: try FfiConverterOptionInt64.read(from: &buf), 
             errorType: try FfiConverterOptionString.read(from: &buf), 
-            requestId: try FfiConverterOptionString.read(from: &buf)
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            field: try FfiConverterOptionString.read(from: &buf)
             )
         case 10: return .Throttled(
             reason: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             errorCode: try FfiConverterOptionInt64.read(from: &buf), 
             errorType: try FfiConverterOptionString.read(from: &buf), 
-            requestId: try FfiConverterOptionString.read(from: &buf)
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            field: try FfiConverterOptionString.read(from: &buf)
             )
         case 11: return .Server(
             reason: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             errorCode: try FfiConverterOptionInt64.read(from: &buf), 
             errorType: try FfiConverterOptionString.read(from: &buf), 
-            requestId: try FfiConverterOptionString.read(from: &buf)
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            field: try FfiConverterOptionString.read(from: &buf)
             )
         case 12: return .Network(
             reason: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             errorCode: try FfiConverterOptionInt64.read(from: &buf), 
             errorType: try FfiConverterOptionString.read(from: &buf), 
-            requestId: try FfiConverterOptionString.read(from: &buf)
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            field: try FfiConverterOptionString.read(from: &buf)
             )
         case 13: return .TimedOut(
             reason: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             errorCode: try FfiConverterOptionInt64.read(from: &buf), 
             errorType: try FfiConverterOptionString.read(from: &buf), 
-            requestId: try FfiConverterOptionString.read(from: &buf)
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            field: try FfiConverterOptionString.read(from: &buf)
             )
         case 14: return .Decode(
             reason: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             errorCode: try FfiConverterOptionInt64.read(from: &buf), 
             errorType: try FfiConverterOptionString.read(from: &buf), 
-            requestId: try FfiConverterOptionString.read(from: &buf)
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            field: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 15: return .Internal(
+            reason: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            errorCode: try FfiConverterOptionInt64.read(from: &buf), 
+            errorType: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            field: try FfiConverterOptionString.read(from: &buf)
             )
 
          default: throw UniffiInternalError.unexpectedEnumCase
@@ -5419,130 +5462,154 @@ public struct FfiConverterTypeNecIdError: FfiConverterRustBuffer {
 
         
         
-        case let .InvalidInput(reason,status,errorCode,errorType,requestId):
+        case let .InvalidInput(reason,status,errorCode,errorType,requestId,field):
             writeInt(&buf, Int32(1))
             FfiConverterString.write(reason, into: &buf)
             FfiConverterOptionInt32.write(status, into: &buf)
             FfiConverterOptionInt64.write(errorCode, into: &buf)
             FfiConverterOptionString.write(errorType, into: &buf)
             FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterOptionString.write(field, into: &buf)
             
         
-        case let .Auth(reason,status,errorCode,errorType,requestId):
+        case let .Auth(reason,status,errorCode,errorType,requestId,field):
             writeInt(&buf, Int32(2))
             FfiConverterString.write(reason, into: &buf)
             FfiConverterOptionInt32.write(status, into: &buf)
             FfiConverterOptionInt64.write(errorCode, into: &buf)
             FfiConverterOptionString.write(errorType, into: &buf)
             FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterOptionString.write(field, into: &buf)
             
         
-        case let .NotFound(reason,status,errorCode,errorType,requestId):
+        case let .NotFound(reason,status,errorCode,errorType,requestId,field):
             writeInt(&buf, Int32(3))
             FfiConverterString.write(reason, into: &buf)
             FfiConverterOptionInt32.write(status, into: &buf)
             FfiConverterOptionInt64.write(errorCode, into: &buf)
             FfiConverterOptionString.write(errorType, into: &buf)
             FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterOptionString.write(field, into: &buf)
             
         
-        case let .InvalidRequest(reason,status,errorCode,errorType,requestId):
+        case let .InvalidRequest(reason,status,errorCode,errorType,requestId,field):
             writeInt(&buf, Int32(4))
             FfiConverterString.write(reason, into: &buf)
             FfiConverterOptionInt32.write(status, into: &buf)
             FfiConverterOptionInt64.write(errorCode, into: &buf)
             FfiConverterOptionString.write(errorType, into: &buf)
             FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterOptionString.write(field, into: &buf)
             
         
-        case let .Duplicate(reason,status,errorCode,errorType,requestId):
+        case let .Duplicate(reason,status,errorCode,errorType,requestId,field):
             writeInt(&buf, Int32(5))
             FfiConverterString.write(reason, into: &buf)
             FfiConverterOptionInt32.write(status, into: &buf)
             FfiConverterOptionInt64.write(errorCode, into: &buf)
             FfiConverterOptionString.write(errorType, into: &buf)
             FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterOptionString.write(field, into: &buf)
             
         
-        case let .Timeout(reason,status,errorCode,errorType,requestId):
+        case let .Timeout(reason,status,errorCode,errorType,requestId,field):
             writeInt(&buf, Int32(6))
             FfiConverterString.write(reason, into: &buf)
             FfiConverterOptionInt32.write(status, into: &buf)
             FfiConverterOptionInt64.write(errorCode, into: &buf)
             FfiConverterOptionString.write(errorType, into: &buf)
             FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterOptionString.write(field, into: &buf)
             
         
-        case let .NoFace(reason,status,errorCode,errorType,requestId):
+        case let .NoFace(reason,status,errorCode,errorType,requestId,field):
             writeInt(&buf, Int32(7))
             FfiConverterString.write(reason, into: &buf)
             FfiConverterOptionInt32.write(status, into: &buf)
             FfiConverterOptionInt64.write(errorCode, into: &buf)
             FfiConverterOptionString.write(errorType, into: &buf)
             FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterOptionString.write(field, into: &buf)
             
         
-        case let .PoorQuality(reason,status,errorCode,errorType,requestId):
+        case let .PoorQuality(reason,status,errorCode,errorType,requestId,field):
             writeInt(&buf, Int32(8))
             FfiConverterString.write(reason, into: &buf)
             FfiConverterOptionInt32.write(status, into: &buf)
             FfiConverterOptionInt64.write(errorCode, into: &buf)
             FfiConverterOptionString.write(errorType, into: &buf)
             FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterOptionString.write(field, into: &buf)
             
         
-        case let .MultipleFaces(reason,status,errorCode,errorType,requestId):
+        case let .MultipleFaces(reason,status,errorCode,errorType,requestId,field):
             writeInt(&buf, Int32(9))
             FfiConverterString.write(reason, into: &buf)
             FfiConverterOptionInt32.write(status, into: &buf)
             FfiConverterOptionInt64.write(errorCode, into: &buf)
             FfiConverterOptionString.write(errorType, into: &buf)
             FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterOptionString.write(field, into: &buf)
             
         
-        case let .Throttled(reason,status,errorCode,errorType,requestId):
+        case let .Throttled(reason,status,errorCode,errorType,requestId,field):
             writeInt(&buf, Int32(10))
             FfiConverterString.write(reason, into: &buf)
             FfiConverterOptionInt32.write(status, into: &buf)
             FfiConverterOptionInt64.write(errorCode, into: &buf)
             FfiConverterOptionString.write(errorType, into: &buf)
             FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterOptionString.write(field, into: &buf)
             
         
-        case let .Server(reason,status,errorCode,errorType,requestId):
+        case let .Server(reason,status,errorCode,errorType,requestId,field):
             writeInt(&buf, Int32(11))
             FfiConverterString.write(reason, into: &buf)
             FfiConverterOptionInt32.write(status, into: &buf)
             FfiConverterOptionInt64.write(errorCode, into: &buf)
             FfiConverterOptionString.write(errorType, into: &buf)
             FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterOptionString.write(field, into: &buf)
             
         
-        case let .Network(reason,status,errorCode,errorType,requestId):
+        case let .Network(reason,status,errorCode,errorType,requestId,field):
             writeInt(&buf, Int32(12))
             FfiConverterString.write(reason, into: &buf)
             FfiConverterOptionInt32.write(status, into: &buf)
             FfiConverterOptionInt64.write(errorCode, into: &buf)
             FfiConverterOptionString.write(errorType, into: &buf)
             FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterOptionString.write(field, into: &buf)
             
         
-        case let .TimedOut(reason,status,errorCode,errorType,requestId):
+        case let .TimedOut(reason,status,errorCode,errorType,requestId,field):
             writeInt(&buf, Int32(13))
             FfiConverterString.write(reason, into: &buf)
             FfiConverterOptionInt32.write(status, into: &buf)
             FfiConverterOptionInt64.write(errorCode, into: &buf)
             FfiConverterOptionString.write(errorType, into: &buf)
             FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterOptionString.write(field, into: &buf)
             
         
-        case let .Decode(reason,status,errorCode,errorType,requestId):
+        case let .Decode(reason,status,errorCode,errorType,requestId,field):
             writeInt(&buf, Int32(14))
             FfiConverterString.write(reason, into: &buf)
             FfiConverterOptionInt32.write(status, into: &buf)
             FfiConverterOptionInt64.write(errorCode, into: &buf)
             FfiConverterOptionString.write(errorType, into: &buf)
             FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterOptionString.write(field, into: &buf)
+            
+        
+        case let .Internal(reason,status,errorCode,errorType,requestId,field):
+            writeInt(&buf, Int32(15))
+            FfiConverterString.write(reason, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionInt64.write(errorCode, into: &buf)
+            FfiConverterOptionString.write(errorType, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterOptionString.write(field, into: &buf)
             
         }
     }

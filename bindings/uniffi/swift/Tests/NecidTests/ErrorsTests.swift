@@ -18,11 +18,13 @@ final class ErrorsTests: XCTestCase {
     func testInvalidInput() async throws {
         let c = try Emulator.get().client()
         let e = await expectError { try await c.registerSubject(face: Data()) }
-        guard case .InvalidInput(let reason, let status, let code, let type, let rid)? = e else { return XCTFail("\(String(describing: e))") }
+        guard case .InvalidInput(let reason, let status, let code, let type, let rid, let field)? = e else { return XCTFail("\(String(describing: e))") }
         XCTAssertTrue(reason.contains("face"))
         XCTAssertNil(status); XCTAssertNil(code); XCTAssertNil(type); XCTAssertNil(rid)
+        XCTAssertEqual(field, "face")
         let bad = await expectError { try await c.listSubjects(start: 0, length: 0) }
         XCTAssertEqual(bad?.kind, "InvalidInput")
+        XCTAssertEqual(bad?.field, "length")
     }
 
     func testAuth() async throws {
@@ -53,14 +55,17 @@ final class ErrorsTests: XCTestCase {
         let rid = try XCTUnwrap(e.requestId)
         XCTAssertEqual(rid, d.requestId)
         // The case's associated values are the same fields.
-        guard case .NoFace(let reason, let status, let code, _, let requestId) = e else { return XCTFail("\(e)") }
+        guard case .NoFace(let reason, let status, let code, _, let requestId, _) = e else { return XCTFail("\(e)") }
         XCTAssertEqual(reason, e.reason); XCTAssertEqual(status, 400); XCTAssertEqual(code, 2001); XCTAssertEqual(requestId, rid)
         let text = "NoFace: \(d.reason) (status 400, errorCode 2001, errorType NoFace, requestId \(rid))"
         XCTAssertEqual(String(describing: e), text)
         XCTAssertEqual(e.localizedDescription, text)
         XCTAssertEqual("\(e as Error)", text)
-        let local = NecIdError.InvalidInput(reason: "bad length", status: nil, errorCode: nil, errorType: nil, requestId: nil)
+        let local = NecIdError.InvalidInput(reason: "bad length", status: nil, errorCode: nil, errorType: nil, requestId: nil, field: nil)
         XCTAssertEqual(local.description, "InvalidInput: bad length")
+        let named = NecIdError.InvalidInput(reason: "bad", status: nil, errorCode: nil, errorType: nil, requestId: nil, field: "length")
+        XCTAssertEqual(named.description, "InvalidInput: bad (field length)")
+        XCTAssertEqual(named.field, "length")
         XCTAssertNil(local.status)
     }
 
@@ -89,7 +94,7 @@ final class ErrorsTests: XCTestCase {
         }
         let c = try server.client()
         let t = await expectError { try await c.listTags() }
-        guard case .Timeout(let reason, let status, let code, let type, let rid)? = t else { return XCTFail("\(String(describing: t))") }
+        guard case .Timeout(let reason, let status, let code, let type, let rid, _)? = t else { return XCTFail("\(String(describing: t))") }
         XCTAssertEqual(reason, "gave up"); XCTAssertEqual(status, 400); XCTAssertEqual(code, 1003)
         XCTAssertEqual(type, "Timeout"); XCTAssertEqual(rid, "req-timeout")
         let th = await expectError { try await c.health() }

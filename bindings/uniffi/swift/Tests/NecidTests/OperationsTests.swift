@@ -29,7 +29,7 @@ final class OperationsTests: XCTestCase {
         XCTAssertFalse(events.events.isEmpty)
         try await c.unregisterSubject(subjectId: reg.subjectId)
         let e = await expectError { try await c.listEvents(subjectId: reg.subjectId) }
-        guard case .NotFound(_, let status, _, _, _)? = e else { return XCTFail("\(String(describing: e))") }
+        guard case .NotFound(_, let status, _, _, _, _)? = e else { return XCTFail("\(String(describing: e))") }
         XCTAssertEqual(status, 404)
     }
 

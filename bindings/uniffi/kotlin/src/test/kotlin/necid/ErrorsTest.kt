@@ -46,8 +46,11 @@ class ErrorsTest {
         assertNull(e.errorCode)
         assertNull(e.errorType)
         assertNull(e.requestId)
+        assertEquals("face", e.field)
         val bad = assertThrows<NecIdException.InvalidInput> { runBlocking { client.listSubjects(0u, 0u) } }
         assertTrue(bad.reason.contains("length"), bad.reason)
+        assertEquals("length", bad.field)
+        assertEquals("length", bad.details().field)
         assertThrows<NecIdException.InvalidInput> { runBlocking { client.extractFaces(face("obama.jpg"), 0u) } }
         assertThrows<NecIdException.InvalidInput> { runBlocking { client.search(face("obama.jpg"), threshold = 10000u) } }
         assertThrows<NecIdException.InvalidInput> { runBlocking { client.bulkRegister(emptyList()) } }

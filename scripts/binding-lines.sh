@@ -1,0 +1,13 @@
+#!/bin/sh
+# Hand-written binding lines (the measure of issue 15): git-tracked files under python/,
+# node/ and bindings/ with a source extension (.rs .py .pyi .js .mjs .cjs .ts .kt .swift
+# .c .h), excluding tests (tests/, test/, Tests/, src/test/), examples, typecheck samples,
+# generated files (node/index.d.ts, bindings/uniffi/swift/Sources/ except the hand-written
+# Extensions.swift), build scripts (build.rs, Package.swift) and the bindgen tool.
+# Usage: scripts/binding-lines.sh [repo-dir]   (prints per-file counts and the total)
+cd "${1:-.}" || exit 1
+git ls-files python node bindings \
+  | grep -E '\.(rs|py|pyi|js|mjs|cjs|ts|kt|swift|c|h)$' \
+  | grep -v -E '(^|/)(tests?|Tests|examples|typecheck|bench)/|src/test/|node/index\.d\.ts$|/build\.rs$|Package\.swift$|bindgen/' \
+  | grep -v -E 'swift/Sources/(necidFFI/|Necid/Necid\.swift$)' \
+  | xargs wc -l | sort -n
