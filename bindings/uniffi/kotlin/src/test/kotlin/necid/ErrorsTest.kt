@@ -196,7 +196,7 @@ class ErrorsTest {
                 assertTrue(failed.reason.contains("listener bug"), failed.reason)
                 assertNull(failed.status)
                 // A NecIdException thrown by the listener comes back unchanged.
-                val own = NecIdException.Throttled("mine", 429, null, null, "r1")
+                val own = NecIdException.Throttled("mine", 429, null, null, "r1", null)
                 val same = assertThrows<NecIdException.Throttled> {
                     runBlocking { c.waitForBulkRegister("b1") { throw own } }
                 }
