@@ -36,7 +36,7 @@ final class TlsTests: XCTestCase {
     func testWithoutTheCaTheCertificateErrorIsClear() async throws {
         let c = try Client(config: tlsBuilder().build())
         let e = await expectError { try await c.health() }
-        guard case .Network(let reason, _, _, _, _)? = e else { return XCTFail("\(String(describing: e))") }
+        guard case .Network(let reason, _, _, _, _, _)? = e else { return XCTFail("\(String(describing: e))") }
         XCTAssertTrue(reason.contains("TLS certificate verification failed"), reason)
         XCTAssertTrue(reason.contains("UnknownIssuer"), reason)
     }
@@ -45,7 +45,7 @@ final class TlsTests: XCTestCase {
         let config = try tlsBuilder().tlsRoots(value: .bundled).build()
         XCTAssertEqual(config.tlsRoots(), .bundled)
         let e = await expectError { try await Client(config: config).health() }
-        guard case .Network(let reason, _, _, _, _)? = e else { return XCTFail("\(String(describing: e))") }
+        guard case .Network(let reason, _, _, _, _, _)? = e else { return XCTFail("\(String(describing: e))") }
         XCTAssertTrue(reason.contains("bundled Mozilla roots"), reason)
         let trusted = try Client(config: tlsBuilder().tlsRoots(value: .bundled).caBundle(path: caFile()).build())
         let ok = try await trusted.health().ok
@@ -55,7 +55,7 @@ final class TlsTests: XCTestCase {
     func testAPanicInsideARequestIsAServerError() async throws {
         let c = try Emulator.get().client()
         let e = await expectError { try await c.unregisterSubject(subjectId: "necid-test-panic") }
-        guard case .Server(let reason, _, _, _, _)? = e else { return XCTFail("\(String(describing: e))") }
+        guard case .Server(let reason, _, _, _, _, _)? = e else { return XCTFail("\(String(describing: e))") }
         XCTAssertTrue(reason.contains("deliberate panic inside a request"), reason)
         let ok = try await c.health().ok
         XCTAssertTrue(ok)
@@ -80,13 +80,13 @@ final class NoTrustStoreTests: XCTestCase {
         let tls = try Emulator.tls()
         let https = try Client(config: tls.builder().retryPolicy(maxAttempts: 1, baseDelay: 0.01, maxDelay: 0.01).build())
         let e = await expectError { try await https.health() }
-        guard case .InvalidInput(let reason, _, _, _, _)? = e else { return XCTFail("\(String(describing: e))") }
+        guard case .InvalidInput(let reason, _, _, _, _, _)? = e else { return XCTFail("\(String(describing: e))") }
         XCTAssertTrue(reason.hasPrefix("tls_roots:"), reason)
         XCTAssertTrue(reason.contains("no CA certificates found in the system store"), reason)
         XCTAssertTrue(reason.contains("tls_roots = bundled"), reason)
         let bundled = try Client(config: tls.builder().tlsRoots(value: .bundled).build())
         let b = await expectError { try await bundled.health() }
-        guard case .Network(let r2, _, _, _, _)? = b else { return XCTFail("\(String(describing: b))") }
+        guard case .Network(let r2, _, _, _, _, _)? = b else { return XCTFail("\(String(describing: b))") }
         XCTAssertTrue(r2.contains("bundled Mozilla roots"), r2)
     }
 }
