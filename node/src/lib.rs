@@ -273,7 +273,9 @@ where
     Ok(promise)
 }
 
-/// Internal test hook: a panic inside an async operation rejects its Promise.
+/// Internal test hook: a panic inside an async operation rejects its Promise. Only in
+/// builds with the `test-hooks` feature (the test suite's); never in a shipped addon.
+#[cfg(feature = "test-hooks")]
 #[napi(skip_typescript, js_name = "__panicForTest")]
 pub fn panic_for_test(env: &Env) -> napi::Result<Object<'_>> {
     spawn_promise(env, || async {
@@ -286,6 +288,8 @@ pub fn panic_for_test(env: &Env) -> napi::Result<Object<'_>> {
 }
 
 /// Internal test hook: a panic in synchronous binding code throws instead of aborting.
+/// Only with the `test-hooks` feature.
+#[cfg(feature = "test-hooks")]
 #[napi(skip_typescript, js_name = "__panicSyncForTest")]
 pub fn panic_sync_for_test(env: &Env) -> napi::Result<()> {
     guard(env, || {

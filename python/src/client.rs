@@ -1586,7 +1586,9 @@ impl AsyncClient {
 }
 
 /// Test hook: panic inside the extension (synchronously, or inside an awaitable when
-/// `in_future`), to check that a panic surfaces as `NecIdError`.
+/// `in_future`), to check that a panic surfaces as `NecIdError`. Only in builds with the
+/// `test-hooks` feature (the test suite's); never in a shipped wheel.
+#[cfg(feature = "test-hooks")]
 #[pyfunction]
 #[pyo3(signature = (in_future=false))]
 pub fn _panic_for_tests(py: Python<'_>, in_future: bool) -> PyResult<Bound<'_, PyAny>> {
@@ -1604,6 +1606,7 @@ pub fn _panic_for_tests(py: Python<'_>, in_future: bool) -> PyResult<Bound<'_, P
 }
 
 // The one deliberate panic of the crate: the test hook above exists to trigger it.
+#[cfg(feature = "test-hooks")]
 #[allow(clippy::panic)]
 fn deliberate_panic(message: &'static str) -> Result<(), Fail> {
     std::panic::panic_any(message)

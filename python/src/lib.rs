@@ -19,6 +19,7 @@ fn _necid(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::AsyncClient>()?;
     m.add_class::<client::PageIterator>()?;
     m.add_class::<client::AsyncPageIterator>()?;
+    #[cfg(feature = "test-hooks")]
     m.add_function(wrap_pyfunction!(client::_panic_for_tests, m)?)?;
     Ok(())
 }

@@ -40,3 +40,15 @@ npm run lint
 phase "tsc --strict (lint)"
 npm test
 phase "node --test"
+
+# A build without the test suite's feature (what `npm run build:release` ships) has no
+# test hooks: their JS names must not be in the library.
+cd "$ROOT"
+cargo build -q -p necid-node
+LIB="$ROOT/target/x86_64-unknown-linux-gnu/debug/libnecid_node.so"
+if grep -a -q -e __panicForTest -e __panicSyncForTest "$LIB"; then
+  echo "node: the test hooks are in a build without the test-hooks feature ($LIB)" >&2
+  exit 1
+fi
+echo "node: a build without test-hooks has no test hooks"
+phase "non-test build check"
