@@ -57,7 +57,7 @@ fn is_duration(k: &necid::ConfigKey) -> bool {
 /// Settings the core has and some bindings do not spell yet (the TLS settings, being
 /// added binding by binding). Each is reported loudly; remove it here once every binding
 /// has it, so the test guards it from then on.
-const PENDING: &[&str] = &["tls_roots", "ca_bundle", "ca_bundle_pem"];
+const PENDING: &[&str] = &[];
 
 /// The settings every binding must declare (all but [`PENDING`]).
 fn required_keys(binding: &str, declared: impl Fn(&str) -> bool) -> Vec<&'static necid::ConfigKey> {
@@ -140,17 +140,24 @@ fn c_config_struct_is_the_settings_table_in_order() {
     // Table order: the struct only grows by appending (ABI), and so does the table.
     let spell = |k: &necid::ConfigKey| k.name.to_owned() + if is_duration(k) { "_ms" } else { "" };
     let keys = required_keys("C", |name| fields.iter().any(|f| f.starts_with(name)));
-    let expected: Vec<String> = keys.iter().map(|k| spell(k)).collect();
+    // PEM bytes are a pointer and a length.
+    let expected: Vec<String> = keys
+        .iter()
+        .flat_map(|k| match k.ty {
+            ConfigType::Pem => vec![k.name.to_owned(), format!("{}_len", k.name)],
+            _ => vec![spell(k)],
+        })
+        .collect();
     let fields: Vec<String> = fields
         .into_iter()
         .filter(|f| !PENDING.iter().any(|p| f.starts_with(p)))
         .collect();
     assert_eq!(fields, expected, "necid_config_t vs necid::CONFIG_KEYS");
     for k in keys {
-        let ty = if matches!(k.ty, ConfigType::Text | ConfigType::Secret) {
-            "const char *"
-        } else {
-            "uint32_t "
+        let ty = match k.ty {
+            ConfigType::Text | ConfigType::Secret => "const char *",
+            ConfigType::Pem => "const uint8_t *",
+            ConfigType::Duration | ConfigType::Count => "uint32_t ",
         };
         let field = k.name.to_owned() + if is_duration(k) { "_ms" } else { "" };
         assert!(
@@ -191,14 +198,15 @@ fn python_keywords_are_the_settings_table() {
                 "{class} {def} keywords vs necid::CONFIG_KEYS"
             );
             for k in &keys {
+                // Text may be refined (a Literal of the allowed values, a path type).
                 let ty = match k.ty {
-                    ConfigType::Text | ConfigType::Secret => "Optional[str]",
-                    ConfigType::Duration => "Optional[float]",
-                    ConfigType::Count => "Optional[int]",
-                    ConfigType::Pem => "Optional[Union[str, bytes]]",
+                    ConfigType::Text | ConfigType::Secret => "Optional[",
+                    ConfigType::Duration => "Optional[float] = ...",
+                    ConfigType::Count => "Optional[int] = ...",
+                    ConfigType::Pem => "Optional[Union[bytes, str]] = ...",
                 };
                 assert!(
-                    kw.contains(&format!("{}: {ty} = ...", k.name)),
+                    kw.contains(&format!("{}: {ty}", k.name)),
                     "{class} {def}: {} should be {ty}",
                     k.name
                 );
@@ -222,13 +230,15 @@ fn uniffi_builder_has_a_setter_per_setting() {
         builder.contains(&format!("pub fn {name}("))
     });
     for k in keys {
-        let ty = match k.ty {
-            ConfigType::Text | ConfigType::Secret => "String",
-            ConfigType::Duration => "Duration",
-            ConfigType::Count => "u32",
-            ConfigType::Pem => "Vec<u8>",
+        // Text may be a typed enum (tls_roots: TlsRoots); units must be exact.
+        let sig = match k.ty {
+            ConfigType::Text | ConfigType::Secret => format!("pub fn {}(&self, ", k.name),
+            ConfigType::Duration => {
+                format!("pub fn {}(&self, value: Duration) -> Arc<Self>", k.name)
+            }
+            ConfigType::Count => format!("pub fn {}(&self, value: u32) -> Arc<Self>", k.name),
+            ConfigType::Pem => format!("pub fn {}(&self, pem: Vec<u8>) -> Arc<Self>", k.name),
         };
-        let sig = format!("pub fn {}(&self, value: {ty}) -> Arc<Self>", k.name);
         assert!(
             builder.contains(&sig),
             "UniFFI ConfigBuilder lacks `{sig}` (setting {})",
