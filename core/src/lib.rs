@@ -34,6 +34,7 @@ pub mod config;
 pub mod error;
 pub mod image;
 pub mod models;
+pub mod operations;
 mod runtime;
 pub mod signing;
 pub mod tls;

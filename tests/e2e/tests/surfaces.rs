@@ -391,3 +391,101 @@ fn uniffi_has_a_case_per_error_kind() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Operations: every surface has each operation of `necid::operations::OPERATIONS`.
+
+use necid::operations::OPERATIONS;
+
+#[test]
+fn every_surface_has_every_operation() {
+    let core = read("core/src/client.rs");
+    let blocking = read("core/src/blocking.rs");
+    let pyi = read("python/necid/_necid.pyi");
+    let python = read("python/src/client.rs");
+    let dts = read("node/index.d.ts");
+    let c = read("include/necid.h");
+    let swift = read("bindings/uniffi/swift/Sources/Necid/Necid.swift");
+    let has_fn = |src: &str, name: &str| {
+        src.contains(&format!("pub fn {name}("))
+            || src.contains(&format!("pub fn {name}<"))
+            || src.contains(&format!("pub async fn {name}("))
+    };
+    let mut missing = Vec::new();
+    for op in OPERATIONS {
+        let name = op.name;
+        let camel_name = camel(name);
+        let checks = [
+            ("core Client", has_fn(&core, name)),
+            ("blocking Client", has_fn(&blocking, name)),
+            // Client and AsyncClient, in the stub and in the extension.
+            (
+                "Python stub (sync + async)",
+                pyi.matches(&format!("    def {name}(")).count() == 2,
+            ),
+            (
+                "Python extension (sync + async)",
+                python.matches(&format!("fn {name}")).count() >= 2,
+            ),
+            ("Node", dts.contains(&format!("  {camel_name}("))),
+            ("C", c.contains(&format!("necid_{name}("))),
+            (
+                "Kotlin/Swift",
+                swift.contains(&format!("func {camel_name}(")),
+            ),
+        ];
+        for (surface, ok) in checks {
+            if !ok {
+                missing.push(format!("{surface} lacks {name}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "operations missing:\n{}",
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn the_emulator_serves_every_route() {
+    // The routes as the emulator declares them: one `.route("path", method(..)...)` each.
+    let http = read("server/src/http.rs");
+    let routes: Vec<(String, String)> = http
+        .split(".route(")
+        .skip(1)
+        .filter_map(|chunk| {
+            let start = chunk.find('"')? + 1;
+            let len = chunk[start..].find('"')?;
+            let end = chunk.find(".route(").unwrap_or(chunk.len());
+            Some((
+                chunk[start..start + len].to_owned(),
+                chunk[..end].to_owned(),
+            ))
+        })
+        .collect();
+    // `{anything}` → `{}`: parameter names differ.
+    let shape = |p: &str| {
+        p.split('/')
+            .map(|s| if s.starts_with('{') { "{}" } else { s })
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    for op in OPERATIONS {
+        let Some((method, path)) = op.route else {
+            continue;
+        };
+        let route = routes.iter().find(|(p, _)| shape(p) == shape(path));
+        let Some((_, chunk)) = route else {
+            panic!(
+                "the emulator (server/src/http.rs) has no route {path} for {}",
+                op.name
+            );
+        };
+        assert!(
+            chunk.contains(&format!("{}(", method.to_ascii_lowercase())),
+            "the emulator's route {path} does not answer {method} ({})",
+            op.name
+        );
+    }
+}
