@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import _thread
 import os
+import signal
 import sys
 import threading
 import time
@@ -64,6 +65,9 @@ def test_gil_is_released_during_a_call() -> None:
 
 
 def test_ctrl_c_interrupts_a_blocking_call() -> None:
+    # A runner started in the background by a non-interactive shell (`cmd &`) inherits SIGINT
+    # ignored, and then interrupt_main() does nothing: give SIGINT Python's own handler here.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     server = FaultServer("hang")
     try:
         c = necid.Client(endpoint=server.endpoint, max_attempts=1, request_timeout=600)
@@ -79,6 +83,7 @@ def test_ctrl_c_interrupts_a_blocking_call() -> None:
         assert server.client_closed.wait(60)
     finally:
         server.close()
+        signal.signal(signal.SIGINT, previous)
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX-only")
