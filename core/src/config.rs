@@ -1041,25 +1041,28 @@ pub fn config_file_path() -> Option<PathBuf> {
         .or_else(default_config_file_path)
 }
 
+/// A setting's name as Node, Kotlin and Swift spell it: `tenant_endpoint` → `tenantEndpoint`.
+#[doc(hidden)]
+pub fn camel_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut up = false;
+    for c in name.chars() {
+        if c == '_' {
+            up = true;
+        } else if up {
+            out.push(c.to_ascii_uppercase());
+            up = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The settings table of `core/README.md`, rendered from [`CONFIG_KEYS`] (a test keeps
 /// the README in step).
 #[doc(hidden)]
 pub fn render_settings_table() -> String {
-    let camel = |name: &str| {
-        let mut out = String::new();
-        let mut up = false;
-        for c in name.chars() {
-            if c == '_' {
-                up = true;
-            } else if up {
-                out.push(c.to_ascii_uppercase());
-                up = false;
-            } else {
-                out.push(c);
-            }
-        }
-        out
-    };
     let mut t = String::from(
         "| setting (Rust, Python, profile key) | env var | type | default | Node option | C field | Kotlin / Swift | meaning |\n|---|---|---|---|---|---|---|---|\n",
     );
@@ -1080,9 +1083,9 @@ pub fn render_settings_table() -> String {
             k.env.map_or_else(|| "—".to_owned(), |e| format!("`{e}`")),
             k.ty.as_str(),
             k.default,
-            camel(k.name),
+            camel_case(k.name),
             k.name,
-            camel(k.name),
+            camel_case(k.name),
             k.doc
         ));
     }

@@ -21,21 +21,9 @@ fn read(rel: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
-/// `tenant_endpoint` → `tenantEndpoint`.
+/// `tenant_endpoint` → `tenantEndpoint` (the core's own spelling rule).
 fn camel(name: &str) -> String {
-    let mut out = String::new();
-    let mut up = false;
-    for c in name.chars() {
-        if c == '_' {
-            up = true;
-        } else if up {
-            out.push(c.to_ascii_uppercase());
-            up = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    necid::config::camel_case(name)
 }
 
 /// The text between `start` and the first `end` after it.
