@@ -47,6 +47,19 @@ pub struct ServeArgs {
     /// Face engine [default: real, or the config file's `engine`].
     #[arg(long, value_enum)]
     pub engine: Option<EngineArg>,
+    /// Fault rules to apply from the start (JSON, or TOML unless the name ends in .json);
+    /// see server/README.md, "Fault rules". The admin API changes them at run time.
+    #[arg(long, value_name = "FILE")]
+    pub faults: Option<PathBuf>,
+    /// Token the admin API (/_admin/v1) requires [default: a random one, printed and
+    /// written to the ready file as adminToken].
+    #[arg(
+        long,
+        env = "NECID_ADMIN_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub admin_token: Option<String>,
     #[command(flatten)]
     pub intake: IntakeArgs,
 }
@@ -133,6 +146,10 @@ pub struct ReadyInfo {
     pub bucket_dir: Option<PathBuf>,
     /// With --tls: the PEM file of the CA clients must trust; otherwise null.
     pub ca_file: Option<PathBuf>,
+    /// Base URL of the admin API (`<endpoint>/_admin/v1`).
+    pub admin_endpoint: String,
+    /// Token of the admin API (`Authorization: Bearer <adminToken>`).
+    pub admin_token: String,
     pub pid: u32,
 }
 
@@ -148,6 +165,8 @@ impl ReadyInfo {
             api_key: creds.api_key.clone(),
             bucket_dir,
             ca_file: None,
+            admin_endpoint: server.admin_endpoint(),
+            admin_token: server.admin_token().to_owned(),
             pid: std::process::id(),
         }
     }
@@ -172,6 +191,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         config.engine = engine.into();
     }
     args.intake.apply(&mut config);
+    if let Some(token) = &args.admin_token {
+        config.admin_token = Some(token.clone());
+    }
+    if let Some(path) = &args.faults {
+        config.faults = necid_server::faults::FaultPlan::from_file(path)?;
+    }
     config.storage = if args.memory {
         Storage::Memory
     } else {
@@ -230,6 +255,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         info.secret_access_key
     );
     println!("  api key:           {}  (default gallery)", info.api_key);
+    println!("  admin API:         {}", info.admin_endpoint);
+    println!(
+        "  admin token:       {}  (Authorization: Bearer ...)",
+        info.admin_token
+    );
     if let Some(ca) = &info.ca_file {
         println!("  TLS CA certificate: {}", ca.display());
         println!(

@@ -222,6 +222,12 @@ pub struct ServerConfig {
     /// the vendor's API Gateway) allows any; a list allows those origins (the request's
     /// `Origin` is echoed); an empty list sends no CORS headers.
     pub cors_origins: Vec<String>,
+    /// Token the admin API (`/_admin/v1/...`) requires; `None` generates a random one at
+    /// start ([`crate::RunningServer::admin_token`]).
+    pub admin_token: Option<String>,
+    /// Fault rules in effect at start (`necid serve --faults FILE`); the admin API changes
+    /// them at run time. Default: none.
+    pub faults: crate::faults::FaultPlan,
 }
 
 impl Default for ServerConfig {
@@ -237,6 +243,8 @@ impl Default for ServerConfig {
             limits: Limits::default(),
             tls: None,
             cors_origins: vec!["*".to_owned()],
+            admin_token: None,
+            faults: crate::faults::FaultPlan::default(),
         }
     }
 }
@@ -257,6 +265,7 @@ struct FileConfig {
     galleries: Vec<GallerySeed>,
     limits: Option<Limits>,
     cors_origins: Option<Vec<String>>,
+    admin_token: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -348,6 +357,7 @@ impl ServerConfig {
         if let Some(origins) = file.cors_origins {
             cfg.cors_origins = origins;
         }
+        cfg.admin_token = file.admin_token;
         cfg.validate()?;
         Ok(cfg)
     }
@@ -385,6 +395,14 @@ impl ServerConfig {
                     .into(),
             ));
         }
+        if let Some(t) = &self.admin_token
+            && (t.len() < 8 || !t.bytes().all(|b| b.is_ascii_graphic()))
+        {
+            return Err(ServerError::Config(
+                "adminToken must be at least 8 printable ASCII characters, without spaces".into(),
+            ));
+        }
+        self.faults.check().map_err(ServerError::Config)?;
         if self.limits.clock_skew_secs < 0 {
             return Err(ServerError::Config(
                 "limits.clockSkewSecs must be >= 0".into(),

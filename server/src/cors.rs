@@ -43,6 +43,8 @@ pub(crate) fn allowed_methods(path: &str) -> Option<&'static str> {
         }
         ["api", "galleries" | "applications"] => "GET,OPTIONS,POST",
         ["api", "galleries" | "applications", _] => "DELETE,GET,OPTIONS,PATCH",
+        // The admin API (a web console calls it from another origin).
+        ["_admin", "v1", ..] => "DELETE,GET,OPTIONS,POST,PUT",
         _ => return None,
     })
 }

@@ -39,6 +39,10 @@ pub(crate) struct AppState {
     /// Low-priority threads (one per core) for the other CPU work on untrusted input:
     /// hashing and parsing large bodies, base64, header checks.
     pub request_cpu: crate::intake::DecodePool,
+    /// The fault rules (none by default).
+    pub faults: crate::faults::Faults,
+    /// The admin API's token.
+    pub admin_token: String,
 }
 
 pub(crate) type Shared = Arc<AppState>;
@@ -114,6 +118,7 @@ pub(crate) fn app(state: Shared) -> Router {
     Router::new()
         .route("/v1.1/health", get(api::health))
         .merge(biometric)
+        .merge(crate::admin::router(state.clone()))
         .fallback(unknown_route)
         .method_not_allowed_fallback(unknown_route)
         .layer(DefaultBodyLimit::max(limit))
@@ -149,6 +154,10 @@ pub(crate) async fn front(State(state): State<Shared>, mut req: Request, next: N
     req.extensions_mut().insert(raw);
     let mut resp = match preflight {
         Some(methods) => crate::cors::preflight(origins, methods),
+        // Fault rules (one relaxed load when none is set); never on the admin API.
+        None if state.faults.active() && !crate::admin::is_admin(req.uri().path()) => {
+            crate::inject::run(&state, req, next).await
+        }
         None => next.run(req).await,
     };
     crate::cors::decorate(origins, origin.as_ref(), &mut resp);

@@ -15,12 +15,16 @@
 //!
 //! See the crate README for how the emulator differs from the real service.
 
+mod admin;
 mod api;
 pub mod config;
+mod conn;
 mod cors;
 pub mod engine;
 mod error;
+pub mod faults;
 mod http;
+mod inject;
 pub mod intake;
 mod jobs;
 mod real_engine;
@@ -36,6 +40,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use admin::ADMIN_API_VERSION;
 pub use config::{
     DEFAULT_GALLERY_ID, DEV_ACCESS_KEY_ID, DEV_API_KEY, DEV_SECRET_ACCESS_KEY, DevCredentials,
     EngineChoice, GallerySeed, Limits, REGION, SERVICE, ServerConfig, Storage,
@@ -70,6 +75,7 @@ pub struct RunningServer {
     addr: SocketAddr,
     credentials: DevCredentials,
     tls: Option<TlsIdentity>,
+    admin_token: String,
     state: http::Shared,
     shutdown_tx: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
@@ -99,6 +105,16 @@ impl RunningServer {
     /// The bound address (the real port when the config asked for port 0).
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The admin API's token (`Authorization: Bearer TOKEN` on `/_admin/v1/...`).
+    pub fn admin_token(&self) -> &str {
+        &self.admin_token
+    }
+
+    /// `ENDPOINT/_admin/v1`, the admin API's base URL.
+    pub fn admin_endpoint(&self) -> String {
+        format!("{}/_admin/v1", self.endpoint())
     }
 
     /// The credentials this server accepts.
@@ -187,7 +203,11 @@ pub async fn start_with_engine(
         addr: addr_text,
         source,
     })?;
+    let admin_token = config.admin_token.clone().unwrap_or_else(random_token);
+    let faults = faults::Faults::new(&config.faults).map_err(ServerError::Config)?;
     let state: http::Shared = Arc::new(http::AppState {
+        faults,
+        admin_token: admin_token.clone(),
         decoders: intake::DecodePool::new("necid-decode", config.limits.decode_slots())
             .map_err(|e| ServerError::Config(format!("cannot start the decode threads: {e}")))?,
         request_cpu: intake::DecodePool::new(
@@ -217,13 +237,16 @@ pub async fn start_with_engine(
         router,
     );
     let (tx, rx) = oneshot::channel::<()>();
-    let make_service = axum::ServiceExt::into_make_service(service);
+    let make_service =
+        axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+            conn::ConnTag,
+        >(service);
     let stop = async move {
         let _ = rx.await;
     };
     let task = match &config.tls {
         None => tokio::spawn(async move {
-            axum::serve(listener, make_service)
+            axum::serve(conn::ConnListener(listener), make_service)
                 .with_graceful_shutdown(stop)
                 .await
         }),
@@ -234,7 +257,7 @@ pub async fn start_with_engine(
                     source,
                 })?;
             tokio::spawn(async move {
-                axum::serve(listener, make_service)
+                axum::serve(conn::ConnListener(listener), make_service)
                     .with_graceful_shutdown(stop)
                     .await
             })
@@ -244,8 +267,16 @@ pub async fn start_with_engine(
         addr,
         credentials: config.credentials,
         tls: config.tls,
+        admin_token,
         state,
         shutdown_tx: Some(tx),
         task: Some(task),
     })
+}
+
+/// A fresh admin token: 32 hex digits from the OS generator.
+fn random_token() -> String {
+    use rand::Rng as _;
+    let bytes: [u8; 16] = rand::rng().random();
+    hex::encode(bytes)
 }

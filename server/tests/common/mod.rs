@@ -64,6 +64,30 @@ impl Harness {
     pub async fn send(&self, req: Req) -> Resp {
         req.send(&self.http).await
     }
+
+    /// An admin-API call (`/_admin/v1` + `path`) with the server's admin token.
+    pub async fn admin(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let url = format!("{}{}", self.server.admin_endpoint(), path);
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut b = self
+            .http
+            .request(method, &url)
+            .bearer_auth(self.server.admin_token());
+        if let Some(v) = body {
+            b = b
+                .header("content-type", "application/json")
+                .body(serde_json::to_vec(&v).expect("json"));
+        }
+        let resp = b.send().await.expect("admin request sent");
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await.expect("admin body");
+        let json = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).expect("admin answers JSON")
+        };
+        (status, json)
+    }
 }
 
 /// A request under construction: signed at `send` unless `presigned` was set.
