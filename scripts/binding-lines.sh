@@ -9,5 +9,5 @@ cd "${1:-.}" || exit 1
 git ls-files python node bindings \
   | grep -E '\.(rs|py|pyi|js|mjs|cjs|ts|kt|swift|c|h)$' \
   | grep -v -E '(^|/)(tests?|Tests|examples|typecheck|bench)/|src/test/|node/index\.d\.ts$|/build\.rs$|Package\.swift$|bindgen/' \
-  | grep -v -E 'swift/Sources/(necidFFI/|Necid/Necid\.swift$)' \
+  | grep -v -E 'swift/Sources/(necidFFI/|Necid/Necid(Models)?\.swift$)' \
   | xargs wc -l | sort -n

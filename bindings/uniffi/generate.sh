@@ -3,7 +3,10 @@
 # then generates the foreign bindings from the freshly built library (library mode):
 #   kotlin: kotlin/target/generated-sources/uniffi/necid/necid.kt
 #           + kotlin/target/native/linux-x86-64/libnecid_uniffi.so (packaged into the jar)
-#   swift:  swift/Sources/Necid/Necid.swift + swift/Sources/necidFFI/include/necidFFI.h
+#           + kotlin/target/generated-sources/uniffi/necid/models/necid_models.kt (the
+#           core's own models, derived behind its `uniffi` feature; core/uniffi.toml)
+#   swift:  swift/Sources/Necid/{Necid,NecidModels}.swift + their headers
+#           swift/Sources/necidFFI/include/{necidFFI,necid_modelsFFI}.h, one Swift module
 #           (committed: the suite fails if they differ from what is generated)
 # Usage: bindings/uniffi/generate.sh [kotlin] [swift]   (default: both)
 set -euo pipefail
@@ -41,8 +44,8 @@ for lang in "${langs[@]}"; do
       RUST_BACKTRACE=0 "$BINDGEN" generate --library "$LIB" --language swift \
         --out-dir "$TMP/swift" --no-format >/dev/null
       mkdir -p "$SW/Necid" "$SW/necidFFI/include"
-      cp "$TMP/swift/Necid.swift" "$SW/Necid/Necid.swift"
-      cp "$TMP/swift/necidFFI.h" "$SW/necidFFI/include/necidFFI.h"
+      cp "$TMP/swift/Necid.swift" "$TMP/swift/NecidModels.swift" "$SW/Necid/"
+      cp "$TMP/swift/necidFFI.h" "$TMP/swift/necid_modelsFFI.h" "$SW/necidFFI/include/"
       # The generated modulemap `use`s Darwin; the committed one (module.modulemap) is the
       # Linux-compatible equivalent and also links the library.
       ;;

@@ -27,6 +27,11 @@
 //! candidate list; verify's 404 is `Ok(verified: false)`; a 500 with a known `errorType`
 //! takes that kind; POSTs are only retried when provably unprocessed.
 
+// The UniFFI scaffolding of the models derived behind the `uniffi` feature (used by
+// bindings/uniffi; Kotlin package and Swift file names in core/uniffi.toml).
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("necid_models");
+
 pub mod blocking;
 mod body;
 mod client;

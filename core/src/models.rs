@@ -182,6 +182,7 @@ where
 
 /// A pixel rectangle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Rect {
     /// Left edge.
     #[serde(deserialize_with = "de_i64")]
@@ -199,6 +200,7 @@ pub struct Rect {
 
 /// A pixel position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Point {
     /// X.
     #[serde(deserialize_with = "de_i64")]
@@ -211,6 +213,7 @@ pub struct Point {
 /// Attributes of one detected face. Fields the service omitted are `None`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct FaceAttributes {
     /// Bounds of the face.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -293,6 +296,7 @@ fn de_opt_attributes<'de, D: Deserializer<'de>>(d: D) -> Result<Option<FaceAttri
 /// Result of register/update subject and register/update event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RegisteredFace {
     /// Subject id.
     #[serde(
@@ -321,6 +325,7 @@ pub struct RegisteredFace {
 /// Sort direction of [`crate::Client::list_subjects`] (by last update).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum SortDirection {
     /// Oldest first (the service default).
     #[default]
@@ -399,6 +404,7 @@ pub struct SubjectPage {
 /// An event id with, where the service gave one, a match score.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Event {
     /// Event id.
     #[serde(
@@ -420,6 +426,7 @@ pub struct Event {
 /// Events of one subject.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct EventList {
     /// Subject id (filled from the request when the response omits it, as Swagger's does).
     #[serde(
@@ -440,6 +447,7 @@ pub struct EventList {
 /// One search candidate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Candidate {
     /// Subject id.
     #[serde(
@@ -464,6 +472,7 @@ fn de_opt_u32_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> 
 /// Result of a search. No candidates (the service's 404) is an empty list.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SearchResult {
     /// Candidates, best first as the service ordered them.
     #[serde(default, deserialize_with = "de_vec_or_null")]
@@ -483,6 +492,7 @@ pub struct SearchResult {
 /// `verified: false` (not an error), like search's "no candidates".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Verification {
     /// Subject id.
     #[serde(
@@ -519,6 +529,7 @@ fn yes() -> bool {
 /// with their own threshold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct FaceVerification {
     /// `score >= DEFAULT_THRESHOLD`, or the service's verdict when it sends no score.
     #[serde(default = "yes")]
@@ -573,6 +584,7 @@ pub(crate) fn parse_extract(v: Value) -> Result<Vec<FaceAttributes>, serde_json:
 
 /// A tag. The service usually lists bare names; Swagger's shape adds a numeric id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Tag {
     /// Tag name.
     pub name: String,
@@ -628,11 +640,13 @@ pub(crate) fn parse_tags(v: Value) -> Result<Vec<Tag>, serde_json::Error> {
 
 /// One file to register in a bulk job (a file name in the gallery's bucket).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct BulkRegistration {
     /// Object name in the gallery's bucket.
     pub filename: String,
     /// Tags to register with the subject.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub tags: Vec<String>,
 }
 
@@ -955,32 +969,40 @@ pub struct GalleryDetails {
 /// Body of create gallery.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewGallery {
     /// Name (required).
     pub name: String,
     /// Description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub description: Option<String>,
     /// Minimum face quality (≥ 0.45).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub face_minimum_quality_score: Option<f64>,
     /// Capacity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub size: Option<u64>,
 }
 
 /// Body of update gallery (PATCH: only the fields set are sent).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct GalleryUpdate {
     /// New name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub name: Option<String>,
     /// New description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub description: Option<String>,
     /// New capacity (may only grow).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub size: Option<u64>,
 }
 
@@ -1003,15 +1025,19 @@ pub struct NewApplication {
 /// Body of update application (PATCH).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ApplicationUpdate {
     /// New name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub name: Option<String>,
     /// New description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub description: Option<String>,
     /// New minimum face quality.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub face_minimum_quality_score: Option<f64>,
 }
 

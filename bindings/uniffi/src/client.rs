@@ -94,9 +94,7 @@ impl Client {
         face: Vec<u8>,
         tags: Vec<String>,
     ) -> Result<RegisteredFace, NecIdError> {
-        Ok(on_runtime(self.inner.register_subject(face, &tags))
-            .await?
-            .into())
+        on_runtime(self.inner.register_subject(face, &tags)).await
     }
 
     /// `PUT /subjects/{id}`: replace a subject's face (and tags).
@@ -107,11 +105,7 @@ impl Client {
         face: Vec<u8>,
         tags: Vec<String>,
     ) -> Result<RegisteredFace, NecIdError> {
-        Ok(
-            on_runtime(self.inner.update_subject(&subject_id, face, &tags))
-                .await?
-                .into(),
-        )
+        on_runtime(self.inner.update_subject(&subject_id, face, &tags)).await
     }
 
     /// `DELETE /subjects/{id}`: unregister a subject and its events.
@@ -123,9 +117,7 @@ impl Client {
 
     /// `GET /subjects/{id}/events`.
     pub async fn list_events(&self, subject_id: String) -> Result<EventList, NecIdError> {
-        Ok(on_runtime(self.inner.list_events(&subject_id))
-            .await?
-            .into())
+        on_runtime(self.inner.list_events(&subject_id)).await
     }
 
     /// `POST /subjects/{id}/events`: add a face to a subject.
@@ -136,11 +128,7 @@ impl Client {
         face: Vec<u8>,
         tags: Vec<String>,
     ) -> Result<RegisteredFace, NecIdError> {
-        Ok(
-            on_runtime(self.inner.register_event(&subject_id, face, &tags))
-                .await?
-                .into(),
-        )
+        on_runtime(self.inner.register_event(&subject_id, face, &tags)).await
     }
 
     /// `PUT /subjects/{id}/events/{eventId}`: replace one event's face.
@@ -152,11 +140,7 @@ impl Client {
         face: Vec<u8>,
         tags: Vec<String>,
     ) -> Result<RegisteredFace, NecIdError> {
-        Ok(
-            on_runtime(self.inner.update_event(&subject_id, &event_id, face, &tags))
-                .await?
-                .into(),
-        )
+        on_runtime(self.inner.update_event(&subject_id, &event_id, face, &tags)).await
     }
 
     /// `DELETE /subjects/{id}/events/{eventId}`.
@@ -195,7 +179,7 @@ impl Client {
         let mut req = necid::SearchRequest::new(probe).tags(tags);
         req.threshold = threshold;
         req.limit = limit;
-        Ok(on_runtime(self.inner.search(req)).await?.into())
+        on_runtime(self.inner.search(req)).await
     }
 
     /// `POST /face/verify {id, probe}`; "not verified" is `verified = false`, not an error.
@@ -204,9 +188,7 @@ impl Client {
         subject_id: String,
         probe: Vec<u8>,
     ) -> Result<Verification, NecIdError> {
-        Ok(on_runtime(self.inner.verify_subject(&subject_id, probe))
-            .await?
-            .into())
+        on_runtime(self.inner.verify_subject(&subject_id, probe)).await
     }
 
     /// `POST /face/verify {face, probe}`: compare two faces.
@@ -215,9 +197,7 @@ impl Client {
         face: Vec<u8>,
         probe: Vec<u8>,
     ) -> Result<FaceVerification, NecIdError> {
-        Ok(on_runtime(self.inner.verify_faces(face, probe))
-            .await?
-            .into())
+        on_runtime(self.inner.verify_faces(face, probe)).await
     }
 
     // ----- tags -------------------------------------------------------------------------
@@ -373,9 +353,7 @@ impl Client {
     /// `POST /api/galleries`: creates a gallery and an application; the result carries
     /// the new API key.
     pub async fn create_gallery(&self, gallery: NewGallery) -> Result<Gallery, NecIdError> {
-        Ok(on_runtime(self.inner.create_gallery(gallery.into()))
-            .await?
-            .into())
+        Ok(on_runtime(self.inner.create_gallery(gallery)).await?.into())
     }
 
     /// `PATCH /api/galleries/{id}`.
@@ -384,11 +362,9 @@ impl Client {
         gallery_id: String,
         update: GalleryUpdate,
     ) -> Result<Gallery, NecIdError> {
-        Ok(
-            on_runtime(self.inner.update_gallery(&gallery_id, update.into()))
-                .await?
-                .into(),
-        )
+        Ok(on_runtime(self.inner.update_gallery(&gallery_id, update))
+            .await?
+            .into())
     }
 
     /// `DELETE /api/galleries/{id}` (and its applications).
@@ -426,12 +402,11 @@ impl Client {
         application_id: String,
         update: ApplicationUpdate,
     ) -> Result<Application, NecIdError> {
-        Ok(on_runtime(
-            self.inner
-                .update_application(&application_id, update.into()),
+        Ok(
+            on_runtime(self.inner.update_application(&application_id, update))
+                .await?
+                .into(),
         )
-        .await?
-        .into())
     }
 
     /// `DELETE /api/applications/{id}`.

@@ -1,9 +1,18 @@
-//! Records mirroring every core model (`necid::models`), converted field by field.
+//! The records Kotlin and Swift see. Models whose shape is the same on both sides are the
+//! core's own types (derived behind the core's `uniffi` feature, re-exported here); the
+//! records below are the ones that must change shape across the boundary:
 //!
-//! Where the core offers a derived answer (`is_active`, `is_processed`, `succeeded`,
-//! counts, `is_done`, `is_ok`) the record carries it as a field computed by the core, so
-//! Kotlin and Swift never re-implement it.
+//! - where the core offers a derived answer (`is_active`, `is_processed`, `succeeded`,
+//!   counts, `is_done`, `is_ok`) the record carries it as a field computed by the core, so
+//!   Kotlin and Swift never re-implement it;
+//! - API keys come back wrapped in [`Secret`] (never in a generated `toString()`);
+//! - `WaitOptions` takes optional durations, `NewApplication` keeps its field order.
 
+pub use necid::{
+    ApplicationUpdate, BulkRegistration, Candidate, Event, EventList, FaceAttributes,
+    FaceVerification, GalleryUpdate, NewGallery, Point, Rect, RegisteredFace, SearchResult,
+    SortDirection, Tag, Verification,
+};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,58 +44,6 @@ fn secret(v: Option<String>) -> Option<Arc<Secret>> {
     v.map(|s| Arc::new(Secret(necid::Secret::new(s))))
 }
 
-/// A pixel rectangle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
-pub struct Rect {
-    pub left: i64,
-    pub top: i64,
-    pub right: i64,
-    pub bottom: i64,
-}
-
-/// A pixel position.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
-pub struct Point {
-    pub x: i64,
-    pub y: i64,
-}
-
-/// Attributes of one detected face. Fields the service omitted are null.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct FaceAttributes {
-    pub face_area: Option<Rect>,
-    pub head_area: Option<Rect>,
-    pub right_eye_center: Option<Point>,
-    pub left_eye_center: Option<Point>,
-    /// Likeness to a face (0–1).
-    pub face_score: Option<f64>,
-    /// Degree of frontal view (0–1).
-    pub frontal_face_score: Option<f64>,
-    /// Overall quality estimate (0–1).
-    pub face_quality_score: Option<f64>,
-    /// Roll, pan and tilt angles in degrees.
-    pub face_roll: Option<f64>,
-    pub face_pan: Option<f64>,
-    pub face_tilt: Option<f64>,
-}
-
-/// Result of register/update subject and register/update event.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct RegisteredFace {
-    pub subject_id: String,
-    pub event_id: Option<String>,
-    pub attributes: Option<FaceAttributes>,
-}
-
-/// Sort direction of list subjects (by last update).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum SortDirection {
-    /// Oldest first (the service default).
-    Asc,
-    /// Newest first.
-    Desc,
-}
-
 /// One row of list subjects: one per event, deleted rows included.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct SubjectEntry {
@@ -106,68 +63,6 @@ pub struct SubjectPage {
     pub subjects: Vec<SubjectEntry>,
     /// Total rows (events) in the gallery; 0 if the service did not say.
     pub total: u64,
-}
-
-/// An event id with, where the service gave one, a match score (0–9999).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Event {
-    pub event_id: String,
-    pub score: Option<u32>,
-}
-
-/// Events of one subject.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct EventList {
-    pub subject_id: String,
-    pub events: Vec<Event>,
-}
-
-/// One search candidate.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Candidate {
-    pub subject_id: String,
-    /// Highest score among the subject's events (0–9999).
-    pub score: u32,
-    pub events: Vec<Event>,
-}
-
-/// Result of a search. No candidates (the service's 404) is an empty list.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct SearchResult {
-    pub candidates: Vec<Candidate>,
-    /// Attributes of the probe face.
-    pub attributes: Option<FaceAttributes>,
-}
-
-/// Result of verifying a probe against a registered subject (404 → `verified = false`).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Verification {
-    pub subject_id: String,
-    pub verified: bool,
-    pub score: Option<u32>,
-    pub events: Vec<Event>,
-}
-
-/// Result of verifying two faces against each other (404 → `verified = false`).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct FaceVerification {
-    pub verified: bool,
-    pub score: Option<u32>,
-}
-
-/// A tag; `id` only when the service sent one.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Tag {
-    pub name: String,
-    pub id: Option<i64>,
-}
-
-/// One file to register in a bulk job (a file name in the gallery's bucket).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct BulkRegistration {
-    pub filename: String,
-    #[uniffi(default)]
-    pub tags: Vec<String>,
 }
 
 /// Status of one record of a bulk job.
@@ -277,47 +172,11 @@ pub struct GalleryDetails {
     pub applications: Vec<Application>,
 }
 
-/// Body of create gallery.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct NewGallery {
-    pub name: String,
-    #[uniffi(default = None)]
-    pub description: Option<String>,
-    /// Minimum face quality (≥ 0.45).
-    #[uniffi(default = None)]
-    pub face_minimum_quality_score: Option<f64>,
-    #[uniffi(default = None)]
-    pub size: Option<u64>,
-}
-
-/// Body of update gallery (only the fields set are sent).
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct GalleryUpdate {
-    #[uniffi(default = None)]
-    pub name: Option<String>,
-    #[uniffi(default = None)]
-    pub description: Option<String>,
-    /// New capacity (may only grow).
-    #[uniffi(default = None)]
-    pub size: Option<u64>,
-}
-
 /// Body of create application.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct NewApplication {
     pub name: String,
     pub gallery_id: String,
-    #[uniffi(default = None)]
-    pub description: Option<String>,
-    #[uniffi(default = None)]
-    pub face_minimum_quality_score: Option<f64>,
-}
-
-/// Body of update application (only the fields set are sent).
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct ApplicationUpdate {
-    #[uniffi(default = None)]
-    pub name: Option<String>,
     #[uniffi(default = None)]
     pub description: Option<String>,
     #[uniffi(default = None)]
@@ -331,54 +190,6 @@ fn usize_u64(n: usize) -> u64 {
     u64::try_from(n).unwrap_or(u64::MAX)
 }
 
-impl From<necid::Rect> for Rect {
-    fn from(r: necid::Rect) -> Self {
-        Rect {
-            left: r.left,
-            top: r.top,
-            right: r.right,
-            bottom: r.bottom,
-        }
-    }
-}
-impl From<necid::Point> for Point {
-    fn from(p: necid::Point) -> Self {
-        Point { x: p.x, y: p.y }
-    }
-}
-impl From<necid::FaceAttributes> for FaceAttributes {
-    fn from(a: necid::FaceAttributes) -> Self {
-        FaceAttributes {
-            face_area: a.face_area.map(Into::into),
-            head_area: a.head_area.map(Into::into),
-            right_eye_center: a.right_eye_center.map(Into::into),
-            left_eye_center: a.left_eye_center.map(Into::into),
-            face_score: a.face_score,
-            frontal_face_score: a.frontal_face_score,
-            face_quality_score: a.face_quality_score,
-            face_roll: a.face_roll,
-            face_pan: a.face_pan,
-            face_tilt: a.face_tilt,
-        }
-    }
-}
-impl From<necid::RegisteredFace> for RegisteredFace {
-    fn from(r: necid::RegisteredFace) -> Self {
-        RegisteredFace {
-            subject_id: r.subject_id,
-            event_id: r.event_id,
-            attributes: r.attributes.map(Into::into),
-        }
-    }
-}
-impl From<SortDirection> for necid::SortDirection {
-    fn from(d: SortDirection) -> Self {
-        match d {
-            SortDirection::Asc => necid::SortDirection::Asc,
-            SortDirection::Desc => necid::SortDirection::Desc,
-        }
-    }
-}
 impl From<necid::SubjectEntry> for SubjectEntry {
     fn from(e: necid::SubjectEntry) -> Self {
         let active = e.is_active();
@@ -399,73 +210,6 @@ impl From<necid::SubjectPage> for SubjectPage {
         }
     }
 }
-impl From<necid::Event> for Event {
-    fn from(e: necid::Event) -> Self {
-        Event {
-            event_id: e.event_id,
-            score: e.score,
-        }
-    }
-}
-impl From<necid::EventList> for EventList {
-    fn from(l: necid::EventList) -> Self {
-        EventList {
-            subject_id: l.subject_id,
-            events: l.events.into_iter().map(Into::into).collect(),
-        }
-    }
-}
-impl From<necid::Candidate> for Candidate {
-    fn from(c: necid::Candidate) -> Self {
-        Candidate {
-            subject_id: c.subject_id,
-            score: c.score,
-            events: c.events.into_iter().map(Into::into).collect(),
-        }
-    }
-}
-impl From<necid::SearchResult> for SearchResult {
-    fn from(r: necid::SearchResult) -> Self {
-        SearchResult {
-            candidates: r.candidates.into_iter().map(Into::into).collect(),
-            attributes: r.attributes.map(Into::into),
-        }
-    }
-}
-impl From<necid::Verification> for Verification {
-    fn from(v: necid::Verification) -> Self {
-        Verification {
-            subject_id: v.subject_id,
-            verified: v.verified,
-            score: v.score,
-            events: v.events.into_iter().map(Into::into).collect(),
-        }
-    }
-}
-impl From<necid::FaceVerification> for FaceVerification {
-    fn from(v: necid::FaceVerification) -> Self {
-        FaceVerification {
-            verified: v.verified,
-            score: v.score,
-        }
-    }
-}
-impl From<necid::Tag> for Tag {
-    fn from(t: necid::Tag) -> Self {
-        Tag {
-            name: t.name,
-            id: t.id,
-        }
-    }
-}
-impl From<BulkRegistration> for necid::BulkRegistration {
-    fn from(r: BulkRegistration) -> Self {
-        necid::BulkRegistration {
-            filename: r.filename,
-            tags: r.tags,
-        }
-    }
-}
 impl From<necid::JobStatus> for JobStatus {
     fn from(j: necid::JobStatus) -> Self {
         let (processed, succeeded) = (j.is_processed(), j.succeeded());
@@ -478,7 +222,7 @@ impl From<necid::JobStatus> for JobStatus {
             register_status: j.register_status,
             reason: j.reason,
             status: j.status,
-            attributes: j.attributes.map(Into::into),
+            attributes: j.attributes,
             processed,
             succeeded,
         }
@@ -558,25 +302,6 @@ impl From<necid::GalleryDetails> for GalleryDetails {
         }
     }
 }
-impl From<NewGallery> for necid::NewGallery {
-    fn from(g: NewGallery) -> Self {
-        necid::NewGallery {
-            name: g.name,
-            description: g.description,
-            face_minimum_quality_score: g.face_minimum_quality_score,
-            size: g.size,
-        }
-    }
-}
-impl From<GalleryUpdate> for necid::GalleryUpdate {
-    fn from(g: GalleryUpdate) -> Self {
-        necid::GalleryUpdate {
-            name: g.name,
-            description: g.description,
-            size: g.size,
-        }
-    }
-}
 impl From<NewApplication> for necid::NewApplication {
     fn from(a: NewApplication) -> Self {
         necid::NewApplication {
@@ -584,15 +309,6 @@ impl From<NewApplication> for necid::NewApplication {
             description: a.description,
             face_minimum_quality_score: a.face_minimum_quality_score,
             gallery_id: a.gallery_id,
-        }
-    }
-}
-impl From<ApplicationUpdate> for necid::ApplicationUpdate {
-    fn from(a: ApplicationUpdate) -> Self {
-        necid::ApplicationUpdate {
-            name: a.name,
-            description: a.description,
-            face_minimum_quality_score: a.face_minimum_quality_score,
         }
     }
 }

@@ -3253,67 +3253,6 @@ public func FfiConverterTypeApplication_lower(_ value: Application) -> RustBuffe
 
 
 /**
- * Body of update application (only the fields set are sent).
- */
-public struct ApplicationUpdate: Equatable, Hashable {
-    public var name: String?
-    public var description: String?
-    public var faceMinimumQualityScore: Double?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(name: String? = nil, description: String? = nil, faceMinimumQualityScore: Double? = nil) {
-        self.name = name
-        self.description = description
-        self.faceMinimumQualityScore = faceMinimumQualityScore
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension ApplicationUpdate: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeApplicationUpdate: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ApplicationUpdate {
-        return
-            try ApplicationUpdate(
-                name: FfiConverterOptionString.read(from: &buf), 
-                description: FfiConverterOptionString.read(from: &buf), 
-                faceMinimumQualityScore: FfiConverterOptionDouble.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: ApplicationUpdate, into buf: inout [UInt8]) {
-        FfiConverterOptionString.write(value.name, into: &buf)
-        FfiConverterOptionString.write(value.description, into: &buf)
-        FfiConverterOptionDouble.write(value.faceMinimumQualityScore, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeApplicationUpdate_lift(_ buf: RustBuffer) throws -> ApplicationUpdate {
-    return try FfiConverterTypeApplicationUpdate.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeApplicationUpdate_lower(_ value: ApplicationUpdate) -> RustBuffer {
-    return FfiConverterTypeApplicationUpdate.lower(value)
-}
-
-
-/**
  * All records of a batch, with counts computed by the core.
  */
 public struct BulkProgress: Equatable, Hashable {
@@ -3464,130 +3403,6 @@ public func FfiConverterTypeBulkProgressPage_lower(_ value: BulkProgressPage) ->
 
 
 /**
- * One file to register in a bulk job (a file name in the gallery's bucket).
- */
-public struct BulkRegistration: Equatable, Hashable {
-    public var filename: String
-    public var tags: [String]
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(filename: String, tags: [String] = []) {
-        self.filename = filename
-        self.tags = tags
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension BulkRegistration: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeBulkRegistration: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BulkRegistration {
-        return
-            try BulkRegistration(
-                filename: FfiConverterString.read(from: &buf), 
-                tags: FfiConverterSequenceString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: BulkRegistration, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.filename, into: &buf)
-        FfiConverterSequenceString.write(value.tags, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeBulkRegistration_lift(_ buf: RustBuffer) throws -> BulkRegistration {
-    return try FfiConverterTypeBulkRegistration.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeBulkRegistration_lower(_ value: BulkRegistration) -> RustBuffer {
-    return FfiConverterTypeBulkRegistration.lower(value)
-}
-
-
-/**
- * One search candidate.
- */
-public struct Candidate: Equatable, Hashable {
-    public var subjectId: String
-    /**
-     * Highest score among the subject's events (0–9999).
-     */
-    public var score: UInt32
-    public var events: [Event]
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(subjectId: String, 
-        /**
-         * Highest score among the subject's events (0–9999).
-         */score: UInt32, events: [Event]) {
-        self.subjectId = subjectId
-        self.score = score
-        self.events = events
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension Candidate: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeCandidate: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Candidate {
-        return
-            try Candidate(
-                subjectId: FfiConverterString.read(from: &buf), 
-                score: FfiConverterUInt32.read(from: &buf), 
-                events: FfiConverterSequenceTypeEvent.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: Candidate, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.subjectId, into: &buf)
-        FfiConverterUInt32.write(value.score, into: &buf)
-        FfiConverterSequenceTypeEvent.write(value.events, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeCandidate_lift(_ buf: RustBuffer) throws -> Candidate {
-    return try FfiConverterTypeCandidate.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeCandidate_lower(_ value: Candidate) -> RustBuffer {
-    return FfiConverterTypeCandidate.lower(value)
-}
-
-
-/**
  * The fields every [`NecIdError`] case carries, for code that handles all kinds alike.
  */
 public struct ErrorDetails: Equatable, Hashable {
@@ -3703,290 +3518,6 @@ public func FfiConverterTypeErrorDetails_lift(_ buf: RustBuffer) throws -> Error
 #endif
 public func FfiConverterTypeErrorDetails_lower(_ value: ErrorDetails) -> RustBuffer {
     return FfiConverterTypeErrorDetails.lower(value)
-}
-
-
-/**
- * An event id with, where the service gave one, a match score (0–9999).
- */
-public struct Event: Equatable, Hashable {
-    public var eventId: String
-    public var score: UInt32?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(eventId: String, score: UInt32?) {
-        self.eventId = eventId
-        self.score = score
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension Event: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeEvent: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Event {
-        return
-            try Event(
-                eventId: FfiConverterString.read(from: &buf), 
-                score: FfiConverterOptionUInt32.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: Event, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.eventId, into: &buf)
-        FfiConverterOptionUInt32.write(value.score, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeEvent_lift(_ buf: RustBuffer) throws -> Event {
-    return try FfiConverterTypeEvent.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeEvent_lower(_ value: Event) -> RustBuffer {
-    return FfiConverterTypeEvent.lower(value)
-}
-
-
-/**
- * Events of one subject.
- */
-public struct EventList: Equatable, Hashable {
-    public var subjectId: String
-    public var events: [Event]
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(subjectId: String, events: [Event]) {
-        self.subjectId = subjectId
-        self.events = events
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension EventList: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeEventList: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EventList {
-        return
-            try EventList(
-                subjectId: FfiConverterString.read(from: &buf), 
-                events: FfiConverterSequenceTypeEvent.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: EventList, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.subjectId, into: &buf)
-        FfiConverterSequenceTypeEvent.write(value.events, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeEventList_lift(_ buf: RustBuffer) throws -> EventList {
-    return try FfiConverterTypeEventList.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeEventList_lower(_ value: EventList) -> RustBuffer {
-    return FfiConverterTypeEventList.lower(value)
-}
-
-
-/**
- * Attributes of one detected face. Fields the service omitted are null.
- */
-public struct FaceAttributes: Equatable, Hashable {
-    public var faceArea: Rect?
-    public var headArea: Rect?
-    public var rightEyeCenter: Point?
-    public var leftEyeCenter: Point?
-    /**
-     * Likeness to a face (0–1).
-     */
-    public var faceScore: Double?
-    /**
-     * Degree of frontal view (0–1).
-     */
-    public var frontalFaceScore: Double?
-    /**
-     * Overall quality estimate (0–1).
-     */
-    public var faceQualityScore: Double?
-    /**
-     * Roll, pan and tilt angles in degrees.
-     */
-    public var faceRoll: Double?
-    public var facePan: Double?
-    public var faceTilt: Double?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(faceArea: Rect?, headArea: Rect?, rightEyeCenter: Point?, leftEyeCenter: Point?, 
-        /**
-         * Likeness to a face (0–1).
-         */faceScore: Double?, 
-        /**
-         * Degree of frontal view (0–1).
-         */frontalFaceScore: Double?, 
-        /**
-         * Overall quality estimate (0–1).
-         */faceQualityScore: Double?, 
-        /**
-         * Roll, pan and tilt angles in degrees.
-         */faceRoll: Double?, facePan: Double?, faceTilt: Double?) {
-        self.faceArea = faceArea
-        self.headArea = headArea
-        self.rightEyeCenter = rightEyeCenter
-        self.leftEyeCenter = leftEyeCenter
-        self.faceScore = faceScore
-        self.frontalFaceScore = frontalFaceScore
-        self.faceQualityScore = faceQualityScore
-        self.faceRoll = faceRoll
-        self.facePan = facePan
-        self.faceTilt = faceTilt
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension FaceAttributes: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeFaceAttributes: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FaceAttributes {
-        return
-            try FaceAttributes(
-                faceArea: FfiConverterOptionTypeRect.read(from: &buf), 
-                headArea: FfiConverterOptionTypeRect.read(from: &buf), 
-                rightEyeCenter: FfiConverterOptionTypePoint.read(from: &buf), 
-                leftEyeCenter: FfiConverterOptionTypePoint.read(from: &buf), 
-                faceScore: FfiConverterOptionDouble.read(from: &buf), 
-                frontalFaceScore: FfiConverterOptionDouble.read(from: &buf), 
-                faceQualityScore: FfiConverterOptionDouble.read(from: &buf), 
-                faceRoll: FfiConverterOptionDouble.read(from: &buf), 
-                facePan: FfiConverterOptionDouble.read(from: &buf), 
-                faceTilt: FfiConverterOptionDouble.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: FaceAttributes, into buf: inout [UInt8]) {
-        FfiConverterOptionTypeRect.write(value.faceArea, into: &buf)
-        FfiConverterOptionTypeRect.write(value.headArea, into: &buf)
-        FfiConverterOptionTypePoint.write(value.rightEyeCenter, into: &buf)
-        FfiConverterOptionTypePoint.write(value.leftEyeCenter, into: &buf)
-        FfiConverterOptionDouble.write(value.faceScore, into: &buf)
-        FfiConverterOptionDouble.write(value.frontalFaceScore, into: &buf)
-        FfiConverterOptionDouble.write(value.faceQualityScore, into: &buf)
-        FfiConverterOptionDouble.write(value.faceRoll, into: &buf)
-        FfiConverterOptionDouble.write(value.facePan, into: &buf)
-        FfiConverterOptionDouble.write(value.faceTilt, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeFaceAttributes_lift(_ buf: RustBuffer) throws -> FaceAttributes {
-    return try FfiConverterTypeFaceAttributes.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeFaceAttributes_lower(_ value: FaceAttributes) -> RustBuffer {
-    return FfiConverterTypeFaceAttributes.lower(value)
-}
-
-
-/**
- * Result of verifying two faces against each other (404 → `verified = false`).
- */
-public struct FaceVerification: Equatable, Hashable {
-    public var verified: Bool
-    public var score: UInt32?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(verified: Bool, score: UInt32?) {
-        self.verified = verified
-        self.score = score
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension FaceVerification: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeFaceVerification: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FaceVerification {
-        return
-            try FaceVerification(
-                verified: FfiConverterBool.read(from: &buf), 
-                score: FfiConverterOptionUInt32.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: FaceVerification, into buf: inout [UInt8]) {
-        FfiConverterBool.write(value.verified, into: &buf)
-        FfiConverterOptionUInt32.write(value.score, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeFaceVerification_lift(_ buf: RustBuffer) throws -> FaceVerification {
-    return try FfiConverterTypeFaceVerification.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeFaceVerification_lower(_ value: FaceVerification) -> RustBuffer {
-    return FfiConverterTypeFaceVerification.lower(value)
 }
 
 
@@ -4139,73 +3670,6 @@ public func FfiConverterTypeGalleryDetails_lift(_ buf: RustBuffer) throws -> Gal
 #endif
 public func FfiConverterTypeGalleryDetails_lower(_ value: GalleryDetails) -> RustBuffer {
     return FfiConverterTypeGalleryDetails.lower(value)
-}
-
-
-/**
- * Body of update gallery (only the fields set are sent).
- */
-public struct GalleryUpdate: Equatable, Hashable {
-    public var name: String?
-    public var description: String?
-    /**
-     * New capacity (may only grow).
-     */
-    public var size: UInt64?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(name: String? = nil, description: String? = nil, 
-        /**
-         * New capacity (may only grow).
-         */size: UInt64? = nil) {
-        self.name = name
-        self.description = description
-        self.size = size
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension GalleryUpdate: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeGalleryUpdate: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> GalleryUpdate {
-        return
-            try GalleryUpdate(
-                name: FfiConverterOptionString.read(from: &buf), 
-                description: FfiConverterOptionString.read(from: &buf), 
-                size: FfiConverterOptionUInt64.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: GalleryUpdate, into buf: inout [UInt8]) {
-        FfiConverterOptionString.write(value.name, into: &buf)
-        FfiConverterOptionString.write(value.description, into: &buf)
-        FfiConverterOptionUInt64.write(value.size, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeGalleryUpdate_lift(_ buf: RustBuffer) throws -> GalleryUpdate {
-    return try FfiConverterTypeGalleryUpdate.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeGalleryUpdate_lower(_ value: GalleryUpdate) -> RustBuffer {
-    return FfiConverterTypeGalleryUpdate.lower(value)
 }
 
 
@@ -4524,323 +3988,6 @@ public func FfiConverterTypeNewApplication_lower(_ value: NewApplication) -> Rus
 
 
 /**
- * Body of create gallery.
- */
-public struct NewGallery: Equatable, Hashable {
-    public var name: String
-    public var description: String?
-    /**
-     * Minimum face quality (≥ 0.45).
-     */
-    public var faceMinimumQualityScore: Double?
-    public var size: UInt64?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(name: String, description: String? = nil, 
-        /**
-         * Minimum face quality (≥ 0.45).
-         */faceMinimumQualityScore: Double? = nil, size: UInt64? = nil) {
-        self.name = name
-        self.description = description
-        self.faceMinimumQualityScore = faceMinimumQualityScore
-        self.size = size
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension NewGallery: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeNewGallery: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NewGallery {
-        return
-            try NewGallery(
-                name: FfiConverterString.read(from: &buf), 
-                description: FfiConverterOptionString.read(from: &buf), 
-                faceMinimumQualityScore: FfiConverterOptionDouble.read(from: &buf), 
-                size: FfiConverterOptionUInt64.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: NewGallery, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.name, into: &buf)
-        FfiConverterOptionString.write(value.description, into: &buf)
-        FfiConverterOptionDouble.write(value.faceMinimumQualityScore, into: &buf)
-        FfiConverterOptionUInt64.write(value.size, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeNewGallery_lift(_ buf: RustBuffer) throws -> NewGallery {
-    return try FfiConverterTypeNewGallery.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeNewGallery_lower(_ value: NewGallery) -> RustBuffer {
-    return FfiConverterTypeNewGallery.lower(value)
-}
-
-
-/**
- * A pixel position.
- */
-public struct Point: Equatable, Hashable {
-    public var x: Int64
-    public var y: Int64
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(x: Int64, y: Int64) {
-        self.x = x
-        self.y = y
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension Point: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypePoint: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Point {
-        return
-            try Point(
-                x: FfiConverterInt64.read(from: &buf), 
-                y: FfiConverterInt64.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: Point, into buf: inout [UInt8]) {
-        FfiConverterInt64.write(value.x, into: &buf)
-        FfiConverterInt64.write(value.y, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypePoint_lift(_ buf: RustBuffer) throws -> Point {
-    return try FfiConverterTypePoint.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypePoint_lower(_ value: Point) -> RustBuffer {
-    return FfiConverterTypePoint.lower(value)
-}
-
-
-/**
- * A pixel rectangle.
- */
-public struct Rect: Equatable, Hashable {
-    public var left: Int64
-    public var top: Int64
-    public var right: Int64
-    public var bottom: Int64
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(left: Int64, top: Int64, right: Int64, bottom: Int64) {
-        self.left = left
-        self.top = top
-        self.right = right
-        self.bottom = bottom
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension Rect: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeRect: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Rect {
-        return
-            try Rect(
-                left: FfiConverterInt64.read(from: &buf), 
-                top: FfiConverterInt64.read(from: &buf), 
-                right: FfiConverterInt64.read(from: &buf), 
-                bottom: FfiConverterInt64.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: Rect, into buf: inout [UInt8]) {
-        FfiConverterInt64.write(value.left, into: &buf)
-        FfiConverterInt64.write(value.top, into: &buf)
-        FfiConverterInt64.write(value.right, into: &buf)
-        FfiConverterInt64.write(value.bottom, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeRect_lift(_ buf: RustBuffer) throws -> Rect {
-    return try FfiConverterTypeRect.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeRect_lower(_ value: Rect) -> RustBuffer {
-    return FfiConverterTypeRect.lower(value)
-}
-
-
-/**
- * Result of register/update subject and register/update event.
- */
-public struct RegisteredFace: Equatable, Hashable {
-    public var subjectId: String
-    public var eventId: String?
-    public var attributes: FaceAttributes?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(subjectId: String, eventId: String?, attributes: FaceAttributes?) {
-        self.subjectId = subjectId
-        self.eventId = eventId
-        self.attributes = attributes
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension RegisteredFace: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeRegisteredFace: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RegisteredFace {
-        return
-            try RegisteredFace(
-                subjectId: FfiConverterString.read(from: &buf), 
-                eventId: FfiConverterOptionString.read(from: &buf), 
-                attributes: FfiConverterOptionTypeFaceAttributes.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: RegisteredFace, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.subjectId, into: &buf)
-        FfiConverterOptionString.write(value.eventId, into: &buf)
-        FfiConverterOptionTypeFaceAttributes.write(value.attributes, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeRegisteredFace_lift(_ buf: RustBuffer) throws -> RegisteredFace {
-    return try FfiConverterTypeRegisteredFace.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeRegisteredFace_lower(_ value: RegisteredFace) -> RustBuffer {
-    return FfiConverterTypeRegisteredFace.lower(value)
-}
-
-
-/**
- * Result of a search. No candidates (the service's 404) is an empty list.
- */
-public struct SearchResult: Equatable, Hashable {
-    public var candidates: [Candidate]
-    /**
-     * Attributes of the probe face.
-     */
-    public var attributes: FaceAttributes?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(candidates: [Candidate], 
-        /**
-         * Attributes of the probe face.
-         */attributes: FaceAttributes?) {
-        self.candidates = candidates
-        self.attributes = attributes
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension SearchResult: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeSearchResult: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SearchResult {
-        return
-            try SearchResult(
-                candidates: FfiConverterSequenceTypeCandidate.read(from: &buf), 
-                attributes: FfiConverterOptionTypeFaceAttributes.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: SearchResult, into buf: inout [UInt8]) {
-        FfiConverterSequenceTypeCandidate.write(value.candidates, into: &buf)
-        FfiConverterOptionTypeFaceAttributes.write(value.attributes, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSearchResult_lift(_ buf: RustBuffer) throws -> SearchResult {
-    return try FfiConverterTypeSearchResult.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSearchResult_lower(_ value: SearchResult) -> RustBuffer {
-    return FfiConverterTypeSearchResult.lower(value)
-}
-
-
-/**
  * One row of list subjects: one per event, deleted rows included.
  */
 public struct SubjectEntry: Equatable, Hashable {
@@ -4987,128 +4134,6 @@ public func FfiConverterTypeSubjectPage_lift(_ buf: RustBuffer) throws -> Subjec
 #endif
 public func FfiConverterTypeSubjectPage_lower(_ value: SubjectPage) -> RustBuffer {
     return FfiConverterTypeSubjectPage.lower(value)
-}
-
-
-/**
- * A tag; `id` only when the service sent one.
- */
-public struct Tag: Equatable, Hashable {
-    public var name: String
-    public var id: Int64?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(name: String, id: Int64?) {
-        self.name = name
-        self.id = id
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension Tag: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeTag: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Tag {
-        return
-            try Tag(
-                name: FfiConverterString.read(from: &buf), 
-                id: FfiConverterOptionInt64.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: Tag, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.name, into: &buf)
-        FfiConverterOptionInt64.write(value.id, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeTag_lift(_ buf: RustBuffer) throws -> Tag {
-    return try FfiConverterTypeTag.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeTag_lower(_ value: Tag) -> RustBuffer {
-    return FfiConverterTypeTag.lower(value)
-}
-
-
-/**
- * Result of verifying a probe against a registered subject (404 → `verified = false`).
- */
-public struct Verification: Equatable, Hashable {
-    public var subjectId: String
-    public var verified: Bool
-    public var score: UInt32?
-    public var events: [Event]
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(subjectId: String, verified: Bool, score: UInt32?, events: [Event]) {
-        self.subjectId = subjectId
-        self.verified = verified
-        self.score = score
-        self.events = events
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension Verification: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeVerification: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Verification {
-        return
-            try Verification(
-                subjectId: FfiConverterString.read(from: &buf), 
-                verified: FfiConverterBool.read(from: &buf), 
-                score: FfiConverterOptionUInt32.read(from: &buf), 
-                events: FfiConverterSequenceTypeEvent.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: Verification, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.subjectId, into: &buf)
-        FfiConverterBool.write(value.verified, into: &buf)
-        FfiConverterOptionUInt32.write(value.score, into: &buf)
-        FfiConverterSequenceTypeEvent.write(value.events, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeVerification_lift(_ buf: RustBuffer) throws -> Verification {
-    return try FfiConverterTypeVerification.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeVerification_lower(_ value: Verification) -> RustBuffer {
-    return FfiConverterTypeVerification.lower(value)
 }
 
 
@@ -5632,81 +4657,6 @@ public func FfiConverterTypeNecIdError_lower(_ value: NecIdError) -> RustBuffer 
 
 
 /**
- * Sort direction of list subjects (by last update).
- */
-
-public enum SortDirection: Equatable, Hashable {
-    
-    /**
-     * Oldest first (the service default).
-     */
-    case asc
-    /**
-     * Newest first.
-     */
-    case desc
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension SortDirection: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeSortDirection: FfiConverterRustBuffer {
-    typealias SwiftType = SortDirection
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SortDirection {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .asc
-        
-        case 2: return .desc
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: SortDirection, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .asc:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .desc:
-            writeInt(&buf, Int32(2))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSortDirection_lift(_ buf: RustBuffer) throws -> SortDirection {
-    return try FfiConverterTypeSortDirection.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSortDirection_lower(_ value: SortDirection) -> RustBuffer {
-    return FfiConverterTypeSortDirection.lower(value)
-}
-
-
-
-/**
  * Which certificate authorities `https://` connections trust.
  */
 
@@ -6011,30 +4961,6 @@ fileprivate struct FfiConverterOptionTypeSecret: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionTypeBulkProgressPage: FfiConverterRustBuffer {
-    typealias SwiftType = BulkProgressPage?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterTypeBulkProgressPage.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterTypeBulkProgressPage.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterOptionTypeFaceAttributes: FfiConverterRustBuffer {
     typealias SwiftType = FaceAttributes?
 
@@ -6059,8 +4985,8 @@ fileprivate struct FfiConverterOptionTypeFaceAttributes: FfiConverterRustBuffer 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionTypePoint: FfiConverterRustBuffer {
-    typealias SwiftType = Point?
+fileprivate struct FfiConverterOptionTypeBulkProgressPage: FfiConverterRustBuffer {
+    typealias SwiftType = BulkProgressPage?
 
     public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
         guard let value = value else {
@@ -6068,37 +4994,13 @@ fileprivate struct FfiConverterOptionTypePoint: FfiConverterRustBuffer {
             return
         }
         writeInt(&buf, Int8(1))
-        FfiConverterTypePoint.write(value, into: &buf)
+        FfiConverterTypeBulkProgressPage.write(value, into: &buf)
     }
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
-        case 1: return try FfiConverterTypePoint.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterOptionTypeRect: FfiConverterRustBuffer {
-    typealias SwiftType = Rect?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterTypeRect.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterTypeRect.read(from: &buf)
+        case 1: return try FfiConverterTypeBulkProgressPage.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -6204,31 +5106,6 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterSequenceTypeApplication: FfiConverterRustBuffer {
-    typealias SwiftType = [Application]
-
-    public static func write(_ value: [Application], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterTypeApplication.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Application] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [Application]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeApplication.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterSequenceTypeBulkRegistration: FfiConverterRustBuffer {
     typealias SwiftType = [BulkRegistration]
 
@@ -6254,56 +5131,6 @@ fileprivate struct FfiConverterSequenceTypeBulkRegistration: FfiConverterRustBuf
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterSequenceTypeCandidate: FfiConverterRustBuffer {
-    typealias SwiftType = [Candidate]
-
-    public static func write(_ value: [Candidate], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterTypeCandidate.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Candidate] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [Candidate]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeCandidate.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterSequenceTypeEvent: FfiConverterRustBuffer {
-    typealias SwiftType = [Event]
-
-    public static func write(_ value: [Event], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterTypeEvent.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Event] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [Event]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeEvent.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterSequenceTypeFaceAttributes: FfiConverterRustBuffer {
     typealias SwiftType = [FaceAttributes]
 
@@ -6321,6 +5148,56 @@ fileprivate struct FfiConverterSequenceTypeFaceAttributes: FfiConverterRustBuffe
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeFaceAttributes.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeTag: FfiConverterRustBuffer {
+    typealias SwiftType = [Tag]
+
+    public static func write(_ value: [Tag], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeTag.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Tag] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Tag]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeTag.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeApplication: FfiConverterRustBuffer {
+    typealias SwiftType = [Application]
+
+    public static func write(_ value: [Application], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeApplication.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Application] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Application]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeApplication.read(from: &buf))
         }
         return seq
     }
@@ -6425,31 +5302,6 @@ fileprivate struct FfiConverterSequenceTypeSubjectEntry: FfiConverterRustBuffer 
         return seq
     }
 }
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterSequenceTypeTag: FfiConverterRustBuffer {
-    typealias SwiftType = [Tag]
-
-    public static func write(_ value: [Tag], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterTypeTag.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Tag] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [Tag]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeTag.read(from: &buf))
-        }
-        return seq
-    }
-}
 private let UNIFFI_RUST_FUTURE_POLL_READY: Int8 = 0
 private let UNIFFI_RUST_FUTURE_POLL_WAKE: Int8 = 1
 
@@ -6520,7 +5372,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_necid_uniffi_checksum_method_client_bulk_progress_paginator() != 13339) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_bulk_register() != 4727) {
+    if (uniffi_necid_uniffi_checksum_method_client_bulk_register() != 22128) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_client_bulk_register_progress() != 4030) {
@@ -6535,7 +5387,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_necid_uniffi_checksum_method_client_create_application() != 18466) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_create_gallery() != 36829) {
+    if (uniffi_necid_uniffi_checksum_method_client_create_gallery() != 25178) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_client_create_tag() != 39649) {
@@ -6550,7 +5402,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_necid_uniffi_checksum_method_client_delete_tag() != 45909) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_extract_faces() != 32586) {
+    if (uniffi_necid_uniffi_checksum_method_client_extract_faces() != 25943) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_client_get_application() != 26054) {
@@ -6565,28 +5417,28 @@ private let initializationResult: InitializationResult = {
     if (uniffi_necid_uniffi_checksum_method_client_list_applications() != 58437) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_list_events() != 61699) {
+    if (uniffi_necid_uniffi_checksum_method_client_list_events() != 43557) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_client_list_galleries() != 3887) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_list_subjects() != 60581) {
+    if (uniffi_necid_uniffi_checksum_method_client_list_subjects() != 40532) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_list_tags() != 8133) {
+    if (uniffi_necid_uniffi_checksum_method_client_list_tags() != 9616) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_register_event() != 32952) {
+    if (uniffi_necid_uniffi_checksum_method_client_register_event() != 64228) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_register_subject() != 59996) {
+    if (uniffi_necid_uniffi_checksum_method_client_register_subject() != 51281) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_client_rename_tag() != 40815) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_search() != 49111) {
+    if (uniffi_necid_uniffi_checksum_method_client_search() != 65340) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_client_sign_request() != 58399) {
@@ -6595,7 +5447,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_necid_uniffi_checksum_method_client_sign_request_at() != 38018) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_subjects_paginator() != 64764) {
+    if (uniffi_necid_uniffi_checksum_method_client_subjects_paginator() != 36648) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_client_unregister_event() != 20980) {
@@ -6604,22 +5456,22 @@ private let initializationResult: InitializationResult = {
     if (uniffi_necid_uniffi_checksum_method_client_unregister_subject() != 15220) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_update_application() != 15802) {
+    if (uniffi_necid_uniffi_checksum_method_client_update_application() != 32003) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_update_event() != 15643) {
+    if (uniffi_necid_uniffi_checksum_method_client_update_event() != 17079) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_update_gallery() != 20434) {
+    if (uniffi_necid_uniffi_checksum_method_client_update_gallery() != 12051) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_update_subject() != 38300) {
+    if (uniffi_necid_uniffi_checksum_method_client_update_subject() != 50655) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_verify_faces() != 51189) {
+    if (uniffi_necid_uniffi_checksum_method_client_verify_faces() != 44380) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_verify_subject() != 9765) {
+    if (uniffi_necid_uniffi_checksum_method_client_verify_subject() != 33651) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_client_wait_for_bulk_register() != 18556) {
@@ -6768,6 +5620,7 @@ private let initializationResult: InitializationResult = {
     }
 
     uniffiCallbackInitBulkProgressListener()
+    uniffiEnsureNecidInitialized()
     return InitializationResult.ok
 }()
 
