@@ -164,16 +164,6 @@ impl From<RegisteredFace> for necid_registered_face_t {
     }
 }
 
-impl Drop for necid_registered_face_t {
-    fn drop(&mut self) {
-        // SAFETY: the pointers were made by out_str / out_opt_str and are freed once here.
-        unsafe {
-            free_str(self.subject_id);
-            free_str(self.event_id);
-        }
-    }
-}
-
 /// One row of list subjects (one per event; deleted rows included).
 #[repr(C)]
 #[derive(Debug)]
@@ -200,18 +190,6 @@ impl From<SubjectEntry> for necid_subject_entry_t {
     }
 }
 
-impl Drop for necid_subject_entry_t {
-    fn drop(&mut self) {
-        // SAFETY: made by out_str / out_opt_str, freed once.
-        unsafe {
-            free_str(self.subject_id);
-            free_str(self.event_id);
-            free_str(self.status);
-            free_str(self.last_updated);
-        }
-    }
-}
-
 /// One page of list subjects.
 #[repr(C)]
 #[derive(Debug)]
@@ -233,13 +211,6 @@ impl From<SubjectPage> for necid_subject_page_t {
     }
 }
 
-impl Drop for necid_subject_page_t {
-    fn drop(&mut self) {
-        // SAFETY: made by out_array, freed once.
-        unsafe { free_array(self.subjects, self.subject_count) }
-    }
-}
-
 /// An event id with, where the service gave one, a match score (0–9999).
 #[repr(C)]
 #[derive(Debug)]
@@ -256,13 +227,6 @@ impl From<Event> for necid_event_t {
             has_score: e.score.is_some(),
             score: e.score.unwrap_or(0),
         }
-    }
-}
-
-impl Drop for necid_event_t {
-    fn drop(&mut self) {
-        // SAFETY: made by out_str, freed once.
-        unsafe { free_str(self.event_id) }
     }
 }
 
@@ -290,16 +254,6 @@ impl From<EventList> for necid_event_list_t {
     }
 }
 
-impl Drop for necid_event_list_t {
-    fn drop(&mut self) {
-        // SAFETY: made by out_str / out_array, freed once.
-        unsafe {
-            free_str(self.subject_id);
-            free_array(self.events, self.event_count);
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // Face operations
 
@@ -315,13 +269,6 @@ impl From<Vec<FaceAttributes>> for necid_face_list_t {
     fn from(v: Vec<FaceAttributes>) -> Self {
         let (faces, face_count) = out_array(v.iter().map(Into::into).collect());
         necid_face_list_t { faces, face_count }
-    }
-}
-
-impl Drop for necid_face_list_t {
-    fn drop(&mut self) {
-        // SAFETY: made by out_array, freed once.
-        unsafe { free_array(self.faces, self.face_count) }
     }
 }
 
@@ -345,16 +292,6 @@ impl From<Candidate> for necid_candidate_t {
             score: c.score,
             events,
             event_count,
-        }
-    }
-}
-
-impl Drop for necid_candidate_t {
-    fn drop(&mut self) {
-        // SAFETY: made by out_str / out_array, freed once.
-        unsafe {
-            free_str(self.subject_id);
-            free_array(self.events, self.event_count);
         }
     }
 }
@@ -385,13 +322,6 @@ impl From<SearchResult> for necid_search_result_t {
     }
 }
 
-impl Drop for necid_search_result_t {
-    fn drop(&mut self) {
-        // SAFETY: made by out_array, freed once.
-        unsafe { free_array(self.candidates, self.candidate_count) }
-    }
-}
-
 /// Result of verifying a probe against a subject. No match is `verified == false`.
 #[repr(C)]
 #[derive(Debug)]
@@ -416,16 +346,6 @@ impl From<Verification> for necid_verification_t {
             score: v.score.unwrap_or(0),
             events,
             event_count,
-        }
-    }
-}
-
-impl Drop for necid_verification_t {
-    fn drop(&mut self) {
-        // SAFETY: made by out_str / out_array, freed once.
-        unsafe {
-            free_str(self.subject_id);
-            free_array(self.events, self.event_count);
         }
     }
 }
@@ -474,13 +394,6 @@ impl From<Tag> for necid_tag_t {
     }
 }
 
-impl Drop for necid_tag_t {
-    fn drop(&mut self) {
-        // SAFETY: made by out_str, freed once.
-        unsafe { free_str(self.name) }
-    }
-}
-
 /// The gallery's tags.
 #[repr(C)]
 #[derive(Debug)]
@@ -493,13 +406,6 @@ impl From<Vec<Tag>> for necid_tag_list_t {
     fn from(v: Vec<Tag>) -> Self {
         let (tags, tag_count) = out_array(v.into_iter().map(Into::into).collect());
         necid_tag_list_t { tags, tag_count }
-    }
-}
-
-impl Drop for necid_tag_list_t {
-    fn drop(&mut self) {
-        // SAFETY: made by out_array, freed once.
-        unsafe { free_array(self.tags, self.tag_count) }
     }
 }
 
@@ -555,21 +461,6 @@ impl From<&JobStatus> for necid_job_status_t {
     }
 }
 
-impl Drop for necid_job_status_t {
-    fn drop(&mut self) {
-        // SAFETY: made by out_str / out_opt_str, freed once.
-        unsafe {
-            free_str(self.id);
-            free_str(self.filename);
-            free_str(self.event_id);
-            free_str(self.subject_id);
-            free_str(self.register_status);
-            free_str(self.reason);
-            free_str(self.status);
-        }
-    }
-}
-
 fn records(v: &[JobStatus]) -> (*const necid_job_status_t, usize) {
     out_array(v.iter().map(Into::into).collect())
 }
@@ -594,17 +485,6 @@ impl From<BulkProgressPage> for necid_bulk_progress_page_t {
             records,
             record_count,
             last_evaluated_key: out_opt_str(p.last_evaluated_key.as_deref()),
-        }
-    }
-}
-
-impl Drop for necid_bulk_progress_page_t {
-    fn drop(&mut self) {
-        // SAFETY: made by out_str / out_array / out_opt_str, freed once.
-        unsafe {
-            free_str(self.batch_id);
-            free_array(self.records, self.record_count);
-            free_str(self.last_evaluated_key);
         }
     }
 }
@@ -641,16 +521,6 @@ impl From<&BulkProgress> for necid_bulk_progress_t {
     }
 }
 
-impl Drop for necid_bulk_progress_t {
-    fn drop(&mut self) {
-        // SAFETY: made by out_str / out_array, freed once.
-        unsafe {
-            free_str(self.batch_id);
-            free_array(self.records, self.record_count);
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // Health and signing
 
@@ -670,13 +540,6 @@ impl From<Health> for necid_health_t {
             ok: h.is_ok(),
             status: out_str(&h.status),
         }
-    }
-}
-
-impl Drop for necid_health_t {
-    fn drop(&mut self) {
-        // SAFETY: made by out_str, freed once.
-        unsafe { free_str(self.status) }
     }
 }
 
@@ -772,18 +635,6 @@ impl From<&Gallery> for necid_gallery_t {
     }
 }
 
-impl Drop for necid_gallery_t {
-    fn drop(&mut self) {
-        // SAFETY: made by out_str / out_opt_str, freed once.
-        unsafe {
-            free_str(self.id);
-            free_str(self.name);
-            free_str(self.description);
-            free_str(self.api_key);
-        }
-    }
-}
-
 /// Galleries of the tenant.
 #[repr(C)]
 #[derive(Debug)]
@@ -799,13 +650,6 @@ impl From<Vec<Gallery>> for necid_gallery_list_t {
             galleries,
             gallery_count,
         }
-    }
-}
-
-impl Drop for necid_gallery_list_t {
-    fn drop(&mut self) {
-        // SAFETY: made by out_array, freed once.
-        unsafe { free_array(self.galleries, self.gallery_count) }
     }
 }
 
@@ -841,19 +685,6 @@ impl From<&Application> for necid_application_t {
     }
 }
 
-impl Drop for necid_application_t {
-    fn drop(&mut self) {
-        // SAFETY: made by out_str / out_opt_str, freed once.
-        unsafe {
-            free_str(self.id);
-            free_str(self.name);
-            free_str(self.description);
-            free_str(self.api_key);
-            free_str(self.gallery_id);
-        }
-    }
-}
-
 /// Applications of the tenant.
 #[repr(C)]
 #[derive(Debug)]
@@ -869,13 +700,6 @@ impl From<Vec<Application>> for necid_application_list_t {
             applications,
             application_count,
         }
-    }
-}
-
-impl Drop for necid_application_list_t {
-    fn drop(&mut self) {
-        // SAFETY: made by out_array, freed once.
-        unsafe { free_array(self.applications, self.application_count) }
     }
 }
 
@@ -900,11 +724,44 @@ impl From<GalleryDetails> for necid_gallery_details_t {
     }
 }
 
-impl Drop for necid_gallery_details_t {
-    fn drop(&mut self) {
-        // SAFETY: made by out_array, freed once (the gallery field drops itself).
-        unsafe { free_array(self.applications, self.application_count) }
-    }
+/// The `Drop` of results that own library strings (`field`, made by out_str/out_opt_str)
+/// and arrays (`field[count]`, made by out_array): each is freed once, when the result's
+/// `necid_*_free` drops its box (an array's elements drop with it).
+macro_rules! frees {
+    ($($t:ty: $($field:ident $([$count:ident])?),+;)*) => {$(
+        impl Drop for $t {
+            fn drop(&mut self) {
+                // SAFETY: the pointers were made by out_str/out_opt_str/out_array (see above)
+                // and are freed once, here.
+                unsafe { $(frees!(@free self $field $($count)?);)+ }
+            }
+        }
+    )*};
+    (@free $s:ident $field:ident) => { free_str($s.$field) };
+    (@free $s:ident $field:ident $count:ident) => { free_array($s.$field, $s.$count) };
+}
+
+frees! {
+    necid_registered_face_t: subject_id, event_id;
+    necid_subject_entry_t: subject_id, event_id, status, last_updated;
+    necid_subject_page_t: subjects[subject_count];
+    necid_event_t: event_id;
+    necid_event_list_t: subject_id, events[event_count];
+    necid_face_list_t: faces[face_count];
+    necid_candidate_t: subject_id, events[event_count];
+    necid_search_result_t: candidates[candidate_count];
+    necid_verification_t: subject_id, events[event_count];
+    necid_tag_t: name;
+    necid_tag_list_t: tags[tag_count];
+    necid_job_status_t: id, filename, event_id, subject_id, register_status, reason, status;
+    necid_bulk_progress_page_t: batch_id, records[record_count], last_evaluated_key;
+    necid_bulk_progress_t: batch_id, records[record_count];
+    necid_health_t: status;
+    necid_gallery_t: id, name, description, api_key;
+    necid_gallery_list_t: galleries[gallery_count];
+    necid_application_t: id, name, description, api_key, gallery_id;
+    necid_application_list_t: applications[application_count];
+    necid_gallery_details_t: applications[application_count];
 }
 
 // ---------------------------------------------------------------------------------------
