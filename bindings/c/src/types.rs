@@ -69,73 +69,6 @@ pub struct necid_face_attributes_t {
     pub face_tilt: f64,
 }
 
-fn rect(r: Option<Rect>) -> (bool, necid_rect_t) {
-    r.map_or((false, necid_rect_t::default()), |r| {
-        (
-            true,
-            necid_rect_t {
-                left: r.left,
-                top: r.top,
-                right: r.right,
-                bottom: r.bottom,
-            },
-        )
-    })
-}
-
-fn point(p: Option<Point>) -> (bool, necid_point_t) {
-    p.map_or((false, necid_point_t::default()), |p| {
-        (true, necid_point_t { x: p.x, y: p.y })
-    })
-}
-
-fn num(v: Option<f64>) -> (bool, f64) {
-    (v.is_some(), v.unwrap_or(0.0))
-}
-
-impl From<&FaceAttributes> for necid_face_attributes_t {
-    fn from(a: &FaceAttributes) -> Self {
-        let (has_face_area, face_area) = rect(a.face_area);
-        let (has_head_area, head_area) = rect(a.head_area);
-        let (has_right_eye_center, right_eye_center) = point(a.right_eye_center);
-        let (has_left_eye_center, left_eye_center) = point(a.left_eye_center);
-        let (has_face_score, face_score) = num(a.face_score);
-        let (has_frontal_face_score, frontal_face_score) = num(a.frontal_face_score);
-        let (has_face_quality_score, face_quality_score) = num(a.face_quality_score);
-        let (has_face_roll, face_roll) = num(a.face_roll);
-        let (has_face_pan, face_pan) = num(a.face_pan);
-        let (has_face_tilt, face_tilt) = num(a.face_tilt);
-        necid_face_attributes_t {
-            has_face_area,
-            face_area,
-            has_head_area,
-            head_area,
-            has_right_eye_center,
-            right_eye_center,
-            has_left_eye_center,
-            left_eye_center,
-            has_face_score,
-            face_score,
-            has_frontal_face_score,
-            frontal_face_score,
-            has_face_quality_score,
-            face_quality_score,
-            has_face_roll,
-            face_roll,
-            has_face_pan,
-            face_pan,
-            has_face_tilt,
-            face_tilt,
-        }
-    }
-}
-
-fn attrs(a: Option<&FaceAttributes>) -> (bool, necid_face_attributes_t) {
-    a.map_or((false, necid_face_attributes_t::default()), |a| {
-        (true, a.into())
-    })
-}
-
 // ---------------------------------------------------------------------------------------
 // Subjects and events
 
@@ -152,18 +85,6 @@ pub struct necid_registered_face_t {
     pub attributes: necid_face_attributes_t,
 }
 
-impl From<RegisteredFace> for necid_registered_face_t {
-    fn from(r: RegisteredFace) -> Self {
-        let (has_attributes, attributes) = attrs(r.attributes.as_ref());
-        necid_registered_face_t {
-            subject_id: out_str(&r.subject_id),
-            event_id: out_opt_str(r.event_id.as_deref()),
-            has_attributes,
-            attributes,
-        }
-    }
-}
-
 /// One row of list subjects (one per event; deleted rows included).
 #[repr(C)]
 #[derive(Debug)]
@@ -178,18 +99,6 @@ pub struct necid_subject_entry_t {
     pub last_updated: *const c_char,
 }
 
-impl From<SubjectEntry> for necid_subject_entry_t {
-    fn from(e: SubjectEntry) -> Self {
-        necid_subject_entry_t {
-            active: e.is_active(),
-            subject_id: out_str(&e.subject_id),
-            event_id: out_str(&e.event_id),
-            status: out_str(&e.status),
-            last_updated: out_opt_str(e.last_updated.as_deref()),
-        }
-    }
-}
-
 /// One page of list subjects.
 #[repr(C)]
 #[derive(Debug)]
@@ -198,17 +107,6 @@ pub struct necid_subject_page_t {
     pub subject_count: usize,
     /// Total rows (events) in the gallery; 0 if the service did not say.
     pub total: u64,
-}
-
-impl From<SubjectPage> for necid_subject_page_t {
-    fn from(p: SubjectPage) -> Self {
-        let (subjects, subject_count) = out_array(p.subjects.into_iter().map(Into::into).collect());
-        necid_subject_page_t {
-            subjects,
-            subject_count,
-            total: p.total,
-        }
-    }
 }
 
 /// An event id with, where the service gave one, a match score (0–9999).
@@ -220,20 +118,6 @@ pub struct necid_event_t {
     pub score: u32,
 }
 
-impl From<Event> for necid_event_t {
-    fn from(e: Event) -> Self {
-        necid_event_t {
-            event_id: out_str(&e.event_id),
-            has_score: e.score.is_some(),
-            score: e.score.unwrap_or(0),
-        }
-    }
-}
-
-fn events(v: Vec<Event>) -> (*const necid_event_t, usize) {
-    out_array(v.into_iter().map(Into::into).collect())
-}
-
 /// Events of one subject.
 #[repr(C)]
 #[derive(Debug)]
@@ -241,17 +125,6 @@ pub struct necid_event_list_t {
     pub subject_id: *const c_char,
     pub events: *const necid_event_t,
     pub event_count: usize,
-}
-
-impl From<EventList> for necid_event_list_t {
-    fn from(l: EventList) -> Self {
-        let (events, event_count) = events(l.events);
-        necid_event_list_t {
-            subject_id: out_str(&l.subject_id),
-            events,
-            event_count,
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -263,13 +136,6 @@ impl From<EventList> for necid_event_list_t {
 pub struct necid_face_list_t {
     pub faces: *const necid_face_attributes_t,
     pub face_count: usize,
-}
-
-impl From<Vec<FaceAttributes>> for necid_face_list_t {
-    fn from(v: Vec<FaceAttributes>) -> Self {
-        let (faces, face_count) = out_array(v.iter().map(Into::into).collect());
-        necid_face_list_t { faces, face_count }
-    }
 }
 
 /// One search candidate.
@@ -284,18 +150,6 @@ pub struct necid_candidate_t {
     pub event_count: usize,
 }
 
-impl From<Candidate> for necid_candidate_t {
-    fn from(c: Candidate) -> Self {
-        let (events, event_count) = events(c.events);
-        necid_candidate_t {
-            subject_id: out_str(&c.subject_id),
-            score: c.score,
-            events,
-            event_count,
-        }
-    }
-}
-
 /// Result of a search. No match is an empty candidate list (not an error).
 #[repr(C)]
 #[derive(Debug)]
@@ -306,20 +160,6 @@ pub struct necid_search_result_t {
     pub has_attributes: bool,
     /// Attributes of the probe face.
     pub attributes: necid_face_attributes_t,
-}
-
-impl From<SearchResult> for necid_search_result_t {
-    fn from(r: SearchResult) -> Self {
-        let (has_attributes, attributes) = attrs(r.attributes.as_ref());
-        let (candidates, candidate_count) =
-            out_array(r.candidates.into_iter().map(Into::into).collect());
-        necid_search_result_t {
-            candidates,
-            candidate_count,
-            has_attributes,
-            attributes,
-        }
-    }
 }
 
 /// Result of verifying a probe against a subject. No match is `verified == false`.
@@ -336,20 +176,6 @@ pub struct necid_verification_t {
     pub event_count: usize,
 }
 
-impl From<Verification> for necid_verification_t {
-    fn from(v: Verification) -> Self {
-        let (events, event_count) = events(v.events);
-        necid_verification_t {
-            subject_id: out_str(&v.subject_id),
-            verified: v.verified,
-            has_score: v.score.is_some(),
-            score: v.score.unwrap_or(0),
-            events,
-            event_count,
-        }
-    }
-}
-
 /// Result of verifying two faces. No match is `verified == false`. Plain data, but it
 /// still has its free function like every result.
 #[repr(C)]
@@ -359,16 +185,6 @@ pub struct necid_face_verification_t {
     pub has_score: bool,
     /// Match score (0–9999).
     pub score: u32,
-}
-
-impl From<FaceVerification> for necid_face_verification_t {
-    fn from(v: FaceVerification) -> Self {
-        necid_face_verification_t {
-            verified: v.verified,
-            has_score: v.score.is_some(),
-            score: v.score.unwrap_or(0),
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -384,29 +200,12 @@ pub struct necid_tag_t {
     pub id: i64,
 }
 
-impl From<Tag> for necid_tag_t {
-    fn from(t: Tag) -> Self {
-        necid_tag_t {
-            name: out_str(&t.name),
-            has_id: t.id.is_some(),
-            id: t.id.unwrap_or(0),
-        }
-    }
-}
-
 /// The gallery's tags.
 #[repr(C)]
 #[derive(Debug)]
 pub struct necid_tag_list_t {
     pub tags: *const necid_tag_t,
     pub tag_count: usize,
-}
-
-impl From<Vec<Tag>> for necid_tag_list_t {
-    fn from(v: Vec<Tag>) -> Self {
-        let (tags, tag_count) = out_array(v.into_iter().map(Into::into).collect());
-        necid_tag_list_t { tags, tag_count }
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -440,31 +239,6 @@ pub struct necid_job_status_t {
     pub attributes: necid_face_attributes_t,
 }
 
-impl From<&JobStatus> for necid_job_status_t {
-    fn from(j: &JobStatus) -> Self {
-        let (has_attributes, attributes) = attrs(j.attributes.as_ref());
-        necid_job_status_t {
-            id: out_str(&j.id),
-            filename: out_str(&j.filename),
-            has_attempts: j.attempts.is_some(),
-            attempts: j.attempts.unwrap_or(0),
-            event_id: out_opt_str(j.event_id.as_deref()),
-            subject_id: out_opt_str(j.subject_id.as_deref()),
-            register_status: out_opt_str(j.register_status.as_deref()),
-            reason: out_opt_str(j.reason.as_deref()),
-            status: out_str(&j.status),
-            processed: j.is_processed(),
-            succeeded: j.succeeded(),
-            has_attributes,
-            attributes,
-        }
-    }
-}
-
-fn records(v: &[JobStatus]) -> (*const necid_job_status_t, usize) {
-    out_array(v.iter().map(Into::into).collect())
-}
-
 /// One page of bulk-register progress.
 #[repr(C)]
 #[derive(Debug)]
@@ -475,18 +249,6 @@ pub struct necid_bulk_progress_page_t {
     /// Paging id of the next page (pass to necid_bulk_register_progress), or NULL on the
     /// last page.
     pub last_evaluated_key: *const c_char,
-}
-
-impl From<BulkProgressPage> for necid_bulk_progress_page_t {
-    fn from(p: BulkProgressPage) -> Self {
-        let (records, record_count) = records(&p.processed);
-        necid_bulk_progress_page_t {
-            batch_id: out_str(&p.batch_id),
-            records,
-            record_count,
-            last_evaluated_key: out_opt_str(p.last_evaluated_key.as_deref()),
-        }
-    }
 }
 
 /// Every record of a batch (what necid_wait_for_bulk_register gathers), with counts.
@@ -506,21 +268,6 @@ pub struct necid_bulk_progress_t {
     pub done: bool,
 }
 
-impl From<&BulkProgress> for necid_bulk_progress_t {
-    fn from(p: &BulkProgress) -> Self {
-        let (records, record_count) = records(&p.records);
-        necid_bulk_progress_t {
-            batch_id: out_str(&p.batch_id),
-            records,
-            record_count,
-            processed: p.processed(),
-            succeeded: p.succeeded(),
-            failed: p.failed(),
-            done: p.is_done(),
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // Health and signing
 
@@ -532,15 +279,6 @@ pub struct necid_health_t {
     pub status: *const c_char,
     /// Whether `status` is "OK".
     pub ok: bool,
-}
-
-impl From<Health> for necid_health_t {
-    fn from(h: Health) -> Self {
-        necid_health_t {
-            ok: h.is_ok(),
-            status: out_str(&h.status),
-        }
-    }
 }
 
 /// An HTTP header (name and value). Used both as input (the caller's strings) and inside
@@ -616,41 +354,12 @@ pub struct necid_gallery_t {
     pub api_key: *const c_char,
 }
 
-impl From<&Gallery> for necid_gallery_t {
-    fn from(g: &Gallery) -> Self {
-        let (has_face_minimum_quality_score, face_minimum_quality_score) =
-            num(g.face_minimum_quality_score);
-        necid_gallery_t {
-            id: out_str(&g.id),
-            name: out_str(&g.name),
-            description: out_opt_str(g.description.as_deref()),
-            has_size: g.size.is_some(),
-            size: g.size.unwrap_or(0),
-            has_count: g.count.is_some(),
-            count: g.count.unwrap_or(0),
-            has_face_minimum_quality_score,
-            face_minimum_quality_score,
-            api_key: out_opt_str(g.api_key.as_deref()),
-        }
-    }
-}
-
 /// Galleries of the tenant.
 #[repr(C)]
 #[derive(Debug)]
 pub struct necid_gallery_list_t {
     pub galleries: *const necid_gallery_t,
     pub gallery_count: usize,
-}
-
-impl From<Vec<Gallery>> for necid_gallery_list_t {
-    fn from(v: Vec<Gallery>) -> Self {
-        let (galleries, gallery_count) = out_array(v.iter().map(Into::into).collect());
-        necid_gallery_list_t {
-            galleries,
-            gallery_count,
-        }
-    }
 }
 
 /// An application (API key holder).
@@ -669,38 +378,12 @@ pub struct necid_application_t {
     pub gallery_id: *const c_char,
 }
 
-impl From<&Application> for necid_application_t {
-    fn from(a: &Application) -> Self {
-        let (has_face_minimum_quality_score, face_minimum_quality_score) =
-            num(a.face_minimum_quality_score);
-        necid_application_t {
-            id: out_str(&a.id),
-            name: out_str(&a.name),
-            description: out_opt_str(a.description.as_deref()),
-            api_key: out_opt_str(a.api_key.as_deref()),
-            has_face_minimum_quality_score,
-            face_minimum_quality_score,
-            gallery_id: out_opt_str(a.gallery_id.as_deref()),
-        }
-    }
-}
-
 /// Applications of the tenant.
 #[repr(C)]
 #[derive(Debug)]
 pub struct necid_application_list_t {
     pub applications: *const necid_application_t,
     pub application_count: usize,
-}
-
-impl From<Vec<Application>> for necid_application_list_t {
-    fn from(v: Vec<Application>) -> Self {
-        let (applications, application_count) = out_array(v.iter().map(Into::into).collect());
-        necid_application_list_t {
-            applications,
-            application_count,
-        }
-    }
 }
 
 /// A gallery with the applications that access it.
@@ -712,16 +395,157 @@ pub struct necid_gallery_details_t {
     pub application_count: usize,
 }
 
-impl From<GalleryDetails> for necid_gallery_details_t {
-    fn from(d: GalleryDetails) -> Self {
-        let (applications, application_count) =
-            out_array(d.applications.iter().map(Into::into).collect());
-        necid_gallery_details_t {
-            gallery: (&d.gallery).into(),
-            applications,
-            application_count,
-        }
+// ---------------------------------------------------------------------------------------
+// Conversions (core → C)
+
+/// A core value as C sees it: strings as library-owned C strings (NULL for `None`), plain
+/// numbers as they are, a `Vec` as a library-owned array and its count, a model as its
+/// struct (the impls made by `c_result!`).
+pub(crate) trait ToC {
+    type C;
+    fn to_c(&self) -> Self::C;
+}
+
+macro_rules! to_c_as_is {
+    ($($t:ty),*) => { $(impl ToC for $t { type C = $t; fn to_c(&self) -> $t { *self } })* };
+}
+to_c_as_is!(bool, u32, u64, usize, i64, f64);
+
+impl ToC for String {
+    type C = *const c_char;
+    fn to_c(&self) -> *const c_char {
+        out_str(self)
     }
+}
+impl ToC for Option<String> {
+    type C = *const c_char;
+    fn to_c(&self) -> *const c_char {
+        out_opt_str(self.as_deref())
+    }
+}
+impl<T: ToC> ToC for Vec<T> {
+    type C = (*const T::C, usize);
+    fn to_c(&self) -> Self::C {
+        out_array(self.iter().map(ToC::to_c).collect())
+    }
+}
+
+/// The value of an optional field whose `has_*` flag is false: zeroed.
+fn opt<T: ToC>(v: &Option<T>) -> T::C
+where
+    T::C: Default,
+{
+    v.as_ref().map_or_else(Default::default, ToC::to_c)
+}
+
+/// `From<&Model>` and `From<Model>` for a result struct (and `ToC` for the model), from the
+/// struct's fields in order: `f` (converted with [`ToC`]), `has_f f?` (an optional value and
+/// its flag), `f[count]` (an array from the model's `f`; `= g` from its `g`, `= all` from
+/// a whole `Vec`), `f = method()` (computed by the core).
+macro_rules! c_result {
+    () => {};
+    ($c:ident from Vec<$m:ident> { $($spec:tt)* } $($rest:tt)*) => {
+        impl From<Vec<$m>> for $c {
+            fn from(src: Vec<$m>) -> Self {
+                c_result!(@f src [] [] $($spec)*)
+            }
+        }
+        c_result!($($rest)*);
+    };
+    ($c:ident from $m:ident { $($spec:tt)* } $($rest:tt)*) => {
+        impl From<&$m> for $c {
+            fn from(src: &$m) -> Self {
+                c_result!(@f src [] [] $($spec)*)
+            }
+        }
+        impl From<$m> for $c {
+            fn from(src: $m) -> Self {
+                (&src).into()
+            }
+        }
+        impl ToC for $m {
+            type C = $c;
+            fn to_c(&self) -> $c {
+                self.into()
+            }
+        }
+        c_result!($($rest)*);
+    };
+    (@f $s:ident [$($l:tt)*] [$($f:tt)*]) => {{
+        $($l)*
+        Self { $($f)* }
+    }};
+    (@f $s:ident [$($l:tt)*] [$($f:tt)*] $has:ident $x:ident ? $(, $($r:tt)*)?) => {
+        c_result!(@f $s [$($l)*] [$($f)* $has: $s.$x.is_some(), $x: opt(&$s.$x),] $($($r)*)?)
+    };
+    (@f $s:ident [$($l:tt)*] [$($f:tt)*] $x:ident [$n:ident] = all $(, $($r:tt)*)?) => {
+        c_result!(@f $s [$($l)* let ($x, $n) = $s.to_c();] [$($f)* $x, $n,] $($($r)*)?)
+    };
+    (@f $s:ident [$($l:tt)*] [$($f:tt)*] $x:ident [$n:ident] = $g:ident $(, $($r:tt)*)?) => {
+        c_result!(@f $s [$($l)* let ($x, $n) = $s.$g.to_c();] [$($f)* $x, $n,] $($($r)*)?)
+    };
+    (@f $s:ident [$($l:tt)*] [$($f:tt)*] $x:ident [$n:ident] $(, $($r:tt)*)?) => {
+        c_result!(@f $s [$($l)* let ($x, $n) = $s.$x.to_c();] [$($f)* $x, $n,] $($($r)*)?)
+    };
+    (@f $s:ident [$($l:tt)*] [$($f:tt)*] $x:ident = $method:ident() $(, $($r:tt)*)?) => {
+        c_result!(@f $s [$($l)*] [$($f)* $x: $s.$method(),] $($($r)*)?)
+    };
+    (@f $s:ident [$($l:tt)*] [$($f:tt)*] $x:ident $(, $($r:tt)*)?) => {
+        c_result!(@f $s [$($l)*] [$($f)* $x: $s.$x.to_c(),] $($($r)*)?)
+    };
+}
+
+c_result! {
+    necid_rect_t from Rect { left, top, right, bottom }
+    necid_point_t from Point { x, y }
+    necid_face_attributes_t from FaceAttributes {
+        has_face_area face_area?, has_head_area head_area?,
+        has_right_eye_center right_eye_center?, has_left_eye_center left_eye_center?,
+        has_face_score face_score?, has_frontal_face_score frontal_face_score?,
+        has_face_quality_score face_quality_score?, has_face_roll face_roll?,
+        has_face_pan face_pan?, has_face_tilt face_tilt?,
+    }
+    necid_registered_face_t from RegisteredFace { subject_id, event_id, has_attributes attributes? }
+    necid_subject_entry_t from SubjectEntry {
+        subject_id, event_id, status, active = is_active(), last_updated,
+    }
+    necid_subject_page_t from SubjectPage { subjects[subject_count], total }
+    necid_event_t from Event { event_id, has_score score? }
+    necid_event_list_t from EventList { subject_id, events[event_count] }
+    necid_face_list_t from Vec<FaceAttributes> { faces[face_count] = all }
+    necid_candidate_t from Candidate { subject_id, score, events[event_count] }
+    necid_search_result_t from SearchResult {
+        candidates[candidate_count], has_attributes attributes?,
+    }
+    necid_verification_t from Verification {
+        subject_id, verified, has_score score?, events[event_count],
+    }
+    necid_face_verification_t from FaceVerification { verified, has_score score? }
+    necid_tag_t from Tag { name, has_id id? }
+    necid_tag_list_t from Vec<Tag> { tags[tag_count] = all }
+    necid_job_status_t from JobStatus {
+        id, filename, has_attempts attempts?, event_id, subject_id, register_status, reason,
+        status, processed = is_processed(), succeeded = succeeded(), has_attributes attributes?,
+    }
+    necid_bulk_progress_page_t from BulkProgressPage {
+        batch_id, records[record_count] = processed, last_evaluated_key,
+    }
+    necid_bulk_progress_t from BulkProgress {
+        batch_id, records[record_count], processed = processed(), succeeded = succeeded(),
+        failed = failed(), done = is_done(),
+    }
+    necid_health_t from Health { status, ok = is_ok() }
+    necid_gallery_t from Gallery {
+        id, name, description, has_size size?, has_count count?,
+        has_face_minimum_quality_score face_minimum_quality_score?, api_key,
+    }
+    necid_gallery_list_t from Vec<Gallery> { galleries[gallery_count] = all }
+    necid_application_t from Application {
+        id, name, description, api_key,
+        has_face_minimum_quality_score face_minimum_quality_score?, gallery_id,
+    }
+    necid_application_list_t from Vec<Application> { applications[application_count] = all }
+    necid_gallery_details_t from GalleryDetails { gallery, applications[application_count] }
 }
 
 /// The `Drop` of results that own library strings (`field`, made by out_str/out_opt_str)
