@@ -10,6 +10,7 @@ mod annotate;
 mod cmd;
 mod context;
 mod demo;
+mod emulator;
 mod exit;
 mod font;
 mod inputs;
@@ -108,6 +109,11 @@ enum Command {
     ///
     /// Example: necid serve --port 0 --memory --ready-file /tmp/necid.json
     Serve(serve::ServeArgs),
+    /// Inspect a running emulator: what your code sent (needs recording, see `serve --record`).
+    ///
+    /// Example: necid emulator requests --ready-file /tmp/necid.json
+    #[command(subcommand)]
+    Emulator(emulator::EmulatorCmd),
     /// Start a throwaway emulator, register sample faces, search and verify, and print the results.
     ///
     /// Example: necid demo
@@ -133,6 +139,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve(args) => run_lead(serve::run(args)),
         Command::Demo(args) => run_lead(demo::run(args)),
+        Command::Emulator(cmd) => run_lead(emulator::run(cmd)),
         command => {
             let out = cli.global.out();
             match run(&cli.global, command) {
@@ -190,6 +197,7 @@ fn run(g: &GlobalArgs, command: Command) -> Result<(), CliError> {
             | Command::Completions(_)
             | Command::Man
             | Command::Serve(_)
+            | Command::Emulator(_)
             | Command::Demo(_) => Err(CliError::Internal("unreachable command".to_owned())),
         }
     })

@@ -60,6 +60,25 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     pub admin_token: Option<String>,
+    /// Relax strict mode: list subjects answers 200 with [] (not the reference's 404) and
+    /// signatures scoped to any region/service are accepted; see server/README.md.
+    #[arg(long)]
+    pub lenient: bool,
+    /// Throttle each API key to this many requests per second (token bucket, like API
+    /// Gateway's usage plans; 429 beyond it) [default: no throttling].
+    #[arg(long, value_name = "PER_SECOND", requires = "throttle_burst")]
+    pub throttle_rate: Option<f64>,
+    /// Bucket size of --throttle-rate: requests allowed at once.
+    #[arg(long, value_name = "N", requires = "throttle_rate")]
+    pub throttle_burst: Option<u32>,
+    /// Record every API request and answer (secrets and images redacted) as JSON lines in
+    /// DIR/requests.jsonl; list them with `necid emulator requests`.
+    #[arg(long, value_name = "DIR")]
+    pub record: Option<PathBuf>,
+    /// Register every picture in DIR in the default gallery at start (a file = a subject,
+    /// a sub-folder = a subject with one event per picture). Slow with the real engine.
+    #[arg(long, value_name = "DIR")]
+    pub seed: Option<PathBuf>,
     #[command(flatten)]
     pub intake: IntakeArgs,
 }
@@ -197,6 +216,19 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(path) = &args.faults {
         config.faults = necid_server::faults::FaultPlan::from_file(path)?;
     }
+    if args.lenient {
+        config.strict = false;
+    }
+    if let (Some(rate), Some(burst)) = (args.throttle_rate, args.throttle_burst) {
+        config.throttle = Some(necid_server::throttle::ThrottleSpec { rate, burst });
+    }
+    if let Some(dir) = &args.record {
+        config.record_dir = Some(dir.clone());
+    }
+    if let Some(dir) = &args.seed {
+        config.seed_dir = Some(dir.clone());
+    }
+    let (strict, throttle, record) = (config.strict, config.throttle, config.record_dir.clone());
     config.storage = if args.memory {
         Storage::Memory
     } else {
@@ -255,6 +287,34 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         info.secret_access_key
     );
     println!("  api key:           {}  (default gallery)", info.api_key);
+    println!(
+        "  mode:              {}",
+        if strict {
+            "strict (as the reference documents; --lenient relaxes it)"
+        } else {
+            "lenient"
+        }
+    );
+    if let Some(t) = throttle {
+        println!(
+            "  throttle:          {} requests/s per API key, burst {}",
+            t.rate, t.burst
+        );
+    }
+    if let Some(dir) = &record {
+        println!(
+            "  recording:         {}",
+            dir.join(necid_server::record::RECORD_FILE).display()
+        );
+    }
+    let seeded = server.seeded();
+    if !seeded.is_empty() {
+        println!(
+            "  seeded:            {} pictures (GET {}/seed lists their subject ids)",
+            seeded.len(),
+            info.admin_endpoint
+        );
+    }
     println!("  admin API:         {}", info.admin_endpoint);
     println!(
         "  admin token:       {}  (Authorization: Bearer ...)",

@@ -12,7 +12,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use crate::faults::{FaultPlan, FaultRuleSpec};
@@ -66,6 +66,19 @@ pub(crate) fn router(state: Shared) -> Router<Shared> {
             "/_admin/v1/faults/{id}",
             get(get_fault).delete(delete_fault),
         )
+        .route("/_admin/v1/throttle", get(get_throttle).put(put_throttle))
+        .route("/_admin/v1/strict", get(get_strict).put(put_strict))
+        .route(
+            "/_admin/v1/recording",
+            get(get_recording).put(put_recording),
+        )
+        .route(
+            "/_admin/v1/requests",
+            get(list_requests).delete(clear_requests),
+        )
+        .route("/_admin/v1/galleries/{id}/reset", post(reset_gallery))
+        .route("/_admin/v1/reset", post(reset_all))
+        .route("/_admin/v1/seed", get(get_seed))
         .route("/_admin/v1/{*rest}", axum::routing::any(unknown))
         .route_layer(middleware::from_fn_with_state(state, guard))
 }
@@ -122,9 +135,175 @@ async fn status(State(st): State<Shared>) -> Response {
     Json(json!({
         "version": ADMIN_API_VERSION,
         "engine": st.engine.name(),
+        "strict": st.strict(),
+        "throttle": throttle_json(&st),
+        "recording": recording_json(&st),
         "faults": st.faults.status(),
     }))
     .into_response()
+}
+
+fn throttle_json(st: &Shared) -> Value {
+    match st.throttle.spec() {
+        Some(t) => json!({"enabled": true, "rate": t.rate, "burst": t.burst}),
+        None => json!({"enabled": false}),
+    }
+}
+
+async fn get_throttle(State(st): State<Shared>) -> Response {
+    Json(throttle_json(&st)).into_response()
+}
+
+/// `{"rate": R, "burst": B}` sets the throttle; `{"enabled": false}` removes it.
+async fn put_throttle(State(st): State<Shared>, bytes: axum::body::Bytes) -> AdminResult {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        enabled: Option<bool>,
+        rate: Option<f64>,
+        burst: Option<u32>,
+    }
+    let b: Body = body(&bytes)?;
+    let spec = match (b.enabled, b.rate, b.burst) {
+        (Some(false), None, None) => None,
+        (Some(true) | None, Some(rate), Some(burst)) => {
+            let spec = crate::throttle::ThrottleSpec { rate, burst };
+            spec.check().map_err(AdminError::bad)?;
+            Some(spec)
+        }
+        _ => {
+            return Err(AdminError::bad(
+                "send {\"rate\": R, \"burst\": B} to throttle, or {\"enabled\": false} to stop",
+            ));
+        }
+    };
+    st.throttle.set(spec);
+    Ok(Json(throttle_json(&st)).into_response())
+}
+
+async fn get_strict(State(st): State<Shared>) -> Response {
+    Json(json!({"strict": st.strict()})).into_response()
+}
+
+async fn put_strict(State(st): State<Shared>, bytes: axum::body::Bytes) -> AdminResult {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        strict: bool,
+    }
+    let b: Body = body(&bytes)?;
+    st.strict
+        .store(b.strict, std::sync::atomic::Ordering::Relaxed);
+    Ok(Json(json!({"strict": st.strict()})).into_response())
+}
+
+fn recording_json(st: &Shared) -> Value {
+    json!({
+        "enabled": st.recorder.enabled(),
+        "file": st.recorder.file().map(|p| p.display().to_string()),
+    })
+}
+
+async fn get_recording(State(st): State<Shared>) -> Response {
+    Json(recording_json(&st)).into_response()
+}
+
+async fn put_recording(State(st): State<Shared>, bytes: axum::body::Bytes) -> AdminResult {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        enabled: bool,
+    }
+    let b: Body = body(&bytes)?;
+    st.recorder.set_enabled(b.enabled);
+    Ok(Json(recording_json(&st)).into_response())
+}
+
+/// `?since=SEQ&limit=N&method=M&path=PREFIX`.
+async fn list_requests(
+    State(st): State<Shared>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> AdminResult {
+    let num = |key: &str, default: u64| -> Result<u64, AdminError> {
+        match q.get(key) {
+            None => Ok(default),
+            Some(v) => v
+                .parse()
+                .map_err(|_| AdminError::bad(format!("{key} must be a non-negative integer"))),
+        }
+    };
+    let since = num("since", 0)?;
+    let limit = num("limit", crate::record::RING as u64)? as usize;
+    let method = q.get("method").map(|m| m.to_ascii_uppercase());
+    let requests = st.recorder.list(
+        since,
+        limit,
+        method.as_deref(),
+        q.get("path").map(String::as_str),
+    );
+    let last = requests
+        .last()
+        .and_then(|r| r["seq"].as_u64())
+        .unwrap_or(since);
+    Ok(Json(json!({
+        "recording": st.recorder.enabled(),
+        "requests": requests,
+        "last": last,
+    }))
+    .into_response())
+}
+
+async fn clear_requests(State(st): State<Shared>) -> Response {
+    st.recorder.clear();
+    Json(json!({})).into_response()
+}
+
+async fn reset_gallery(State(st): State<Shared>, Path(id): Path<String>) -> AdminResult {
+    let store = st.store.clone();
+    let gid = id.clone();
+    let removed = tokio::task::spawn_blocking(move || store.reset_gallery(&gid))
+        .await
+        .map_err(|e| AdminError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .map_err(|e| AdminError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    if removed.is_some() && id == crate::config::DEFAULT_GALLERY_ID {
+        // The seeded subjects were in it.
+        st.seeded.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+    match removed {
+        Some(n) => Ok(Json(json!({"galleryId": id, "removedEvents": n})).into_response()),
+        None => Err(AdminError::not_found(format!("No gallery with id {id:?}."))),
+    }
+}
+
+/// Empties every gallery, clears the fault rules, the throttle's buckets and the
+/// in-memory records; strict mode and the throttle's setting stay.
+async fn reset_all(State(st): State<Shared>) -> AdminResult {
+    let store = st.store.clone();
+    let removed = tokio::task::spawn_blocking(move || -> Result<u64, String> {
+        let mut n = 0;
+        for (g, _) in store.list_galleries().map_err(|e| e.to_string())? {
+            n += store
+                .reset_gallery(&g.id)
+                .map_err(|e| e.to_string())?
+                .unwrap_or(0);
+        }
+        Ok(n)
+    })
+    .await
+    .map_err(|e| AdminError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+    .map_err(|e| AdminError(StatusCode::INTERNAL_SERVER_ERROR, e))?;
+    st.faults
+        .replace(&FaultPlan::default())
+        .map_err(AdminError::bad)?;
+    st.throttle.set(st.throttle.spec());
+    st.recorder.clear();
+    st.seeded.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    Ok(Json(json!({"removedEvents": removed})).into_response())
+}
+
+async fn get_seed(State(st): State<Shared>) -> Response {
+    let seeded = st.seeded.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    Json(json!({ "seeded": seeded })).into_response()
 }
 
 async fn get_faults(State(st): State<Shared>) -> Response {

@@ -349,7 +349,7 @@ async fn face_and_tags(
     Ok((detected, tags))
 }
 
-fn new_event(face: &DetectedFace, tags: Vec<String>) -> NewEvent {
+pub(crate) fn new_event(face: &DetectedFace, tags: Vec<String>) -> NewEvent {
     NewEvent {
         tags,
         template: face.template.clone(),
@@ -419,6 +419,11 @@ pub(crate) async fn list_subjects(
         Some(_) => return Err(ApiError::invalid("dir must be asc or desc.")),
     };
     let (rows, total) = st.store.list_subjects(&t.gallery_id, start, length, desc)?;
+    // The reference: 404 "Subjects not found." for an empty gallery or a start past the
+    // end (lenient mode answers 200 with an empty list).
+    if rows.is_empty() && st.strict() {
+        return Err(ApiError::not_found("Subjects not found."));
+    }
     let subjects: Vec<Value> = rows
         .into_iter()
         .map(|r| {

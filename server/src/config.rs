@@ -228,6 +228,23 @@ pub struct ServerConfig {
     /// Fault rules in effect at start (`necid serve --faults FILE`); the admin API changes
     /// them at run time. Default: none.
     pub faults: crate::faults::FaultPlan,
+    /// Throttling per API key (token bucket, like API Gateway's usage plans); `None` (the
+    /// default): no throttling.
+    pub throttle: Option<crate::throttle::ThrottleSpec>,
+    /// Strict mode (default `true`): behave as the reference documents where the emulator
+    /// otherwise relaxes it (see the crate README, "Strict mode"); `necid serve --lenient`
+    /// sets it to `false`.
+    pub strict: bool,
+    /// Record every API request and its answer as JSON lines in `DIR/requests.jsonl`
+    /// (also kept in memory for `GET /_admin/v1/requests`). `necid serve --record DIR`.
+    pub record_dir: Option<PathBuf>,
+    /// Record in memory from the start (without a file); the admin API can also turn
+    /// recording on (`PUT /_admin/v1/recording`).
+    pub record_memory: bool,
+    /// Register every picture of this folder in the default gallery at start (`necid
+    /// serve --seed DIR`): a file is one subject, a sub-folder one subject with one event
+    /// per picture.
+    pub seed_dir: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -245,6 +262,11 @@ impl Default for ServerConfig {
             cors_origins: vec!["*".to_owned()],
             admin_token: None,
             faults: crate::faults::FaultPlan::default(),
+            throttle: None,
+            strict: true,
+            record_dir: None,
+            record_memory: false,
+            seed_dir: None,
         }
     }
 }
@@ -266,6 +288,8 @@ struct FileConfig {
     limits: Option<Limits>,
     cors_origins: Option<Vec<String>>,
     admin_token: Option<String>,
+    strict: Option<bool>,
+    throttle: Option<crate::throttle::ThrottleSpec>,
 }
 
 #[derive(Deserialize)]
@@ -358,6 +382,10 @@ impl ServerConfig {
             cfg.cors_origins = origins;
         }
         cfg.admin_token = file.admin_token;
+        if let Some(strict) = file.strict {
+            cfg.strict = strict;
+        }
+        cfg.throttle = file.throttle;
         cfg.validate()?;
         Ok(cfg)
     }
@@ -403,6 +431,9 @@ impl ServerConfig {
             ));
         }
         self.faults.check().map_err(ServerError::Config)?;
+        if let Some(t) = &self.throttle {
+            t.check().map_err(ServerError::Config)?;
+        }
         if self.limits.clock_skew_secs < 0 {
             return Err(ServerError::Config(
                 "limits.clockSkewSecs must be >= 0".into(),

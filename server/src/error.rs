@@ -100,6 +100,14 @@ impl ApiError {
             amzn_type: Some(kind),
         }
     }
+    /// 429 as API Gateway answers a usage plan's throttle.
+    pub fn throttled() -> Self {
+        Self::typed(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too Many Requests",
+            "TooManyRequestsException",
+        )
+    }
     /// 413 for bodies over the limit.
     pub fn too_large(limit: usize) -> Self {
         Self::plain(

@@ -43,6 +43,21 @@ pub(crate) struct AppState {
     pub faults: crate::faults::Faults,
     /// The admin API's token.
     pub admin_token: String,
+    /// Throttling per API key (off by default).
+    pub throttle: crate::throttle::Throttle,
+    /// Strict mode (the reference's behaviour where the emulator would relax it).
+    pub strict: std::sync::atomic::AtomicBool,
+    /// Request recording (off by default).
+    pub recorder: crate::record::Recorder,
+    /// What `--seed DIR` registered: `{file, subjectId, eventId}`.
+    pub seeded: std::sync::Mutex<Vec<serde_json::Value>>,
+}
+
+impl AppState {
+    /// Whether strict mode is on.
+    pub(crate) fn strict(&self) -> bool {
+        self.strict.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 pub(crate) type Shared = Arc<AppState>;
@@ -154,11 +169,11 @@ pub(crate) async fn front(State(state): State<Shared>, mut req: Request, next: N
     req.extensions_mut().insert(raw);
     let mut resp = match preflight {
         Some(methods) => crate::cors::preflight(origins, methods),
-        // Fault rules (one relaxed load when none is set); never on the admin API.
-        None if state.faults.active() && !crate::admin::is_admin(req.uri().path()) => {
-            crate::inject::run(&state, req, next).await
-        }
-        None => next.run(req).await,
+        // The admin API is never recorded or faulted.
+        None if crate::admin::is_admin(req.uri().path()) => next.run(req).await,
+        // Recording and fault rules: one relaxed load each when off.
+        None if state.recorder.enabled() => recorded(&state, req, next, &request_id).await,
+        None => faulted(&state, req, next).await,
     };
     crate::cors::decorate(origins, origin.as_ref(), &mut resp);
     // Method, path and status only: headers and bodies may carry secrets.
@@ -170,6 +185,80 @@ pub(crate) async fn front(State(state): State<Shared>, mut req: Request, next: N
     if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(SystemTime::now())) {
         headers.insert(axum::http::header::DATE, v);
     }
+    resp
+}
+
+/// The request through the fault rules when any is set.
+async fn faulted(state: &Shared, req: Request, next: Next) -> Response {
+    if state.faults.active() {
+        crate::inject::run(state, req, next).await
+    } else {
+        next.run(req).await
+    }
+}
+
+/// [`faulted`], recording the request and its answer (see [`crate::record`]).
+async fn recorded(state: &Shared, req: Request, next: Next, request_id: &str) -> Response {
+    use crate::record;
+    let started = std::time::Instant::now();
+    let seq = state.recorder.next_seq();
+    let time = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let (parts, body) = req.into_parts();
+    let (path, query) = match parts.extensions.get::<RawTarget>() {
+        Some(raw) => (raw.path.clone(), raw.query.clone()),
+        None => (
+            parts.uri.path().to_owned(),
+            parts.uri.query().map(str::to_owned),
+        ),
+    };
+    let mut entry = serde_json::json!({
+        "seq": seq,
+        "time": time,
+        "requestId": request_id,
+        "method": parts.method.as_str(),
+        "path": path,
+        "query": query,
+        "headers": record::headers(&parts.headers),
+    });
+    let limit = state.limits.max_body_bytes;
+    let resp = match axum::body::to_bytes(body, limit).await {
+        Err(_) => {
+            entry["requestBody"] = serde_json::json!({"tooLarge": true});
+            ApiError::too_large(limit).into_response()
+        }
+        Ok(bytes) => {
+            entry["requestBody"] = record::body(&bytes);
+            faulted(state, Request::from_parts(parts, Body::from(bytes)), next).await
+        }
+    };
+    let applied = resp.extensions().get::<crate::inject::Applied>().cloned();
+    let streamed = applied
+        .as_ref()
+        .is_some_and(|a| matches!(a.fault, "reset" | "truncate" | "slowBody"));
+    let resp = if streamed {
+        // The body is shaped on the wire: not read here.
+        entry["responseBody"] = Value::Null;
+        resp
+    } else {
+        let (rparts, rbody) = resp.into_parts();
+        let bytes = axum::body::to_bytes(rbody, usize::MAX)
+            .await
+            .unwrap_or_default();
+        entry["responseBody"] = record::body(&bytes);
+        Response::from_parts(rparts, Body::from(bytes))
+    };
+    entry["status"] = match &applied {
+        Some(a) if a.fault == "reset" => Value::Null,
+        _ => resp.status().as_u16().into(),
+    };
+    entry["fault"] = match &applied {
+        Some(a) => serde_json::json!({"id": a.id, "fault": a.fault}),
+        None => Value::Null,
+    };
+    entry["durationMs"] = (started.elapsed().as_millis() as u64).into();
+    state.recorder.push(entry);
     resp
 }
 
@@ -202,13 +291,14 @@ async fn authenticate(State(st): State<Shared>, req: Request, next: Next) -> Res
             query: parts.uri.query().map(str::to_owned),
         });
     let skew = st.limits.clock_skew_secs;
+    let strict = st.strict();
     // Hashing a large body is CPU work: keep it off the async workers.
     let (parts, bytes, result) = if bytes.len() > OFF_WORKER_BYTES {
         let creds = st.creds.clone();
         match st
             .request_cpu
             .run(move || {
-                let result = verify_request(&parts, &raw, &bytes, &creds, skew);
+                let result = verify_request(&parts, &raw, &bytes, &creds, skew, strict);
                 (parts, bytes, result)
             })
             .await
@@ -220,11 +310,17 @@ async fn authenticate(State(st): State<Shared>, req: Request, next: Next) -> Res
             }
         }
     } else {
-        let result = verify_request(&parts, &raw, &bytes, &st.creds, skew);
+        let result = verify_request(&parts, &raw, &bytes, &st.creds, skew, strict);
         (parts, bytes, result)
     };
     if let Err(e) = result {
         return ApiError::auth(&e).into_response();
+    }
+    // Usage-plan throttling, per API key, after authentication (as API Gateway orders it).
+    if let Some(key) = parts.headers.get("x-api-key")
+        && !st.throttle.admit(key.to_str().unwrap_or_default().trim())
+    {
+        return ApiError::throttled().into_response();
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
@@ -236,6 +332,7 @@ fn verify_request(
     bytes: &Bytes,
     creds: &DevCredentials,
     max_skew_secs: i64,
+    strict: bool,
 ) -> Result<(), sigv4::AuthError> {
     let incoming = IncomingRequest {
         method: &parts.method,
@@ -246,8 +343,9 @@ fn verify_request(
         body: bytes,
     };
     let opts = VerifyOptions {
-        region: Some(REGION),
-        service: Some(SERVICE),
+        // Lenient mode accepts a signature scoped to any region and service.
+        region: strict.then_some(REGION),
+        service: strict.then_some(SERVICE),
         now: time::OffsetDateTime::now_utc(),
         max_skew_secs,
     };

@@ -16,6 +16,13 @@ use crate::http::Shared;
 /// The header naming the rule that shaped a response (emulator only).
 pub(crate) const FAULT_HEADER: &str = "x-necid-fault";
 
+/// Response extension: the rule that shaped the answer and its fault (for the recorder).
+#[derive(Debug, Clone)]
+pub(crate) struct Applied {
+    pub id: String,
+    pub fault: &'static str,
+}
+
 /// Runs the request through the fault rules (only called when some rule is set).
 pub(crate) async fn run(st: &Shared, req: Request, next: Next) -> Response {
     let decision = st.faults.decide(req.method().as_str(), req.uri().path());
@@ -25,7 +32,7 @@ pub(crate) async fn run(st: &Shared, req: Request, next: Next) -> Response {
     let Some((id, action)) = decision.action else {
         let mut resp = next.run(req).await;
         if let Some(first) = decision.latency_rules.first() {
-            tag(&mut resp, first);
+            tag(&mut resp, first, "latency");
         }
         return resp;
     };
@@ -33,6 +40,14 @@ pub(crate) async fn run(st: &Shared, req: Request, next: Next) -> Response {
         .extensions()
         .get::<ConnectInfo<ConnTag>>()
         .map(|c| c.0.clone());
+    let fault = match &action {
+        Action::Error { .. } => "error",
+        Action::Timeout { .. } => "timeout",
+        Action::Reset { .. } => "reset",
+        Action::Truncate { .. } => "truncate",
+        Action::Latency(_) => "latency",
+        Action::SlowBody { .. } => "slowBody",
+    };
     let mut resp = match action {
         Action::Error {
             status,
@@ -116,14 +131,18 @@ pub(crate) async fn run(st: &Shared, req: Request, next: Next) -> Response {
         }
         Action::Latency(_) => next.run(req).await,
     };
-    tag(&mut resp, &id);
+    tag(&mut resp, &id, fault);
     resp
 }
 
-fn tag(resp: &mut Response, id: &str) {
+fn tag(resp: &mut Response, id: &str, fault: &'static str) {
     if let Ok(v) = HeaderValue::from_str(id) {
         resp.headers_mut().insert(FAULT_HEADER, v);
     }
+    resp.extensions_mut().insert(Applied {
+        id: id.to_owned(),
+        fault,
+    });
 }
 
 /// The bodies API Gateway and the service answer with for these statuses.

@@ -28,9 +28,12 @@ mod inject;
 pub mod intake;
 mod jobs;
 mod real_engine;
+pub mod record;
+mod seed;
 pub mod sigv4;
 mod store;
 mod tenant;
+pub mod throttle;
 mod tls;
 
 use std::net::SocketAddr;
@@ -115,6 +118,15 @@ impl RunningServer {
     /// `ENDPOINT/_admin/v1`, the admin API's base URL.
     pub fn admin_endpoint(&self) -> String {
         format!("{}/_admin/v1", self.endpoint())
+    }
+
+    /// What `ServerConfig::seed_dir` registered: `{file, subjectId, eventId}` per picture.
+    pub fn seeded(&self) -> Vec<serde_json::Value> {
+        self.state
+            .seeded
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The credentials this server accepts.
@@ -205,8 +217,23 @@ pub async fn start_with_engine(
     })?;
     let admin_token = config.admin_token.clone().unwrap_or_else(random_token);
     let faults = faults::Faults::new(&config.faults).map_err(ServerError::Config)?;
+    let recorder = record::Recorder::new(config.record_dir.as_deref(), config.record_memory)
+        .map_err(|e| {
+            ServerError::Config(format!(
+                "cannot write the record folder {}: {e}",
+                config
+                    .record_dir
+                    .as_deref()
+                    .unwrap_or_else(|| std::path::Path::new(""))
+                    .display()
+            ))
+        })?;
     let state: http::Shared = Arc::new(http::AppState {
         faults,
+        throttle: throttle::Throttle::new(config.throttle),
+        strict: AtomicBool::new(config.strict),
+        recorder,
+        seeded: std::sync::Mutex::new(Vec::new()),
         admin_token: admin_token.clone(),
         decoders: intake::DecodePool::new("necid-decode", config.limits.decode_slots())
             .map_err(|e| ServerError::Config(format!("cannot start the decode threads: {e}")))?,
@@ -230,6 +257,11 @@ pub async fn start_with_engine(
             }
         }
         Err(e) => return Err(ServerError::Storage(e.to_string())),
+    }
+    if let Some(dir) = &config.seed_dir {
+        let seeded = seed::run(&state, dir).await?;
+        tracing::info!("seeded {} pictures from {}", seeded.len(), dir.display());
+        *state.seeded.lock().unwrap_or_else(|p| p.into_inner()) = seeded;
     }
     let router = http::app(state.clone());
     let service = tower::Layer::layer(

@@ -473,6 +473,32 @@ impl Store {
         Ok(n > 0)
     }
 
+    /// Empties a gallery: every subject and event row (deleted ones too), its tags and its
+    /// bulk jobs; the gallery and its applications (API keys) stay. `None` when there is
+    /// no such gallery; otherwise the number of event rows removed.
+    pub fn reset_gallery(&self, id: &str) -> Result<Option<u64>> {
+        let mut g = self.lock();
+        let tx = g.conn.transaction()?;
+        let exists: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM galleries WHERE id = ?1",
+            params![id],
+            |r| r.get(0),
+        )?;
+        if exists == 0 {
+            return Ok(None);
+        }
+        tx.execute("DELETE FROM tags WHERE gallery_id = ?1", params![id])?;
+        let events = tx.execute("DELETE FROM events WHERE gallery_id = ?1", params![id])?;
+        tx.execute(
+            "DELETE FROM job_records WHERE batch_id IN (SELECT batch_id FROM jobs WHERE gallery_id = ?1)",
+            params![id],
+        )?;
+        tx.execute("DELETE FROM jobs WHERE gallery_id = ?1", params![id])?;
+        tx.commit()?;
+        g.cache.remove(id);
+        Ok(Some(events as u64))
+    }
+
     /// Applications, optionally of one gallery.
     pub fn list_applications(&self, gallery_id: Option<&str>) -> Result<Vec<Application>> {
         let g = self.lock();

@@ -225,11 +225,12 @@ async fn list_subjects_paging_and_direction() {
         .await
         .expect(200);
     assert_eq!(r.json["subjects"][0]["id"], ids[4].as_str());
+    // Past the end: the reference's 404 (strict mode, the default).
     let r = h
         .send(h.req("GET", "/v1.1/subjects?start=99"))
         .await
-        .expect(200);
-    assert_eq!(r.json["subjects"], json!([]));
+        .expect(404);
+    assert_eq!(r.json, json!({"message": "Subjects not found."}));
     h.send(h.req("GET", "/v1.1/subjects?dir=sideways"))
         .await
         .expect_error(400, "InvalidRequest", 1001);
@@ -595,7 +596,9 @@ async fn trailing_slashes_are_tolerated() {
     h.send(h.req("POST", "/v1.1/tags/slash/")).await.expect(200);
     let r = h.send(h.req("GET", "/v1.1/tags/")).await.expect(200);
     assert_eq!(r.json, json!(["slash"]));
-    h.send(h.req("GET", "/v1.1/subjects/")).await.expect(200);
+    // Routed (an empty gallery's 404, not the Gateway's 403 for unknown routes).
+    let r = h.send(h.req("GET", "/v1.1/subjects/")).await.expect(404);
+    assert_eq!(r.json["message"], "Subjects not found.");
     h.send(h.req("GET", "/v1.1/health/").unsigned())
         .await
         .expect(200);

@@ -251,8 +251,8 @@ async fn galleries_are_isolated() {
     let r = h
         .send(h.req("GET", "/v1.1/subjects").api_key(b))
         .await
-        .expect(200);
-    assert_eq!(r.json["total"], 0);
+        .expect(404);
+    assert_eq!(r.json["message"], "Subjects not found.");
     h.send(
         h.req("GET", &format!("/v1.1/subjects/{sid}/events"))
             .api_key(b),

@@ -100,7 +100,14 @@ pub struct Emulator {
 
 impl Emulator {
     pub fn start() -> Emulator {
+        Self::start_with(|_| Vec::new())
+    }
+
+    /// [`Emulator::start`] with more `necid serve` arguments (`extra` gets the temporary
+    /// folder, for files it should name).
+    pub fn start_with(extra: impl FnOnce(&Path) -> Vec<std::ffi::OsString>) -> Emulator {
         let dir = tempfile::tempdir().unwrap();
+        let more = extra(dir.path());
         let ready = dir.path().join("ready.json");
         let bucket = dir.path().join("bucket");
         let mut child = Command::new(bin())
@@ -116,6 +123,7 @@ impl Emulator {
             .arg(&ready)
             .arg("--bucket-dir")
             .arg(&bucket)
+            .args(more)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
