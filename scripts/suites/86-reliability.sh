@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Reliability checks of crate necid-reliability (tests/reliability; see tests/README.md):
 #  - signing properties (proptest): core signatures verify; any one-byte change is rejected;
-#  - fault injection: a raw-TCP proxy in front of the real emulator (retries, POSTs never
-#    resent when they may have been processed, typed errors);
+#  - fault injection: the emulator's own fault rules (fault_rules.rs) and a raw-TCP proxy
+#    in front of the real emulator (fault_proxy.rs): retries, Retry-After, POSTs never
+#    resent when they may have been processed, typed errors;
 #  - the scenarios against an in-process emulator (their expectations, Rust only), and
 #    again with TRACE logging on: no secret key or API key in the log;
 #  - durability: kill -9 a `necid serve` 8 times during a 600-record bulk job: nothing lost,
@@ -20,7 +21,8 @@ cargo test -q -p necid-reliability --no-run
 export NECID_BIN="$ROOT/target/x86_64-unknown-linux-gnu/debug/necid"
 
 step "signing properties, fault injection, scenarios (in-process)"
-cargo test -q -p necid-reliability --lib --bins --test signing_props --test fault_proxy --test scenarios \
+cargo test -q -p necid-reliability --lib --bins --test signing_props --test fault_proxy --test fault_rules \
+  --test scenarios \
   --test secrets_in_logs
 
 step "durability (kill -9 during a bulk job)"
