@@ -196,8 +196,9 @@ impl Default for Limits {
 }
 
 /// Everything needed to start an emulator. `Default`: 127.0.0.1, port 0 (any free port),
-/// in-memory database, deterministic engine, the dev credentials.
-#[derive(Debug, Clone)]
+/// in-memory database, deterministic engine, the dev credentials. `Debug` never shows the
+/// secret, the API keys or the admin token.
+#[derive(Clone)]
 pub struct ServerConfig {
     /// Interface to bind.
     pub host: String,
@@ -245,6 +246,33 @@ pub struct ServerConfig {
     /// serve --seed DIR`): a file is one subject, a sub-folder one subject with one event
     /// per picture.
     pub seed_dir: Option<PathBuf>,
+}
+
+impl fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("storage", &self.storage)
+            .field("bucket_dir", &self.bucket_dir)
+            .field("engine", &self.engine)
+            .field("credentials", &self.credentials)
+            .field("galleries", &self.galleries)
+            .field("limits", &self.limits)
+            .field("tls", &self.tls)
+            .field("cors_origins", &self.cors_origins)
+            .field(
+                "admin_token",
+                &self.admin_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("faults", &self.faults)
+            .field("throttle", &self.throttle)
+            .field("strict", &self.strict)
+            .field("record_dir", &self.record_dir)
+            .field("record_memory", &self.record_memory)
+            .field("seed_dir", &self.seed_dir)
+            .finish()
+    }
 }
 
 impl Default for ServerConfig {

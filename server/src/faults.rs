@@ -529,10 +529,21 @@ impl Faults {
         plan.check()?;
         let mut st = self.lock();
         let seed = plan.seed.unwrap_or_else(random_seed);
-        let mut rules = Vec::with_capacity(plan.rules.len());
+        let mut rules: Vec<Rule> = Vec::with_capacity(plan.rules.len());
         let mut next_id = 1;
         for spec in &plan.rules {
-            rules.push(Rule::compile(spec, format!("rule-{next_id}"))?);
+            // A generated id never repeats an id given in the plan.
+            let mut id = format!("rule-{next_id}");
+            while plan
+                .rules
+                .iter()
+                .any(|r| r.id.as_deref() == Some(id.as_str()))
+                || rules.iter().any(|r| r.id == id)
+            {
+                next_id += 1;
+                id = format!("rule-{next_id}");
+            }
+            rules.push(Rule::compile(spec, id)?);
             next_id += 1;
         }
         *st = State {
@@ -725,6 +736,26 @@ mod tests {
         assert_eq!(a[2].as_deref(), Some("rule-1"));
         let resets = a[3..].iter().filter(|x| x.is_some()).count();
         assert!((5..33).contains(&resets), "{resets} of 37");
+        // Generated ids never collide with given ones.
+        let h = Faults::new(&FaultPlan {
+            seed: Some(1),
+            rules: vec![
+                FaultRuleSpec {
+                    id: Some("rule-2".into()),
+                    ..spec("reset")
+                },
+                spec("reset"),
+                spec("reset"),
+            ],
+        })
+        .unwrap();
+        let ids: Vec<String> = h.status()["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(ids, ["rule-2", "rule-3", "rule-4"]);
         // Same seed, same rules: the same decisions.
         let g = Faults::new(&plan).unwrap();
         assert_eq!(run(&g), a);

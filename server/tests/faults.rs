@@ -101,12 +101,18 @@ async fn the_admin_api_needs_its_token() {
 
 #[tokio::test]
 async fn a_given_admin_token_is_used_and_a_weak_one_refused() {
-    let h = Harness::with_config(ServerConfig {
+    let cfg = ServerConfig {
         engine: necid_server::EngineChoice::Deterministic,
         admin_token: Some("my-admin-token-1".into()),
         ..ServerConfig::default()
-    })
-    .await;
+    };
+    let shown = format!("{cfg:?}");
+    assert!(!shown.contains("my-admin-token-1"), "{shown}");
+    assert!(
+        shown.contains("admin_token: Some(\"<redacted>\")"),
+        "{shown}"
+    );
+    let h = Harness::with_config(cfg).await;
     assert_eq!(h.server.admin_token(), "my-admin-token-1");
     assert_eq!(h.admin("GET", "", None).await.0, 200);
     let e = necid_server::start(ServerConfig {
