@@ -32,7 +32,9 @@ for lang in "${langs[@]}"; do
       # RUST_BACKTRACE=0: a generator error prints one readable line, not a backtrace.
       RUST_BACKTRACE=0 "$BINDGEN" generate --library "$LIB" --language kotlin \
         --out-dir "$TMP/kotlin" --no-format >/dev/null
-      rm -rf "$KT/generated-sources/uniffi" "$KT/native"
+      # Compiled classes go too: a class no longer generated (e.g. a record now aliased
+      # to the core's in Models.kt) must not survive in target/classes and shadow it.
+      rm -rf "$KT/generated-sources/uniffi" "$KT/native" "$KT/classes" "$KT/test-classes"
       mkdir -p "$KT/generated-sources/uniffi" "$KT/native/linux-x86-64"
       cp -r "$TMP/kotlin/." "$KT/generated-sources/uniffi/"
       cp "$LIB" "$KT/native/linux-x86-64/libnecid_uniffi.so"

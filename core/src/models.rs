@@ -1006,20 +1006,24 @@ pub struct GalleryUpdate {
     pub size: Option<u64>,
 }
 
-/// Body of create application.
+/// Body of create application. (Required fields first: the order Kotlin and Swift
+/// constructors take them in.)
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct NewApplication {
     /// Name (required).
     pub name: String,
+    /// Gallery to access (required).
+    pub gallery_id: String,
     /// Description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub description: Option<String>,
     /// Minimum face quality (≥ 0.45).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub face_minimum_quality_score: Option<f64>,
-    /// Gallery to access (required).
-    pub gallery_id: String,
 }
 
 /// Body of update application (PATCH).

@@ -389,11 +389,9 @@ impl Client {
         &self,
         application: NewApplication,
     ) -> Result<Application, NecIdError> {
-        Ok(
-            on_runtime(self.inner.create_application(application.into()))
-                .await?
-                .into(),
-        )
+        Ok(on_runtime(self.inner.create_application(application))
+            .await?
+            .into())
     }
 
     /// `PATCH /api/applications/{id}`.

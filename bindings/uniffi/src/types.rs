@@ -6,12 +6,12 @@
 //!   counts, `is_done`, `is_ok`) the record carries it as a field computed by the core, so
 //!   Kotlin and Swift never re-implement it;
 //! - API keys come back wrapped in [`Secret`] (never in a generated `toString()`);
-//! - `WaitOptions` takes optional durations, `NewApplication` keeps its field order.
+//! - `WaitOptions` takes optional durations.
 
 pub use necid::{
     ApplicationUpdate, BulkRegistration, Candidate, Event, EventList, FaceAttributes,
-    FaceVerification, GalleryUpdate, NewGallery, Point, Rect, RegisteredFace, SearchResult,
-    SortDirection, Tag, Verification,
+    FaceVerification, GalleryUpdate, NewApplication, NewGallery, Point, Rect, RegisteredFace,
+    SearchResult, SortDirection, Tag, Verification,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -172,17 +172,6 @@ pub struct GalleryDetails {
     pub applications: Vec<Application>,
 }
 
-/// Body of create application.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct NewApplication {
-    pub name: String,
-    pub gallery_id: String,
-    #[uniffi(default = None)]
-    pub description: Option<String>,
-    #[uniffi(default = None)]
-    pub face_minimum_quality_score: Option<f64>,
-}
-
 // ---------------------------------------------------------------------------------------
 // Conversions (core → foreign)
 
@@ -299,16 +288,6 @@ impl From<necid::GalleryDetails> for GalleryDetails {
         GalleryDetails {
             gallery: d.gallery.into(),
             applications: d.applications.into_iter().map(Into::into).collect(),
-        }
-    }
-}
-impl From<NewApplication> for necid::NewApplication {
-    fn from(a: NewApplication) -> Self {
-        necid::NewApplication {
-            name: a.name,
-            description: a.description,
-            face_minimum_quality_score: a.face_minimum_quality_score,
-            gallery_id: a.gallery_id,
         }
     }
 }

@@ -3923,71 +3923,6 @@ public func FfiConverterTypeJobStatus_lower(_ value: JobStatus) -> RustBuffer {
 
 
 /**
- * Body of create application.
- */
-public struct NewApplication: Equatable, Hashable {
-    public var name: String
-    public var galleryId: String
-    public var description: String?
-    public var faceMinimumQualityScore: Double?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(name: String, galleryId: String, description: String? = nil, faceMinimumQualityScore: Double? = nil) {
-        self.name = name
-        self.galleryId = galleryId
-        self.description = description
-        self.faceMinimumQualityScore = faceMinimumQualityScore
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension NewApplication: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeNewApplication: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NewApplication {
-        return
-            try NewApplication(
-                name: FfiConverterString.read(from: &buf), 
-                galleryId: FfiConverterString.read(from: &buf), 
-                description: FfiConverterOptionString.read(from: &buf), 
-                faceMinimumQualityScore: FfiConverterOptionDouble.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: NewApplication, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.name, into: &buf)
-        FfiConverterString.write(value.galleryId, into: &buf)
-        FfiConverterOptionString.write(value.description, into: &buf)
-        FfiConverterOptionDouble.write(value.faceMinimumQualityScore, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeNewApplication_lift(_ buf: RustBuffer) throws -> NewApplication {
-    return try FfiConverterTypeNewApplication.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeNewApplication_lower(_ value: NewApplication) -> RustBuffer {
-    return FfiConverterTypeNewApplication.lower(value)
-}
-
-
-/**
  * One row of list subjects: one per event, deleted rows included.
  */
 public struct SubjectEntry: Equatable, Hashable {
@@ -5384,7 +5319,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_necid_uniffi_checksum_method_client_config() != 27688) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_create_application() != 18466) {
+    if (uniffi_necid_uniffi_checksum_method_client_create_application() != 32841) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_client_create_gallery() != 25178) {

@@ -1265,6 +1265,96 @@ public func FfiConverterTypeGalleryUpdate_lower(_ value: GalleryUpdate) -> RustB
 
 
 /**
+ * Body of create application. (Required fields first: the order Kotlin and Swift
+ * constructors take them in.)
+ */
+public struct NewApplication: Equatable, Hashable {
+    /**
+     * Name (required).
+     */
+    public var name: String
+    /**
+     * Gallery to access (required).
+     */
+    public var galleryId: String
+    /**
+     * Description.
+     */
+    public var description: String?
+    /**
+     * Minimum face quality (≥ 0.45).
+     */
+    public var faceMinimumQualityScore: Double?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Name (required).
+         */name: String, 
+        /**
+         * Gallery to access (required).
+         */galleryId: String, 
+        /**
+         * Description.
+         */description: String? = nil, 
+        /**
+         * Minimum face quality (≥ 0.45).
+         */faceMinimumQualityScore: Double? = nil) {
+        self.name = name
+        self.galleryId = galleryId
+        self.description = description
+        self.faceMinimumQualityScore = faceMinimumQualityScore
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension NewApplication: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNewApplication: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NewApplication {
+        return
+            try NewApplication(
+                name: FfiConverterString.read(from: &buf), 
+                galleryId: FfiConverterString.read(from: &buf), 
+                description: FfiConverterOptionString.read(from: &buf), 
+                faceMinimumQualityScore: FfiConverterOptionDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: NewApplication, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterString.write(value.galleryId, into: &buf)
+        FfiConverterOptionString.write(value.description, into: &buf)
+        FfiConverterOptionDouble.write(value.faceMinimumQualityScore, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNewApplication_lift(_ buf: RustBuffer) throws -> NewApplication {
+    return try FfiConverterTypeNewApplication.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNewApplication_lower(_ value: NewApplication) -> RustBuffer {
+    return FfiConverterTypeNewApplication.lower(value)
+}
+
+
+/**
  * Body of create gallery.
  */
 public struct NewGallery: Equatable, Hashable {

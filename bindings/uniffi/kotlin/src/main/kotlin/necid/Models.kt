@@ -11,6 +11,7 @@ typealias EventList = necid.models.EventList
 typealias FaceAttributes = necid.models.FaceAttributes
 typealias FaceVerification = necid.models.FaceVerification
 typealias GalleryUpdate = necid.models.GalleryUpdate
+typealias NewApplication = necid.models.NewApplication
 typealias NewGallery = necid.models.NewGallery
 typealias Point = necid.models.Point
 typealias Rect = necid.models.Rect
