@@ -57,22 +57,6 @@ impl Client {
         self.inner.clock_skew_ms()
     }
 
-    // ----- subjects ---------------------------------------------------------------------
-
-    /// `GET /subjects`: one page of subject/event rows (`length` 1–1000).
-    #[uniffi::method(default(start = 0, length = 100, dir = None))]
-    pub async fn list_subjects(
-        &self,
-        start: u32,
-        length: u32,
-        dir: Option<SortDirection>,
-    ) -> Result<SubjectPage, NecIdError> {
-        let dir = dir.map_or(necid::SortDirection::Asc, Into::into);
-        Ok(on_runtime(self.inner.list_subjects(start, length, dir))
-            .await?
-            .into())
-    }
-
     /// Every page of list subjects, `length` rows at a time (see the Kotlin `subjectPages`
     /// / Swift `subjectPages` helpers for a Flow / AsyncSequence).
     #[uniffi::method(default(length = 100, dir = None))]
@@ -84,85 +68,6 @@ impl Client {
         let dir = dir.map_or(necid::SortDirection::Asc, Into::into);
         Arc::new(SubjectsPaginator::new(
             self.inner.subjects_paginator(length, dir),
-        ))
-    }
-
-    /// `POST /subjects`: register a new subject from one face (image bytes).
-    #[uniffi::method(default(tags))]
-    pub async fn register_subject(
-        &self,
-        face: Vec<u8>,
-        tags: Vec<String>,
-    ) -> Result<RegisteredFace, NecIdError> {
-        on_runtime(self.inner.register_subject(face, &tags)).await
-    }
-
-    /// `PUT /subjects/{id}`: replace a subject's face (and tags).
-    #[uniffi::method(default(tags))]
-    pub async fn update_subject(
-        &self,
-        subject_id: String,
-        face: Vec<u8>,
-        tags: Vec<String>,
-    ) -> Result<RegisteredFace, NecIdError> {
-        on_runtime(self.inner.update_subject(&subject_id, face, &tags)).await
-    }
-
-    /// `DELETE /subjects/{id}`: unregister a subject and its events.
-    pub async fn unregister_subject(&self, subject_id: String) -> Result<(), NecIdError> {
-        on_runtime(self.inner.unregister_subject(&subject_id)).await
-    }
-
-    // ----- events -----------------------------------------------------------------------
-
-    /// `GET /subjects/{id}/events`.
-    pub async fn list_events(&self, subject_id: String) -> Result<EventList, NecIdError> {
-        on_runtime(self.inner.list_events(&subject_id)).await
-    }
-
-    /// `POST /subjects/{id}/events`: add a face to a subject.
-    #[uniffi::method(default(tags))]
-    pub async fn register_event(
-        &self,
-        subject_id: String,
-        face: Vec<u8>,
-        tags: Vec<String>,
-    ) -> Result<RegisteredFace, NecIdError> {
-        on_runtime(self.inner.register_event(&subject_id, face, &tags)).await
-    }
-
-    /// `PUT /subjects/{id}/events/{eventId}`: replace one event's face.
-    #[uniffi::method(default(tags))]
-    pub async fn update_event(
-        &self,
-        subject_id: String,
-        event_id: String,
-        face: Vec<u8>,
-        tags: Vec<String>,
-    ) -> Result<RegisteredFace, NecIdError> {
-        on_runtime(self.inner.update_event(&subject_id, &event_id, face, &tags)).await
-    }
-
-    /// `DELETE /subjects/{id}/events/{eventId}`.
-    pub async fn unregister_event(
-        &self,
-        subject_id: String,
-        event_id: String,
-    ) -> Result<(), NecIdError> {
-        on_runtime(self.inner.unregister_event(&subject_id, &event_id)).await
-    }
-
-    // ----- face -------------------------------------------------------------------------
-
-    /// `POST /face/extract`: attributes of up to `limit` (1–20, service default 10) faces.
-    #[uniffi::method(default(limit = None))]
-    pub async fn extract_faces(
-        &self,
-        image: Vec<u8>,
-        limit: Option<u32>,
-    ) -> Result<Vec<FaceAttributes>, NecIdError> {
-        Ok(map_vec(
-            on_runtime(self.inner.extract_faces(image, limit)).await?,
         ))
     }
 
@@ -180,73 +85,6 @@ impl Client {
         req.threshold = threshold;
         req.limit = limit;
         on_runtime(self.inner.search(req)).await
-    }
-
-    /// `POST /face/verify {id, probe}`; "not verified" is `verified = false`, not an error.
-    pub async fn verify_subject(
-        &self,
-        subject_id: String,
-        probe: Vec<u8>,
-    ) -> Result<Verification, NecIdError> {
-        on_runtime(self.inner.verify_subject(&subject_id, probe)).await
-    }
-
-    /// `POST /face/verify {face, probe}`: compare two faces.
-    pub async fn verify_faces(
-        &self,
-        face: Vec<u8>,
-        probe: Vec<u8>,
-    ) -> Result<FaceVerification, NecIdError> {
-        on_runtime(self.inner.verify_faces(face, probe)).await
-    }
-
-    // ----- tags -------------------------------------------------------------------------
-
-    /// `GET /tags`.
-    pub async fn list_tags(&self) -> Result<Vec<Tag>, NecIdError> {
-        Ok(map_vec(on_runtime(self.inner.list_tags()).await?))
-    }
-
-    /// `POST /tags/{name}`.
-    pub async fn create_tag(&self, name: String) -> Result<(), NecIdError> {
-        on_runtime(self.inner.create_tag(&name)).await
-    }
-
-    /// `PUT /tags/{old}` with the new name.
-    pub async fn rename_tag(&self, old_name: String, new_name: String) -> Result<(), NecIdError> {
-        on_runtime(self.inner.rename_tag(&old_name, &new_name)).await
-    }
-
-    /// `DELETE /tags/{name}` (subjects keep the tag).
-    pub async fn delete_tag(&self, name: String) -> Result<(), NecIdError> {
-        on_runtime(self.inner.delete_tag(&name)).await
-    }
-
-    // ----- bulk -------------------------------------------------------------------------
-
-    /// `POST /jobs/bulkregister`: start a bulk job over files in the gallery's bucket;
-    /// returns the batch id.
-    pub async fn bulk_register(
-        &self,
-        registrations: Vec<BulkRegistration>,
-    ) -> Result<String, NecIdError> {
-        let regs: Vec<necid::BulkRegistration> = map_vec(registrations);
-        on_runtime(self.inner.bulk_register(&regs)).await
-    }
-
-    /// `GET /jobs/bulkregister/{batchId}[/{pagingId}]`: one page of progress.
-    #[uniffi::method(default(paging_id = None))]
-    pub async fn bulk_register_progress(
-        &self,
-        batch_id: String,
-        paging_id: Option<String>,
-    ) -> Result<BulkProgressPage, NecIdError> {
-        Ok(on_runtime(
-            self.inner
-                .bulk_register_progress(&batch_id, paging_id.as_deref()),
-        )
-        .await?
-        .into())
     }
 
     /// Every progress page of a batch, following `lastEvaluatedKey`.
@@ -292,13 +130,6 @@ impl Client {
         Ok((&progress).into())
     }
 
-    // ----- health and custom signing ----------------------------------------------------
-
-    /// `GET /health` (signed when credentials are configured).
-    pub async fn health(&self) -> Result<Health, NecIdError> {
-        Ok(on_runtime(self.inner.health()).await?.into())
-    }
-
     /// Sign a custom request now and return the headers to add (`x-api-key` when
     /// configured and absent, `x-amz-date`, `x-amz-security-token`, `authorization`).
     /// `url` is absolute and percent-encoded as sent; every header given is signed.
@@ -335,80 +166,83 @@ impl Client {
             .map(|(name, value)| HttpHeader { name, value })
             .collect())
     }
-
-    // ----- tenant API -------------------------------------------------------------------
-
-    /// `GET /api/galleries`.
-    pub async fn list_galleries(&self) -> Result<Vec<Gallery>, NecIdError> {
-        Ok(map_vec(on_runtime(self.inner.list_galleries()).await?))
-    }
-
-    /// `GET /api/galleries/{id}`: the gallery with its applications.
-    pub async fn get_gallery(&self, gallery_id: String) -> Result<GalleryDetails, NecIdError> {
-        Ok(on_runtime(self.inner.get_gallery(&gallery_id))
-            .await?
-            .into())
-    }
-
-    /// `POST /api/galleries`: creates a gallery and an application; the result carries
-    /// the new API key.
-    pub async fn create_gallery(&self, gallery: NewGallery) -> Result<Gallery, NecIdError> {
-        Ok(on_runtime(self.inner.create_gallery(gallery)).await?.into())
-    }
-
-    /// `PATCH /api/galleries/{id}`.
-    pub async fn update_gallery(
-        &self,
-        gallery_id: String,
-        update: GalleryUpdate,
-    ) -> Result<Gallery, NecIdError> {
-        Ok(on_runtime(self.inner.update_gallery(&gallery_id, update))
-            .await?
-            .into())
-    }
-
-    /// `DELETE /api/galleries/{id}` (and its applications).
-    pub async fn delete_gallery(&self, gallery_id: String) -> Result<(), NecIdError> {
-        on_runtime(self.inner.delete_gallery(&gallery_id)).await
-    }
-
-    /// `GET /api/applications`.
-    pub async fn list_applications(&self) -> Result<Vec<Application>, NecIdError> {
-        Ok(map_vec(on_runtime(self.inner.list_applications()).await?))
-    }
-
-    /// `GET /api/applications/{id}`.
-    pub async fn get_application(&self, application_id: String) -> Result<Application, NecIdError> {
-        Ok(on_runtime(self.inner.get_application(&application_id))
-            .await?
-            .into())
-    }
-
-    /// `POST /api/applications`: a new API key for an existing gallery.
-    pub async fn create_application(
-        &self,
-        application: NewApplication,
-    ) -> Result<Application, NecIdError> {
-        Ok(on_runtime(self.inner.create_application(application))
-            .await?
-            .into())
-    }
-
-    /// `PATCH /api/applications/{id}`.
-    pub async fn update_application(
-        &self,
-        application_id: String,
-        update: ApplicationUpdate,
-    ) -> Result<Application, NecIdError> {
-        Ok(
-            on_runtime(self.inner.update_application(&application_id, update))
-                .await?
-                .into(),
-        )
-    }
-
-    /// `DELETE /api/applications/{id}`.
-    pub async fn delete_application(&self, application_id: String) -> Result<(), NecIdError> {
-        on_runtime(self.inner.delete_application(&application_id)).await
-    }
 }
+
+// The other operations, expanded from the core's operation table
+// (`necid::for_each_operation!`): one exported async method each, with the table's docs.
+// `search`, `wait_for_bulk_register` and `sign_request` change shape here (flattened
+// request, a listener object, header records) and are written above.
+//
+// Arguments as Kotlin/Swift take them: strings and image bytes owned, tag lists
+// defaulting to empty, `Option`s defaulting to null, an enum with a default as an optional
+// (null: the table's default), a struct of the core as its record. Results as the core's
+// (or the wrapper record converted from it).
+macro_rules! uniffi_operations {
+    // One entry at a time; methods accumulate in `[$out]`.
+    (@ops [$($out:tt)*]) => {
+        #[uniffi::export]
+        #[allow(clippy::useless_conversion)] // .into() is the identity for the core's records
+        impl Client { $($out)* }
+    };
+    (@ops $out:tt $(#[doc = $doc:literal])* $a:ident fn search $args:tt -> $ret:tt = $route:tt; $($rest:tt)*) => {
+        uniffi_operations!(@ops $out $($rest)*);
+    };
+    (@ops $out:tt $(#[doc = $doc:literal])* $a:ident fn wait_for_bulk_register $args:tt -> $ret:tt = $route:tt; $($rest:tt)*) => {
+        uniffi_operations!(@ops $out $($rest)*);
+    };
+    (@ops $out:tt $(#[doc = $doc:literal])* sync fn sign_request $args:tt -> $ret:tt = $route:tt; $($rest:tt)*) => {
+        uniffi_operations!(@ops $out $($rest)*);
+    };
+    (@ops $out:tt $(#[doc = $doc:literal])* async fn $name:ident ($($args:tt)*) -> [$($ret:tt)*] = $route:tt; $($rest:tt)*) => {
+        uniffi_operations!(@args $out [$(#[doc = $doc])*] $name [$($ret)*] [] [] [] ($($args)*) {$($rest)*});
+    };
+
+    // The arguments, one at a time: parameters [$p], call arguments [$c], defaults [$d].
+    (@args $out:tt $docs:tt $name:ident $ret:tt [$($p:tt)*] [$($c:tt)*] [$($d:tt)*] ($arg:ident: [&str] $(, $($more:tt)*)?) $rest:tt) => {
+        uniffi_operations!(@args $out $docs $name $ret [$($p)* $arg: String,] [$($c)* &$arg,] [$($d)*] ($($($more)*)?) $rest);
+    };
+    (@args $out:tt $docs:tt $name:ident $ret:tt [$($p:tt)*] [$($c:tt)*] [$($d:tt)*] ($arg:ident: [Option<&str>] $(, $($more:tt)*)?) $rest:tt) => {
+        uniffi_operations!(@args $out $docs $name $ret [$($p)* $arg: Option<String>,] [$($c)* $arg.as_deref(),] [$($d)* $arg = None,] ($($($more)*)?) $rest);
+    };
+    (@args $out:tt $docs:tt $name:ident $ret:tt [$($p:tt)*] [$($c:tt)*] [$($d:tt)*] ($arg:ident: [impl Into<Image>] $(, $($more:tt)*)?) $rest:tt) => {
+        uniffi_operations!(@args $out $docs $name $ret [$($p)* $arg: Vec<u8>,] [$($c)* $arg,] [$($d)*] ($($($more)*)?) $rest);
+    };
+    (@args $out:tt $docs:tt $name:ident $ret:tt [$($p:tt)*] [$($c:tt)*] [$($d:tt)*] ($arg:ident: [&[String]] $(, $($more:tt)*)?) $rest:tt) => {
+        uniffi_operations!(@args $out $docs $name $ret [$($p)* $arg: Vec<String>,] [$($c)* &$arg,] [$($d)* $arg = [],] ($($($more)*)?) $rest);
+    };
+    (@args $out:tt $docs:tt $name:ident $ret:tt [$($p:tt)*] [$($c:tt)*] [$($d:tt)*] ($arg:ident: [&[$t:ident]] $(, $($more:tt)*)?) $rest:tt) => {
+        uniffi_operations!(@args $out $docs $name $ret [$($p)* $arg: Vec<$t>,] [$($c)* &map_vec::<$t, necid::$t>($arg),] [$($d)*] ($($($more)*)?) $rest);
+    };
+    (@args $out:tt $docs:tt $name:ident $ret:tt [$($p:tt)*] [$($c:tt)*] [$($d:tt)*] ($arg:ident: [Option<$t:ident>] $(, $($more:tt)*)?) $rest:tt) => {
+        uniffi_operations!(@args $out $docs $name $ret [$($p)* $arg: Option<$t>,] [$($c)* $arg,] [$($d)* $arg = None,] ($($($more)*)?) $rest);
+    };
+    (@args $out:tt $docs:tt $name:ident $ret:tt [$($p:tt)*] [$($c:tt)*] [$($d:tt)*] ($arg:ident: [SortDirection] = $default:literal $(, $($more:tt)*)?) $rest:tt) => {
+        uniffi_operations!(@args $out $docs $name $ret [$($p)* $arg: Option<SortDirection>,] [$($c)* match $arg { Some(v) => v, None => $default.parse()? },] [$($d)* $arg = None,] ($($($more)*)?) $rest);
+    };
+    (@args $out:tt $docs:tt $name:ident $ret:tt [$($p:tt)*] [$($c:tt)*] [$($d:tt)*] ($arg:ident: [u32] = $default:literal $(, $($more:tt)*)?) $rest:tt) => {
+        uniffi_operations!(@args $out $docs $name $ret [$($p)* $arg: u32,] [$($c)* $arg,] [$($d)* $arg = $default,] ($($($more)*)?) $rest);
+    };
+    (@args $out:tt $docs:tt $name:ident $ret:tt [$($p:tt)*] [$($c:tt)*] [$($d:tt)*] ($arg:ident: [$t:ident] $fields:tt $(, $($more:tt)*)?) $rest:tt) => {
+        uniffi_operations!(@args $out $docs $name $ret [$($p)* $arg: $t,] [$($c)* $arg.into(),] [$($d)*] ($($($more)*)?) $rest);
+    };
+    // Every argument done: the method.
+    (@args [$($out:tt)*] [$($docs:tt)*] $name:ident [$($ret:tt)*] [$($p:tt)*] [$($c:tt)*] [$($d:tt)*] () {$($rest:tt)*}) => {
+        uniffi_operations!(@ops [$($out)*
+            $($docs)*
+            #[uniffi::method(default($($d)*))]
+            pub async fn $name(&self, $($p)*) -> Result<$($ret)*, NecIdError> {
+                uniffi_operations!(@call [$($ret)*] on_runtime(self.inner.$name($($c)*)).await)
+            }
+        ] $($rest)*);
+    };
+
+    // The result, converted.
+    (@call [()] $($call:tt)*) => { $($call)* };
+    (@call [Vec<$t:ident>] $($call:tt)*) => { Ok(map_vec($($call)*?)) };
+    (@call [$t:ident] $($call:tt)*) => { Ok($($call)*?.into()) };
+
+    // The table's entries.
+    ($($entries:tt)*) => { uniffi_operations!(@ops [] $($entries)*); };
+}
+
+necid::for_each_operation!(uniffi_operations);

@@ -1073,13 +1073,13 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func bulkProgressPaginator(batchId: String)  -> BulkProgressPaginator
     
     /**
-     * `POST /jobs/bulkregister`: start a bulk job over files in the gallery's bucket;
-     * returns the batch id.
+     * Start a bulk registration of files in the gallery's bucket
+     * (`POST /jobs/bulkregister`); returns the batch id.
      */
     func bulkRegister(registrations: [BulkRegistration]) async throws  -> String
     
     /**
-     * `GET /jobs/bulkregister/{batchId}[/{pagingId}]`: one page of progress.
+     * One page of a batch's progress (`GET /jobs/bulkregister/{batchId}`).
      */
     func bulkRegisterProgress(batchId: String, pagingId: String?) async throws  -> BulkProgressPage
     
@@ -1094,48 +1094,50 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func config()  -> ClientConfig
     
     /**
-     * `POST /api/applications`: a new API key for an existing gallery.
+     * Tenant API: a new application (API key) for an existing gallery
+     * (`POST /api/applications`).
      */
     func createApplication(application: NewApplication) async throws  -> Application
     
     /**
-     * `POST /api/galleries`: creates a gallery and an application; the result carries
-     * the new API key.
+     * Tenant API: create a gallery (and an application; the result carries its API
+     * key) (`POST /api/galleries`).
      */
     func createGallery(gallery: NewGallery) async throws  -> Gallery
     
     /**
-     * `POST /tags/{name}`.
+     * Create a tag (`POST /tags/{name}`).
      */
     func createTag(name: String) async throws 
     
     /**
-     * `DELETE /api/applications/{id}`.
+     * Tenant API: delete an application (`DELETE /api/applications/{id}`).
      */
     func deleteApplication(applicationId: String) async throws 
     
     /**
-     * `DELETE /api/galleries/{id}` (and its applications).
+     * Tenant API: delete a gallery and its applications
+     * (`DELETE /api/galleries/{id}`).
      */
     func deleteGallery(galleryId: String) async throws 
     
     /**
-     * `DELETE /tags/{name}` (subjects keep the tag).
+     * Delete a tag (`DELETE /tags/{name}`); subjects keep it.
      */
     func deleteTag(name: String) async throws 
     
     /**
-     * `POST /face/extract`: attributes of up to `limit` (1–20, service default 10) faces.
+     * Attributes of up to `limit` (1-20) faces in `image` (`POST /face/extract`).
      */
     func extractFaces(image: Data, limit: UInt32?) async throws  -> [FaceAttributes]
     
     /**
-     * `GET /api/applications/{id}`.
+     * Tenant API: one application (`GET /api/applications/{id}`).
      */
     func getApplication(applicationId: String) async throws  -> Application
     
     /**
-     * `GET /api/galleries/{id}`: the gallery with its applications.
+     * Tenant API: one gallery with its applications (`GET /api/galleries/{id}`).
      */
     func getGallery(galleryId: String) async throws  -> GalleryDetails
     
@@ -1145,42 +1147,44 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func health() async throws  -> Health
     
     /**
-     * `GET /api/applications`.
+     * Tenant API: every application (`GET /api/applications`).
      */
     func listApplications() async throws  -> [Application]
     
     /**
-     * `GET /subjects/{id}/events`.
+     * A subject's events (`GET /subjects/{id}/events`).
      */
     func listEvents(subjectId: String) async throws  -> EventList
     
     /**
-     * `GET /api/galleries`.
+     * Tenant API: every gallery (`GET /api/galleries`).
      */
     func listGalleries() async throws  -> [Gallery]
     
     /**
-     * `GET /subjects`: one page of subject/event rows (`length` 1–1000).
+     * One page of subject/event rows (`GET /subjects`; one row per event, deleted
+     * rows included). `length` 1-1000; `dir` `"asc"` or `"desc"`. An empty gallery
+     * or a start past the end is an empty page.
      */
     func listSubjects(start: UInt32, length: UInt32, dir: SortDirection?) async throws  -> SubjectPage
     
     /**
-     * `GET /tags`.
+     * The gallery's tags (`GET /tags`).
      */
     func listTags() async throws  -> [Tag]
     
     /**
-     * `POST /subjects/{id}/events`: add a face to a subject.
+     * Add a face to a subject (`POST /subjects/{id}/events`).
      */
     func registerEvent(subjectId: String, face: Data, tags: [String]) async throws  -> RegisteredFace
     
     /**
-     * `POST /subjects`: register a new subject from one face (image bytes).
+     * Register a new subject from one face (`POST /subjects`).
      */
     func registerSubject(face: Data, tags: [String]) async throws  -> RegisteredFace
     
     /**
-     * `PUT /tags/{old}` with the new name.
+     * Rename a tag (`PUT /tags/{old}`).
      */
     func renameTag(oldName: String, newName: String) async throws 
     
@@ -1209,42 +1213,45 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func subjectsPaginator(length: UInt32, dir: SortDirection?)  -> SubjectsPaginator
     
     /**
-     * `DELETE /subjects/{id}/events/{eventId}`.
+     * Remove one event (`DELETE /subjects/{id}/events/{eventId}`).
      */
     func unregisterEvent(subjectId: String, eventId: String) async throws 
     
     /**
-     * `DELETE /subjects/{id}`: unregister a subject and its events.
+     * Unregister a subject and its events (`DELETE /subjects/{id}`).
      */
     func unregisterSubject(subjectId: String) async throws 
     
     /**
-     * `PATCH /api/applications/{id}`.
+     * Tenant API: change an application; only the fields given are sent
+     * (`PATCH /api/applications/{id}`).
      */
     func updateApplication(applicationId: String, update: ApplicationUpdate) async throws  -> Application
     
     /**
-     * `PUT /subjects/{id}/events/{eventId}`: replace one event's face.
+     * Replace one event's face (`PUT /subjects/{id}/events/{eventId}`).
      */
     func updateEvent(subjectId: String, eventId: String, face: Data, tags: [String]) async throws  -> RegisteredFace
     
     /**
-     * `PATCH /api/galleries/{id}`.
+     * Tenant API: change a gallery; only the fields given are sent
+     * (`PATCH /api/galleries/{id}`).
      */
     func updateGallery(galleryId: String, update: GalleryUpdate) async throws  -> Gallery
     
     /**
-     * `PUT /subjects/{id}`: replace a subject's face (and tags).
+     * Replace a subject's face and tags (`PUT /subjects/{id}`).
      */
     func updateSubject(subjectId: String, face: Data, tags: [String]) async throws  -> RegisteredFace
     
     /**
-     * `POST /face/verify {face, probe}`: compare two faces.
+     * Verify two faces against each other (`POST /face/verify`).
      */
     func verifyFaces(face: Data, probe: Data) async throws  -> FaceVerification
     
     /**
-     * `POST /face/verify {id, probe}`; "not verified" is `verified = false`, not an error.
+     * Verify `probe` against a registered subject (`POST /face/verify`). A
+     * non-match is `verified` false, not an error.
      */
     func verifySubject(subjectId: String, probe: Data) async throws  -> Verification
     
@@ -1349,8 +1356,8 @@ open func bulkProgressPaginator(batchId: String) -> BulkProgressPaginator  {
 }
     
     /**
-     * `POST /jobs/bulkregister`: start a bulk job over files in the gallery's bucket;
-     * returns the batch id.
+     * Start a bulk registration of files in the gallery's bucket
+     * (`POST /jobs/bulkregister`); returns the batch id.
      */
 open func bulkRegister(registrations: [BulkRegistration])async throws  -> String  {
     return
@@ -1369,7 +1376,7 @@ open func bulkRegister(registrations: [BulkRegistration])async throws  -> String
 }
     
     /**
-     * `GET /jobs/bulkregister/{batchId}[/{pagingId}]`: one page of progress.
+     * One page of a batch's progress (`GET /jobs/bulkregister/{batchId}`).
      */
 open func bulkRegisterProgress(batchId: String, pagingId: String? = nil)async throws  -> BulkProgressPage  {
     return
@@ -1412,7 +1419,8 @@ open func config() -> ClientConfig  {
 }
     
     /**
-     * `POST /api/applications`: a new API key for an existing gallery.
+     * Tenant API: a new application (API key) for an existing gallery
+     * (`POST /api/applications`).
      */
 open func createApplication(application: NewApplication)async throws  -> Application  {
     return
@@ -1431,8 +1439,8 @@ open func createApplication(application: NewApplication)async throws  -> Applica
 }
     
     /**
-     * `POST /api/galleries`: creates a gallery and an application; the result carries
-     * the new API key.
+     * Tenant API: create a gallery (and an application; the result carries its API
+     * key) (`POST /api/galleries`).
      */
 open func createGallery(gallery: NewGallery)async throws  -> Gallery  {
     return
@@ -1451,7 +1459,7 @@ open func createGallery(gallery: NewGallery)async throws  -> Gallery  {
 }
     
     /**
-     * `POST /tags/{name}`.
+     * Create a tag (`POST /tags/{name}`).
      */
 open func createTag(name: String)async throws   {
     return
@@ -1470,7 +1478,7 @@ open func createTag(name: String)async throws   {
 }
     
     /**
-     * `DELETE /api/applications/{id}`.
+     * Tenant API: delete an application (`DELETE /api/applications/{id}`).
      */
 open func deleteApplication(applicationId: String)async throws   {
     return
@@ -1489,7 +1497,8 @@ open func deleteApplication(applicationId: String)async throws   {
 }
     
     /**
-     * `DELETE /api/galleries/{id}` (and its applications).
+     * Tenant API: delete a gallery and its applications
+     * (`DELETE /api/galleries/{id}`).
      */
 open func deleteGallery(galleryId: String)async throws   {
     return
@@ -1508,7 +1517,7 @@ open func deleteGallery(galleryId: String)async throws   {
 }
     
     /**
-     * `DELETE /tags/{name}` (subjects keep the tag).
+     * Delete a tag (`DELETE /tags/{name}`); subjects keep it.
      */
 open func deleteTag(name: String)async throws   {
     return
@@ -1527,7 +1536,7 @@ open func deleteTag(name: String)async throws   {
 }
     
     /**
-     * `POST /face/extract`: attributes of up to `limit` (1–20, service default 10) faces.
+     * Attributes of up to `limit` (1-20) faces in `image` (`POST /face/extract`).
      */
 open func extractFaces(image: Data, limit: UInt32? = nil)async throws  -> [FaceAttributes]  {
     return
@@ -1546,7 +1555,7 @@ open func extractFaces(image: Data, limit: UInt32? = nil)async throws  -> [FaceA
 }
     
     /**
-     * `GET /api/applications/{id}`.
+     * Tenant API: one application (`GET /api/applications/{id}`).
      */
 open func getApplication(applicationId: String)async throws  -> Application  {
     return
@@ -1565,7 +1574,7 @@ open func getApplication(applicationId: String)async throws  -> Application  {
 }
     
     /**
-     * `GET /api/galleries/{id}`: the gallery with its applications.
+     * Tenant API: one gallery with its applications (`GET /api/galleries/{id}`).
      */
 open func getGallery(galleryId: String)async throws  -> GalleryDetails  {
     return
@@ -1603,7 +1612,7 @@ open func health()async throws  -> Health  {
 }
     
     /**
-     * `GET /api/applications`.
+     * Tenant API: every application (`GET /api/applications`).
      */
 open func listApplications()async throws  -> [Application]  {
     return
@@ -1622,7 +1631,7 @@ open func listApplications()async throws  -> [Application]  {
 }
     
     /**
-     * `GET /subjects/{id}/events`.
+     * A subject's events (`GET /subjects/{id}/events`).
      */
 open func listEvents(subjectId: String)async throws  -> EventList  {
     return
@@ -1641,7 +1650,7 @@ open func listEvents(subjectId: String)async throws  -> EventList  {
 }
     
     /**
-     * `GET /api/galleries`.
+     * Tenant API: every gallery (`GET /api/galleries`).
      */
 open func listGalleries()async throws  -> [Gallery]  {
     return
@@ -1660,7 +1669,9 @@ open func listGalleries()async throws  -> [Gallery]  {
 }
     
     /**
-     * `GET /subjects`: one page of subject/event rows (`length` 1–1000).
+     * One page of subject/event rows (`GET /subjects`; one row per event, deleted
+     * rows included). `length` 1-1000; `dir` `"asc"` or `"desc"`. An empty gallery
+     * or a start past the end is an empty page.
      */
 open func listSubjects(start: UInt32 = UInt32(0), length: UInt32 = UInt32(100), dir: SortDirection? = nil)async throws  -> SubjectPage  {
     return
@@ -1679,7 +1690,7 @@ open func listSubjects(start: UInt32 = UInt32(0), length: UInt32 = UInt32(100), 
 }
     
     /**
-     * `GET /tags`.
+     * The gallery's tags (`GET /tags`).
      */
 open func listTags()async throws  -> [Tag]  {
     return
@@ -1698,7 +1709,7 @@ open func listTags()async throws  -> [Tag]  {
 }
     
     /**
-     * `POST /subjects/{id}/events`: add a face to a subject.
+     * Add a face to a subject (`POST /subjects/{id}/events`).
      */
 open func registerEvent(subjectId: String, face: Data, tags: [String] = [])async throws  -> RegisteredFace  {
     return
@@ -1717,7 +1728,7 @@ open func registerEvent(subjectId: String, face: Data, tags: [String] = [])async
 }
     
     /**
-     * `POST /subjects`: register a new subject from one face (image bytes).
+     * Register a new subject from one face (`POST /subjects`).
      */
 open func registerSubject(face: Data, tags: [String] = [])async throws  -> RegisteredFace  {
     return
@@ -1736,7 +1747,7 @@ open func registerSubject(face: Data, tags: [String] = [])async throws  -> Regis
 }
     
     /**
-     * `PUT /tags/{old}` with the new name.
+     * Rename a tag (`PUT /tags/{old}`).
      */
 open func renameTag(oldName: String, newName: String)async throws   {
     return
@@ -1825,7 +1836,7 @@ open func subjectsPaginator(length: UInt32 = UInt32(100), dir: SortDirection? = 
 }
     
     /**
-     * `DELETE /subjects/{id}/events/{eventId}`.
+     * Remove one event (`DELETE /subjects/{id}/events/{eventId}`).
      */
 open func unregisterEvent(subjectId: String, eventId: String)async throws   {
     return
@@ -1844,7 +1855,7 @@ open func unregisterEvent(subjectId: String, eventId: String)async throws   {
 }
     
     /**
-     * `DELETE /subjects/{id}`: unregister a subject and its events.
+     * Unregister a subject and its events (`DELETE /subjects/{id}`).
      */
 open func unregisterSubject(subjectId: String)async throws   {
     return
@@ -1863,7 +1874,8 @@ open func unregisterSubject(subjectId: String)async throws   {
 }
     
     /**
-     * `PATCH /api/applications/{id}`.
+     * Tenant API: change an application; only the fields given are sent
+     * (`PATCH /api/applications/{id}`).
      */
 open func updateApplication(applicationId: String, update: ApplicationUpdate)async throws  -> Application  {
     return
@@ -1882,7 +1894,7 @@ open func updateApplication(applicationId: String, update: ApplicationUpdate)asy
 }
     
     /**
-     * `PUT /subjects/{id}/events/{eventId}`: replace one event's face.
+     * Replace one event's face (`PUT /subjects/{id}/events/{eventId}`).
      */
 open func updateEvent(subjectId: String, eventId: String, face: Data, tags: [String] = [])async throws  -> RegisteredFace  {
     return
@@ -1901,7 +1913,8 @@ open func updateEvent(subjectId: String, eventId: String, face: Data, tags: [Str
 }
     
     /**
-     * `PATCH /api/galleries/{id}`.
+     * Tenant API: change a gallery; only the fields given are sent
+     * (`PATCH /api/galleries/{id}`).
      */
 open func updateGallery(galleryId: String, update: GalleryUpdate)async throws  -> Gallery  {
     return
@@ -1920,7 +1933,7 @@ open func updateGallery(galleryId: String, update: GalleryUpdate)async throws  -
 }
     
     /**
-     * `PUT /subjects/{id}`: replace a subject's face (and tags).
+     * Replace a subject's face and tags (`PUT /subjects/{id}`).
      */
 open func updateSubject(subjectId: String, face: Data, tags: [String] = [])async throws  -> RegisteredFace  {
     return
@@ -1939,7 +1952,7 @@ open func updateSubject(subjectId: String, face: Data, tags: [String] = [])async
 }
     
     /**
-     * `POST /face/verify {face, probe}`: compare two faces.
+     * Verify two faces against each other (`POST /face/verify`).
      */
 open func verifyFaces(face: Data, probe: Data)async throws  -> FaceVerification  {
     return
@@ -1958,7 +1971,8 @@ open func verifyFaces(face: Data, probe: Data)async throws  -> FaceVerification 
 }
     
     /**
-     * `POST /face/verify {id, probe}`; "not verified" is `verified = false`, not an error.
+     * Verify `probe` against a registered subject (`POST /face/verify`). A
+     * non-match is `verified` false, not an error.
      */
 open func verifySubject(subjectId: String, probe: Data)async throws  -> Verification  {
     return
@@ -5307,10 +5321,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_necid_uniffi_checksum_method_client_bulk_progress_paginator() != 13339) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_bulk_register() != 22128) {
+    if (uniffi_necid_uniffi_checksum_method_client_bulk_register() != 38031) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_bulk_register_progress() != 4030) {
+    if (uniffi_necid_uniffi_checksum_method_client_bulk_register_progress() != 42507) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_client_clock_skew_ms() != 27221) {
@@ -5319,58 +5333,58 @@ private let initializationResult: InitializationResult = {
     if (uniffi_necid_uniffi_checksum_method_client_config() != 27688) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_create_application() != 32841) {
+    if (uniffi_necid_uniffi_checksum_method_client_create_application() != 51334) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_create_gallery() != 25178) {
+    if (uniffi_necid_uniffi_checksum_method_client_create_gallery() != 18122) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_create_tag() != 39649) {
+    if (uniffi_necid_uniffi_checksum_method_client_create_tag() != 40300) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_delete_application() != 3273) {
+    if (uniffi_necid_uniffi_checksum_method_client_delete_application() != 2765) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_delete_gallery() != 28437) {
+    if (uniffi_necid_uniffi_checksum_method_client_delete_gallery() != 9788) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_delete_tag() != 45909) {
+    if (uniffi_necid_uniffi_checksum_method_client_delete_tag() != 39348) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_extract_faces() != 25943) {
+    if (uniffi_necid_uniffi_checksum_method_client_extract_faces() != 64557) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_get_application() != 26054) {
+    if (uniffi_necid_uniffi_checksum_method_client_get_application() != 2756) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_get_gallery() != 41573) {
+    if (uniffi_necid_uniffi_checksum_method_client_get_gallery() != 19524) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_client_health() != 62764) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_list_applications() != 58437) {
+    if (uniffi_necid_uniffi_checksum_method_client_list_applications() != 32952) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_list_events() != 43557) {
+    if (uniffi_necid_uniffi_checksum_method_client_list_events() != 35683) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_list_galleries() != 3887) {
+    if (uniffi_necid_uniffi_checksum_method_client_list_galleries() != 54083) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_list_subjects() != 40532) {
+    if (uniffi_necid_uniffi_checksum_method_client_list_subjects() != 53928) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_list_tags() != 9616) {
+    if (uniffi_necid_uniffi_checksum_method_client_list_tags() != 39881) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_register_event() != 64228) {
+    if (uniffi_necid_uniffi_checksum_method_client_register_event() != 36424) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_register_subject() != 51281) {
+    if (uniffi_necid_uniffi_checksum_method_client_register_subject() != 52058) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_rename_tag() != 40815) {
+    if (uniffi_necid_uniffi_checksum_method_client_rename_tag() != 25419) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_client_search() != 65340) {
@@ -5385,28 +5399,28 @@ private let initializationResult: InitializationResult = {
     if (uniffi_necid_uniffi_checksum_method_client_subjects_paginator() != 36648) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_unregister_event() != 20980) {
+    if (uniffi_necid_uniffi_checksum_method_client_unregister_event() != 1647) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_unregister_subject() != 15220) {
+    if (uniffi_necid_uniffi_checksum_method_client_unregister_subject() != 11103) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_update_application() != 32003) {
+    if (uniffi_necid_uniffi_checksum_method_client_update_application() != 65147) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_update_event() != 17079) {
+    if (uniffi_necid_uniffi_checksum_method_client_update_event() != 14181) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_update_gallery() != 12051) {
+    if (uniffi_necid_uniffi_checksum_method_client_update_gallery() != 30016) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_update_subject() != 50655) {
+    if (uniffi_necid_uniffi_checksum_method_client_update_subject() != 50577) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_verify_faces() != 44380) {
+    if (uniffi_necid_uniffi_checksum_method_client_verify_faces() != 57505) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_verify_subject() != 33651) {
+    if (uniffi_necid_uniffi_checksum_method_client_verify_subject() != 6915) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_client_wait_for_bulk_register() != 18556) {
