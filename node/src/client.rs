@@ -944,3 +944,14 @@ impl BulkProgressPaginator {
         next_page::<_, BulkProgressPage>(env, &self.stream)
     }
 }
+
+// Every operation of the core's table (`necid::for_each_operation!`) is a method of
+// `Client`: the build fails when one is missing. The methods themselves are written out,
+// not expanded from the table: napi-derive 3.7 renders a doc comment that comes through
+// `macro_rules!` as `r"…"` in index.d.ts.
+macro_rules! node_has_every_operation {
+    ($($(#[doc = $doc:literal])* $a:ident fn $name:ident $args:tt -> $ret:tt = $route:tt;)*) => {
+        const _: () = { $(let _ = Client::$name;)* };
+    };
+}
+necid::for_each_operation!(node_has_every_operation);
