@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Reliability checks of crate necid-reliability (tests/reliability; see tests/README.md):
 #  - signing properties (proptest): core signatures verify; any one-byte change is rejected;
-#  - fault injection: the emulator's own fault rules (fault_rules.rs) and a raw-TCP proxy
-#    in front of the real emulator (fault_proxy.rs): retries, Retry-After, POSTs never
-#    resent when they may have been processed, typed errors;
+#  - fault injection: the emulator's own fault rules (fault_rules.rs: retries, Retry-After,
+#    stalls, POSTs never resent when they may have been processed, typed errors) and a
+#    raw-TCP proxy in front of it for what only a proxy can do (fault_proxy.rs: replaced
+#    content types, non-JSON bodies);
 #  - the scenarios against an in-process emulator (their expectations, Rust only), and
 #    again with TRACE logging on: no secret key or API key in the log;
 #  - durability: kill -9 a `necid serve` 8 times during a 600-record bulk job: nothing lost,

@@ -1,16 +1,15 @@
-//! Fault injection in front of the REAL emulator: a raw-TCP proxy (a mock on purpose —
-//! resets, stalls and truncated bodies cannot be produced by a real server on demand)
-//! forwards requests to an in-process emulator, or injects a scripted fault per request.
-//! Asserts the core's retry rules end to end:
-//! - reads retry through 500/503/429 (with Retry-After), resets and stalls, and succeed;
-//! - a POST that may have been processed (reset/stall/truncation after it was forwarded)
-//!   is never resent, and the emulator holds exactly one subject per register request that
-//!   reached it — so exactly one per call that reported success, plus one per ambiguous
-//!   failure, never a duplicate;
-//! - every failure surfaces as its typed error kind.
+//! Fault injection in front of the REAL emulator, for what only a proxy can do: a raw-TCP
+//! proxy (a mock on purpose) forwards requests to an in-process emulator and replaces the
+//! answer's content type or body. Asserts:
+//! - a 200 whose body is not the JSON expected is a typed `Decode` error, never retried —
+//!   and a POST answered so is not resent (the emulator holds exactly one subject per
+//!   register request that reached it);
+//! - the core parses by content, not by label (JSON under `text/plain` is read).
 //!
-//! (core/tests/faults.rs covers the same rules against a scripted server with no emulator
-//! behind it; this file adds the real server, so "processed" is observable.)
+//! Every other fault (429/5xx with Retry-After, Timeout 1003, resets, truncated bodies,
+//! stalls) is now one of the emulator's own fault rules: `fault_rules.rs`.
+//! (core/tests/faults.rs covers the core's rules against a scripted server with no emulator
+//! behind it.)
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -29,18 +28,6 @@ const FACES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../cli/assets/faces
 enum Fault {
     /// Forward to the emulator and relay its answer.
     Forward,
-    /// Answer this status without forwarding (the emulator never sees the request).
-    Status(u16, Option<&'static str>, &'static str),
-    /// Reset the connection before forwarding (not processed, but the client cannot know).
-    ResetBefore,
-    /// Forward (processed!), then reset instead of answering.
-    ResetAfter,
-    /// Forward, then send nothing (headers stall past the client's timeout).
-    StallHeaders,
-    /// Forward, send the head and half the body, then stall.
-    StallBody,
-    /// Forward, send the head and half the body, then close.
-    Truncate,
     /// Answer 200 with this content type and body without forwarding.
     Body(&'static str, &'static str),
     /// Forward and relay the answer with its content type replaced.
@@ -144,19 +131,9 @@ async fn forward(upstream: SocketAddr, req: &[u8]) -> Vec<u8> {
     resp
 }
 
-fn split_response(resp: &[u8]) -> (Vec<u8>, Vec<u8>) {
-    let i = resp.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
-    (resp[..i].to_vec(), resp[i..].to_vec())
-}
-
 /// Resets (RST) instead of closing cleanly. A zero linger never blocks on drop (the
 /// deprecation is about non-zero values).
 #[allow(deprecated)]
-fn reset(conn: TcpStream) {
-    let _ = conn.set_linger(Some(Duration::ZERO));
-    drop(conn);
-}
-
 async fn handle(
     mut conn: TcpStream,
     upstream: SocketAddr,
@@ -176,15 +153,7 @@ async fn handle(
         .faults
         .pop_front()
         .unwrap_or(Fault::Forward);
-    let forwarded = matches!(
-        fault,
-        Fault::Forward
-            | Fault::ResetAfter
-            | Fault::StallHeaders
-            | Fault::StallBody
-            | Fault::Truncate
-            | Fault::ContentType(_)
-    );
+    let forwarded = matches!(fault, Fault::Forward | Fault::ContentType(_));
     script.lock().unwrap().seen.push(Seen {
         method,
         path,
@@ -198,25 +167,6 @@ async fn handle(
     };
     match fault {
         Fault::Forward => conn.write_all(&with_close(&resp)).await?,
-        Fault::Status(code, retry_after, body) => {
-            let ra = retry_after.map_or(String::new(), |v| format!("retry-after: {v}\r\n"));
-            let msg = format!(
-                "HTTP/1.1 {code} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n{ra}connection: close\r\n\r\n{body}",
-                body.len()
-            );
-            conn.write_all(msg.as_bytes()).await?;
-        }
-        Fault::ResetBefore | Fault::ResetAfter => reset(conn),
-        Fault::StallHeaders => tokio::time::sleep(Duration::from_secs(30)).await,
-        Fault::StallBody | Fault::Truncate => {
-            let (head, body) = split_response(&resp);
-            conn.write_all(&with_close(&head)).await?;
-            conn.write_all(&body[..body.len() / 2]).await?;
-            conn.flush().await?;
-            if fault == Fault::StallBody {
-                tokio::time::sleep(Duration::from_secs(30)).await;
-            }
-        }
         Fault::Body(ct, body) => {
             let msg = format!(
                 "HTTP/1.1 200 OK\r\ncontent-type: {ct}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
@@ -306,50 +256,6 @@ fn face(name: &str) -> Vec<u8> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reads_retry_through_every_transient_fault_and_succeed() {
-    let s = Setup::start().await;
-    s.direct().create_tag("staff").await.unwrap();
-    let c = s.via_proxy();
-    let cases = [
-        vec![Fault::Status(500, None, r#"{"message":"boom"}"#)],
-        vec![Fault::Status(503, Some("0"), r#"{"message":"busy"}"#)],
-        vec![Fault::Status(
-            429,
-            Some("1"),
-            r#"{"message":"Too Many Requests"}"#,
-        )],
-        vec![Fault::ResetBefore],
-        vec![Fault::ResetAfter],
-        vec![Fault::StallHeaders],
-        vec![Fault::StallBody],
-        vec![Fault::Truncate],
-        vec![
-            Fault::Status(502, None, "<html>bad gateway</html>"),
-            Fault::ResetAfter,
-            Fault::Status(504, None, "{}"),
-        ],
-    ];
-    for faults in cases {
-        let before = s.proxy.seen().len();
-        s.proxy.push(faults.clone());
-        let tags = c
-            .list_tags()
-            .await
-            .unwrap_or_else(|e| panic!("list_tags through {faults:?}: {e} ({:?})", e.kind()));
-        assert_eq!(tags.len(), 1, "{faults:?}");
-        let seen = s.proxy.seen();
-        // One attempt per fault, then the one that got through.
-        assert_eq!(
-            seen.len() - before,
-            faults.len() + 1,
-            "{faults:?}: {seen:?}"
-        );
-        assert!(seen[before..].iter().all(|r| r.method == "GET"));
-    }
-    s.server.shutdown().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_register_that_may_have_been_processed_is_never_resent() {
     let s = Setup::start().await;
     let c = s.via_proxy();
@@ -357,26 +263,7 @@ async fn a_register_that_may_have_been_processed_is_never_resent() {
     // (fault, expected kind; None = success after retries)
     let cases: Vec<(Vec<Fault>, Option<ErrorKind>)> = vec![
         (vec![], None),
-        // The emulator never saw these: a POST is retried on 503/429 (the service says it
-        // did not process it) and the retry registers exactly once.
-        (
-            vec![Fault::Status(503, Some("0"), r#"{"message":"busy"}"#)],
-            None,
-        ),
-        (
-            vec![Fault::Status(429, Some("0"), r#"{"message":"slow down"}"#)],
-            None,
-        ),
-        // May have been processed: surfaced, never resent.
-        (
-            vec![Fault::Status(500, None, r#"{"message":"boom"}"#)],
-            Some(ErrorKind::Server),
-        ),
-        (vec![Fault::ResetBefore], Some(ErrorKind::Network)),
-        (vec![Fault::ResetAfter], Some(ErrorKind::Network)),
-        (vec![Fault::StallHeaders], Some(ErrorKind::TimedOut)),
-        (vec![Fault::StallBody], Some(ErrorKind::TimedOut)),
-        (vec![Fault::Truncate], Some(ErrorKind::Network)),
+        // Answered without reaching the emulator: a body that is not the JSON expected.
         (
             vec![Fault::Body("text/html", "<html>oops</html>")],
             Some(ErrorKind::Decode),
@@ -426,34 +313,14 @@ async fn a_register_that_may_have_been_processed_is_never_resent() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn exhausted_retries_surface_the_last_typed_error() {
+async fn an_unreadable_200_is_a_typed_error_and_not_retried() {
     let s = Setup::start().await;
     let c = s.via_proxy();
-    let cases: Vec<(Fault, ErrorKind, Option<u16>)> = vec![
-        (
-            Fault::Status(500, None, r#"{"message":"boom"}"#),
-            ErrorKind::Server,
-            Some(500),
-        ),
-        (
-            Fault::Status(503, Some("0"), "not json"),
-            ErrorKind::Server,
-            Some(503),
-        ),
-        (
-            Fault::Status(429, Some("0"), "{}"),
-            ErrorKind::Throttled,
-            Some(429),
-        ),
-        (Fault::ResetAfter, ErrorKind::Network, None),
-        (Fault::Truncate, ErrorKind::Network, None),
-        (Fault::StallHeaders, ErrorKind::TimedOut, None),
-        (
-            Fault::Body("application/json", "[1,"),
-            ErrorKind::Decode,
-            Some(200),
-        ),
-    ];
+    let cases: Vec<(Fault, ErrorKind, Option<u16>)> = vec![(
+        Fault::Body("application/json", "[1,"),
+        ErrorKind::Decode,
+        Some(200),
+    )];
     for (fault, kind, status) in cases {
         let before = s.proxy.seen().len();
         s.proxy.push(std::iter::repeat_n(fault.clone(), 4));

@@ -7,8 +7,9 @@
 //!   never resent after a fault that may follow processing — one subject per call;
 //! - exhausted retries and the throttle surface typed errors.
 //!
-//! (`fault_proxy.rs` keeps what only a proxy in front can do: stalled heads and bodies past
-//! the client's timeout, replaced content types, non-JSON bodies under a 200.)
+//! Stalls past the client's timeout are latency and slow-body rules. (`fault_proxy.rs`
+//! keeps what only a proxy in front can do: replaced content types and non-JSON bodies
+//! under a 200.)
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -81,6 +82,10 @@ impl Emu {
     }
 
     fn client(&self, max_attempts: u32) -> Client {
+        self.client_with_timeout(max_attempts, Duration::from_secs(20))
+    }
+
+    fn client_with_timeout(&self, max_attempts: u32, timeout: Duration) -> Client {
         let c = self.server.credentials().clone();
         Client::new(
             Config::builder()
@@ -95,7 +100,7 @@ impl Emu {
                         .with_delays(Duration::from_millis(10), Duration::from_millis(50))
                         .with_max_retry_after(Duration::from_secs(2)),
                 )
-                .request_timeout(Duration::from_secs(20))
+                .request_timeout(timeout)
                 .build()
                 .unwrap(),
         )
@@ -148,6 +153,26 @@ async fn reads_retry_through_every_rule_and_succeed() {
         assert_eq!(seen.len(), 3, "{fault}: {seen:?}");
         assert!(seen[..2].iter().all(|r| r["fault"]["id"] == "rule-1"));
         assert_eq!(seen[2]["status"], 200);
+    }
+    // Stalls past the client's 1 s timeout (a head that never comes, a body that stops):
+    // the read times out and is retried.
+    let c = e.client_with_timeout(4, Duration::from_secs(1));
+    for fault in [
+        json!({"fault": "latency", "delay": {"ms": 3000}}),
+        json!({"fault": "slowBody", "chunkBytes": 4, "intervalMs": 3000}),
+    ] {
+        let mut rule = fault.clone();
+        rule["path"] = json!("/v1.1/tags");
+        rule["count"] = json!(1);
+        e.rule(rule).await;
+        let tags = c
+            .list_tags()
+            .await
+            .unwrap_or_else(|err| panic!("list_tags through {fault}: {err} ({:?})", err.kind()));
+        assert_eq!(tags.len(), 1, "{fault}");
+        let status = e.admin("GET", "/faults", None).await;
+        assert_eq!(status["rules"][0]["fired"], 1, "{status}");
+        assert_eq!(status["rules"][0]["matched"], 2, "retried once: {status}");
     }
 }
 
@@ -227,6 +252,26 @@ async fn a_register_is_resent_only_when_the_service_says_it_was_not_processed() 
         ),
         (json!({"fault": "truncate"}), Some(ErrorKind::Network), 1),
     ];
+    // Stalls past the client's timeout: TimedOut, never resent. The rule's `matched`
+    // counter counts the attempts (a request whose client left may never be answered, so
+    // the recording cannot).
+    let slow = e.client_with_timeout(4, Duration::from_secs(1));
+    for fault in [
+        json!({"fault": "latency", "delay": {"ms": 3000}}),
+        json!({"fault": "slowBody", "chunkBytes": 4, "intervalMs": 3000}),
+    ] {
+        let mut rule = fault.clone();
+        rule["method"] = json!("POST");
+        rule["path"] = json!("/v1.1/subjects");
+        e.rule(rule).await;
+        let err = slow.register_subject(image.clone(), &[]).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TimedOut, "{fault}: {err}");
+        let status = e.admin("GET", "/faults", None).await;
+        assert_eq!(
+            status["rules"][0]["matched"], 1,
+            "{fault} was resent: {status}"
+        );
+    }
     for (fault, want, made) in cases {
         let mut rule = fault.clone();
         rule["method"] = json!("POST");

@@ -33,6 +33,9 @@ data class EmulatorInfo(
     val bucketDir: String,
     /** With `--tls`: the PEM file of the emulator's generated CA. */
     val caFile: String? = null,
+    /** The emulator's admin API (`<endpoint>/_admin/v1`) and its token. */
+    val adminEndpoint: String = "",
+    val adminToken: String = "",
 )
 
 /**
@@ -76,7 +79,7 @@ object Emulator {
         fun s(k: String) = o.get(k).asString
         val ca = o.get("caFile")?.takeUnless { it.isJsonNull }?.asString
         return EmulatorInfo(s("endpoint"), s("tenantEndpoint"), s("region"), s("accessKeyId"),
-            s("secretAccessKey"), s("apiKey"), s("bucketDir"), ca)
+            s("secretAccessKey"), s("apiKey"), s("bucketDir"), ca, s("adminEndpoint"), s("adminToken"))
     }
 
     /** A config builder with the emulator's endpoints and credentials (no API key). */
