@@ -1,10 +1,10 @@
 'use strict'
-// Entry point (CommonJS). Loads the native addon built by `napi build` (necid.node),
-// hands it the error factory, and makes the paginators async-iterable.
+// Entry point (CommonJS). Loads the native addon (a local `napi build`'s necid.node, or
+// the installed platform package: loader.js), hands it the error factory, and makes the
+// paginators async-iterable.
 const errors = require('./errors')
 /** @type {any} the compiled addon; index.d.ts describes what it exports */
-// @ts-ignore -- TypeScript cannot resolve a .node file
-const native = require('./necid.node')
+const native = require('./loader').loadNative()
 
 native.__registerErrorFactory(errors.makeError)
 
