@@ -1,6 +1,6 @@
 # Reliability and conformance entry points (tests/README.md). The full test command is
 # scripts/test-all; these run single checks, some longer than the test command does.
-.PHONY: help scenarios reliability load durability fuzz fuzz-smoke fuzz-build
+.PHONY: help scenarios reliability load durability fuzz fuzz-smoke fuzz-build dist dist-all dist-check actionlint
 
 FUZZ_TARGETS := models_json response_headers authorization image_decode emulator_request
 # Seconds per target for `make fuzz` (libFuzzer); override: make fuzz FUZZ_SECS=600
@@ -14,6 +14,10 @@ help:
 	@echo "make durability   - kill -9 the emulator 8 times during a bulk job"
 	@echo "make fuzz-smoke   - stable harness + short libFuzzer run of every target"
 	@echo "make fuzz         - libFuzzer, FUZZ_SECS (default 120) s per target (nightly, cargo-fuzz)"
+	@echo "make dist         - prebuilt packages for Linux x86-64 into dist/ (scripts/package)"
+	@echo "make dist-all     - the same for x86-64 and aarch64"
+	@echo "make dist-check   - aarch64 packages built and run under qemu-user-static (root)"
+	@echo "make actionlint   - lint the release workflows"
 
 scenarios:
 	bash scripts/suites/80-scenarios.sh
@@ -46,3 +50,17 @@ fuzz: fuzz-build
 	    -max_total_time=$(FUZZ_SECS) -rss_limit_mb=2048 -malloc_limit_mb=1024 -max_len=65536 \
 	    -print_final_stats=1; \
 	done
+
+# Prebuilt packages (README "Prebuilt packages"). The x86-64 set is checked by the test
+# command (scripts/suites/95-dist.sh); the aarch64 set by dist-check.
+dist:
+	scripts/package
+
+dist-all:
+	scripts/package --arch all
+
+dist-check:
+	scripts/dist-check-aarch64
+
+actionlint:
+	bash scripts/actionlint.sh
