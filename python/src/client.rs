@@ -1,4 +1,5 @@
-//! `necid.Client` (blocking) and `necid.AsyncClient` (asyncio): every core operation.
+//! `necid.Client` (blocking) and `necid.AsyncClient` (asyncio): every core operation,
+//! both expanded from the core's operation table (`py_clients!` below).
 //!
 //! Both hold the configuration and a core client. A client used in a forked child
 //! rebuilds its core client (whose connection pool belongs to the parent's runtime) on
@@ -17,7 +18,7 @@ use pyo3::exceptions::{PyRuntimeError, PyStopAsyncIteration, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyType};
 
-use crate::convert as cv;
+use crate::convert::{self as cv, ToPy as _};
 use crate::err::{self, Fail, guard};
 use crate::rt::{self, Msg};
 
@@ -128,14 +129,6 @@ fn sort_dir(py: Python<'_>, dir: &str) -> PyResult<SortDirection> {
     dir.parse().map_err(|e| err::to_py(py, e))
 }
 
-fn wait_options(py: Python<'_>, poll: f64, max_poll: f64, timeout: f64) -> PyResult<WaitOptions> {
-    Ok(WaitOptions {
-        poll_interval: cv::seconds(py, poll, "poll_interval")?,
-        max_poll_interval: cv::seconds(py, max_poll, "max_poll_interval")?,
-        timeout: cv::seconds(py, timeout, "timeout")?,
-    })
-}
-
 fn sign(
     py: Python<'_>,
     client: &necid::Client,
@@ -170,40 +163,8 @@ fn sign(
     result.map_err(|e| err::to_py(py, e))
 }
 
-fn new_gallery(
-    name: String,
-    description: Option<String>,
-    face_minimum_quality_score: Option<f64>,
-    size: Option<u64>,
-) -> NewGallery {
-    NewGallery {
-        name,
-        description,
-        face_minimum_quality_score,
-        size,
-    }
-}
-
-fn new_application(
-    name: String,
-    gallery_id: String,
-    description: Option<String>,
-    face_minimum_quality_score: Option<f64>,
-) -> NewApplication {
-    NewApplication {
-        name,
-        description,
-        face_minimum_quality_score,
-        gallery_id,
-    }
-}
-
 fn none(py: Python<'_>, _: ()) -> PyResult<Bound<'_, PyAny>> {
     Ok(py.None().into_bound(py))
-}
-
-fn string(py: Python<'_>, s: String) -> PyResult<Bound<'_, PyAny>> {
-    Ok(pyo3::types::PyString::new(py, &s).into_any())
 }
 
 // -------------------------------------------------------------------------------------
@@ -218,8 +179,8 @@ pub enum Page {
 impl Page {
     fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match self {
-            Page::Subjects(p) => cv::subject_page(py, p),
-            Page::Bulk(p) => cv::bulk_progress_page(py, p),
+            Page::Subjects(p) => p.to_py(py),
+            Page::Bulk(p) => p.to_py(py),
         }
     }
 }
@@ -346,580 +307,7 @@ impl AsyncPageIterator {
 }
 
 // -------------------------------------------------------------------------------------
-// the blocking client
-
-/// Blocking NEC ID client.
-///
-/// Keyword arguments (all optional; unset ones take the SDK defaults): ``endpoint``,
-/// ``tenant_endpoint``, ``region``, ``service``, ``access_key_id``,
-/// ``secret_access_key``, ``session_token``, ``api_key``, ``connect_timeout`` and
-/// ``request_timeout`` (seconds), ``max_attempts``, ``retry_base_delay``,
-/// ``retry_max_delay`` and ``max_retry_after`` (seconds), ``user_agent_suffix``,
-/// ``tls_roots`` (``"platform"``, ``"bundled"`` or ``"custom"``), ``ca_bundle`` (path of a
-/// PEM file) and ``ca_bundle_pem`` (PEM ``bytes``/``str``) — the settings table of the
-/// core's README. See also :meth:`from_env` and :meth:`from_profile`.
-///
-/// Every network call releases the GIL; one client can be shared by many threads (they
-/// share its connection pool). Usable as a context manager; :meth:`close` releases the
-/// connection pool. Errors are subclasses of :class:`necid.NecIdError`.
-#[pyclass(module = "necid", name = "Client", frozen)]
-pub struct Client {
-    core: Core,
-}
-
-#[pymethods]
-impl Client {
-    #[new]
-    #[pyo3(signature = (**kwargs))]
-    fn new(py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
-        guard(py, || {
-            let config = build_config(py, ConfigBuilder::default(), kwargs)?;
-            Ok(Client {
-                core: Core::new(py, config)?,
-            })
-        })
-    }
-
-    /// A client configured from the profile file and ``NECID_*`` environment variables
-    /// (environment wins); keyword arguments override both.
-    #[classmethod]
-    #[pyo3(signature = (**overrides))]
-    fn from_env(
-        _cls: &Bound<'_, PyType>,
-        py: Python<'_>,
-        overrides: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Self> {
-        guard(py, || {
-            Ok(Client {
-                core: Core::new(py, config_from_env(py, overrides)?)?,
-            })
-        })
-    }
-
-    /// A client configured from profile ``name`` (default: ``NECID_PROFILE`` or
-    /// ``default``) of the profile file; keyword arguments override it.
-    #[classmethod]
-    #[pyo3(signature = (name=None, **overrides))]
-    fn from_profile(
-        _cls: &Bound<'_, PyType>,
-        py: Python<'_>,
-        name: Option<&str>,
-        overrides: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Self> {
-        guard(py, || {
-            Ok(Client {
-                core: Core::new(py, config_from_profile(py, name, overrides)?)?,
-            })
-        })
-    }
-
-    /// Biometric API endpoint.
-    #[getter]
-    fn endpoint(&self) -> String {
-        self.core.config.endpoint().to_owned()
-    }
-    /// Tenant (portal) API endpoint.
-    #[getter]
-    fn tenant_endpoint(&self) -> String {
-        self.core.config.tenant_endpoint().to_owned()
-    }
-    /// SigV4 region.
-    #[getter]
-    fn region(&self) -> String {
-        self.core.config.region().to_owned()
-    }
-    /// Access key id, if configured (never the secret).
-    #[getter]
-    fn access_key_id(&self) -> Option<String> {
-        self.core.config.access_key_id().map(str::to_owned)
-    }
-    /// Whether :meth:`close` was called.
-    #[getter]
-    fn closed(&self) -> bool {
-        self.core.closed()
-    }
-
-    /// Endpoint, region and key id; never a secret.
-    fn __repr__(&self) -> String {
-        self.core.repr("Client")
-    }
-
-    /// The client itself (`with necid.Client(...) as client:`).
-    fn __enter__(slf: Py<Self>) -> Py<Self> {
-        slf
-    }
-
-    /// Closes the client (see `close`).
-    #[pyo3(signature = (*_args))]
-    fn __exit__(&self, _args: &Bound<'_, pyo3::types::PyTuple>) {
-        self.core.close();
-    }
-
-    /// Release the connection pool. Later calls raise :class:`InvalidInputError`;
-    /// calls already running finish normally. Idempotent.
-    fn close(&self) {
-        self.core.close();
-    }
-
-    /// One page of subject/event rows (``GET /subjects``); ``length`` 1-1000, ``dir``
-    /// ``"asc"`` or ``"desc"``.
-    #[pyo3(signature = (start=0, length=100, dir="asc"))]
-    fn list_subjects<'py>(
-        &self,
-        py: Python<'py>,
-        start: u32,
-        length: u32,
-        dir: &str,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let d = sort_dir(py, dir)?;
-            let v = rt::block(py, self.core.get(py)?.list_subjects(start, length, d))?;
-            cv::subject_page(py, &v)
-        })
-    }
-
-    /// Iterator over every page of list subjects, ``length`` rows at a time.
-    #[pyo3(signature = (length=100, dir="asc"))]
-    fn subjects_paginator(&self, py: Python<'_>, length: u32, dir: &str) -> PyResult<PageIterator> {
-        guard(py, || {
-            let d = sort_dir(py, dir)?;
-            Ok(PageIterator {
-                state: Arc::new(Mutex::new(IterState::Idle(subject_stream(
-                    &self.core.get(py)?,
-                    length,
-                    d,
-                )))),
-            })
-        })
-    }
-
-    /// Register a new subject from one face (``POST /subjects``).
-    #[pyo3(signature = (face, tags=None))]
-    fn register_subject<'py>(
-        &self,
-        py: Python<'py>,
-        face: &Bound<'py, PyAny>,
-        tags: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let (img, t) = (cv::image(face, "face")?, cv::tags(tags, "tags")?);
-            let v = rt::block(py, self.core.get(py)?.register_subject(img, &t))?;
-            cv::registered_face(py, &v)
-        })
-    }
-
-    /// Replace a subject's face and tags (``PUT /subjects/{id}``).
-    #[pyo3(signature = (subject_id, face, tags=None))]
-    fn update_subject<'py>(
-        &self,
-        py: Python<'py>,
-        subject_id: &str,
-        face: &Bound<'py, PyAny>,
-        tags: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let (img, t) = (cv::image(face, "face")?, cv::tags(tags, "tags")?);
-            let v = rt::block(py, self.core.get(py)?.update_subject(subject_id, img, &t))?;
-            cv::registered_face(py, &v)
-        })
-    }
-
-    /// Unregister a subject and its events (``DELETE /subjects/{id}``).
-    fn unregister_subject(&self, py: Python<'_>, subject_id: &str) -> PyResult<()> {
-        guard(py, || {
-            rt::block(py, self.core.get(py)?.unregister_subject(subject_id))
-        })
-    }
-
-    /// A subject's events (``GET /subjects/{id}/events``).
-    fn list_events<'py>(&self, py: Python<'py>, subject_id: &str) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let v = rt::block(py, self.core.get(py)?.list_events(subject_id))?;
-            cv::event_list(py, &v)
-        })
-    }
-
-    /// Add a face to a subject (``POST /subjects/{id}/events``).
-    #[pyo3(signature = (subject_id, face, tags=None))]
-    fn register_event<'py>(
-        &self,
-        py: Python<'py>,
-        subject_id: &str,
-        face: &Bound<'py, PyAny>,
-        tags: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let (img, t) = (cv::image(face, "face")?, cv::tags(tags, "tags")?);
-            let v = rt::block(py, self.core.get(py)?.register_event(subject_id, img, &t))?;
-            cv::registered_face(py, &v)
-        })
-    }
-
-    /// Replace one event's face (``PUT /subjects/{id}/events/{eventId}``).
-    #[pyo3(signature = (subject_id, event_id, face, tags=None))]
-    fn update_event<'py>(
-        &self,
-        py: Python<'py>,
-        subject_id: &str,
-        event_id: &str,
-        face: &Bound<'py, PyAny>,
-        tags: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let (img, t) = (cv::image(face, "face")?, cv::tags(tags, "tags")?);
-            let c = self.core.get(py)?;
-            let v = rt::block(py, c.update_event(subject_id, event_id, img, &t))?;
-            cv::registered_face(py, &v)
-        })
-    }
-
-    /// Remove one event (``DELETE /subjects/{id}/events/{eventId}``).
-    fn unregister_event(&self, py: Python<'_>, subject_id: &str, event_id: &str) -> PyResult<()> {
-        guard(py, || {
-            rt::block(
-                py,
-                self.core.get(py)?.unregister_event(subject_id, event_id),
-            )
-        })
-    }
-
-    /// Attributes of up to ``limit`` (1-20) faces in ``image`` (``POST /face/extract``).
-    #[pyo3(signature = (image, limit=None))]
-    fn extract_faces<'py>(
-        &self,
-        py: Python<'py>,
-        image: &Bound<'py, PyAny>,
-        limit: Option<u32>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let img = cv::image(image, "image")?;
-            let v = rt::block(py, self.core.get(py)?.extract_faces(img, limit))?;
-            cv::list(py, &v, cv::face_attributes)
-        })
-    }
-
-    /// Search the gallery for ``probe`` (``POST /face/search``). No candidates is an
-    /// empty result, not an error.
-    #[pyo3(signature = (probe, *, threshold=None, limit=None, tags=None))]
-    fn search<'py>(
-        &self,
-        py: Python<'py>,
-        probe: &Bound<'py, PyAny>,
-        threshold: Option<u32>,
-        limit: Option<u32>,
-        tags: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let req = search_request(probe, threshold, limit, tags)?;
-            let v = rt::block(py, self.core.get(py)?.search(req))?;
-            cv::search_result(py, &v)
-        })
-    }
-
-    /// Verify ``probe`` against a registered subject. A non-match is
-    /// ``verified=False``, not an error.
-    fn verify_subject<'py>(
-        &self,
-        py: Python<'py>,
-        subject_id: &str,
-        probe: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let img = cv::image(probe, "probe")?;
-            let v = rt::block(py, self.core.get(py)?.verify_subject(subject_id, img))?;
-            cv::verification(py, &v)
-        })
-    }
-
-    /// Verify two faces against each other.
-    fn verify_faces<'py>(
-        &self,
-        py: Python<'py>,
-        face: &Bound<'py, PyAny>,
-        probe: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let (a, b) = (cv::image(face, "face")?, cv::image(probe, "probe")?);
-            let v = rt::block(py, self.core.get(py)?.verify_faces(a, b))?;
-            cv::face_verification(py, &v)
-        })
-    }
-
-    /// The gallery's tags (``GET /tags``).
-    fn list_tags<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let v = rt::block(py, self.core.get(py)?.list_tags())?;
-            cv::list(py, &v, cv::tag)
-        })
-    }
-
-    /// Create a tag (``POST /tags/{name}``).
-    fn create_tag(&self, py: Python<'_>, name: &str) -> PyResult<()> {
-        guard(py, || rt::block(py, self.core.get(py)?.create_tag(name)))
-    }
-
-    /// Rename a tag (``PUT /tags/{old}``).
-    fn rename_tag(&self, py: Python<'_>, old_name: &str, new_name: &str) -> PyResult<()> {
-        guard(py, || {
-            rt::block(py, self.core.get(py)?.rename_tag(old_name, new_name))
-        })
-    }
-
-    /// Delete a tag (``DELETE /tags/{name}``); subjects keep it.
-    fn delete_tag(&self, py: Python<'_>, name: &str) -> PyResult<()> {
-        guard(py, || rt::block(py, self.core.get(py)?.delete_tag(name)))
-    }
-
-    /// Start a bulk registration of files in the gallery's bucket; returns the batch id.
-    /// Items: :class:`necid.BulkRegistration`, ``(filename, tags)`` or a file name.
-    fn bulk_register(&self, py: Python<'_>, registrations: &Bound<'_, PyAny>) -> PyResult<String> {
-        guard(py, || {
-            let regs = cv::registrations(registrations)?;
-            rt::block(py, self.core.get(py)?.bulk_register(&regs))
-        })
-    }
-
-    /// One page of a batch's progress.
-    #[pyo3(signature = (batch_id, paging_id=None))]
-    fn bulk_register_progress<'py>(
-        &self,
-        py: Python<'py>,
-        batch_id: &str,
-        paging_id: Option<&str>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let c = self.core.get(py)?;
-            let v = rt::block(py, c.bulk_register_progress(batch_id, paging_id))?;
-            cv::bulk_progress_page(py, &v)
-        })
-    }
-
-    /// Iterator over every progress page of a batch.
-    fn bulk_progress_paginator(&self, py: Python<'_>, batch_id: &str) -> PyResult<PageIterator> {
-        guard(py, || {
-            Ok(PageIterator {
-                state: Arc::new(Mutex::new(IterState::Idle(bulk_stream(
-                    &self.core.get(py)?,
-                    batch_id,
-                )))),
-            })
-        })
-    }
-
-    /// Poll a batch until every record is processed; returns all records. After each
-    /// poll, ``on_progress(progress)`` is called on this thread; an exception it raises
-    /// stops the wait and propagates. Polls back off from ``poll_interval`` (x1.5) to
-    /// ``max_poll_interval`` seconds; :class:`TimedOutError` after ``timeout`` seconds.
-    #[pyo3(signature = (batch_id, *, poll_interval=1.0, max_poll_interval=15.0, timeout=1800.0, on_progress=None))]
-    fn wait_for_bulk_register<'py>(
-        &self,
-        py: Python<'py>,
-        batch_id: &str,
-        poll_interval: f64,
-        max_poll_interval: f64,
-        timeout: f64,
-        on_progress: Option<Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let opts = wait_options(py, poll_interval, max_poll_interval, timeout)?;
-            let (tx, rx) = std::sync::mpsc::channel::<Msg<BulkProgress, BulkProgress>>();
-            let events = tx.clone();
-            let wants_events = on_progress.is_some();
-            let fut = self
-                .core
-                .get(py)?
-                .wait_for_bulk_register(batch_id, opts, move |p| {
-                    if wants_events {
-                        let _ = events.send(Msg::Event(p.clone()));
-                    }
-                });
-            let v = rt::block_with(
-                py,
-                async move { fut.await.map_err(Fail::from) },
-                tx,
-                rx,
-                |py, p| match &on_progress {
-                    Some(cb) => cb.call1((cv::bulk_progress(py, &p)?,)).map(|_| ()),
-                    None => Ok(()),
-                },
-            )?;
-            cv::bulk_progress(py, &v)
-        })
-    }
-
-    /// ``GET /health`` (signed when credentials are configured).
-    fn health<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let v = rt::block(py, self.core.get(py)?.health())?;
-            cv::health(py, &v)
-        })
-    }
-
-    /// Sign a custom request and return the headers to add, as ``(name, value)`` pairs:
-    /// ``x-api-key`` (when configured and not in ``headers``), ``x-amz-date``,
-    /// ``x-amz-security-token`` (with a session token) and ``authorization``.
-    ///
-    /// ``url`` is absolute and percent-encoded as sent; every header in ``headers`` (a
-    /// mapping or ``(name, value)`` pairs) is signed; ``body`` is the exact body. ``time``
-    /// (a datetime or epoch seconds) fixes the signing time, for reproducible signatures.
-    #[pyo3(signature = (method, url, headers=None, body=None, *, time=None))]
-    fn sign_request(
-        &self,
-        py: Python<'_>,
-        method: &str,
-        url: &str,
-        headers: Option<&Bound<'_, PyAny>>,
-        body: Option<&Bound<'_, PyAny>>,
-        time: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Vec<(String, String)>> {
-        guard(py, || {
-            sign(py, &self.core.get(py)?, method, url, headers, body, time)
-        })
-    }
-
-    /// Tenant API: every gallery.
-    fn list_galleries<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let v = rt::block(py, self.core.get(py)?.list_galleries())?;
-            cv::list(py, &v, cv::gallery)
-        })
-    }
-
-    /// Tenant API: one gallery with its applications.
-    fn get_gallery<'py>(&self, py: Python<'py>, gallery_id: &str) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let v = rt::block(py, self.core.get(py)?.get_gallery(gallery_id))?;
-            cv::gallery_details(py, &v)
-        })
-    }
-
-    /// Tenant API: create a gallery (and an application; the result carries its API key).
-    #[pyo3(signature = (name, *, description=None, face_minimum_quality_score=None, size=None))]
-    fn create_gallery<'py>(
-        &self,
-        py: Python<'py>,
-        name: String,
-        description: Option<String>,
-        face_minimum_quality_score: Option<f64>,
-        size: Option<u64>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let g = new_gallery(name, description, face_minimum_quality_score, size);
-            let v = rt::block(py, self.core.get(py)?.create_gallery(g))?;
-            cv::gallery(py, &v)
-        })
-    }
-
-    /// Tenant API: change a gallery (only the arguments given are sent).
-    #[pyo3(signature = (gallery_id, *, name=None, description=None, size=None))]
-    fn update_gallery<'py>(
-        &self,
-        py: Python<'py>,
-        gallery_id: &str,
-        name: Option<String>,
-        description: Option<String>,
-        size: Option<u64>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let u = GalleryUpdate {
-                name,
-                description,
-                size,
-            };
-            let v = rt::block(py, self.core.get(py)?.update_gallery(gallery_id, u))?;
-            cv::gallery(py, &v)
-        })
-    }
-
-    /// Tenant API: delete a gallery and its applications.
-    fn delete_gallery(&self, py: Python<'_>, gallery_id: &str) -> PyResult<()> {
-        guard(py, || {
-            rt::block(py, self.core.get(py)?.delete_gallery(gallery_id))
-        })
-    }
-
-    /// Tenant API: every application.
-    fn list_applications<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let v = rt::block(py, self.core.get(py)?.list_applications())?;
-            cv::list(py, &v, cv::application)
-        })
-    }
-
-    /// Tenant API: one application.
-    fn get_application<'py>(
-        &self,
-        py: Python<'py>,
-        application_id: &str,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let v = rt::block(py, self.core.get(py)?.get_application(application_id))?;
-            cv::application(py, &v)
-        })
-    }
-
-    /// Tenant API: a new application (API key) for an existing gallery.
-    #[pyo3(signature = (name, gallery_id, *, description=None, face_minimum_quality_score=None))]
-    fn create_application<'py>(
-        &self,
-        py: Python<'py>,
-        name: String,
-        gallery_id: String,
-        description: Option<String>,
-        face_minimum_quality_score: Option<f64>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let a = new_application(name, gallery_id, description, face_minimum_quality_score);
-            let v = rt::block(py, self.core.get(py)?.create_application(a))?;
-            cv::application(py, &v)
-        })
-    }
-
-    /// Tenant API: change an application (only the arguments given are sent).
-    #[pyo3(signature = (application_id, *, name=None, description=None, face_minimum_quality_score=None))]
-    fn update_application<'py>(
-        &self,
-        py: Python<'py>,
-        application_id: &str,
-        name: Option<String>,
-        description: Option<String>,
-        face_minimum_quality_score: Option<f64>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let u = ApplicationUpdate {
-                name,
-                description,
-                face_minimum_quality_score,
-            };
-            let c = self.core.get(py)?;
-            let v = rt::block(py, c.update_application(application_id, u))?;
-            cv::application(py, &v)
-        })
-    }
-
-    /// Tenant API: delete an application.
-    fn delete_application(&self, py: Python<'_>, application_id: &str) -> PyResult<()> {
-        guard(py, || {
-            rt::block(py, self.core.get(py)?.delete_application(application_id))
-        })
-    }
-}
-
-fn search_request(
-    probe: &Bound<'_, PyAny>,
-    threshold: Option<u32>,
-    limit: Option<u32>,
-    tags: Option<&Bound<'_, PyAny>>,
-) -> PyResult<SearchRequest> {
-    let mut req = SearchRequest::new(cv::image(probe, "probe")?);
-    req.threshold = threshold;
-    req.limit = limit;
-    req.tags = cv::tags(tags, "tags")?;
-    Ok(req)
-}
-
-// -------------------------------------------------------------------------------------
-// the asyncio client
+// the asyncio bridge of on_progress
 
 /// Delivers a progress object to the user's callback on the event loop thread, and
 /// reports back (Ok, or the exception it raised) so the wait can stop on an exception
@@ -969,6 +357,120 @@ async fn with_progress<T>(
     Ok(value)
 }
 
+// -------------------------------------------------------------------------------------
+// waiting for a bulk registration (the one operation with a callback)
+
+/// `Client.wait_for_bulk_register`: progress events are delivered to this thread, where
+/// `on_progress` runs; an exception it raises stops the wait.
+fn wait_blocking<'py>(
+    py: Python<'py>,
+    client: necid::Client,
+    batch_id: &str,
+    options: WaitOptions,
+    on_progress: Option<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (tx, rx) = std::sync::mpsc::channel::<Msg<BulkProgress, BulkProgress>>();
+    let events = tx.clone();
+    let wants_events = on_progress.is_some();
+    let fut = client.wait_for_bulk_register(batch_id, options, move |p| {
+        if wants_events {
+            let _ = events.send(Msg::Event(p.clone()));
+        }
+    });
+    let v = rt::block_with(
+        py,
+        async move { fut.await.map_err(Fail::from) },
+        tx,
+        rx,
+        |py, p| match &on_progress {
+            Some(cb) => cb.call1((p.to_py(py)?,)).map(|_| ()),
+            None => Ok(()),
+        },
+    )?;
+    v.to_py(py)
+}
+
+/// `AsyncClient.wait_for_bulk_register`: `on_progress` is called on the event loop's
+/// thread (scheduled with `call_soon_threadsafe`) before the awaitable completes; an
+/// exception it raises stops the wait and is raised from it.
+fn wait_async<'py>(
+    py: Python<'py>,
+    client: necid::Client,
+    batch_id: &str,
+    options: WaitOptions,
+    on_progress: Option<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (acks_tx, acks_rx) = tokio::sync::mpsc::unbounded_channel::<PyResult<()>>();
+    let scheduled = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let relay = match on_progress {
+        Some(cb) => {
+            let event_loop = pyo3_async_runtimes::get_running_loop(py)?.unbind();
+            let relay = Py::new(
+                py,
+                ProgressRelay {
+                    callback: cb.unbind(),
+                    acks: acks_tx,
+                },
+            )?;
+            Some((event_loop, relay))
+        }
+        None => None,
+    };
+    let counter = scheduled.clone();
+    let fut = client.wait_for_bulk_register(batch_id, options, move |p| {
+        if let Some((event_loop, relay)) = &relay {
+            Python::attach(|py| {
+                let sent = p.to_py(py).and_then(|obj| {
+                    event_loop.call_method1(py, "call_soon_threadsafe", (relay.clone_ref(py), obj))
+                });
+                // A closed loop means nobody is waiting any more.
+                if sent.is_ok() {
+                    counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
+            });
+        }
+    });
+    rt::awaitable(
+        py,
+        with_progress(fut, scheduled, acks_rx),
+        cv::to_py::<BulkProgress>,
+    )
+}
+
+fn page_iterator(stream: PageStream) -> PageIterator {
+    PageIterator {
+        state: Arc::new(Mutex::new(IterState::Idle(stream))),
+    }
+}
+
+fn async_page_iterator(stream: PageStream) -> AsyncPageIterator {
+    AsyncPageIterator {
+        stream: Arc::new(tokio::sync::Mutex::new(Some(stream))),
+    }
+}
+
+// -------------------------------------------------------------------------------------
+// the two clients
+
+/// Blocking NEC ID client.
+///
+/// Keyword arguments (all optional; unset ones take the SDK defaults): ``endpoint``,
+/// ``tenant_endpoint``, ``region``, ``service``, ``access_key_id``,
+/// ``secret_access_key``, ``session_token``, ``api_key``, ``connect_timeout`` and
+/// ``request_timeout`` (seconds), ``max_attempts``, ``retry_base_delay``,
+/// ``retry_max_delay`` and ``max_retry_after`` (seconds), ``user_agent_suffix``,
+/// ``tls_roots`` (``"platform"``, ``"bundled"`` or ``"custom"``), ``ca_bundle`` (path of a
+/// PEM file) and ``ca_bundle_pem`` (PEM ``bytes``/``str``) — the settings table of the
+/// core's README. See also :meth:`from_env` and :meth:`from_profile`.
+///
+/// Every network call releases the GIL; one client can be shared by many threads (they
+/// share its connection pool). Usable as a context manager; :meth:`close` releases the
+/// connection pool. Errors are subclasses of :class:`necid.NecIdError`.
+#[pyclass(module = "necid", name = "Client", frozen)]
+pub struct Client {
+    core: Core,
+}
+
 /// asyncio NEC ID client: every operation is a coroutine-like awaitable.
 ///
 /// Takes the same keyword arguments as :class:`Client`, and has the same
@@ -981,609 +483,410 @@ pub struct AsyncClient {
     core: Core,
 }
 
-#[pymethods]
-impl AsyncClient {
-    #[new]
-    #[pyo3(signature = (**kwargs))]
-    fn new(py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
-        guard(py, || {
-            let config = build_config(py, ConfigBuilder::default(), kwargs)?;
-            Ok(AsyncClient {
-                core: Core::new(py, config)?,
-            })
-        })
-    }
+/// Both clients' `#[pymethods]`, expanded from the core's operation table
+/// (`necid::for_each_operation!`): every operation once for `Client` (blocking, GIL
+/// released) and once for `AsyncClient` (an awaitable), from the same entry.
+///
+/// The entries are munched one at a time (`@ops`), each argument by its core type
+/// (`@args`: the Python parameter, its place and default in the pyo3 signature, the
+/// conversion to the core value and how it is passed). A struct argument (`SearchRequest`,
+/// `NewGallery`, …) becomes its fields: required ones positional, optional ones
+/// keyword-only. An operation whose argument type has no rule here does not compile:
+/// add the rule (and the type's stub spelling in `_necid.pyi`). `wait_for_bulk_register`
+/// (a callback) and `sign_request` (no I/O, a `time` keyword) have rules of their own.
+/// `py`, `'py` and `self` travel as metavariables or stay within one rule (hygiene).
+macro_rules! py_clients {
+    // ---- the end: both classes, with what they share
+    (@ops $py:ident $lt:lifetime [$($sync:tt)*] [$($async:tt)*] [$($both:tt)*]) => {
+        py_clients! { @class Client [
+            /// The client itself (`with necid.Client(...) as client:`).
+            fn __enter__(slf: Py<Self>) -> Py<Self> {
+                slf
+            }
 
-    /// Like :meth:`Client.from_env`.
-    #[classmethod]
-    #[pyo3(signature = (**overrides))]
-    fn from_env(
-        _cls: &Bound<'_, PyType>,
-        py: Python<'_>,
-        overrides: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Self> {
-        guard(py, || {
-            Ok(AsyncClient {
-                core: Core::new(py, config_from_env(py, overrides)?)?,
-            })
-        })
-    }
+            /// Closes the client (see `close`).
+            #[pyo3(signature = (*_args))]
+            fn __exit__(&self, _args: &Bound<'_, pyo3::types::PyTuple>) {
+                self.core.close();
+            }
 
-    /// Like :meth:`Client.from_profile`.
-    #[classmethod]
-    #[pyo3(signature = (name=None, **overrides))]
-    fn from_profile(
-        _cls: &Bound<'_, PyType>,
-        py: Python<'_>,
-        name: Option<&str>,
-        overrides: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Self> {
-        guard(py, || {
-            Ok(AsyncClient {
-                core: Core::new(py, config_from_profile(py, name, overrides)?)?,
-            })
-        })
-    }
+            /// Iterator over every page of list subjects, ``length`` rows at a time.
+            #[pyo3(signature = (length=100, dir="asc"))]
+            fn subjects_paginator(&self, py: Python<'_>, length: u32, dir: &str) -> PyResult<PageIterator> {
+                guard(py, || {
+                    let dir = sort_dir(py, dir)?;
+                    Ok(page_iterator(subject_stream(&self.core.get(py)?, length, dir)))
+                })
+            }
 
-    /// Biometric API endpoint.
-    #[getter]
-    fn endpoint(&self) -> String {
-        self.core.config.endpoint().to_owned()
-    }
-    /// Tenant (portal) API endpoint.
-    #[getter]
-    fn tenant_endpoint(&self) -> String {
-        self.core.config.tenant_endpoint().to_owned()
-    }
-    /// SigV4 region.
-    #[getter]
-    fn region(&self) -> String {
-        self.core.config.region().to_owned()
-    }
-    /// Access key id, if configured (never the secret).
-    #[getter]
-    fn access_key_id(&self) -> Option<String> {
-        self.core.config.access_key_id().map(str::to_owned)
-    }
-    /// Whether the client was closed.
-    #[getter]
-    fn closed(&self) -> bool {
-        self.core.closed()
-    }
+            /// Iterator over every progress page of a batch.
+            fn bulk_progress_paginator(&self, py: Python<'_>, batch_id: &str) -> PyResult<PageIterator> {
+                guard(py, || Ok(page_iterator(bulk_stream(&self.core.get(py)?, batch_id))))
+            }
 
-    /// Endpoint, region and key id; never a secret.
-    fn __repr__(&self) -> String {
-        self.core.repr("AsyncClient")
-    }
+            $($both)*
+            $($sync)*
+        ] }
+        py_clients! { @class AsyncClient [
+            /// Awaitable of the client itself (`async with necid.AsyncClient(...) as c:`).
+            fn __aenter__<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+                let py = slf.py();
+                let me = slf.unbind();
+                rt::awaitable(py, async { Ok::<_, Fail>(()) }, move |py, ()| {
+                    Ok(me.into_bound(py).into_any())
+                })
+            }
 
-    /// Awaitable of the client itself (`async with necid.AsyncClient(...) as c:`).
-    fn __aenter__<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        let me = slf.unbind();
-        rt::awaitable(py, async { Ok::<_, Fail>(()) }, move |py, ()| {
-            Ok(me.into_bound(py).into_any())
-        })
-    }
+            /// Closes the client; returns an awaitable.
+            #[pyo3(signature = (*_args))]
+            fn __aexit__<'py>(
+                &self,
+                py: Python<'py>,
+                _args: &Bound<'py, pyo3::types::PyTuple>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                self.aclose(py)
+            }
 
-    /// Closes the client; returns an awaitable.
-    #[pyo3(signature = (*_args))]
-    fn __aexit__<'py>(
-        &self,
-        py: Python<'py>,
-        _args: &Bound<'py, pyo3::types::PyTuple>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.core.close();
-        rt::awaitable(py, async { Ok::<_, Fail>(()) }, none)
-    }
+            /// Release the connection pool (awaitable form of :meth:`close`).
+            fn aclose<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                self.core.close();
+                rt::awaitable(py, async { Ok::<_, Fail>(()) }, none)
+            }
 
-    /// Release the connection pool (awaitable form of :meth:`close`).
-    fn aclose<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.core.close();
-        rt::awaitable(py, async { Ok::<_, Fail>(()) }, none)
-    }
+            /// Async iterator over every page of list subjects, ``length`` rows at a time.
+            #[pyo3(signature = (length=100, dir="asc"))]
+            fn subjects_paginator(&self, py: Python<'_>, length: u32, dir: &str) -> PyResult<AsyncPageIterator> {
+                guard(py, || {
+                    let dir = sort_dir(py, dir)?;
+                    Ok(async_page_iterator(subject_stream(&self.core.get(py)?, length, dir)))
+                })
+            }
 
-    /// Release the connection pool. Later calls raise :class:`InvalidInputError`.
-    fn close(&self) {
-        self.core.close();
-    }
+            /// Async iterator over every progress page of a batch.
+            fn bulk_progress_paginator(&self, py: Python<'_>, batch_id: &str) -> PyResult<AsyncPageIterator> {
+                guard(py, || Ok(async_page_iterator(bulk_stream(&self.core.get(py)?, batch_id))))
+            }
 
-    /// See :meth:`Client.list_subjects`.
-    #[pyo3(signature = (start=0, length=100, dir="asc"))]
-    fn list_subjects<'py>(
-        &self,
-        py: Python<'py>,
-        start: u32,
-        length: u32,
-        dir: &str,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let d = sort_dir(py, dir)?;
-            let fut = self.core.get(py)?.list_subjects(start, length, d);
-            rt::awaitable(py, fut, |py, v| cv::subject_page(py, &v))
-        })
-    }
+            $($both)*
+            $($async)*
+        ] }
+    };
 
-    /// Async iterator over every page of list subjects.
-    #[pyo3(signature = (length=100, dir="asc"))]
-    fn subjects_paginator(
-        &self,
-        py: Python<'_>,
-        length: u32,
-        dir: &str,
-    ) -> PyResult<AsyncPageIterator> {
-        guard(py, || {
-            let d = sort_dir(py, dir)?;
-            Ok(AsyncPageIterator {
-                stream: Arc::new(tokio::sync::Mutex::new(Some(subject_stream(
-                    &self.core.get(py)?,
-                    length,
-                    d,
-                )))),
-            })
-        })
-    }
+    // ---- one class: constructors, configuration getters, close, then its operations
+    (@class $class:ident [$($methods:tt)*]) => {
+        #[pymethods]
+        impl $class {
+            #[new]
+            #[pyo3(signature = (**kwargs))]
+            fn new(py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+                guard(py, || {
+                    let config = build_config(py, ConfigBuilder::default(), kwargs)?;
+                    Ok($class { core: Core::new(py, config)? })
+                })
+            }
 
-    /// See :meth:`Client.register_subject`.
-    #[pyo3(signature = (face, tags=None))]
-    fn register_subject<'py>(
-        &self,
-        py: Python<'py>,
-        face: &Bound<'py, PyAny>,
-        tags: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let (img, t) = (cv::image(face, "face")?, cv::tags(tags, "tags")?);
-            let fut = self.core.get(py)?.register_subject(img, &t);
-            rt::awaitable(py, fut, |py, v| cv::registered_face(py, &v))
-        })
-    }
+            /// A client configured from the profile file and ``NECID_*`` environment
+            /// variables (environment wins); keyword arguments override both.
+            #[classmethod]
+            #[pyo3(signature = (**overrides))]
+            fn from_env(
+                _cls: &Bound<'_, PyType>,
+                py: Python<'_>,
+                overrides: Option<&Bound<'_, PyDict>>,
+            ) -> PyResult<Self> {
+                guard(py, || Ok($class { core: Core::new(py, config_from_env(py, overrides)?)? }))
+            }
 
-    /// See :meth:`Client.update_subject`.
-    #[pyo3(signature = (subject_id, face, tags=None))]
-    fn update_subject<'py>(
-        &self,
-        py: Python<'py>,
-        subject_id: &str,
-        face: &Bound<'py, PyAny>,
-        tags: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let (img, t) = (cv::image(face, "face")?, cv::tags(tags, "tags")?);
-            let fut = self.core.get(py)?.update_subject(subject_id, img, &t);
-            rt::awaitable(py, fut, |py, v| cv::registered_face(py, &v))
-        })
-    }
+            /// A client configured from profile ``name`` (default: ``NECID_PROFILE`` or
+            /// ``default``) of the profile file; keyword arguments override it.
+            #[classmethod]
+            #[pyo3(signature = (name=None, **overrides))]
+            fn from_profile(
+                _cls: &Bound<'_, PyType>,
+                py: Python<'_>,
+                name: Option<&str>,
+                overrides: Option<&Bound<'_, PyDict>>,
+            ) -> PyResult<Self> {
+                guard(py, || {
+                    let config = config_from_profile(py, name, overrides)?;
+                    Ok($class { core: Core::new(py, config)? })
+                })
+            }
 
-    /// See :meth:`Client.unregister_subject`.
-    fn unregister_subject<'py>(
-        &self,
-        py: Python<'py>,
-        subject_id: &str,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let fut = self.core.get(py)?.unregister_subject(subject_id);
-            rt::awaitable(py, fut, none)
-        })
-    }
+            /// Biometric API endpoint.
+            #[getter]
+            fn endpoint(&self) -> String {
+                self.core.config.endpoint().to_owned()
+            }
+            /// Tenant (portal) API endpoint.
+            #[getter]
+            fn tenant_endpoint(&self) -> String {
+                self.core.config.tenant_endpoint().to_owned()
+            }
+            /// SigV4 region.
+            #[getter]
+            fn region(&self) -> String {
+                self.core.config.region().to_owned()
+            }
+            /// Access key id, if configured (never the secret).
+            #[getter]
+            fn access_key_id(&self) -> Option<String> {
+                self.core.config.access_key_id().map(str::to_owned)
+            }
+            /// Whether :meth:`close` was called.
+            #[getter]
+            fn closed(&self) -> bool {
+                self.core.closed()
+            }
 
-    /// See :meth:`Client.list_events`.
-    fn list_events<'py>(&self, py: Python<'py>, subject_id: &str) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let fut = self.core.get(py)?.list_events(subject_id);
-            rt::awaitable(py, fut, |py, v| cv::event_list(py, &v))
-        })
-    }
+            /// Endpoint, region and key id; never a secret.
+            fn __repr__(&self) -> String {
+                self.core.repr(stringify!($class))
+            }
 
-    /// See :meth:`Client.register_event`.
-    #[pyo3(signature = (subject_id, face, tags=None))]
-    fn register_event<'py>(
-        &self,
-        py: Python<'py>,
-        subject_id: &str,
-        face: &Bound<'py, PyAny>,
-        tags: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let (img, t) = (cv::image(face, "face")?, cv::tags(tags, "tags")?);
-            let fut = self.core.get(py)?.register_event(subject_id, img, &t);
-            rt::awaitable(py, fut, |py, v| cv::registered_face(py, &v))
-        })
-    }
+            /// Release the connection pool. Later calls raise :class:`InvalidInputError`;
+            /// calls already running finish normally. Idempotent.
+            fn close(&self) {
+                self.core.close();
+            }
 
-    /// See :meth:`Client.update_event`.
-    #[pyo3(signature = (subject_id, event_id, face, tags=None))]
-    fn update_event<'py>(
-        &self,
-        py: Python<'py>,
-        subject_id: &str,
-        event_id: &str,
-        face: &Bound<'py, PyAny>,
-        tags: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let (img, t) = (cv::image(face, "face")?, cv::tags(tags, "tags")?);
-            let fut = self
-                .core
-                .get(py)?
-                .update_event(subject_id, event_id, img, &t);
-            rt::awaitable(py, fut, |py, v| cv::registered_face(py, &v))
-        })
-    }
+            $($methods)*
+        }
+    };
 
-    /// See :meth:`Client.unregister_event`.
-    fn unregister_event<'py>(
-        &self,
-        py: Python<'py>,
-        subject_id: &str,
-        event_id: &str,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let fut = self.core.get(py)?.unregister_event(subject_id, event_id);
-            rt::awaitable(py, fut, none)
-        })
-    }
-
-    /// See :meth:`Client.extract_faces`.
-    #[pyo3(signature = (image, limit=None))]
-    fn extract_faces<'py>(
-        &self,
-        py: Python<'py>,
-        image: &Bound<'py, PyAny>,
-        limit: Option<u32>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let img = cv::image(image, "image")?;
-            let fut = self.core.get(py)?.extract_faces(img, limit);
-            rt::awaitable(py, fut, |py, v| cv::list(py, &v, cv::face_attributes))
-        })
-    }
-
-    /// See :meth:`Client.search`.
-    #[pyo3(signature = (probe, *, threshold=None, limit=None, tags=None))]
-    fn search<'py>(
-        &self,
-        py: Python<'py>,
-        probe: &Bound<'py, PyAny>,
-        threshold: Option<u32>,
-        limit: Option<u32>,
-        tags: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let req = search_request(probe, threshold, limit, tags)?;
-            let fut = self.core.get(py)?.search(req);
-            rt::awaitable(py, fut, |py, v| cv::search_result(py, &v))
-        })
-    }
-
-    /// See :meth:`Client.verify_subject`.
-    fn verify_subject<'py>(
-        &self,
-        py: Python<'py>,
-        subject_id: &str,
-        probe: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let img = cv::image(probe, "probe")?;
-            let fut = self.core.get(py)?.verify_subject(subject_id, img);
-            rt::awaitable(py, fut, |py, v| cv::verification(py, &v))
-        })
-    }
-
-    /// See :meth:`Client.verify_faces`.
-    fn verify_faces<'py>(
-        &self,
-        py: Python<'py>,
-        face: &Bound<'py, PyAny>,
-        probe: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let (a, b) = (cv::image(face, "face")?, cv::image(probe, "probe")?);
-            let fut = self.core.get(py)?.verify_faces(a, b);
-            rt::awaitable(py, fut, |py, v| cv::face_verification(py, &v))
-        })
-    }
-
-    /// See :meth:`Client.list_tags`.
-    fn list_tags<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let fut = self.core.get(py)?.list_tags();
-            rt::awaitable(py, fut, |py, v| cv::list(py, &v, cv::tag))
-        })
-    }
-
-    /// See :meth:`Client.create_tag`.
-    fn create_tag<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let fut = self.core.get(py)?.create_tag(name);
-            rt::awaitable(py, fut, none)
-        })
-    }
-
-    /// See :meth:`Client.rename_tag`.
-    fn rename_tag<'py>(
-        &self,
-        py: Python<'py>,
-        old_name: &str,
-        new_name: &str,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let fut = self.core.get(py)?.rename_tag(old_name, new_name);
-            rt::awaitable(py, fut, none)
-        })
-    }
-
-    /// See :meth:`Client.delete_tag`.
-    fn delete_tag<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let fut = self.core.get(py)?.delete_tag(name);
-            rt::awaitable(py, fut, none)
-        })
-    }
-
-    /// See :meth:`Client.bulk_register`.
-    fn bulk_register<'py>(
-        &self,
-        py: Python<'py>,
-        registrations: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let regs = cv::registrations(registrations)?;
-            let fut = self.core.get(py)?.bulk_register(&regs);
-            rt::awaitable(py, fut, string)
-        })
-    }
-
-    /// See :meth:`Client.bulk_register_progress`.
-    #[pyo3(signature = (batch_id, paging_id=None))]
-    fn bulk_register_progress<'py>(
-        &self,
-        py: Python<'py>,
-        batch_id: &str,
-        paging_id: Option<&str>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let fut = self
-                .core
-                .get(py)?
-                .bulk_register_progress(batch_id, paging_id);
-            rt::awaitable(py, fut, |py, v| cv::bulk_progress_page(py, &v))
-        })
-    }
-
-    /// Async iterator over every progress page of a batch.
-    fn bulk_progress_paginator(
-        &self,
-        py: Python<'_>,
-        batch_id: &str,
-    ) -> PyResult<AsyncPageIterator> {
-        guard(py, || {
-            Ok(AsyncPageIterator {
-                stream: Arc::new(tokio::sync::Mutex::new(Some(bulk_stream(
-                    &self.core.get(py)?,
-                    batch_id,
-                )))),
-            })
-        })
-    }
-
-    /// See :meth:`Client.wait_for_bulk_register`. ``on_progress`` is called on the event
-    /// loop's thread (scheduled with ``call_soon_threadsafe``), before the awaitable
-    /// completes; an exception it raises stops the wait and is raised from it.
-    #[pyo3(signature = (batch_id, *, poll_interval=1.0, max_poll_interval=15.0, timeout=1800.0, on_progress=None))]
-    fn wait_for_bulk_register<'py>(
-        &self,
-        py: Python<'py>,
-        batch_id: &str,
-        poll_interval: f64,
-        max_poll_interval: f64,
-        timeout: f64,
-        on_progress: Option<Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let opts = wait_options(py, poll_interval, max_poll_interval, timeout)?;
-            let (acks_tx, acks_rx) = tokio::sync::mpsc::unbounded_channel::<PyResult<()>>();
-            let scheduled = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-            let relay = match on_progress {
-                Some(cb) => {
-                    let event_loop = pyo3_async_runtimes::get_running_loop(py)?.unbind();
-                    let relay = Py::new(
-                        py,
-                        ProgressRelay {
-                            callback: cb.unbind(),
-                            acks: acks_tx,
-                        },
-                    )?;
-                    Some((event_loop, relay))
+    // ---- the operations with rules of their own
+    (@ops $py:ident $lt:lifetime [$($sync:tt)*] [$($async:tt)*] [$($both:tt)*]
+        $(#[doc = $doc:literal])*
+        async fn wait_for_bulk_register(
+            batch_id: [&str],
+            options: [WaitOptions] { $($field:ident: [Duration] = $default:literal),* },
+            on_progress: [impl FnMut(&BulkProgress) + Send + 'static]
+        ) -> [BulkProgress] = $route:tt;
+        $($rest:tt)*
+    ) => {
+        py_clients! { @ops $py $lt
+            [$($sync)*
+                $(#[doc = $doc])*
+                #[doc = ""]
+                #[doc = "``on_progress(progress)`` runs on the calling thread."]
+                #[pyo3(signature = (batch_id, *, $($field = $default,)* on_progress = None))]
+                fn wait_for_bulk_register<'py>(
+                    &self,
+                    py: Python<'py>,
+                    batch_id: &str,
+                    $($field: f64,)*
+                    on_progress: Option<Bound<'py, PyAny>>,
+                ) -> PyResult<Bound<'py, PyAny>> {
+                    guard(py, || {
+                        let options = WaitOptions {
+                            $($field: cv::seconds(py, $field, stringify!($field))?,)*
+                        };
+                        wait_blocking(py, self.core.get(py)?, batch_id, options, on_progress)
+                    })
                 }
-                None => None,
-            };
-            let counter = scheduled.clone();
-            let fut = self
-                .core
-                .get(py)?
-                .wait_for_bulk_register(batch_id, opts, move |p| {
-                    if let Some((event_loop, relay)) = &relay {
-                        Python::attach(|py| {
-                            let sent = cv::bulk_progress(py, p).and_then(|obj| {
-                                event_loop.call_method1(
-                                    py,
-                                    "call_soon_threadsafe",
-                                    (relay.clone_ref(py), obj),
-                                )
-                            });
-                            // A closed loop means nobody is waiting any more.
-                            if sent.is_ok() {
-                                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                            }
-                        });
-                    }
-                });
-            rt::awaitable(py, with_progress(fut, scheduled, acks_rx), |py, v| {
-                cv::bulk_progress(py, &v)
-            })
-        })
-    }
+            ]
+            [$($async)*
+                $(#[doc = $doc])*
+                #[doc = ""]
+                #[doc = "``on_progress(progress)`` runs on the event loop's thread, before the"]
+                #[doc = "awaitable completes."]
+                #[pyo3(signature = (batch_id, *, $($field = $default,)* on_progress = None))]
+                fn wait_for_bulk_register<'py>(
+                    &self,
+                    py: Python<'py>,
+                    batch_id: &str,
+                    $($field: f64,)*
+                    on_progress: Option<Bound<'py, PyAny>>,
+                ) -> PyResult<Bound<'py, PyAny>> {
+                    guard(py, || {
+                        let options = WaitOptions {
+                            $($field: cv::seconds(py, $field, stringify!($field))?,)*
+                        };
+                        wait_async(py, self.core.get(py)?, batch_id, options, on_progress)
+                    })
+                }
+            ]
+            [$($both)*]
+            $($rest)*
+        }
+    };
+    (@ops $py:ident $lt:lifetime $sync:tt $async:tt [$($both:tt)*]
+        $(#[doc = $doc:literal])*
+        sync fn sign_request(
+            method: [&str],
+            url: [&str],
+            headers: [&[(String, String)]],
+            body: [&[u8]]
+        ) -> [Vec<(String, String)>] = $route:tt;
+        $($rest:tt)*
+    ) => {
+        py_clients! { @ops $py $lt $sync $async
+            [$($both)*
+                $(#[doc = $doc])*
+                #[doc = ""]
+                #[doc = "``headers`` is a mapping or ``(name, value)`` pairs; ``time`` (a datetime"]
+                #[doc = "or epoch seconds) fixes the signing time, for reproducible signatures."]
+                #[pyo3(signature = (method, url, headers=None, body=None, *, time=None))]
+                fn sign_request(
+                    &self,
+                    py: Python<'_>,
+                    method: &str,
+                    url: &str,
+                    headers: Option<&Bound<'_, PyAny>>,
+                    body: Option<&Bound<'_, PyAny>>,
+                    time: Option<&Bound<'_, PyAny>>,
+                ) -> PyResult<Vec<(String, String)>> {
+                    guard(py, || sign(py, &self.core.get(py)?, method, url, headers, body, time))
+                }
+            ]
+            $($rest)*
+        }
+    };
 
-    /// See :meth:`Client.health`.
-    fn health<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let fut = self.core.get(py)?.health();
-            rt::awaitable(py, fut, |py, v| cv::health(py, &v))
-        })
-    }
+    // ---- any other operation: munch its arguments
+    (@ops $py:ident $lt:lifetime $sync:tt $async:tt $both:tt
+        $(#[doc = $doc:literal])*
+        async fn $name:ident ($($args:tt)*) -> [$($ret:tt)*] = $route:tt;
+        $($rest:tt)*
+    ) => {
+        py_clients! { @args $py $lt ($name [$(#[doc = $doc])*] [$($ret)*]) [] [] [] [] [] []
+            ($($args)*,) $sync $async $both $($rest)* }
+    };
 
-    /// See :meth:`Client.sign_request` (no I/O: returns the headers directly).
-    #[pyo3(signature = (method, url, headers=None, body=None, *, time=None))]
-    fn sign_request(
-        &self,
-        py: Python<'_>,
-        method: &str,
-        url: &str,
-        headers: Option<&Bound<'_, PyAny>>,
-        body: Option<&Bound<'_, PyAny>>,
-        time: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Vec<(String, String)>> {
-        guard(py, || {
-            sign(py, &self.core.get(py)?, method, url, headers, body, time)
-        })
-    }
+    // @args $py $lt (op) [positional params] [positional signature] [keyword-only params]
+    //     [keyword-only signature] [conversions] [call arguments] (arguments left) …
+    (@args $py:ident $lt:lifetime $op:tt [$($pp:tt)*] [$($ps:tt)*] $kp:tt $ks:tt [$($conv:tt)*] [$($call:tt)*]
+        ($arg:ident: [&str], $($more:tt)*) $($rest:tt)*) => {
+        py_clients! { @args $py $lt $op [$($pp)* $arg: &str,] [$($ps)* $arg,] $kp $ks
+            [$($conv)*] [$($call)* $arg,] ($($more)*) $($rest)* }
+    };
+    (@args $py:ident $lt:lifetime $op:tt [$($pp:tt)*] [$($ps:tt)*] $kp:tt $ks:tt [$($conv:tt)*] [$($call:tt)*]
+        ($arg:ident: [Option<&str>], $($more:tt)*) $($rest:tt)*) => {
+        py_clients! { @args $py $lt $op [$($pp)* $arg: Option<&str>,] [$($ps)* $arg = None,] $kp $ks
+            [$($conv)*] [$($call)* $arg,] ($($more)*) $($rest)* }
+    };
+    (@args $py:ident $lt:lifetime $op:tt [$($pp:tt)*] [$($ps:tt)*] $kp:tt $ks:tt [$($conv:tt)*] [$($call:tt)*]
+        ($arg:ident: [Option<$t:ident>], $($more:tt)*) $($rest:tt)*) => {
+        py_clients! { @args $py $lt $op [$($pp)* $arg: Option<$t>,] [$($ps)* $arg = None,] $kp $ks
+            [$($conv)*] [$($call)* $arg,] ($($more)*) $($rest)* }
+    };
+    (@args $py:ident $lt:lifetime $op:tt [$($pp:tt)*] [$($ps:tt)*] $kp:tt $ks:tt [$($conv:tt)*] [$($call:tt)*]
+        ($arg:ident: [u32] = $default:literal, $($more:tt)*) $($rest:tt)*) => {
+        py_clients! { @args $py $lt $op [$($pp)* $arg: u32,] [$($ps)* $arg = $default,] $kp $ks
+            [$($conv)*] [$($call)* $arg,] ($($more)*) $($rest)* }
+    };
+    (@args $py:ident $lt:lifetime $op:tt [$($pp:tt)*] [$($ps:tt)*] $kp:tt $ks:tt [$($conv:tt)*] [$($call:tt)*]
+        ($arg:ident: [SortDirection] = $default:literal, $($more:tt)*) $($rest:tt)*) => {
+        py_clients! { @args $py $lt $op [$($pp)* $arg: &str,] [$($ps)* $arg = $default,] $kp $ks
+            [$($conv)* let $arg = sort_dir($py, $arg)?;] [$($call)* $arg,] ($($more)*) $($rest)* }
+    };
+    (@args $py:ident $lt:lifetime $op:tt [$($pp:tt)*] [$($ps:tt)*] $kp:tt $ks:tt [$($conv:tt)*] [$($call:tt)*]
+        ($arg:ident: [impl Into<Image>], $($more:tt)*) $($rest:tt)*) => {
+        py_clients! { @args $py $lt $op [$($pp)* $arg: &Bound<$lt, PyAny>,] [$($ps)* $arg,] $kp $ks
+            [$($conv)* let $arg = cv::image($arg, stringify!($arg))?;] [$($call)* $arg,]
+            ($($more)*) $($rest)* }
+    };
+    (@args $py:ident $lt:lifetime $op:tt [$($pp:tt)*] [$($ps:tt)*] $kp:tt $ks:tt [$($conv:tt)*] [$($call:tt)*]
+        ($arg:ident: [&[String]], $($more:tt)*) $($rest:tt)*) => {
+        py_clients! { @args $py $lt $op [$($pp)* $arg: Option<&Bound<$lt, PyAny>>,] [$($ps)* $arg = None,]
+            $kp $ks [$($conv)* let $arg = cv::tags($arg, stringify!($arg))?;] [$($call)* &$arg,]
+            ($($more)*) $($rest)* }
+    };
+    (@args $py:ident $lt:lifetime $op:tt [$($pp:tt)*] [$($ps:tt)*] $kp:tt $ks:tt [$($conv:tt)*] [$($call:tt)*]
+        ($arg:ident: [&[BulkRegistration]], $($more:tt)*) $($rest:tt)*) => {
+        py_clients! { @args $py $lt $op [$($pp)* $arg: &Bound<$lt, PyAny>,] [$($ps)* $arg,] $kp $ks
+            [$($conv)* let $arg = cv::registrations($arg)?;] [$($call)* &$arg,]
+            ($($more)*) $($rest)* }
+    };
+    // A struct argument: its fields, then the struct literal.
+    (@args $py:ident $lt:lifetime $op:tt $pp:tt $ps:tt $kp:tt $ks:tt $conv:tt $call:tt
+        ($arg:ident: [$struct:ident] { $($fields:tt)* }, $($more:tt)*) $($rest:tt)*) => {
+        py_clients! { @args $py $lt $op $pp $ps $kp $ks $conv $call
+            ({ $($fields)*, } $struct [] $($more)*) $($rest)* }
+    };
+    (@args $py:ident $lt:lifetime $op:tt [$($pp:tt)*] [$($ps:tt)*] $kp:tt $ks:tt [$($conv:tt)*] $call:tt
+        ({ $field:ident: [Image], $($fields:tt)* } $struct:ident [$($names:ident)*] $($more:tt)*)
+        $($rest:tt)*) => {
+        py_clients! { @args $py $lt $op [$($pp)* $field: &Bound<$lt, PyAny>,] [$($ps)* $field,] $kp $ks
+            [$($conv)* let $field = cv::image($field, stringify!($field))?;] $call
+            ({ $($fields)* } $struct [$($names)* $field] $($more)*) $($rest)* }
+    };
+    (@args $py:ident $lt:lifetime $op:tt [$($pp:tt)*] [$($ps:tt)*] $kp:tt $ks:tt $conv:tt $call:tt
+        ({ $field:ident: [String], $($fields:tt)* } $struct:ident [$($names:ident)*] $($more:tt)*)
+        $($rest:tt)*) => {
+        py_clients! { @args $py $lt $op [$($pp)* $field: String,] [$($ps)* $field,] $kp $ks $conv $call
+            ({ $($fields)* } $struct [$($names)* $field] $($more)*) $($rest)* }
+    };
+    (@args $py:ident $lt:lifetime $op:tt $pp:tt $ps:tt [$($kp:tt)*] [$($ks:tt)*] $conv:tt $call:tt
+        ({ $field:ident: [Option<$t:ident>], $($fields:tt)* } $struct:ident [$($names:ident)*] $($more:tt)*)
+        $($rest:tt)*) => {
+        py_clients! { @args $py $lt $op $pp $ps [$($kp)* $field: Option<$t>,] [$($ks)* $field = None,]
+            $conv $call ({ $($fields)* } $struct [$($names)* $field] $($more)*) $($rest)* }
+    };
+    (@args $py:ident $lt:lifetime $op:tt $pp:tt $ps:tt [$($kp:tt)*] [$($ks:tt)*] [$($conv:tt)*] $call:tt
+        ({ $field:ident: [Vec<String>], $($fields:tt)* } $struct:ident [$($names:ident)*] $($more:tt)*)
+        $($rest:tt)*) => {
+        py_clients! { @args $py $lt $op $pp $ps [$($kp)* $field: Option<&Bound<$lt, PyAny>>,]
+            [$($ks)* $field = None,] [$($conv)* let $field = cv::tags($field, stringify!($field))?;]
+            $call ({ $($fields)* } $struct [$($names)* $field] $($more)*) $($rest)* }
+    };
+    (@args $py:ident $lt:lifetime $op:tt $pp:tt $ps:tt $kp:tt $ks:tt $conv:tt [$($call:tt)*]
+        ({} $struct:ident [$($names:ident)*] $($more:tt)*) $($rest:tt)*) => {
+        py_clients! { @args $py $lt $op $pp $ps $kp $ks $conv [$($call)* $struct { $($names,)* },]
+            ($($more)*) $($rest)* }
+    };
+    // No arguments left: the signature (a `*` before keyword-only ones), then the methods.
+    (@args $py:ident $lt:lifetime $op:tt [$($pp:tt)*] [$($ps:tt)*] [] [] $conv:tt $call:tt
+        ($(,)?) $($rest:tt)*) => {
+        py_clients! { @emit $py $lt $op [$($pp)*] [$($ps)*] $conv $call $($rest)* }
+    };
+    (@args $py:ident $lt:lifetime $op:tt [$($pp:tt)*] [$($ps:tt)*] [$($kp:tt)+] [$($ks:tt)+]
+        $conv:tt $call:tt ($(,)?) $($rest:tt)*) => {
+        py_clients! { @emit $py $lt $op [$($pp)* $($kp)+] [$($ps)* *, $($ks)+] $conv $call $($rest)* }
+    };
+    (@emit $py:ident $lt:lifetime ($name:ident [$($doc:tt)*] [$($ret:tt)*]) [$($params:tt)*]
+        [$($sig:tt)*] [$($conv:tt)*] [$($call:tt)*] [$($sync:tt)*] [$($async:tt)*] $both:tt
+        $($rest:tt)*) => {
+        py_clients! { @ops $py $lt
+            [$($sync)*
+                $($doc)*
+                #[pyo3(signature = ($($sig)*))]
+                fn $name<$lt>(&self, $py: Python<$lt>, $($params)*) -> PyResult<Bound<$lt, PyAny>> {
+                    guard($py, || {
+                        $($conv)*
+                        let value = rt::block($py, self.core.get($py)?.$name($($call)*))?;
+                        cv::to_py($py, py_clients!(@result [$($ret)*] value))
+                    })
+                }
+            ]
+            [$($async)*
+                $($doc)*
+                #[pyo3(signature = ($($sig)*))]
+                fn $name<$lt>(&self, $py: Python<$lt>, $($params)*) -> PyResult<Bound<$lt, PyAny>> {
+                    guard($py, || {
+                        $($conv)*
+                        let future = self.core.get($py)?.$name($($call)*);
+                        rt::awaitable($py, future, |py, value| {
+                            cv::to_py(py, py_clients!(@result [$($ret)*] value))
+                        })
+                    })
+                }
+            ]
+            $both
+            $($rest)*
+        }
+    };
+    // A top-level list result is a Python `list` (sequences inside results are tuples).
+    (@result [Vec<$t:ident>] $value:ident) => { cv::List($value) };
+    (@result [$($t:tt)*] $value:ident) => { $value };
 
-    /// See :meth:`Client.list_galleries`.
-    fn list_galleries<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let fut = self.core.get(py)?.list_galleries();
-            rt::awaitable(py, fut, |py, v| cv::list(py, &v, cv::gallery))
-        })
-    }
-
-    /// See :meth:`Client.get_gallery`.
-    fn get_gallery<'py>(&self, py: Python<'py>, gallery_id: &str) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let fut = self.core.get(py)?.get_gallery(gallery_id);
-            rt::awaitable(py, fut, |py, v| cv::gallery_details(py, &v))
-        })
-    }
-
-    /// See :meth:`Client.create_gallery`.
-    #[pyo3(signature = (name, *, description=None, face_minimum_quality_score=None, size=None))]
-    fn create_gallery<'py>(
-        &self,
-        py: Python<'py>,
-        name: String,
-        description: Option<String>,
-        face_minimum_quality_score: Option<f64>,
-        size: Option<u64>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let g = new_gallery(name, description, face_minimum_quality_score, size);
-            let fut = self.core.get(py)?.create_gallery(g);
-            rt::awaitable(py, fut, |py, v| cv::gallery(py, &v))
-        })
-    }
-
-    /// See :meth:`Client.update_gallery`.
-    #[pyo3(signature = (gallery_id, *, name=None, description=None, size=None))]
-    fn update_gallery<'py>(
-        &self,
-        py: Python<'py>,
-        gallery_id: &str,
-        name: Option<String>,
-        description: Option<String>,
-        size: Option<u64>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let u = GalleryUpdate {
-                name,
-                description,
-                size,
-            };
-            let fut = self.core.get(py)?.update_gallery(gallery_id, u);
-            rt::awaitable(py, fut, |py, v| cv::gallery(py, &v))
-        })
-    }
-
-    /// See :meth:`Client.delete_gallery`.
-    fn delete_gallery<'py>(
-        &self,
-        py: Python<'py>,
-        gallery_id: &str,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let fut = self.core.get(py)?.delete_gallery(gallery_id);
-            rt::awaitable(py, fut, none)
-        })
-    }
-
-    /// See :meth:`Client.list_applications`.
-    fn list_applications<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let fut = self.core.get(py)?.list_applications();
-            rt::awaitable(py, fut, |py, v| cv::list(py, &v, cv::application))
-        })
-    }
-
-    /// See :meth:`Client.get_application`.
-    fn get_application<'py>(
-        &self,
-        py: Python<'py>,
-        application_id: &str,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let fut = self.core.get(py)?.get_application(application_id);
-            rt::awaitable(py, fut, |py, v| cv::application(py, &v))
-        })
-    }
-
-    /// See :meth:`Client.create_application`.
-    #[pyo3(signature = (name, gallery_id, *, description=None, face_minimum_quality_score=None))]
-    fn create_application<'py>(
-        &self,
-        py: Python<'py>,
-        name: String,
-        gallery_id: String,
-        description: Option<String>,
-        face_minimum_quality_score: Option<f64>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let a = new_application(name, gallery_id, description, face_minimum_quality_score);
-            let fut = self.core.get(py)?.create_application(a);
-            rt::awaitable(py, fut, |py, v| cv::application(py, &v))
-        })
-    }
-
-    /// See :meth:`Client.update_application`.
-    #[pyo3(signature = (application_id, *, name=None, description=None, face_minimum_quality_score=None))]
-    fn update_application<'py>(
-        &self,
-        py: Python<'py>,
-        application_id: &str,
-        name: Option<String>,
-        description: Option<String>,
-        face_minimum_quality_score: Option<f64>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let u = ApplicationUpdate {
-                name,
-                description,
-                face_minimum_quality_score,
-            };
-            let fut = self.core.get(py)?.update_application(application_id, u);
-            rt::awaitable(py, fut, |py, v| cv::application(py, &v))
-        })
-    }
-
-    /// See :meth:`Client.delete_application`.
-    fn delete_application<'py>(
-        &self,
-        py: Python<'py>,
-        application_id: &str,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let fut = self.core.get(py)?.delete_application(application_id);
-            rt::awaitable(py, fut, none)
-        })
-    }
+    // ---- the table's entries
+    ($($entries:tt)*) => {
+        py_clients! { @ops py 'py [] [] [] $($entries)* }
+    };
 }
+
+necid::for_each_operation!(py_clients);
 
 /// Test hook: panic inside the extension (synchronously, or inside an awaitable when
 /// `in_future`), to check that a panic surfaces as `NecIdError`. Only in builds with the

@@ -34,207 +34,126 @@ fn new_model<'py>(
     models.getattr(class)?.call((), Some(&kwargs))
 }
 
-/// `new_model(py, "Class", {"field": value, ...})`.
-macro_rules! model {
-    ($py:expr, $class:literal, { $($key:literal => $value:expr),* $(,)? }) => {{
-        let kwargs = PyDict::new($py);
-        $( kwargs.set_item($key, $value)?; )*
-        new_model($py, $class, kwargs)
-    }};
+/// A core value as the Python object a client returns: models become the frozen
+/// dataclasses of `necid.models` (the class of the same name), sequences inside them
+/// tuples, a top-level list of results a `list`, `()` `None`.
+pub trait ToPy {
+    /// The Python object for `self`.
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>>;
 }
 
-type Conv<'py, T> = fn(Python<'py>, &T) -> PyResult<Bound<'py, PyAny>>;
-
-fn tuple<'py, T>(py: Python<'py>, items: &[T], f: Conv<'py, T>) -> PyResult<Bound<'py, PyTuple>> {
-    let objs = items
-        .iter()
-        .map(|x| f(py, x))
-        .collect::<PyResult<Vec<_>>>()?;
-    PyTuple::new(py, objs)
+/// `ToPy::to_py` as a function (what the clients pass to the awaitable bridge).
+pub fn to_py<'py, T: ToPy>(py: Python<'py>, value: T) -> PyResult<Bound<'py, PyAny>> {
+    value.to_py(py)
 }
 
-/// A Python `list` of converted items (top-level list results).
-pub fn list<'py, T>(py: Python<'py>, items: &[T], f: Conv<'py, T>) -> PyResult<Bound<'py, PyAny>> {
-    let objs = items
-        .iter()
-        .map(|x| f(py, x))
-        .collect::<PyResult<Vec<_>>>()?;
-    Ok(PyList::new(py, objs)?.into_any())
+/// Values that pyo3 converts as they are.
+macro_rules! plain {
+    ($($t:ty),*) => {$(
+        impl ToPy for $t {
+            fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                Ok(self.into_pyobject(py)?.to_owned().into_any())
+            }
+        }
+    )*};
+}
+plain!(bool, u32, u64, i64, usize, f64, String);
+
+impl ToPy for () {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(py.None().into_bound(py))
+    }
 }
 
-fn opt<'py, T>(
-    py: Python<'py>,
-    v: Option<&T>,
-    f: Conv<'py, T>,
-) -> PyResult<Option<Bound<'py, PyAny>>> {
-    v.map(|x| f(py, x)).transpose()
+impl<T: ToPy> ToPy for Option<T> {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self {
+            Some(v) => v.to_py(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
 }
 
-pub fn rect<'py>(py: Python<'py>, r: &Rect) -> PyResult<Bound<'py, PyAny>> {
-    model!(py, "Rect", {"left" => r.left, "top" => r.top, "right" => r.right, "bottom" => r.bottom})
+/// Sequences inside results are tuples (results stay immutable).
+impl<T: ToPy> ToPy for [T] {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let items = self
+            .iter()
+            .map(|x| x.to_py(py))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(PyTuple::new(py, items)?.into_any())
+    }
 }
 
-pub fn point<'py>(py: Python<'py>, p: &Point) -> PyResult<Bound<'py, PyAny>> {
-    model!(py, "Point", {"x" => p.x, "y" => p.y})
+impl<T: ToPy> ToPy for Vec<T> {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.as_slice().to_py(py)
+    }
 }
 
-pub fn face_attributes<'py>(py: Python<'py>, a: &FaceAttributes) -> PyResult<Bound<'py, PyAny>> {
-    model!(py, "FaceAttributes", {
-        "face_area" => opt(py, a.face_area.as_ref(), rect)?,
-        "head_area" => opt(py, a.head_area.as_ref(), rect)?,
-        "right_eye_center" => opt(py, a.right_eye_center.as_ref(), point)?,
-        "left_eye_center" => opt(py, a.left_eye_center.as_ref(), point)?,
-        "face_score" => a.face_score,
-        "frontal_face_score" => a.frontal_face_score,
-        "face_quality_score" => a.face_quality_score,
-        "face_roll" => a.face_roll,
-        "face_pan" => a.face_pan,
-        "face_tilt" => a.face_tilt,
-    })
+/// A top-level list result (`list_tags()` and the like) is a `list`.
+pub struct List<T>(pub Vec<T>);
+
+impl<T: ToPy> ToPy for List<T> {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let items = self
+            .0
+            .iter()
+            .map(|x| x.to_py(py))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(PyList::new(py, items)?.into_any())
+    }
 }
 
-pub fn registered_face<'py>(py: Python<'py>, r: &RegisteredFace) -> PyResult<Bound<'py, PyAny>> {
-    model!(py, "RegisteredFace", {
-        "subject_id" => &r.subject_id,
-        "event_id" => r.event_id.as_deref(),
-        "attributes" => opt(py, r.attributes.as_ref(), face_attributes)?,
-    })
+/// Each model's Python attributes: `field` (the core field of that name) or
+/// `field = method()` (a value the core computes).
+macro_rules! models {
+    ($( $model:ident { $( $field:ident $(= $method:ident())? ),* $(,)? } )*) => {$(
+        impl ToPy for $model {
+            fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                let kwargs = PyDict::new(py);
+                $( kwargs.set_item(
+                    stringify!($field),
+                    models!(@value self $field $($method)?).to_py(py)?,
+                )?; )*
+                new_model(py, stringify!($model), kwargs)
+            }
+        }
+    )*};
+    (@value $self:ident $field:ident) => { $self.$field };
+    (@value $self:ident $field:ident $method:ident) => { $self.$method() };
 }
 
-fn subject_entry<'py>(py: Python<'py>, s: &SubjectEntry) -> PyResult<Bound<'py, PyAny>> {
-    model!(py, "SubjectEntry", {
-        "subject_id" => &s.subject_id,
-        "event_id" => &s.event_id,
-        "status" => &s.status,
-        "last_updated" => s.last_updated.as_deref(),
-        "active" => s.is_active(),
-    })
-}
-
-pub fn subject_page<'py>(py: Python<'py>, p: &SubjectPage) -> PyResult<Bound<'py, PyAny>> {
-    model!(py, "SubjectPage", {
-        "subjects" => tuple(py, &p.subjects, subject_entry)?,
-        "total" => p.total,
-    })
-}
-
-fn event<'py>(py: Python<'py>, e: &Event) -> PyResult<Bound<'py, PyAny>> {
-    model!(py, "Event", {"event_id" => &e.event_id, "score" => e.score})
-}
-
-pub fn event_list<'py>(py: Python<'py>, l: &EventList) -> PyResult<Bound<'py, PyAny>> {
-    model!(py, "EventList", {
-        "subject_id" => &l.subject_id,
-        "events" => tuple(py, &l.events, event)?,
-    })
-}
-
-fn candidate<'py>(py: Python<'py>, c: &Candidate) -> PyResult<Bound<'py, PyAny>> {
-    model!(py, "Candidate", {
-        "subject_id" => &c.subject_id,
-        "score" => c.score,
-        "events" => tuple(py, &c.events, event)?,
-    })
-}
-
-pub fn search_result<'py>(py: Python<'py>, r: &SearchResult) -> PyResult<Bound<'py, PyAny>> {
-    model!(py, "SearchResult", {
-        "candidates" => tuple(py, &r.candidates, candidate)?,
-        "attributes" => opt(py, r.attributes.as_ref(), face_attributes)?,
-    })
-}
-
-pub fn verification<'py>(py: Python<'py>, v: &Verification) -> PyResult<Bound<'py, PyAny>> {
-    model!(py, "Verification", {
-        "subject_id" => &v.subject_id,
-        "verified" => v.verified,
-        "score" => v.score,
-        "events" => tuple(py, &v.events, event)?,
-    })
-}
-
-pub fn face_verification<'py>(
-    py: Python<'py>,
-    v: &FaceVerification,
-) -> PyResult<Bound<'py, PyAny>> {
-    model!(py, "FaceVerification", {"verified" => v.verified, "score" => v.score})
-}
-
-pub fn tag<'py>(py: Python<'py>, t: &Tag) -> PyResult<Bound<'py, PyAny>> {
-    model!(py, "Tag", {"name" => &t.name, "id" => t.id})
-}
-
-fn job_status<'py>(py: Python<'py>, j: &JobStatus) -> PyResult<Bound<'py, PyAny>> {
-    model!(py, "JobStatus", {
-        "id" => &j.id,
-        "filename" => &j.filename,
-        "status" => &j.status,
-        "attempts" => j.attempts,
-        "event_id" => j.event_id.as_deref(),
-        "subject_id" => j.subject_id.as_deref(),
-        "register_status" => j.register_status.as_deref(),
-        "reason" => j.reason.as_deref(),
-        "attributes" => opt(py, j.attributes.as_ref(), face_attributes)?,
-        "processed" => j.is_processed(),
-        "succeeded" => j.succeeded(),
-    })
-}
-
-pub fn bulk_progress_page<'py>(
-    py: Python<'py>,
-    p: &BulkProgressPage,
-) -> PyResult<Bound<'py, PyAny>> {
-    model!(py, "BulkProgressPage", {
-        "batch_id" => &p.batch_id,
-        "processed" => tuple(py, &p.processed, job_status)?,
-        "last_evaluated_key" => p.last_evaluated_key.as_deref(),
-    })
-}
-
-pub fn bulk_progress<'py>(py: Python<'py>, p: &BulkProgress) -> PyResult<Bound<'py, PyAny>> {
-    model!(py, "BulkProgress", {
-        "batch_id" => &p.batch_id,
-        "records" => tuple(py, &p.records, job_status)?,
-        "total" => p.total(),
-        "processed" => p.processed(),
-        "succeeded" => p.succeeded(),
-        "failed" => p.failed(),
-        "done" => p.is_done(),
-    })
-}
-
-pub fn health<'py>(py: Python<'py>, h: &Health) -> PyResult<Bound<'py, PyAny>> {
-    model!(py, "Health", {"status" => &h.status, "ok" => h.is_ok()})
-}
-
-pub fn application<'py>(py: Python<'py>, a: &Application) -> PyResult<Bound<'py, PyAny>> {
-    model!(py, "Application", {
-        "id" => &a.id,
-        "name" => &a.name,
-        "description" => a.description.as_deref(),
-        "api_key" => a.api_key.as_deref(),
-        "face_minimum_quality_score" => a.face_minimum_quality_score,
-        "gallery_id" => a.gallery_id.as_deref(),
-    })
-}
-
-pub fn gallery<'py>(py: Python<'py>, g: &Gallery) -> PyResult<Bound<'py, PyAny>> {
-    model!(py, "Gallery", {
-        "id" => &g.id,
-        "name" => &g.name,
-        "description" => g.description.as_deref(),
-        "size" => g.size,
-        "count" => g.count,
-        "face_minimum_quality_score" => g.face_minimum_quality_score,
-        "api_key" => g.api_key.as_deref(),
-    })
-}
-
-pub fn gallery_details<'py>(py: Python<'py>, d: &GalleryDetails) -> PyResult<Bound<'py, PyAny>> {
-    model!(py, "GalleryDetails", {
-        "gallery" => gallery(py, &d.gallery)?,
-        "applications" => tuple(py, &d.applications, application)?,
-    })
+models! {
+    Rect { left, top, right, bottom }
+    Point { x, y }
+    FaceAttributes {
+        face_area, head_area, right_eye_center, left_eye_center, face_score,
+        frontal_face_score, face_quality_score, face_roll, face_pan, face_tilt,
+    }
+    RegisteredFace { subject_id, event_id, attributes }
+    SubjectEntry { subject_id, event_id, status, last_updated, active = is_active() }
+    SubjectPage { subjects, total }
+    Event { event_id, score }
+    EventList { subject_id, events }
+    Candidate { subject_id, score, events }
+    SearchResult { candidates, attributes }
+    Verification { subject_id, verified, score, events }
+    FaceVerification { verified, score }
+    Tag { name, id }
+    JobStatus {
+        id, filename, status, attempts, event_id, subject_id, register_status, reason,
+        attributes, processed = is_processed(), succeeded = succeeded(),
+    }
+    BulkProgressPage { batch_id, processed, last_evaluated_key }
+    BulkProgress {
+        batch_id, records, total = total(), processed = processed(),
+        succeeded = succeeded(), failed = failed(), done = is_done(),
+    }
+    Health { status, ok = is_ok() }
+    Application { id, name, description, api_key, face_minimum_quality_score, gallery_id }
+    Gallery { id, name, description, size, count, face_minimum_quality_score, api_key }
+    GalleryDetails { gallery, applications }
 }
 
 // -------------------------------------------------------------------------------------

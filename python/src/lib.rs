@@ -4,6 +4,9 @@
 //! to `necid.exceptions`, and bridges the core's futures to blocking calls (GIL released)
 //! and to asyncio. Every rule (validation, retries, parsing) lives in the core crate.
 
+// The operation table is munched one token group at a time (python/src/client.rs).
+#![recursion_limit = "512"]
+
 mod client;
 mod convert;
 mod err;
