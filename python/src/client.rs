@@ -437,15 +437,80 @@ fn wait_async<'py>(
     )
 }
 
-fn page_iterator(stream: PageStream) -> PageIterator {
-    PageIterator {
-        state: Arc::new(Mutex::new(IterState::Idle(stream))),
+/// What differs between the two classes: how an operation's future is run (waited for
+/// with the GIL released, or returned as an awaitable), how a wait delivers progress, and
+/// which page iterator a paginator returns. Everything else is one template.
+trait Mode {
+    /// The Python value of `future` (a core operation), converted by `convert`.
+    fn run<'py, T, F, C>(py: Python<'py>, future: F, convert: C) -> PyResult<Bound<'py, PyAny>>
+    where
+        T: Send + 'static,
+        F: Future<Output = necid::Result<T>> + Send + 'static,
+        C: for<'a> FnOnce(Python<'a>, T) -> PyResult<Bound<'a, PyAny>> + Send + 'static;
+
+    /// `wait_for_bulk_register`.
+    fn wait<'py>(
+        py: Python<'py>,
+        client: necid::Client,
+        batch_id: &str,
+        options: WaitOptions,
+        on_progress: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>>;
+
+    /// The page iterator over `stream`.
+    fn pages(py: Python<'_>, stream: PageStream) -> PyResult<Bound<'_, PyAny>>;
+}
+
+impl Mode for Client {
+    fn run<'py, T, F, C>(py: Python<'py>, future: F, convert: C) -> PyResult<Bound<'py, PyAny>>
+    where
+        T: Send + 'static,
+        F: Future<Output = necid::Result<T>> + Send + 'static,
+        C: for<'a> FnOnce(Python<'a>, T) -> PyResult<Bound<'a, PyAny>> + Send + 'static,
+    {
+        let value = rt::block(py, future)?;
+        convert(py, value)
+    }
+
+    fn wait<'py>(
+        py: Python<'py>,
+        client: necid::Client,
+        batch_id: &str,
+        options: WaitOptions,
+        on_progress: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        wait_blocking(py, client, batch_id, options, on_progress)
+    }
+
+    fn pages(py: Python<'_>, stream: PageStream) -> PyResult<Bound<'_, PyAny>> {
+        let state = Arc::new(Mutex::new(IterState::Idle(stream)));
+        Ok(Bound::new(py, PageIterator { state })?.into_any())
     }
 }
 
-fn async_page_iterator(stream: PageStream) -> AsyncPageIterator {
-    AsyncPageIterator {
-        stream: Arc::new(tokio::sync::Mutex::new(Some(stream))),
+impl Mode for AsyncClient {
+    fn run<'py, T, F, C>(py: Python<'py>, future: F, convert: C) -> PyResult<Bound<'py, PyAny>>
+    where
+        T: Send + 'static,
+        F: Future<Output = necid::Result<T>> + Send + 'static,
+        C: for<'a> FnOnce(Python<'a>, T) -> PyResult<Bound<'a, PyAny>> + Send + 'static,
+    {
+        rt::awaitable(py, future, convert)
+    }
+
+    fn wait<'py>(
+        py: Python<'py>,
+        client: necid::Client,
+        batch_id: &str,
+        options: WaitOptions,
+        on_progress: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        wait_async(py, client, batch_id, options, on_progress)
+    }
+
+    fn pages(py: Python<'_>, stream: PageStream) -> PyResult<Bound<'_, PyAny>> {
+        let stream = Arc::new(tokio::sync::Mutex::new(Some(stream)));
+        Ok(Bound::new(py, AsyncPageIterator { stream })?.into_any())
     }
 }
 
@@ -484,20 +549,22 @@ pub struct AsyncClient {
 }
 
 /// Both clients' `#[pymethods]`, expanded from the core's operation table
-/// (`necid::for_each_operation!`): every operation once for `Client` (blocking, GIL
-/// released) and once for `AsyncClient` (an awaitable), from the same entry.
+/// (`necid::for_each_operation!`): one template per operation, emitted into `Client`
+/// (whose [`Mode`] waits with the GIL released) and `AsyncClient` (whose `Mode` returns
+/// an awaitable).
 ///
 /// The entries are munched one at a time (`@ops`), each argument by its core type
 /// (`@args`: the Python parameter, its place and default in the pyo3 signature, the
 /// conversion to the core value and how it is passed). A struct argument (`SearchRequest`,
 /// `NewGallery`, …) becomes its fields: required ones positional, optional ones
 /// keyword-only. An operation whose argument type has no rule here does not compile:
-/// add the rule (and the type's stub spelling in `_necid.pyi`). `wait_for_bulk_register`
-/// (a callback) and `sign_request` (no I/O, a `time` keyword) have rules of their own.
-/// `py`, `'py` and `self` travel as metavariables or stay within one rule (hygiene).
+/// add the rule (and the stub's spelling in `_necid.pyi`, which `tests/test_stub.py`
+/// checks against this module). `wait_for_bulk_register` (a callback) and `sign_request`
+/// (no I/O, a `time` keyword) have rules of their own. `py`, `'py` and `self` travel as
+/// metavariables or stay within one rule (macro hygiene).
 macro_rules! py_clients {
-    // ---- the end: both classes, with what they share
-    (@ops $py:ident $lt:lifetime [$($sync:tt)*] [$($async:tt)*] [$($both:tt)*]) => {
+    // ---- the end: both classes
+    (@ops $py:ident $lt:lifetime [$($ops:tt)*]) => {
         py_clients! { @class Client [
             /// The client itself (`with necid.Client(...) as client:`).
             fn __enter__(slf: Py<Self>) -> Py<Self> {
@@ -509,24 +576,7 @@ macro_rules! py_clients {
             fn __exit__(&self, _args: &Bound<'_, pyo3::types::PyTuple>) {
                 self.core.close();
             }
-
-            /// Iterator over every page of list subjects, ``length`` rows at a time.
-            #[pyo3(signature = (length=100, dir="asc"))]
-            fn subjects_paginator(&self, py: Python<'_>, length: u32, dir: &str) -> PyResult<PageIterator> {
-                guard(py, || {
-                    let dir = sort_dir(py, dir)?;
-                    Ok(page_iterator(subject_stream(&self.core.get(py)?, length, dir)))
-                })
-            }
-
-            /// Iterator over every progress page of a batch.
-            fn bulk_progress_paginator(&self, py: Python<'_>, batch_id: &str) -> PyResult<PageIterator> {
-                guard(py, || Ok(page_iterator(bulk_stream(&self.core.get(py)?, batch_id))))
-            }
-
-            $($both)*
-            $($sync)*
-        ] }
+        ] $($ops)* }
         py_clients! { @class AsyncClient [
             /// Awaitable of the client itself (`async with necid.AsyncClient(...) as c:`).
             fn __aenter__<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
@@ -552,28 +602,11 @@ macro_rules! py_clients {
                 self.core.close();
                 rt::awaitable(py, async { Ok::<_, Fail>(()) }, none)
             }
-
-            /// Async iterator over every page of list subjects, ``length`` rows at a time.
-            #[pyo3(signature = (length=100, dir="asc"))]
-            fn subjects_paginator(&self, py: Python<'_>, length: u32, dir: &str) -> PyResult<AsyncPageIterator> {
-                guard(py, || {
-                    let dir = sort_dir(py, dir)?;
-                    Ok(async_page_iterator(subject_stream(&self.core.get(py)?, length, dir)))
-                })
-            }
-
-            /// Async iterator over every progress page of a batch.
-            fn bulk_progress_paginator(&self, py: Python<'_>, batch_id: &str) -> PyResult<AsyncPageIterator> {
-                guard(py, || Ok(async_page_iterator(bulk_stream(&self.core.get(py)?, batch_id))))
-            }
-
-            $($both)*
-            $($async)*
-        ] }
+        ] $($ops)* }
     };
 
-    // ---- one class: constructors, configuration getters, close, then its operations
-    (@class $class:ident [$($methods:tt)*]) => {
+    // ---- one class: constructors, configuration getters, close, paginators, operations
+    (@class $class:ident [$($own:tt)*] $($ops:tt)*) => {
         #[pymethods]
         impl $class {
             #[new]
@@ -650,12 +683,38 @@ macro_rules! py_clients {
                 self.core.close();
             }
 
-            $($methods)*
+            /// Iterator (``Client``; ``async for`` with ``AsyncClient``) over every page of
+            /// list subjects, ``length`` rows at a time; each step is one request.
+            #[pyo3(signature = (length=100, dir="asc"))]
+            fn subjects_paginator<'py>(
+                &self,
+                py: Python<'py>,
+                length: u32,
+                dir: &str,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let dir = sort_dir(py, dir)?;
+                    Self::pages(py, subject_stream(&self.core.get(py)?, length, dir))
+                })
+            }
+
+            /// Iterator (``Client``; ``async for`` with ``AsyncClient``) over every
+            /// progress page of a batch.
+            fn bulk_progress_paginator<'py>(
+                &self,
+                py: Python<'py>,
+                batch_id: &str,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || Self::pages(py, bulk_stream(&self.core.get(py)?, batch_id)))
+            }
+
+            $($own)*
+            $($ops)*
         }
     };
 
     // ---- the operations with rules of their own
-    (@ops $py:ident $lt:lifetime [$($sync:tt)*] [$($async:tt)*] [$($both:tt)*]
+    (@ops $py:ident $lt:lifetime [$($ops:tt)*]
         $(#[doc = $doc:literal])*
         async fn wait_for_bulk_register(
             batch_id: [&str],
@@ -664,53 +723,29 @@ macro_rules! py_clients {
         ) -> [BulkProgress] = $route:tt;
         $($rest:tt)*
     ) => {
-        py_clients! { @ops $py $lt
-            [$($sync)*
-                $(#[doc = $doc])*
-                #[doc = ""]
-                #[doc = "``on_progress(progress)`` runs on the calling thread."]
-                #[pyo3(signature = (batch_id, *, $($field = $default,)* on_progress = None))]
-                fn wait_for_bulk_register<'py>(
-                    &self,
-                    py: Python<'py>,
-                    batch_id: &str,
-                    $($field: f64,)*
-                    on_progress: Option<Bound<'py, PyAny>>,
-                ) -> PyResult<Bound<'py, PyAny>> {
-                    guard(py, || {
-                        let options = WaitOptions {
-                            $($field: cv::seconds(py, $field, stringify!($field))?,)*
-                        };
-                        wait_blocking(py, self.core.get(py)?, batch_id, options, on_progress)
-                    })
-                }
-            ]
-            [$($async)*
-                $(#[doc = $doc])*
-                #[doc = ""]
-                #[doc = "``on_progress(progress)`` runs on the event loop's thread, before the"]
-                #[doc = "awaitable completes."]
-                #[pyo3(signature = (batch_id, *, $($field = $default,)* on_progress = None))]
-                fn wait_for_bulk_register<'py>(
-                    &self,
-                    py: Python<'py>,
-                    batch_id: &str,
-                    $($field: f64,)*
-                    on_progress: Option<Bound<'py, PyAny>>,
-                ) -> PyResult<Bound<'py, PyAny>> {
-                    guard(py, || {
-                        let options = WaitOptions {
-                            $($field: cv::seconds(py, $field, stringify!($field))?,)*
-                        };
-                        wait_async(py, self.core.get(py)?, batch_id, options, on_progress)
-                    })
-                }
-            ]
-            [$($both)*]
-            $($rest)*
-        }
+        py_clients! { @ops $py $lt [$($ops)*
+            $(#[doc = $doc])*
+            #[doc = ""]
+            #[doc = "``on_progress(progress)`` runs on the calling thread (``Client``) or on the"]
+            #[doc = "event loop's thread before the awaitable completes (``AsyncClient``)."]
+            #[pyo3(signature = (batch_id, *, $($field = $default,)* on_progress = None))]
+            fn wait_for_bulk_register<'py>(
+                &self,
+                py: Python<'py>,
+                batch_id: &str,
+                $($field: f64,)*
+                on_progress: Option<Bound<'py, PyAny>>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let options = WaitOptions {
+                        $($field: cv::seconds(py, $field, stringify!($field))?,)*
+                    };
+                    Self::wait(py, self.core.get(py)?, batch_id, options, on_progress)
+                })
+            }
+        ] $($rest)* }
     };
-    (@ops $py:ident $lt:lifetime $sync:tt $async:tt [$($both:tt)*]
+    (@ops $py:ident $lt:lifetime [$($ops:tt)*]
         $(#[doc = $doc:literal])*
         sync fn sign_request(
             method: [&str],
@@ -720,39 +755,35 @@ macro_rules! py_clients {
         ) -> [Vec<(String, String)>] = $route:tt;
         $($rest:tt)*
     ) => {
-        py_clients! { @ops $py $lt $sync $async
-            [$($both)*
-                $(#[doc = $doc])*
-                #[doc = ""]
-                #[doc = "``headers`` is a mapping or ``(name, value)`` pairs; ``time`` (a datetime"]
-                #[doc = "or epoch seconds) fixes the signing time, for reproducible signatures."]
-                #[pyo3(signature = (method, url, headers=None, body=None, *, time=None))]
-                fn sign_request(
-                    &self,
-                    py: Python<'_>,
-                    method: &str,
-                    url: &str,
-                    headers: Option<&Bound<'_, PyAny>>,
-                    body: Option<&Bound<'_, PyAny>>,
-                    time: Option<&Bound<'_, PyAny>>,
-                ) -> PyResult<Vec<(String, String)>> {
-                    guard(py, || sign(py, &self.core.get(py)?, method, url, headers, body, time))
-                }
-            ]
-            $($rest)*
-        }
+        py_clients! { @ops $py $lt [$($ops)*
+            $(#[doc = $doc])*
+            #[doc = ""]
+            #[doc = "``headers`` is a mapping or ``(name, value)`` pairs; ``time`` (a datetime"]
+            #[doc = "or epoch seconds) fixes the signing time, for reproducible signatures."]
+            #[pyo3(signature = (method, url, headers=None, body=None, *, time=None))]
+            fn sign_request(
+                &self,
+                py: Python<'_>,
+                method: &str,
+                url: &str,
+                headers: Option<&Bound<'_, PyAny>>,
+                body: Option<&Bound<'_, PyAny>>,
+                time: Option<&Bound<'_, PyAny>>,
+            ) -> PyResult<Vec<(String, String)>> {
+                guard(py, || sign(py, &self.core.get(py)?, method, url, headers, body, time))
+            }
+        ] $($rest)* }
     };
 
     // ---- any other operation: munch its arguments
-    (@ops $py:ident $lt:lifetime $sync:tt $async:tt $both:tt
+    (@ops $py:ident $lt:lifetime $ops:tt
         $(#[doc = $doc:literal])*
         async fn $name:ident ($($args:tt)*) -> [$($ret:tt)*] = $route:tt;
         $($rest:tt)*
     ) => {
         py_clients! { @args $py $lt ($name [$(#[doc = $doc])*] [$($ret)*]) [] [] [] [] [] []
-            ($($args)*,) $sync $async $both $($rest)* }
+            ($($args)*,) $ops $($rest)* }
     };
-
     // @args $py $lt (op) [positional params] [positional signature] [keyword-only params]
     //     [keyword-only signature] [conversions] [call arguments] (arguments left) …
     (@args $py:ident $lt:lifetime $op:tt [$($pp:tt)*] [$($ps:tt)*] $kp:tt $ks:tt [$($conv:tt)*] [$($call:tt)*]
@@ -845,36 +876,20 @@ macro_rules! py_clients {
         py_clients! { @emit $py $lt $op [$($pp)* $($kp)+] [$($ps)* *, $($ks)+] $conv $call $($rest)* }
     };
     (@emit $py:ident $lt:lifetime ($name:ident [$($doc:tt)*] [$($ret:tt)*]) [$($params:tt)*]
-        [$($sig:tt)*] [$($conv:tt)*] [$($call:tt)*] [$($sync:tt)*] [$($async:tt)*] $both:tt
-        $($rest:tt)*) => {
-        py_clients! { @ops $py $lt
-            [$($sync)*
-                $($doc)*
-                #[pyo3(signature = ($($sig)*))]
-                fn $name<$lt>(&self, $py: Python<$lt>, $($params)*) -> PyResult<Bound<$lt, PyAny>> {
-                    guard($py, || {
-                        $($conv)*
-                        let value = rt::block($py, self.core.get($py)?.$name($($call)*))?;
-                        cv::to_py($py, py_clients!(@result [$($ret)*] value))
+        [$($sig:tt)*] [$($conv:tt)*] [$($call:tt)*] [$($ops:tt)*] $($rest:tt)*) => {
+        py_clients! { @ops $py $lt [$($ops)*
+            $($doc)*
+            #[pyo3(signature = ($($sig)*))]
+            fn $name<$lt>(&self, $py: Python<$lt>, $($params)*) -> PyResult<Bound<$lt, PyAny>> {
+                guard($py, || {
+                    $($conv)*
+                    let future = self.core.get($py)?.$name($($call)*);
+                    Self::run($py, future, |py, value| {
+                        cv::to_py(py, py_clients!(@result [$($ret)*] value))
                     })
-                }
-            ]
-            [$($async)*
-                $($doc)*
-                #[pyo3(signature = ($($sig)*))]
-                fn $name<$lt>(&self, $py: Python<$lt>, $($params)*) -> PyResult<Bound<$lt, PyAny>> {
-                    guard($py, || {
-                        $($conv)*
-                        let future = self.core.get($py)?.$name($($call)*);
-                        rt::awaitable($py, future, |py, value| {
-                            cv::to_py(py, py_clients!(@result [$($ret)*] value))
-                        })
-                    })
-                }
-            ]
-            $both
-            $($rest)*
-        }
+                })
+            }
+        ] $($rest)* }
     };
     // A top-level list result is a Python `list` (sequences inside results are tuples).
     (@result [Vec<$t:ident>] $value:ident) => { cv::List($value) };
@@ -882,7 +897,7 @@ macro_rules! py_clients {
 
     // ---- the table's entries
     ($($entries:tt)*) => {
-        py_clients! { @ops py 'py [] [] [] $($entries)* }
+        py_clients! { @ops py 'py [] $($entries)* }
     };
 }
 
