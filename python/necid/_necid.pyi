@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
 from typing import IO, Any, Generic, Literal, Optional, TypeVar, Union
 
-from typing_extensions import Self
+from typing_extensions import Self, TypedDict, Unpack
 
 from .models import (
     Application,
@@ -40,6 +40,28 @@ HeadersInput = Union[Mapping[str, str], Iterable[tuple[str, str]], Iterable[list
 RegistrationInput = Union[BulkRegistration, tuple[str, Iterable[str]], str]
 SortDirection = Literal["asc", "desc"]
 
+class _Settings(TypedDict, total=False):
+    """The clients' keyword arguments: the core's settings table (``None`` = unset)."""
+
+    endpoint: Optional[str]
+    tenant_endpoint: Optional[str]
+    region: Optional[str]
+    service: Optional[str]
+    access_key_id: Optional[str]
+    secret_access_key: Optional[str]
+    session_token: Optional[str]
+    api_key: Optional[str]
+    connect_timeout: Optional[float]
+    request_timeout: Optional[float]
+    max_attempts: Optional[int]
+    retry_base_delay: Optional[float]
+    retry_max_delay: Optional[float]
+    max_retry_after: Optional[float]
+    user_agent_suffix: Optional[str]
+    tls_roots: Optional[Literal["platform", "bundled", "custom"]]
+    ca_bundle: Optional[Union[str, os.PathLike[str]]]
+    ca_bundle_pem: Optional[Union[bytes, str]]
+
 class PageIterator(Generic[_T]):
     """Iterator over the pages of a paginated operation (one request per step)."""
 
@@ -55,75 +77,11 @@ class AsyncPageIterator(Generic[_T]):
 class Client:
     """Blocking NEC ID client (GIL released during I/O; thread-safe)."""
 
-    def __init__(
-        self,
-        *,
-        endpoint: Optional[str] = ...,
-        tenant_endpoint: Optional[str] = ...,
-        region: Optional[str] = ...,
-        service: Optional[str] = ...,
-        access_key_id: Optional[str] = ...,
-        secret_access_key: Optional[str] = ...,
-        session_token: Optional[str] = ...,
-        api_key: Optional[str] = ...,
-        connect_timeout: Optional[float] = ...,
-        request_timeout: Optional[float] = ...,
-        max_attempts: Optional[int] = ...,
-        retry_base_delay: Optional[float] = ...,
-        retry_max_delay: Optional[float] = ...,
-        max_retry_after: Optional[float] = ...,
-        user_agent_suffix: Optional[str] = ...,
-        tls_roots: Optional[Literal["platform", "bundled", "custom"]] = ...,
-        ca_bundle: Optional[Union[str, os.PathLike[str]]] = ...,
-        ca_bundle_pem: Optional[Union[bytes, str]] = ...,
-    ) -> None: ...
+    def __init__(self, **kwargs: Unpack[_Settings]) -> None: ...
     @classmethod
-    def from_env(
-        cls,
-        *,
-        endpoint: Optional[str] = ...,
-        tenant_endpoint: Optional[str] = ...,
-        region: Optional[str] = ...,
-        service: Optional[str] = ...,
-        access_key_id: Optional[str] = ...,
-        secret_access_key: Optional[str] = ...,
-        session_token: Optional[str] = ...,
-        api_key: Optional[str] = ...,
-        connect_timeout: Optional[float] = ...,
-        request_timeout: Optional[float] = ...,
-        max_attempts: Optional[int] = ...,
-        retry_base_delay: Optional[float] = ...,
-        retry_max_delay: Optional[float] = ...,
-        max_retry_after: Optional[float] = ...,
-        user_agent_suffix: Optional[str] = ...,
-        tls_roots: Optional[Literal["platform", "bundled", "custom"]] = ...,
-        ca_bundle: Optional[Union[str, os.PathLike[str]]] = ...,
-        ca_bundle_pem: Optional[Union[bytes, str]] = ...,
-    ) -> Self: ...
+    def from_env(cls, **overrides: Unpack[_Settings]) -> Self: ...
     @classmethod
-    def from_profile(
-        cls,
-        name: Optional[str] = None,
-        *,
-        endpoint: Optional[str] = ...,
-        tenant_endpoint: Optional[str] = ...,
-        region: Optional[str] = ...,
-        service: Optional[str] = ...,
-        access_key_id: Optional[str] = ...,
-        secret_access_key: Optional[str] = ...,
-        session_token: Optional[str] = ...,
-        api_key: Optional[str] = ...,
-        connect_timeout: Optional[float] = ...,
-        request_timeout: Optional[float] = ...,
-        max_attempts: Optional[int] = ...,
-        retry_base_delay: Optional[float] = ...,
-        retry_max_delay: Optional[float] = ...,
-        max_retry_after: Optional[float] = ...,
-        user_agent_suffix: Optional[str] = ...,
-        tls_roots: Optional[Literal["platform", "bundled", "custom"]] = ...,
-        ca_bundle: Optional[Union[str, os.PathLike[str]]] = ...,
-        ca_bundle_pem: Optional[Union[bytes, str]] = ...,
-    ) -> Self: ...
+    def from_profile(cls, name: Optional[str] = None, **overrides: Unpack[_Settings]) -> Self: ...
     @property
     def endpoint(self) -> str: ...
     @property
@@ -250,75 +208,11 @@ class Client:
 class AsyncClient:
     """asyncio NEC ID client: every operation returns an awaitable."""
 
-    def __init__(
-        self,
-        *,
-        endpoint: Optional[str] = ...,
-        tenant_endpoint: Optional[str] = ...,
-        region: Optional[str] = ...,
-        service: Optional[str] = ...,
-        access_key_id: Optional[str] = ...,
-        secret_access_key: Optional[str] = ...,
-        session_token: Optional[str] = ...,
-        api_key: Optional[str] = ...,
-        connect_timeout: Optional[float] = ...,
-        request_timeout: Optional[float] = ...,
-        max_attempts: Optional[int] = ...,
-        retry_base_delay: Optional[float] = ...,
-        retry_max_delay: Optional[float] = ...,
-        max_retry_after: Optional[float] = ...,
-        user_agent_suffix: Optional[str] = ...,
-        tls_roots: Optional[Literal["platform", "bundled", "custom"]] = ...,
-        ca_bundle: Optional[Union[str, os.PathLike[str]]] = ...,
-        ca_bundle_pem: Optional[Union[bytes, str]] = ...,
-    ) -> None: ...
+    def __init__(self, **kwargs: Unpack[_Settings]) -> None: ...
     @classmethod
-    def from_env(
-        cls,
-        *,
-        endpoint: Optional[str] = ...,
-        tenant_endpoint: Optional[str] = ...,
-        region: Optional[str] = ...,
-        service: Optional[str] = ...,
-        access_key_id: Optional[str] = ...,
-        secret_access_key: Optional[str] = ...,
-        session_token: Optional[str] = ...,
-        api_key: Optional[str] = ...,
-        connect_timeout: Optional[float] = ...,
-        request_timeout: Optional[float] = ...,
-        max_attempts: Optional[int] = ...,
-        retry_base_delay: Optional[float] = ...,
-        retry_max_delay: Optional[float] = ...,
-        max_retry_after: Optional[float] = ...,
-        user_agent_suffix: Optional[str] = ...,
-        tls_roots: Optional[Literal["platform", "bundled", "custom"]] = ...,
-        ca_bundle: Optional[Union[str, os.PathLike[str]]] = ...,
-        ca_bundle_pem: Optional[Union[bytes, str]] = ...,
-    ) -> Self: ...
+    def from_env(cls, **overrides: Unpack[_Settings]) -> Self: ...
     @classmethod
-    def from_profile(
-        cls,
-        name: Optional[str] = None,
-        *,
-        endpoint: Optional[str] = ...,
-        tenant_endpoint: Optional[str] = ...,
-        region: Optional[str] = ...,
-        service: Optional[str] = ...,
-        access_key_id: Optional[str] = ...,
-        secret_access_key: Optional[str] = ...,
-        session_token: Optional[str] = ...,
-        api_key: Optional[str] = ...,
-        connect_timeout: Optional[float] = ...,
-        request_timeout: Optional[float] = ...,
-        max_attempts: Optional[int] = ...,
-        retry_base_delay: Optional[float] = ...,
-        retry_max_delay: Optional[float] = ...,
-        max_retry_after: Optional[float] = ...,
-        user_agent_suffix: Optional[str] = ...,
-        tls_roots: Optional[Literal["platform", "bundled", "custom"]] = ...,
-        ca_bundle: Optional[Union[str, os.PathLike[str]]] = ...,
-        ca_bundle_pem: Optional[Union[bytes, str]] = ...,
-    ) -> Self: ...
+    def from_profile(cls, name: Optional[str] = None, **overrides: Unpack[_Settings]) -> Self: ...
     @property
     def endpoint(self) -> str: ...
     @property
