@@ -358,84 +358,7 @@ async fn with_progress<T>(
 }
 
 // -------------------------------------------------------------------------------------
-// waiting for a bulk registration (the one operation with a callback)
-
-/// `Client.wait_for_bulk_register`: progress events are delivered to this thread, where
-/// `on_progress` runs; an exception it raises stops the wait.
-fn wait_blocking<'py>(
-    py: Python<'py>,
-    client: necid::Client,
-    batch_id: &str,
-    options: WaitOptions,
-    on_progress: Option<Bound<'py, PyAny>>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let (tx, rx) = std::sync::mpsc::channel::<Msg<BulkProgress, BulkProgress>>();
-    let events = tx.clone();
-    let wants_events = on_progress.is_some();
-    let fut = client.wait_for_bulk_register(batch_id, options, move |p| {
-        if wants_events {
-            let _ = events.send(Msg::Event(p.clone()));
-        }
-    });
-    let v = rt::block_with(
-        py,
-        async move { fut.await.map_err(Fail::from) },
-        tx,
-        rx,
-        |py, p| match &on_progress {
-            Some(cb) => cb.call1((p.to_py(py)?,)).map(|_| ()),
-            None => Ok(()),
-        },
-    )?;
-    v.to_py(py)
-}
-
-/// `AsyncClient.wait_for_bulk_register`: `on_progress` is called on the event loop's
-/// thread (scheduled with `call_soon_threadsafe`) before the awaitable completes; an
-/// exception it raises stops the wait and is raised from it.
-fn wait_async<'py>(
-    py: Python<'py>,
-    client: necid::Client,
-    batch_id: &str,
-    options: WaitOptions,
-    on_progress: Option<Bound<'py, PyAny>>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let (acks_tx, acks_rx) = tokio::sync::mpsc::unbounded_channel::<PyResult<()>>();
-    let scheduled = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let relay = match on_progress {
-        Some(cb) => {
-            let event_loop = pyo3_async_runtimes::get_running_loop(py)?.unbind();
-            let relay = Py::new(
-                py,
-                ProgressRelay {
-                    callback: cb.unbind(),
-                    acks: acks_tx,
-                },
-            )?;
-            Some((event_loop, relay))
-        }
-        None => None,
-    };
-    let counter = scheduled.clone();
-    let fut = client.wait_for_bulk_register(batch_id, options, move |p| {
-        if let Some((event_loop, relay)) = &relay {
-            Python::attach(|py| {
-                let sent = p.to_py(py).and_then(|obj| {
-                    event_loop.call_method1(py, "call_soon_threadsafe", (relay.clone_ref(py), obj))
-                });
-                // A closed loop means nobody is waiting any more.
-                if sent.is_ok() {
-                    counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                }
-            });
-        }
-    });
-    rt::awaitable(
-        py,
-        with_progress(fut, scheduled, acks_rx),
-        cv::to_py::<BulkProgress>,
-    )
-}
+// what differs between the two classes
 
 /// What differs between the two classes: how an operation's future is run (waited for
 /// with the GIL released, or returned as an awaitable), how a wait delivers progress, and
@@ -472,6 +395,8 @@ impl Mode for Client {
         convert(py, value)
     }
 
+    /// Progress events are delivered to this thread, where `on_progress` runs; an
+    /// exception it raises stops the wait.
     fn wait<'py>(
         py: Python<'py>,
         client: necid::Client,
@@ -479,7 +404,25 @@ impl Mode for Client {
         options: WaitOptions,
         on_progress: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        wait_blocking(py, client, batch_id, options, on_progress)
+        let (tx, rx) = std::sync::mpsc::channel::<Msg<BulkProgress, BulkProgress>>();
+        let events = tx.clone();
+        let wants_events = on_progress.is_some();
+        let fut = client.wait_for_bulk_register(batch_id, options, move |p| {
+            if wants_events {
+                let _ = events.send(Msg::Event(p.clone()));
+            }
+        });
+        let v = rt::block_with(
+            py,
+            async move { fut.await.map_err(Fail::from) },
+            tx,
+            rx,
+            |py, p| match &on_progress {
+                Some(cb) => cb.call1((p.to_py(py)?,)).map(|_| ()),
+                None => Ok(()),
+            },
+        )?;
+        v.to_py(py)
     }
 
     fn pages(py: Python<'_>, stream: PageStream) -> PyResult<Bound<'_, PyAny>> {
@@ -498,6 +441,9 @@ impl Mode for AsyncClient {
         rt::awaitable(py, future, convert)
     }
 
+    /// `on_progress` is called on the event loop's thread (scheduled with
+    /// `call_soon_threadsafe`) before the awaitable completes; an exception it raises
+    /// stops the wait and is raised from it.
     fn wait<'py>(
         py: Python<'py>,
         client: necid::Client,
@@ -505,7 +451,45 @@ impl Mode for AsyncClient {
         options: WaitOptions,
         on_progress: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        wait_async(py, client, batch_id, options, on_progress)
+        let (acks_tx, acks_rx) = tokio::sync::mpsc::unbounded_channel::<PyResult<()>>();
+        let scheduled = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let relay = match on_progress {
+            Some(cb) => {
+                let event_loop = pyo3_async_runtimes::get_running_loop(py)?.unbind();
+                let relay = Py::new(
+                    py,
+                    ProgressRelay {
+                        callback: cb.unbind(),
+                        acks: acks_tx,
+                    },
+                )?;
+                Some((event_loop, relay))
+            }
+            None => None,
+        };
+        let counter = scheduled.clone();
+        let fut = client.wait_for_bulk_register(batch_id, options, move |p| {
+            if let Some((event_loop, relay)) = &relay {
+                Python::attach(|py| {
+                    let sent = p.to_py(py).and_then(|obj| {
+                        event_loop.call_method1(
+                            py,
+                            "call_soon_threadsafe",
+                            (relay.clone_ref(py), obj),
+                        )
+                    });
+                    // A closed loop means nobody is waiting any more.
+                    if sent.is_ok() {
+                        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
+                });
+            }
+        });
+        rt::awaitable(
+            py,
+            with_progress(fut, scheduled, acks_rx),
+            cv::to_py::<BulkProgress>,
+        )
     }
 
     fn pages(py: Python<'_>, stream: PageStream) -> PyResult<Bound<'_, PyAny>> {
