@@ -119,7 +119,21 @@ macro_rules! models {
                 new_model(py, stringify!($model), kwargs)
             }
         }
+        models!(@check $model [] $($field $(= $method())?),*);
     )*};
+    // Every field of the core's struct is listed (exhaustive pattern): a field added
+    // to a core model fails to compile here until Python shows it (or says why not).
+    (@check $model:ident [$($acc:tt)*]) => {
+        const _: fn(&$model) = |value| {
+            let $model { $($acc)* } = value;
+        };
+    };
+    (@check $model:ident [$($acc:tt)*] $field:ident = $method:ident() $(, $($rest:tt)*)?) => {
+        models!(@check $model [$($acc)*] $($($rest)*)?);
+    };
+    (@check $model:ident [$($acc:tt)*] $field:ident $(, $($rest:tt)*)?) => {
+        models!(@check $model [$($acc)* $field: _,] $($($rest)*)?);
+    };
     (@value $self:ident $field:ident) => { $self.$field };
     (@value $self:ident $field:ident $method:ident) => { $self.$method() };
 }
