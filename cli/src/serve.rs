@@ -79,6 +79,12 @@ pub struct ServeArgs {
     /// a sub-folder = a subject with one event per picture). Slow with the real engine.
     #[arg(long, value_name = "DIR")]
     pub seed: Option<PathBuf>,
+    /// Stop when standard input reaches end of file. Test helpers start the emulator with
+    /// a pipe as its stdin and keep the other end: when the helper closes it, or its
+    /// process ends in any way (even killed, or with SIGTERM blocked), the emulator stops
+    /// too instead of outliving the test run.
+    #[arg(long)]
+    pub stop_on_stdin_eof: bool,
     #[command(flatten)]
     pub intake: IntakeArgs,
 }
@@ -338,7 +344,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
     }
 
-    wait_for_shutdown_signal().await;
+    if args.stop_on_stdin_eof {
+        tokio::select! {
+            _ = wait_for_shutdown_signal() => {}
+            _ = stdin_closed() => {}
+        }
+    } else {
+        wait_for_shutdown_signal().await;
+    }
     eprintln!("necid emulator: shutting down");
     server.shutdown().await;
     remove_temporary(ca_file.as_ref());
@@ -348,6 +361,35 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
 fn remove_temporary(ca_file: Option<&(PathBuf, bool)>) {
     if let Some((path, true)) = ca_file {
         let _ = std::fs::remove_file(path);
+    }
+}
+
+/// Resolves once standard input reaches end of file (or cannot be read). Whatever is
+/// written to it is read and ignored. The reading thread blocks in `read`; it ends with
+/// the process.
+async fn stdin_closed() {
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let spawned = std::thread::Builder::new()
+        .name("stdin-watch".into())
+        .spawn(move || {
+            use std::io::Read;
+            let mut stdin = std::io::stdin().lock();
+            let mut buf = [0u8; 256];
+            loop {
+                match stdin.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(_) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => break,
+                }
+            }
+            let _ = tx.send(());
+        });
+    if spawned.is_ok() {
+        let _ = rx.await;
+    } else {
+        // No thread: never resolve, signals still stop the emulator.
+        std::future::pending::<()>().await;
     }
 }
 

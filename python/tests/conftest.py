@@ -1,95 +1,42 @@
 """Fixtures: one emulator (`necid serve`) per test session, and per-module galleries.
 
-The emulator binary is NECID_BIN, else the workspace's debug build of the CLI
-(`cargo build -p necid-cli`).
+The emulator is started by the package's own helper, `necid.testing.Emulator` (the same
+one users get, with its pytest plugin loaded through the entry point): NECID_BIN, else
+the workspace's debug build of the CLI (`cargo build -p necid-cli`).
 """
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import tempfile
-import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import necid
+from necid.testing import Emulator
 
 REPO = Path(__file__).resolve().parents[2]
 FACES = REPO / "cli" / "assets" / "faces"
 VECTORS = REPO / "tests" / "vectors"
 
-
-def _necid_bin() -> str:
-    env = os.environ.get("NECID_BIN")
-    if env:
-        return env
-    return str(REPO / "target" / "x86_64-unknown-linux-gnu" / "debug" / "necid")
+if not os.environ.get("NECID_BIN"):
+    os.environ["NECID_BIN"] = str(REPO / "target" / "x86_64-unknown-linux-gnu" / "debug" / "necid")
 
 
 @pytest.fixture(scope="session")
-def emulator() -> Iterator[dict[str, Any]]:
-    with _serve() as info:
-        yield info
+def emulator(necid_emulator: Emulator) -> dict[str, Any]:
+    """The ready file's JSON of the session's emulator (the plugin's necid_emulator)."""
+    return necid_emulator.info
 
 
 @pytest.fixture(scope="session")
 def tls_emulator() -> Iterator[dict[str, Any]]:
     """A second emulator serving HTTPS (`necid serve --tls`); `caFile` is its CA (PEM)."""
-    with _serve("--tls") as info:
-        yield info
-
-
-@contextmanager
-def _serve(*extra: str) -> Iterator[dict[str, Any]]:
-    work = tempfile.mkdtemp(prefix="necid-pytest-")
-    ready = os.path.join(work, "ready.json")
-    buckets = os.path.join(work, "buckets")
-    log = open(os.path.join(work, "serve.log"), "wb")
-    proc = subprocess.Popen(
-        [
-            _necid_bin(),
-            "serve",
-            "--engine",
-            "deterministic",
-            "--memory",
-            "--port",
-            "0",
-            "--ready-file",
-            ready,
-            "--bucket-dir",
-            buckets,
-            *extra,
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not (os.path.exists(ready) and os.path.getsize(ready) > 0):
-            if proc.poll() is not None:
-                raise RuntimeError(f"emulator exited early: {Path(log.name).read_text()}")
-            if time.monotonic() > deadline:
-                raise RuntimeError("emulator did not become ready in 60 s")
-            time.sleep(0.05)
-        with open(ready) as f:
-            info: dict[str, Any] = json.load(f)
-        info["bucketDir"] = info.get("bucketDir") or buckets
-        yield info
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+    with Emulator(tls=True) as emu:
+        yield emu.info
 
 
 def settings(info: dict[str, Any], **overrides: Any) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Python package `necid` (python/): build the wheel once (dev profile, shared target dir),
 # install it into a fresh virtualenv the way a user would, then ruff, mypy --strict, and
-# pytest against the emulator (`necid serve`, started by python/tests/conftest.py).
+# pytest against the emulator (`necid serve`, started by necid.testing through the
+# package's pytest plugin; python/tests/conftest.py uses it).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
