@@ -1,11 +1,12 @@
 'use strict'
-// Test setup shared by the suites: starts a throwaway emulator (`necid serve --memory
-// --port 0 --ready-file F --bucket-dir D`), waits for its ready file, and stops it at
-// teardown. The binary is NECID_BIN or the workspace's debug build (built here if missing).
-const { spawn, execFileSync } = require('node:child_process')
+// Test setup shared by the suites: emulators come from the package's own helper,
+// necid/testing (the one users get), so every suite exercises it. The binary is
+// NECID_BIN or the workspace's debug build (built here if missing).
+const { execFileSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
+const testing = require('../testing.js')
 
 const ROOT = path.resolve(__dirname, '..', '..')
 const FACES = path.join(ROOT, 'cli', 'assets', 'faces')
@@ -23,54 +24,27 @@ function necidBin() {
 }
 
 /**
- * Start an emulator; resolves to its ready-file info plus `stop()`. `config` (optional)
- * is written as the emulator's JSON config file (e.g. `{ limits: { bulkPageSize: 1 } }`).
- * `extraArgs` are added to `necid serve` (e.g. `['--tls']`: HTTPS, CA in `caFile`).
- * @param {object} [config]
+ * Start an emulator (necid/testing); resolves to its ready-file info, a scratch folder
+ * `work`, the helper's `emulator` and `stop()`. `config` (optional) is the emulator's
+ * JSON config (e.g. `{ limits: { bulkPageSize: 1 } }`); `extraArgs` are added to `necid
+ * serve` (`'--tls'`: HTTPS, CA in `caFile`).
+ * @param {Record<string, unknown>} [config]
  * @param {string[]} [extraArgs]
  */
 async function startEmulator(config, extraArgs = []) {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'necid-node-'))
-  const ready = path.join(work, 'ready.json')
-  const buckets = path.join(work, 'buckets')
-  fs.mkdirSync(buckets)
-  const log = fs.openSync(path.join(work, 'serve.log'), 'w')
-  const args = ['serve', '--engine', 'deterministic', '--memory', '--port', '0', '--ready-file', ready, '--bucket-dir', buckets]
-  if (config) {
-    const file = path.join(work, 'config.json')
-    fs.writeFileSync(file, JSON.stringify(config))
-    args.push('--config', file)
-  }
-  args.push(...extraArgs)
-  const child = spawn(necidBin(), args, { stdio: ['ignore', log, log] })
-  /** @type {{ code: number | null, signal: NodeJS.Signals | null } | null} */
-  let exited = null
-  child.on('exit', (code, signal) => {
-    exited = { code, signal }
+  const emulator = await testing.startEmulator({
+    binary: necidBin(),
+    config,
+    tls: extraArgs.includes('--tls'),
+    extraArgs: extraArgs.filter((a) => a !== '--tls'),
   })
-  for (let i = 0; i < 600; i++) {
-    if (fs.existsSync(ready) && fs.statSync(ready).size > 0) break
-    if (exited) break
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  if (!fs.existsSync(ready)) {
-    child.kill('SIGKILL')
-    throw new Error(
-      `emulator did not become ready (${JSON.stringify(exited)}):\n` +
-        fs.readFileSync(path.join(work, 'serve.log'), 'utf8'),
-    )
-  }
-  const info = JSON.parse(fs.readFileSync(ready, 'utf8'))
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'necid-node-'))
   return {
-    ...info,
+    ...emulator.info,
     work,
+    emulator,
     async stop() {
-      if (!exited) {
-        const gone = new Promise((r) => child.once('exit', r))
-        child.kill('SIGTERM')
-        await gone
-      }
-      fs.closeSync(log)
+      await emulator.stop()
       fs.rmSync(work, { recursive: true, force: true })
     },
   }
@@ -123,4 +97,4 @@ function blankBmp(w = 64, h = 64) {
   return b
 }
 
-module.exports = { ROOT, FACES, startEmulator, optionsFor, face, blankBmp }
+module.exports = { ROOT, FACES, necidBin, startEmulator, optionsFor, face, blankBmp }
