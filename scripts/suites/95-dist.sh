@@ -140,6 +140,20 @@ assert necid.__file__.startswith(sys.prefix), necid.__file__
 assert not hasattr(necid._necid, "_panic_for_tests"), "test hook in the dist wheel"
 print(f"python: necid {necid.__version__} from {necid.__file__}")
 PY
+  # A user's own offline test with nothing but the wheel: the pytest plugin comes in through
+  # the entry point and the emulator is the necid executable packaged in the wheel.
+  mkdir -p "$PYW/user-tests"
+  cat > "$PYW/user-tests/test_offline.py" <<'PY'
+import necid.testing
+
+
+def test_packaged_emulator(necid_emulator, necid_client):
+    assert necid.testing.find_binary() == str(necid.testing.PACKAGED_BINARY)
+    assert isinstance(necid_client.list_tags(), list)
+PY
+  (cd "$PYW/user-tests" && env -u NECID_BIN PATH=/usr/bin:/bin \
+    "$PYW/venv/bin/pytest" -p no:cacheprovider -q test_offline.py) \
+    || fail "a user's pytest file with the wheel's plugin and packaged emulator"
   # The tests that need the test-hooks build (a deliberate panic inside the SDK) are left
   # out here: the dist wheel has no hooks (checked just above); 30-python runs them.
   rc=0
