@@ -83,12 +83,11 @@
 //! - UniFFI 0.32 `#[uniffi::export] impl`: several blocks per object are fine, so a
 //!   binding can keep hand-written methods in a block of their own; `#[cfg]` inside an
 //!   exported block is not honoured (gate the whole block instead).
-//! - `extern "C"` functions: any number of items; emit `#[unsafe(no_mangle)]` with each.
-//!   But cbindgen 0.29 reads source text and does not expand macros (its
-//!   `[parse.expand]` runs `cargo rustc -Zunpretty=expanded`, nightly only; cbindgen
-//!   #976): the prototypes of macro-emitted functions are missing from the header unless
-//!   the header's declarations are generated too (e.g. from the same expansion into a
-//!   string a test or build step writes out).
+//! - `extern "C"` functions: any number of items; emit `#[unsafe(no_mangle)]` (or
+//!   `#[unsafe(export_name = concat!("necid_", stringify!($name)))]`) with each. cbindgen
+//!   0.29 reads source text and does not expand macros, so the C binding runs it over the
+//!   expanded crate (`scripts/c-header.sh`: rustc's `-Zunpretty=expanded`; `bindings/c`
+//!   is the worked example).
 //!
 //! In every case emit the `self` parameter and the body that uses `self` from the same
 //! macro (`self` is hygienic).

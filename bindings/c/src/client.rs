@@ -224,6 +224,214 @@ pub unsafe extern "C" fn necid_client_free(client: *mut necid_client_t) {
 }
 
 // ---------------------------------------------------------------------------------------
+// Operations, expanded from the core's table (`necid::for_each_operation!`)
+
+/// Emits one `extern "C"` function `necid_<name>` per table entry: the client first, then
+/// each argument as C takes it, then the result's out-pointer (none for `()`). Its body
+/// sets the out-pointer to NULL, checks the client, converts the arguments in order and
+/// calls the blocking client. The header's prototypes come from this expansion
+/// (`scripts/c-header.sh` runs cbindgen over the expanded crate).
+///
+/// An argument type or a result type without a rule below does not compile: add a rule
+/// (and, for a pointer-and-length argument, its second parameter's name in `@pair`).
+/// `wait_for_bulk_register` (a callback, called on the caller's thread) is written by hand.
+macro_rules! c_operations {
+    () => {};
+    (
+        $(#[doc = $doc:literal])*
+        async fn wait_for_bulk_register $args:tt -> $ret:tt = $route:tt ;
+        $($rest:tt)*
+    ) => {
+        c_operations!($($rest)*);
+    };
+    (
+        $(#[doc = $doc:literal])*
+        $asyncness:ident fn $name:ident (
+            $( $arg:ident : [$($ty:tt)*]
+               $( { $( $field:ident : [$($fty:tt)*] $(= $fdefault:literal)? ),* } )?
+               $( = $default:literal )?
+            ),*
+        ) -> [$($ret:tt)*] = $route:tt ;
+        $($rest:tt)*
+    ) => {
+        c_operations!(@ret [$($ret)*] [
+            [$(#[doc = $doc])*] $name
+            [$( c_operations!(@call $arg [$($ty)*] $({ $($field),* })?) ),*]
+            [] [] []
+        ] $( $arg : [$($ty)*] $({ $( $field : [$($fty)*] ),* })? ),*);
+        c_operations!($($rest)*);
+    };
+
+    // The call's arguments: flattened structs rebuilt, slices borrowed.
+    (@call $arg:ident [SearchRequest] { $($field:ident),* }) => { SearchRequest { $($field),* } };
+    (@call $arg:ident [&[$($t:tt)*]]) => { &$arg };
+    (@call $arg:ident [$($t:tt)*] $($fields:tt)?) => { $arg };
+
+    // The result: its out-pointer (name, C type, free function), or none.
+    (@ret [()] $st:tt $($args:tt)*) => { c_operations!(@args [] $st $($args)*); };
+    (@ret [String] $st:tt $($args:tt)*) => {
+        c_operations!(@args [out_batch_id c_char necid_string_free] $st $($args)*);
+    };
+    (@ret [$($ret:tt)*] $st:tt $($args:tt)*) => {
+        c_operations!(@out [$($ret)*] $st $($args)*);
+    };
+    (@out [SubjectPage] $($k:tt)*) => { c_operations!(@args [out_page necid_subject_page_t necid_subject_page_free] $($k)*); };
+    (@out [RegisteredFace] $($k:tt)*) => { c_operations!(@args [out_face necid_registered_face_t necid_registered_face_free] $($k)*); };
+    (@out [EventList] $($k:tt)*) => { c_operations!(@args [out_events necid_event_list_t necid_event_list_free] $($k)*); };
+    (@out [Vec<FaceAttributes>] $($k:tt)*) => { c_operations!(@args [out_faces necid_face_list_t necid_face_list_free] $($k)*); };
+    (@out [SearchResult] $($k:tt)*) => { c_operations!(@args [out_result necid_search_result_t necid_search_result_free] $($k)*); };
+    (@out [Verification] $($k:tt)*) => { c_operations!(@args [out_verification necid_verification_t necid_verification_free] $($k)*); };
+    (@out [FaceVerification] $($k:tt)*) => { c_operations!(@args [out_verification necid_face_verification_t necid_face_verification_free] $($k)*); };
+    (@out [Vec<Tag>] $($k:tt)*) => { c_operations!(@args [out_tags necid_tag_list_t necid_tag_list_free] $($k)*); };
+    (@out [BulkProgressPage] $($k:tt)*) => { c_operations!(@args [out_page necid_bulk_progress_page_t necid_bulk_progress_page_free] $($k)*); };
+    (@out [Health] $($k:tt)*) => { c_operations!(@args [out_health necid_health_t necid_health_free] $($k)*); };
+    (@out [Vec<(String, String)>] $($k:tt)*) => { c_operations!(@args [out_headers necid_header_list_t necid_header_list_free] $($k)*); };
+    (@out [Vec<Gallery>] $($k:tt)*) => { c_operations!(@args [out_galleries necid_gallery_list_t necid_gallery_list_free] $($k)*); };
+    (@out [GalleryDetails] $($k:tt)*) => { c_operations!(@args [out_gallery necid_gallery_details_t necid_gallery_details_free] $($k)*); };
+    (@out [Gallery] $($k:tt)*) => { c_operations!(@args [out_gallery necid_gallery_t necid_gallery_free] $($k)*); };
+    (@out [Vec<Application>] $($k:tt)*) => { c_operations!(@args [out_applications necid_application_list_t necid_application_list_free] $($k)*); };
+    (@out [Application] $($k:tt)*) => { c_operations!(@args [out_application necid_application_t necid_application_free] $($k)*); };
+
+    // The arguments, one at a time, into [parameters] [conversions] [safety doc lines].
+    (@args $out:tt [$d:tt $n:ident $c:tt [$($p:tt)*] [$($s:tt)*] [$($sd:tt)*]]
+        $arg:ident : [&str] $(, $($rest:tt)*)?) => {
+        c_operations!(@args $out [$d $n $c
+            [$($p)* $arg: *const c_char,]
+            [$($s)* let $arg = unsafe { arg_str($arg, stringify!($arg))? };]
+            [$($sd)* #[doc = concat!(" - `", stringify!($arg), "`: NULL or NUL-terminated.")]]
+        ] $($($rest)*)?);
+    };
+    (@args $out:tt [$d:tt $n:ident $c:tt [$($p:tt)*] [$($s:tt)*] [$($sd:tt)*]]
+        $arg:ident : [Option<&str>] $(, $($rest:tt)*)?) => {
+        c_operations!(@args $out [$d $n $c
+            [$($p)* $arg: *const c_char,]
+            [$($s)* let $arg = unsafe { arg_opt_str($arg, stringify!($arg))? };]
+            [$($sd)* #[doc = concat!(" - `", stringify!($arg), "`: NULL (none) or NUL-terminated.")]]
+        ] $($($rest)*)?);
+    };
+    (@args $out:tt [$d:tt $n:ident $c:tt [$($p:tt)*] [$($s:tt)*] [$($sd:tt)*]]
+        $arg:ident : [u32] $(, $($rest:tt)*)?) => {
+        c_operations!(@args $out [$d $n $c [$($p)* $arg: u32,] [$($s)*] [$($sd)*]] $($($rest)*)?);
+    };
+    (@args $out:tt [$d:tt $n:ident $c:tt [$($p:tt)*] [$($s:tt)*] [$($sd:tt)*]]
+        $arg:ident : [Option<u32>] $(, $($rest:tt)*)?) => {
+        c_operations!(@args $out [$d $n $c
+            [$($p)* $arg: i32,]
+            [$($s)* let $arg = optional($arg);]
+            [$($sd)* #[doc = concat!(" - `", stringify!($arg), "`: negative for the service default.")]]
+        ] $($($rest)*)?);
+    };
+    (@args $out:tt [$d:tt $n:ident $c:tt [$($p:tt)*] [$($s:tt)*] [$($sd:tt)*]]
+        $arg:ident : [SortDirection] $(, $($rest:tt)*)?) => {
+        c_operations!(@args $out [$d $n $c
+            [$($p)* $arg: i32,]
+            [$($s)* let $arg = sort_dir($arg)?;]
+            [$($sd)* #[doc = concat!(" - `", stringify!($arg), "`: a necid_sort_dir_t (another value is NECID_ERR_INVALID_INPUT).")]]
+        ] $($($rest)*)?);
+    };
+    // A struct the caller passes by pointer (its C struct converts with `ToCore`).
+    (@args $out:tt [$d:tt $n:ident $c:tt [$($p:tt)*] [$($s:tt)*] [$($sd:tt)*]]
+        $arg:ident : [$core:ident] { $($fields:tt)* } $(, $($rest:tt)*)?) => {
+        c_operations!(@struct $core $arg $out [$d $n $c [$($p)*] [$($s)*] [$($sd)*]] [$($($rest)*)?] { $($fields)* });
+    };
+    (@struct SearchRequest $arg:ident $out:tt $st:tt [$($rest:tt)*] { $($fields:tt)* }) => {
+        // Flattened: its fields are the C function's arguments.
+        c_operations!(@args $out $st $($fields)* $(, $rest)*);
+    };
+    (@struct NewGallery $($k:tt)*) => { c_operations!(@ptr necid_new_gallery_t $($k)*); };
+    (@struct GalleryUpdate $($k:tt)*) => { c_operations!(@ptr necid_gallery_update_t $($k)*); };
+    (@struct NewApplication $($k:tt)*) => { c_operations!(@ptr necid_new_application_t $($k)*); };
+    (@struct ApplicationUpdate $($k:tt)*) => { c_operations!(@ptr necid_application_update_t $($k)*); };
+    (@ptr $cty:ident $arg:ident $out:tt [$d:tt $n:ident $c:tt [$($p:tt)*] [$($s:tt)*] [$($sd:tt)*]]
+        [$($rest:tt)*] $fields:tt) => {
+        c_operations!(@args $out [$d $n $c
+            [$($p)* $arg: *const $cty,]
+            [$($s)* let $arg = unsafe { arg_struct($arg, stringify!($arg))? };]
+            [$($sd)* #[doc = concat!(" - `", stringify!($arg), "`: NULL or valid, its strings NULL or NUL-terminated.")]]
+        ] $($rest)*);
+    };
+    // A pointer and a length or count: the second parameter's name, then the kind.
+    (@args $out:tt $st:tt $arg:ident : [$($ty:tt)*] $(, $($rest:tt)*)?) => {
+        c_operations!(@pair $arg $arg [$($ty)*] $out $st [$($($rest)*)?]);
+    };
+    (@pair face $arg:ident $($k:tt)*) => { c_operations!(@pair2 $arg face_len $($k)*); };
+    (@pair image $arg:ident $($k:tt)*) => { c_operations!(@pair2 $arg image_len $($k)*); };
+    (@pair probe $arg:ident $($k:tt)*) => { c_operations!(@pair2 $arg probe_len $($k)*); };
+    (@pair body $arg:ident $($k:tt)*) => { c_operations!(@pair2 $arg body_len $($k)*); };
+    (@pair tags $arg:ident $($k:tt)*) => { c_operations!(@pair2 $arg tag_count $($k)*); };
+    (@pair headers $arg:ident $($k:tt)*) => { c_operations!(@pair2 $arg header_count $($k)*); };
+    (@pair registrations $arg:ident $($k:tt)*) => { c_operations!(@pair2 $arg count $($k)*); };
+    (@pair2 $arg:ident $len:ident [$($ty:tt)*] $out:tt
+        [$d:tt $n:ident $c:tt [$($p:tt)*] [$($s:tt)*] [$($sd:tt)*]] [$($rest:tt)*]) => {
+        c_operations!(@args $out [$d $n $c
+            [$($p)* $arg: c_operations!(@ptr_ty [$($ty)*]), $len: usize,]
+            [$($s)* let $arg = unsafe { c_operations!(@conv [$($ty)*] $arg $len)? };]
+            [$($sd)* #[doc = concat!(" - `", stringify!($arg), "`, `", stringify!($len), "`: ",
+                c_operations!(@doc [$($ty)*]), ".")]]
+        ] $($rest)*);
+    };
+
+    (@ptr_ty [impl Into<Image>]) => { *const u8 };
+    (@ptr_ty [Image]) => { *const u8 };
+    (@ptr_ty [&[u8]]) => { *const u8 };
+    (@ptr_ty [&[String]]) => { *const *const c_char };
+    (@ptr_ty [Vec<String>]) => { *const *const c_char };
+    (@ptr_ty [&[(String, String)]]) => { *const necid_header_t };
+    (@ptr_ty [&[BulkRegistration]]) => { *const necid_bulk_registration_t };
+    (@conv [impl Into<Image>] $a:ident $n:ident) => { arg_image($a, $n, stringify!($a)) };
+    (@conv [Image] $a:ident $n:ident) => { arg_image($a, $n, stringify!($a)) };
+    (@conv [&[u8]] $a:ident $n:ident) => { arg_bytes($a, $n, stringify!($a), true) };
+    (@conv [&[String]] $a:ident $n:ident) => { arg_str_array($a, $n, stringify!($a)) };
+    (@conv [Vec<String>] $a:ident $n:ident) => { arg_str_array($a, $n, stringify!($a)) };
+    (@conv [&[(String, String)]] $a:ident $n:ident) => { arg_headers($a, $n, stringify!($a)) };
+    (@conv [&[BulkRegistration]] $a:ident $n:ident) => { arg_registrations($a, $n, stringify!($a)) };
+    (@doc [impl Into<Image>]) => { "that many bytes of JPEG, PNG, GIF, BMP, WebP or TIFF" };
+    (@doc [Image]) => { "that many bytes of JPEG, PNG, GIF, BMP, WebP or TIFF" };
+    (@doc [&[u8]]) => { "that many bytes (NULL with 0 for none)" };
+    (@doc [&[String]]) => { "that many NUL-terminated strings (NULL with 0 for none)" };
+    (@doc [Vec<String>]) => { "that many NUL-terminated strings (NULL with 0 for none)" };
+    (@doc [&[(String, String)]]) => { "that many headers, NUL-terminated (NULL with 0 for none)" };
+    (@doc [&[BulkRegistration]]) => { "that many structs, strings NUL-terminated" };
+
+    // The emitted function (the C name is `necid_<name>`).
+    (@args [$($out:ident $cty:ident $free:ident)?]
+        [[$($doc:tt)*] $name:ident [$($call:expr),*] [$($p:tt)*] [$($s:tt)*] [$($sd:tt)*]]) => {
+        $($doc)*
+        #[doc = ""]
+        #[doc = " # Safety"]
+        #[doc = " - `client`: NULL or live."]
+        $($sd)*
+        $(#[doc = concat!(" - `", stringify!($out), "`: NULL or writable; the result, freed with ",
+            stringify!($free), " (NULL on failure).")])?
+        #[unsafe(export_name = concat!("necid_", stringify!($name)))]
+        pub unsafe extern "C" fn $name(
+            client: *const necid_client_t,
+            $($p)*
+            $($out: *mut *mut $cty)?
+        ) -> necid_status_t {
+            guard(|| {
+                // SAFETY: per the contract.
+                $(let $out = unsafe { out_slot($out, stringify!($out))? };)?
+                let c = unsafe { client_ref(client)? };
+                $($s)*
+                c_operations!(@result [$($out $cty)?] c.$name($($call),*)?)
+            })
+        }
+    };
+    (@result [] $value:expr) => {{ $value; Ok(()) }};
+    (@result [$out:ident c_char] $value:expr) => {{
+        *$out = out_str(&$value).cast_mut();
+        Ok(())
+    }};
+    (@result [$out:ident $cty:ident] $value:expr) => {{
+        *$out = out_box($value.into());
+        Ok(())
+    }};
+}
+
+necid::for_each_operation!(c_operations);
+
+// ---------------------------------------------------------------------------------------
 // Subjects
 
 /// Sort order of necid_list_subjects (by last update). Passed as `int32_t`; any other
@@ -246,29 +454,6 @@ fn sort_dir(v: i32) -> Result<SortDirection> {
             "must be NECID_SORT_ASC or NECID_SORT_DESC",
         )),
     }
-}
-
-/// GET /subjects: one page of subject/event rows, `length` (1–1000) rows from `start`.
-/// `dir` is a necid_sort_dir_t.
-///
-/// # Safety
-/// `client` is NULL or live; `out_page` is NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_list_subjects(
-    client: *const necid_client_t,
-    start: u32,
-    length: u32,
-    dir: i32,
-    out_page: *mut *mut necid_subject_page_t,
-) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_page, "out_page")? };
-        let c = unsafe { client_ref(client)? };
-        let page = c.list_subjects(start, length, sort_dir(dir)?)?;
-        *out = out_box(page.into());
-        Ok(())
-    })
 }
 
 /// Iterates over every page of list subjects. Use one paginator from one thread at a
@@ -333,362 +518,6 @@ pub unsafe extern "C" fn necid_subjects_paginator_free(paginator: *mut necid_sub
     guard_value((), || unsafe { free_box(paginator) })
 }
 
-/// POST /subjects: registers a new subject from one face image (`face_len` bytes of
-/// JPEG, PNG, GIF, BMP, WebP or TIFF), with `tag_count` tags (`tags` may be NULL when 0).
-///
-/// # Safety
-/// `client` NULL or live; `face` NULL or `face_len` readable bytes; `tags` NULL or
-/// `tag_count` pointers to NUL-terminated strings; `out_face` NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_register_subject(
-    client: *const necid_client_t,
-    face: *const u8,
-    face_len: usize,
-    tags: *const *const c_char,
-    tag_count: usize,
-    out_face: *mut *mut necid_registered_face_t,
-) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_face, "out_face")? };
-        let c = unsafe { client_ref(client)? };
-        let face = unsafe { arg_image(face, face_len, "face")? };
-        let tags = unsafe { arg_str_array(tags, tag_count, "tags")? };
-        *out = out_box(c.register_subject(face, &tags)?.into());
-        Ok(())
-    })
-}
-
-/// PUT /subjects/{subject_id}: replaces the subject's face and tags.
-///
-/// # Safety
-/// As necid_register_subject; `subject_id` NULL or NUL-terminated.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_update_subject(
-    client: *const necid_client_t,
-    subject_id: *const c_char,
-    face: *const u8,
-    face_len: usize,
-    tags: *const *const c_char,
-    tag_count: usize,
-    out_face: *mut *mut necid_registered_face_t,
-) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_face, "out_face")? };
-        let c = unsafe { client_ref(client)? };
-        let id = unsafe { arg_str(subject_id, "subject_id")? };
-        let face = unsafe { arg_image(face, face_len, "face")? };
-        let tags = unsafe { arg_str_array(tags, tag_count, "tags")? };
-        *out = out_box(c.update_subject(id, face, &tags)?.into());
-        Ok(())
-    })
-}
-
-/// DELETE /subjects/{subject_id}.
-///
-/// # Safety
-/// `client` NULL or live; `subject_id` NULL or NUL-terminated.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_unregister_subject(
-    client: *const necid_client_t,
-    subject_id: *const c_char,
-) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let c = unsafe { client_ref(client)? };
-        let id = unsafe { arg_str(subject_id, "subject_id")? };
-        c.unregister_subject(id)
-    })
-}
-
-/// GET /subjects/{subject_id}/events.
-///
-/// # Safety
-/// `client` NULL or live; `subject_id` NULL or NUL-terminated; `out_events` NULL or
-/// writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_list_events(
-    client: *const necid_client_t,
-    subject_id: *const c_char,
-    out_events: *mut *mut necid_event_list_t,
-) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_events, "out_events")? };
-        let c = unsafe { client_ref(client)? };
-        let id = unsafe { arg_str(subject_id, "subject_id")? };
-        *out = out_box(c.list_events(id)?.into());
-        Ok(())
-    })
-}
-
-/// POST /subjects/{subject_id}/events: adds another face to a subject.
-///
-/// # Safety
-/// As necid_update_subject.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_register_event(
-    client: *const necid_client_t,
-    subject_id: *const c_char,
-    face: *const u8,
-    face_len: usize,
-    tags: *const *const c_char,
-    tag_count: usize,
-    out_face: *mut *mut necid_registered_face_t,
-) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_face, "out_face")? };
-        let c = unsafe { client_ref(client)? };
-        let id = unsafe { arg_str(subject_id, "subject_id")? };
-        let face = unsafe { arg_image(face, face_len, "face")? };
-        let tags = unsafe { arg_str_array(tags, tag_count, "tags")? };
-        *out = out_box(c.register_event(id, face, &tags)?.into());
-        Ok(())
-    })
-}
-
-/// PUT /subjects/{subject_id}/events/{event_id}: replaces one event's face and tags.
-///
-/// # Safety
-/// As necid_update_subject; `event_id` NULL or NUL-terminated.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_update_event(
-    client: *const necid_client_t,
-    subject_id: *const c_char,
-    event_id: *const c_char,
-    face: *const u8,
-    face_len: usize,
-    tags: *const *const c_char,
-    tag_count: usize,
-    out_face: *mut *mut necid_registered_face_t,
-) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_face, "out_face")? };
-        let c = unsafe { client_ref(client)? };
-        let sid = unsafe { arg_str(subject_id, "subject_id")? };
-        let eid = unsafe { arg_str(event_id, "event_id")? };
-        let face = unsafe { arg_image(face, face_len, "face")? };
-        let tags = unsafe { arg_str_array(tags, tag_count, "tags")? };
-        *out = out_box(c.update_event(sid, eid, face, &tags)?.into());
-        Ok(())
-    })
-}
-
-/// DELETE /subjects/{subject_id}/events/{event_id}.
-///
-/// # Safety
-/// `client` NULL or live; ids NULL or NUL-terminated.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_unregister_event(
-    client: *const necid_client_t,
-    subject_id: *const c_char,
-    event_id: *const c_char,
-) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let c = unsafe { client_ref(client)? };
-        let sid = unsafe { arg_str(subject_id, "subject_id")? };
-        let eid = unsafe { arg_str(event_id, "event_id")? };
-        c.unregister_event(sid, eid)
-    })
-}
-
-// ---------------------------------------------------------------------------------------
-// Face operations
-
-/// A negative value means "the service default"; otherwise the value itself.
-fn optional(v: i32) -> Option<u32> {
-    u32::try_from(v).ok()
-}
-
-/// POST /face/extract: attributes of the faces in an image. `limit` is the most faces to
-/// return (1–20), or negative for the service default.
-///
-/// # Safety
-/// `client` NULL or live; `image` NULL or `image_len` readable bytes; `out_faces` NULL or
-/// writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_extract_faces(
-    client: *const necid_client_t,
-    image: *const u8,
-    image_len: usize,
-    limit: i32,
-    out_faces: *mut *mut necid_face_list_t,
-) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_faces, "out_faces")? };
-        let c = unsafe { client_ref(client)? };
-        let image = unsafe { arg_image(image, image_len, "image")? };
-        *out = out_box(c.extract_faces(image, optional(limit))?.into());
-        Ok(())
-    })
-}
-
-/// POST /face/search: subjects whose faces match the probe. `threshold` (0–9999) and
-/// `limit` (1–50) are negative for the service defaults (7000 and 10); `tags` restricts
-/// the search to subjects with any of them (NULL/0 for all). No match is NECID_OK with
-/// zero candidates.
-///
-/// # Safety
-/// As necid_register_subject, with `out_result` NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_search(
-    client: *const necid_client_t,
-    probe: *const u8,
-    probe_len: usize,
-    threshold: i32,
-    limit: i32,
-    tags: *const *const c_char,
-    tag_count: usize,
-    out_result: *mut *mut necid_search_result_t,
-) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_result, "out_result")? };
-        let c = unsafe { client_ref(client)? };
-        let probe = unsafe { arg_image(probe, probe_len, "probe")? };
-        let tags = unsafe { arg_str_array(tags, tag_count, "tags")? };
-        let mut req = SearchRequest::new(probe).tags(tags);
-        if let Some(t) = optional(threshold) {
-            req = req.threshold(t);
-        }
-        if let Some(l) = optional(limit) {
-            req = req.limit(l);
-        }
-        *out = out_box(c.search(req)?.into());
-        Ok(())
-    })
-}
-
-/// POST /face/verify against a registered subject. A non-matching probe is NECID_OK with
-/// `verified == false`.
-///
-/// # Safety
-/// `client` NULL or live; `subject_id` NULL or NUL-terminated; `probe` NULL or
-/// `probe_len` readable bytes; `out_verification` NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_verify_subject(
-    client: *const necid_client_t,
-    subject_id: *const c_char,
-    probe: *const u8,
-    probe_len: usize,
-    out_verification: *mut *mut necid_verification_t,
-) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_verification, "out_verification")? };
-        let c = unsafe { client_ref(client)? };
-        let id = unsafe { arg_str(subject_id, "subject_id")? };
-        let probe = unsafe { arg_image(probe, probe_len, "probe")? };
-        *out = out_box(c.verify_subject(id, probe)?.into());
-        Ok(())
-    })
-}
-
-/// POST /face/verify of two images against each other. No match is NECID_OK with
-/// `verified == false`.
-///
-/// # Safety
-/// `client` NULL or live; `face`/`probe` NULL or readable for their lengths;
-/// `out_verification` NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_verify_faces(
-    client: *const necid_client_t,
-    face: *const u8,
-    face_len: usize,
-    probe: *const u8,
-    probe_len: usize,
-    out_verification: *mut *mut necid_face_verification_t,
-) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_verification, "out_verification")? };
-        let c = unsafe { client_ref(client)? };
-        let face = unsafe { arg_image(face, face_len, "face")? };
-        let probe = unsafe { arg_image(probe, probe_len, "probe")? };
-        *out = out_box(c.verify_faces(face, probe)?.into());
-        Ok(())
-    })
-}
-
-// ---------------------------------------------------------------------------------------
-// Tags
-
-/// GET /tags.
-///
-/// # Safety
-/// `client` NULL or live; `out_tags` NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_list_tags(
-    client: *const necid_client_t,
-    out_tags: *mut *mut necid_tag_list_t,
-) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_tags, "out_tags")? };
-        let c = unsafe { client_ref(client)? };
-        *out = out_box(c.list_tags()?.into());
-        Ok(())
-    })
-}
-
-/// POST /tags.
-///
-/// # Safety
-/// `client` NULL or live; `name` NULL or NUL-terminated.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_create_tag(
-    client: *const necid_client_t,
-    name: *const c_char,
-) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let c = unsafe { client_ref(client)? };
-        let name = unsafe { arg_str(name, "name")? };
-        c.create_tag(name)
-    })
-}
-
-/// PUT /tags/{old_name}.
-///
-/// # Safety
-/// `client` NULL or live; names NULL or NUL-terminated.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_rename_tag(
-    client: *const necid_client_t,
-    old_name: *const c_char,
-    new_name: *const c_char,
-) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let c = unsafe { client_ref(client)? };
-        let old = unsafe { arg_str(old_name, "old_name")? };
-        let new = unsafe { arg_str(new_name, "new_name")? };
-        c.rename_tag(old, new)
-    })
-}
-
-/// DELETE /tags/{name}.
-///
-/// # Safety
-/// `client` NULL or live; `name` NULL or NUL-terminated.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_delete_tag(
-    client: *const necid_client_t,
-    name: *const c_char,
-) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let c = unsafe { client_ref(client)? };
-        let name = unsafe { arg_str(name, "name")? };
-        c.delete_tag(name)
-    })
-}
-
 // ---------------------------------------------------------------------------------------
 // Bulk registration
 
@@ -700,66 +529,6 @@ pub struct necid_bulk_registration_t {
     /// `tag_count` tags (NULL when 0).
     pub tags: *const *const c_char,
     pub tag_count: usize,
-}
-
-/// POST /jobs/bulkregister: starts a bulk job over `count` files and writes its batch id
-/// to `*out_batch_id` (free it with necid_string_free).
-///
-/// # Safety
-/// `client` NULL or live; `registrations` NULL or `count` readable structs whose strings
-/// are NULL or NUL-terminated; `out_batch_id` NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_bulk_register(
-    client: *const necid_client_t,
-    registrations: *const necid_bulk_registration_t,
-    count: usize,
-    out_batch_id: *mut *mut c_char,
-) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_batch_id, "out_batch_id")? };
-        let c = unsafe { client_ref(client)? };
-        let regs = unsafe { arg_slice(registrations, count, "registrations")? };
-        let regs = regs
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                // SAFETY: per the contract.
-                let filename =
-                    unsafe { arg_str(r.filename, &format!("registrations[{i}].filename"))? };
-                let tags = unsafe {
-                    arg_str_array(r.tags, r.tag_count, &format!("registrations[{i}].tags"))?
-                };
-                Ok(BulkRegistration::new(filename, tags))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let batch_id = c.bulk_register(&regs)?;
-        *out = out_str(&batch_id).cast_mut();
-        Ok(())
-    })
-}
-
-/// GET /jobs/bulkregister/{batch_id}: one progress page. `paging_id` is NULL for the
-/// first page, else the previous page's last_evaluated_key.
-///
-/// # Safety
-/// `client` NULL or live; strings NULL or NUL-terminated; `out_page` NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_bulk_register_progress(
-    client: *const necid_client_t,
-    batch_id: *const c_char,
-    paging_id: *const c_char,
-    out_page: *mut *mut necid_bulk_progress_page_t,
-) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_page, "out_page")? };
-        let c = unsafe { client_ref(client)? };
-        let batch_id = unsafe { arg_str(batch_id, "batch_id")? };
-        let paging_id = unsafe { arg_opt_str(paging_id, "paging_id")? };
-        *out = out_box(c.bulk_register_progress(batch_id, paging_id)?.into());
-        Ok(())
-    })
 }
 
 /// Iterates over every progress page of a batch. One thread at a time (locked inside).
@@ -936,100 +705,7 @@ pub unsafe extern "C" fn necid_wait_for_bulk_register(
 }
 
 // ---------------------------------------------------------------------------------------
-// Health and signing
-
-/// GET /health (signed when credentials are configured).
-///
-/// # Safety
-/// `client` NULL or live; `out_health` NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_health(
-    client: *const necid_client_t,
-    out_health: *mut *mut necid_health_t,
-) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_health, "out_health")? };
-        let c = unsafe { client_ref(client)? };
-        *out = out_box(c.health()?.into());
-        Ok(())
-    })
-}
-
-struct SignArgs {
-    method: String,
-    url: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-/// # Safety
-/// As necid_sign_request.
-unsafe fn sign_args(
-    method: *const c_char,
-    url: *const c_char,
-    headers: *const necid_header_t,
-    header_count: usize,
-    body: *const u8,
-    body_len: usize,
-) -> Result<SignArgs> {
-    // SAFETY: per the contract.
-    unsafe {
-        let method = arg_str(method, "method")?.to_owned();
-        let url = arg_str(url, "url")?.to_owned();
-        let hs = arg_slice(headers, header_count, "headers")?
-            .iter()
-            .enumerate()
-            .map(|(i, h)| {
-                Ok((
-                    arg_str(h.name, &format!("headers[{i}].name"))?.to_owned(),
-                    arg_str(h.value, &format!("headers[{i}].value"))?.to_owned(),
-                ))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let body = arg_bytes(body, body_len, "body", true)?.to_vec();
-        Ok(SignArgs {
-            method,
-            url,
-            headers: hs,
-            body,
-        })
-    }
-}
-
-/// Signs a custom request now and returns the headers to add (x-api-key when configured
-/// and not among `headers`, x-amz-date, x-amz-security-token with a session token,
-/// authorization). `url` is absolute and percent-encoded as sent; every header in
-/// `headers` is signed; `body` is the exact body (NULL with `body_len` 0 for none).
-/// No I/O. Needs credentials in the client's configuration.
-///
-/// # Safety
-/// `client` NULL or live; strings NULL or NUL-terminated; `headers` NULL or
-/// `header_count` readable; `body` NULL or `body_len` readable bytes; `out_headers` NULL
-/// or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_sign_request(
-    client: *const necid_client_t,
-    method: *const c_char,
-    url: *const c_char,
-    headers: *const necid_header_t,
-    header_count: usize,
-    body: *const u8,
-    body_len: usize,
-    out_headers: *mut *mut necid_header_list_t,
-) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_headers, "out_headers")? };
-        let c = unsafe { client_ref(client)? };
-        let a = unsafe { sign_args(method, url, headers, header_count, body, body_len)? };
-        *out = out_box(
-            c.sign_request(&a.method, &a.url, &a.headers, &a.body)?
-                .into(),
-        );
-        Ok(())
-    })
-}
+// Signing
 
 /// necid_sign_request at a fixed time (seconds since the Unix epoch, ≥ 0): reproducible
 /// signatures for tests and test vectors.
@@ -1057,11 +733,11 @@ pub unsafe extern "C" fn necid_sign_request_at(
         let time = SystemTime::UNIX_EPOCH
             .checked_add(Duration::from_secs(secs))
             .ok_or_else(|| Error::invalid_input("unix_time_secs", "is out of range"))?;
-        let a = unsafe { sign_args(method, url, headers, header_count, body, body_len)? };
-        *out = out_box(
-            c.sign_request_at(&a.method, &a.url, &a.headers, &a.body, time)?
-                .into(),
-        );
+        let method = unsafe { arg_str(method, "method")? };
+        let url = unsafe { arg_str(url, "url")? };
+        let headers = unsafe { arg_headers(headers, header_count, "headers")? };
+        let body = unsafe { arg_bytes(body, body_len, "body", true)? };
+        *out = out_box(c.sign_request_at(method, url, &headers, body, time)?.into());
         Ok(())
     })
 }
@@ -1120,232 +796,138 @@ fn opt_owned(s: Option<&str>) -> Option<String> {
     s.map(str::to_owned)
 }
 
-/// GET /api/galleries (tenant API).
-///
-/// # Safety
-/// `client` NULL or live; `out_galleries` NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_list_galleries(
-    client: *const necid_client_t,
-    out_galleries: *mut *mut necid_gallery_list_t,
-) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_galleries, "out_galleries")? };
-        let c = unsafe { client_ref(client)? };
-        *out = out_box(c.list_galleries()?.into());
-        Ok(())
-    })
+/// A caller's struct argument as the core's: `arg` names the argument in errors
+/// (`gallery.name`).
+trait ToCore {
+    type Core;
+    /// # Safety
+    /// The struct's strings are NULL or NUL-terminated.
+    unsafe fn to_core(&self, arg: &str) -> Result<Self::Core>;
 }
 
-/// GET /api/galleries/{gallery_id}: the gallery and its applications.
-///
 /// # Safety
-/// `client` NULL or live; `gallery_id` NULL or NUL-terminated; `out_gallery` NULL or
-/// writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_get_gallery(
-    client: *const necid_client_t,
-    gallery_id: *const c_char,
-    out_gallery: *mut *mut necid_gallery_details_t,
-) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_gallery, "out_gallery")? };
-        let c = unsafe { client_ref(client)? };
-        let id = unsafe { arg_str(gallery_id, "gallery_id")? };
-        *out = out_box(c.get_gallery(id)?.into());
-        Ok(())
-    })
+/// `p` is NULL or a `T` whose strings are NULL or NUL-terminated.
+unsafe fn arg_struct<T: ToCore>(p: *const T, arg: &str) -> Result<T::Core> {
+    // SAFETY: per the contract.
+    unsafe { arg_ref(p, arg)?.to_core(arg) }
 }
 
-/// POST /api/galleries. The result's api_key opens the new gallery.
-///
 /// # Safety
-/// `client` NULL or live; `gallery` NULL or valid with NULL or NUL-terminated strings;
-/// `out_gallery` NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_create_gallery(
-    client: *const necid_client_t,
-    gallery: *const necid_new_gallery_t,
-    out_gallery: *mut *mut necid_gallery_t,
-) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_gallery, "out_gallery")? };
-        let c = unsafe { client_ref(client)? };
-        let g = unsafe { arg_ref(gallery, "gallery")? };
-        let body = NewGallery {
-            name: unsafe { arg_str(g.name, "gallery.name")? }.to_owned(),
-            description: opt_owned(unsafe { arg_opt_str(g.description, "gallery.description")? }),
-            face_minimum_quality_score: g
-                .has_face_minimum_quality_score
-                .then_some(g.face_minimum_quality_score),
-            size: g.has_size.then_some(g.size),
-        };
-        *out = out_box((&c.create_gallery(body)?).into());
-        Ok(())
-    })
+/// `p` is NULL or NUL-terminated.
+unsafe fn field_str(p: *const c_char, arg: &str, field: &str) -> Result<String> {
+    // SAFETY: per the contract.
+    unsafe { arg_str(p, &format!("{arg}.{field}")) }.map(str::to_owned)
 }
 
-/// PATCH /api/galleries/{gallery_id}.
-///
 /// # Safety
-/// `client` NULL or live; `gallery_id` NULL or NUL-terminated; `update` NULL or valid;
-/// `out_gallery` NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_update_gallery(
-    client: *const necid_client_t,
-    gallery_id: *const c_char,
-    update: *const necid_gallery_update_t,
-    out_gallery: *mut *mut necid_gallery_t,
-) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_gallery, "out_gallery")? };
-        let c = unsafe { client_ref(client)? };
-        let id = unsafe { arg_str(gallery_id, "gallery_id")? };
-        let u = unsafe { arg_ref(update, "update")? };
-        let body = GalleryUpdate {
-            name: opt_owned(unsafe { arg_opt_str(u.name, "update.name")? }),
-            description: opt_owned(unsafe { arg_opt_str(u.description, "update.description")? }),
-            size: u.has_size.then_some(u.size),
-        };
-        *out = out_box((&c.update_gallery(id, body)?).into());
-        Ok(())
-    })
+/// `p` is NULL or NUL-terminated.
+unsafe fn field_opt_str(p: *const c_char, arg: &str, field: &str) -> Result<Option<String>> {
+    // SAFETY: per the contract.
+    unsafe { arg_opt_str(p, &format!("{arg}.{field}")) }.map(opt_owned)
 }
 
-/// DELETE /api/galleries/{gallery_id}.
-///
-/// # Safety
-/// `client` NULL or live; `gallery_id` NULL or NUL-terminated.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_delete_gallery(
-    client: *const necid_client_t,
-    gallery_id: *const c_char,
-) -> necid_status_t {
-    guard(|| {
+impl ToCore for necid_new_gallery_t {
+    type Core = NewGallery;
+    unsafe fn to_core(&self, arg: &str) -> Result<NewGallery> {
         // SAFETY: per the contract.
-        let c = unsafe { client_ref(client)? };
-        let id = unsafe { arg_str(gallery_id, "gallery_id")? };
-        c.delete_gallery(id)
-    })
+        Ok(NewGallery {
+            name: unsafe { field_str(self.name, arg, "name")? },
+            description: unsafe { field_opt_str(self.description, arg, "description")? },
+            face_minimum_quality_score: (self.has_face_minimum_quality_score)
+                .then_some(self.face_minimum_quality_score),
+            size: self.has_size.then_some(self.size),
+        })
+    }
 }
 
-/// GET /api/applications.
-///
-/// # Safety
-/// `client` NULL or live; `out_applications` NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_list_applications(
-    client: *const necid_client_t,
-    out_applications: *mut *mut necid_application_list_t,
-) -> necid_status_t {
-    guard(|| {
+impl ToCore for necid_gallery_update_t {
+    type Core = GalleryUpdate;
+    unsafe fn to_core(&self, arg: &str) -> Result<GalleryUpdate> {
         // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_applications, "out_applications")? };
-        let c = unsafe { client_ref(client)? };
-        *out = out_box(c.list_applications()?.into());
-        Ok(())
-    })
+        Ok(GalleryUpdate {
+            name: unsafe { field_opt_str(self.name, arg, "name")? },
+            description: unsafe { field_opt_str(self.description, arg, "description")? },
+            size: self.has_size.then_some(self.size),
+        })
+    }
 }
 
-/// GET /api/applications/{application_id}.
-///
-/// # Safety
-/// `client` NULL or live; `application_id` NULL or NUL-terminated; `out_application`
-/// NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_get_application(
-    client: *const necid_client_t,
-    application_id: *const c_char,
-    out_application: *mut *mut necid_application_t,
-) -> necid_status_t {
-    guard(|| {
+impl ToCore for necid_new_application_t {
+    type Core = NewApplication;
+    unsafe fn to_core(&self, arg: &str) -> Result<NewApplication> {
         // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_application, "out_application")? };
-        let c = unsafe { client_ref(client)? };
-        let id = unsafe { arg_str(application_id, "application_id")? };
-        *out = out_box((&c.get_application(id)?).into());
-        Ok(())
-    })
+        Ok(NewApplication {
+            name: unsafe { field_str(self.name, arg, "name")? },
+            description: unsafe { field_opt_str(self.description, arg, "description")? },
+            face_minimum_quality_score: (self.has_face_minimum_quality_score)
+                .then_some(self.face_minimum_quality_score),
+            gallery_id: unsafe { field_str(self.gallery_id, arg, "gallery_id")? },
+        })
+    }
 }
 
-/// POST /api/applications.
-///
-/// # Safety
-/// `client` NULL or live; `application` NULL or valid with NULL or NUL-terminated
-/// strings; `out_application` NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_create_application(
-    client: *const necid_client_t,
-    application: *const necid_new_application_t,
-    out_application: *mut *mut necid_application_t,
-) -> necid_status_t {
-    guard(|| {
+impl ToCore for necid_application_update_t {
+    type Core = ApplicationUpdate;
+    unsafe fn to_core(&self, arg: &str) -> Result<ApplicationUpdate> {
         // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_application, "out_application")? };
-        let c = unsafe { client_ref(client)? };
-        let a = unsafe { arg_ref(application, "application")? };
-        let body = NewApplication {
-            name: unsafe { arg_str(a.name, "application.name")? }.to_owned(),
-            description: opt_owned(unsafe {
-                arg_opt_str(a.description, "application.description")?
-            }),
-            face_minimum_quality_score: a
-                .has_face_minimum_quality_score
-                .then_some(a.face_minimum_quality_score),
-            gallery_id: unsafe { arg_str(a.gallery_id, "application.gallery_id")? }.to_owned(),
-        };
-        *out = out_box((&c.create_application(body)?).into());
-        Ok(())
-    })
+        Ok(ApplicationUpdate {
+            name: unsafe { field_opt_str(self.name, arg, "name")? },
+            description: unsafe { field_opt_str(self.description, arg, "description")? },
+            face_minimum_quality_score: (self.has_face_minimum_quality_score)
+                .then_some(self.face_minimum_quality_score),
+        })
+    }
 }
 
-/// PATCH /api/applications/{application_id}.
+/// `count` bulk registrations.
 ///
 /// # Safety
-/// `client` NULL or live; `application_id` NULL or NUL-terminated; `update` NULL or
-/// valid; `out_application` NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_update_application(
-    client: *const necid_client_t,
-    application_id: *const c_char,
-    update: *const necid_application_update_t,
-    out_application: *mut *mut necid_application_t,
-) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_application, "out_application")? };
-        let c = unsafe { client_ref(client)? };
-        let id = unsafe { arg_str(application_id, "application_id")? };
-        let u = unsafe { arg_ref(update, "update")? };
-        let body = ApplicationUpdate {
-            name: opt_owned(unsafe { arg_opt_str(u.name, "update.name")? }),
-            description: opt_owned(unsafe { arg_opt_str(u.description, "update.description")? }),
-            face_minimum_quality_score: u
-                .has_face_minimum_quality_score
-                .then_some(u.face_minimum_quality_score),
-        };
-        *out = out_box((&c.update_application(id, body)?).into());
-        Ok(())
-    })
+/// `p` is NULL or `count` readable structs whose strings are NULL or NUL-terminated.
+unsafe fn arg_registrations(
+    p: *const necid_bulk_registration_t,
+    count: usize,
+    name: &str,
+) -> Result<Vec<BulkRegistration>> {
+    // SAFETY: per the contract.
+    let regs = unsafe { arg_slice(p, count, name)? };
+    regs.iter()
+        .enumerate()
+        .map(|(i, r)| {
+            // SAFETY: per the contract.
+            let filename = unsafe { arg_str(r.filename, &format!("{name}[{i}].filename"))? };
+            let tags = unsafe { arg_str_array(r.tags, r.tag_count, &format!("{name}[{i}].tags"))? };
+            Ok(BulkRegistration::new(filename, tags))
+        })
+        .collect()
 }
 
-/// DELETE /api/applications/{application_id}.
+/// `count` headers (the caller's strings).
 ///
 /// # Safety
-/// `client` NULL or live; `application_id` NULL or NUL-terminated.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_delete_application(
-    client: *const necid_client_t,
-    application_id: *const c_char,
-) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let c = unsafe { client_ref(client)? };
-        let id = unsafe { arg_str(application_id, "application_id")? };
-        c.delete_application(id)
-    })
+/// `p` is NULL or `count` readable headers whose strings are NULL or NUL-terminated.
+unsafe fn arg_headers(
+    p: *const necid_header_t,
+    count: usize,
+    name: &str,
+) -> Result<Vec<(String, String)>> {
+    // SAFETY: per the contract.
+    let headers = unsafe { arg_slice(p, count, name)? };
+    headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            // SAFETY: per the contract.
+            Ok(unsafe {
+                (
+                    arg_str(h.name, &format!("{name}[{i}].name"))?.to_owned(),
+                    arg_str(h.value, &format!("{name}[{i}].value"))?.to_owned(),
+                )
+            })
+        })
+        .collect()
+}
+
+/// A negative value means "the service default"; otherwise the value itself.
+fn optional(v: i32) -> Option<u32> {
+    u32::try_from(v).ok()
 }

@@ -591,209 +591,51 @@ frees! {
 // ---------------------------------------------------------------------------------------
 // Free functions
 
-/// Frees a necid_registered_face_t.
-///
-/// NULL is a no-op. Every pointer inside the result becomes invalid.
-///
-/// # Safety
-/// `p` is NULL or a result the library returned that was not freed before.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_registered_face_free(p: *mut necid_registered_face_t) {
-    // SAFETY: per the contract.
-    guard_value((), || unsafe { free_box(p) })
+/// `necid_<x>_free(p)` for each result struct: drops the box (and, by the struct's `Drop`,
+/// everything inside). The doc's first paragraph is the given one, or "Frees a <struct>.".
+macro_rules! free_fns {
+    ($($(#[doc = $doc:literal])* $name:ident($t:ident);)*) => {$(
+        free_fns!(@doc [$(#[doc = $doc])*] $name $t);
+    )*};
+    (@doc [] $name:ident $t:ident) => {
+        free_fns!(@fn [#[doc = concat!(" Frees a ", stringify!($t), ".")]] $name $t);
+    };
+    (@doc [$($doc:tt)+] $name:ident $t:ident) => { free_fns!(@fn [$($doc)+] $name $t); };
+    (@fn [$($doc:tt)*] $name:ident $t:ident) => {
+        $($doc)*
+        ///
+        /// NULL is a no-op. Every pointer inside the result becomes invalid.
+        ///
+        /// # Safety
+        /// `p` is NULL or a result the library returned that was not freed before.
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn $name(p: *mut $t) {
+            // SAFETY: per the contract.
+            guard_value((), || unsafe { free_box(p) })
+        }
+    };
 }
 
-/// Frees a necid_subject_page_t.
-///
-/// NULL is a no-op. Every pointer inside the result becomes invalid.
-///
-/// # Safety
-/// `p` is NULL or a result the library returned that was not freed before.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_subject_page_free(p: *mut necid_subject_page_t) {
-    // SAFETY: per the contract.
-    guard_value((), || unsafe { free_box(p) })
-}
-
-/// Frees a necid_event_list_t.
-///
-/// NULL is a no-op. Every pointer inside the result becomes invalid.
-///
-/// # Safety
-/// `p` is NULL or a result the library returned that was not freed before.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_event_list_free(p: *mut necid_event_list_t) {
-    // SAFETY: per the contract.
-    guard_value((), || unsafe { free_box(p) })
-}
-
-/// Frees a necid_face_list_t.
-///
-/// NULL is a no-op. Every pointer inside the result becomes invalid.
-///
-/// # Safety
-/// `p` is NULL or a result the library returned that was not freed before.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_face_list_free(p: *mut necid_face_list_t) {
-    // SAFETY: per the contract.
-    guard_value((), || unsafe { free_box(p) })
-}
-
-/// Frees a necid_search_result_t.
-///
-/// NULL is a no-op. Every pointer inside the result becomes invalid.
-///
-/// # Safety
-/// `p` is NULL or a result the library returned that was not freed before.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_search_result_free(p: *mut necid_search_result_t) {
-    // SAFETY: per the contract.
-    guard_value((), || unsafe { free_box(p) })
-}
-
-/// Frees a necid_verification_t.
-///
-/// NULL is a no-op. Every pointer inside the result becomes invalid.
-///
-/// # Safety
-/// `p` is NULL or a result the library returned that was not freed before.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_verification_free(p: *mut necid_verification_t) {
-    // SAFETY: per the contract.
-    guard_value((), || unsafe { free_box(p) })
-}
-
-/// Frees a necid_face_verification_t.
-///
-/// NULL is a no-op. Every pointer inside the result becomes invalid.
-///
-/// # Safety
-/// `p` is NULL or a result the library returned that was not freed before.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_face_verification_free(p: *mut necid_face_verification_t) {
-    // SAFETY: per the contract.
-    guard_value((), || unsafe { free_box(p) })
-}
-
-/// Frees a necid_tag_list_t.
-///
-/// NULL is a no-op. Every pointer inside the result becomes invalid.
-///
-/// # Safety
-/// `p` is NULL or a result the library returned that was not freed before.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_tag_list_free(p: *mut necid_tag_list_t) {
-    // SAFETY: per the contract.
-    guard_value((), || unsafe { free_box(p) })
-}
-
-/// Frees a necid_bulk_progress_page_t.
-///
-/// NULL is a no-op. Every pointer inside the result becomes invalid.
-///
-/// # Safety
-/// `p` is NULL or a result the library returned that was not freed before.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_bulk_progress_page_free(p: *mut necid_bulk_progress_page_t) {
-    // SAFETY: per the contract.
-    guard_value((), || unsafe { free_box(p) })
-}
-
-/// Frees a necid_bulk_progress_t returned by necid_wait_for_bulk_register (never the
-/// one passed to a progress callback: that one is the library's).
-///
-/// NULL is a no-op. Every pointer inside the result becomes invalid.
-///
-/// # Safety
-/// `p` is NULL or a result the library returned that was not freed before.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_bulk_progress_free(p: *mut necid_bulk_progress_t) {
-    // SAFETY: per the contract.
-    guard_value((), || unsafe { free_box(p) })
-}
-
-/// Frees a necid_health_t.
-///
-/// NULL is a no-op. Every pointer inside the result becomes invalid.
-///
-/// # Safety
-/// `p` is NULL or a result the library returned that was not freed before.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_health_free(p: *mut necid_health_t) {
-    // SAFETY: per the contract.
-    guard_value((), || unsafe { free_box(p) })
-}
-
-/// Frees a necid_header_list_t.
-///
-/// NULL is a no-op. Every pointer inside the result becomes invalid.
-///
-/// # Safety
-/// `p` is NULL or a result the library returned that was not freed before.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_header_list_free(p: *mut necid_header_list_t) {
-    // SAFETY: per the contract.
-    guard_value((), || unsafe { free_box(p) })
-}
-
-/// Frees a necid_gallery_t.
-///
-/// NULL is a no-op. Every pointer inside the result becomes invalid.
-///
-/// # Safety
-/// `p` is NULL or a result the library returned that was not freed before.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_gallery_free(p: *mut necid_gallery_t) {
-    // SAFETY: per the contract.
-    guard_value((), || unsafe { free_box(p) })
-}
-
-/// Frees a necid_gallery_list_t.
-///
-/// NULL is a no-op. Every pointer inside the result becomes invalid.
-///
-/// # Safety
-/// `p` is NULL or a result the library returned that was not freed before.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_gallery_list_free(p: *mut necid_gallery_list_t) {
-    // SAFETY: per the contract.
-    guard_value((), || unsafe { free_box(p) })
-}
-
-/// Frees a necid_gallery_details_t.
-///
-/// NULL is a no-op. Every pointer inside the result becomes invalid.
-///
-/// # Safety
-/// `p` is NULL or a result the library returned that was not freed before.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_gallery_details_free(p: *mut necid_gallery_details_t) {
-    // SAFETY: per the contract.
-    guard_value((), || unsafe { free_box(p) })
-}
-
-/// Frees a necid_application_t.
-///
-/// NULL is a no-op. Every pointer inside the result becomes invalid.
-///
-/// # Safety
-/// `p` is NULL or a result the library returned that was not freed before.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_application_free(p: *mut necid_application_t) {
-    // SAFETY: per the contract.
-    guard_value((), || unsafe { free_box(p) })
-}
-
-/// Frees a necid_application_list_t.
-///
-/// NULL is a no-op. Every pointer inside the result becomes invalid.
-///
-/// # Safety
-/// `p` is NULL or a result the library returned that was not freed before.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_application_list_free(p: *mut necid_application_list_t) {
-    // SAFETY: per the contract.
-    guard_value((), || unsafe { free_box(p) })
+free_fns! {
+    necid_registered_face_free(necid_registered_face_t);
+    necid_subject_page_free(necid_subject_page_t);
+    necid_event_list_free(necid_event_list_t);
+    necid_face_list_free(necid_face_list_t);
+    necid_search_result_free(necid_search_result_t);
+    necid_verification_free(necid_verification_t);
+    necid_face_verification_free(necid_face_verification_t);
+    necid_tag_list_free(necid_tag_list_t);
+    necid_bulk_progress_page_free(necid_bulk_progress_page_t);
+    /// Frees a necid_bulk_progress_t returned by necid_wait_for_bulk_register (never the
+    /// one passed to a progress callback: that one is the library's).
+    necid_bulk_progress_free(necid_bulk_progress_t);
+    necid_health_free(necid_health_t);
+    necid_header_list_free(necid_header_list_t);
+    necid_gallery_free(necid_gallery_t);
+    necid_gallery_list_free(necid_gallery_list_t);
+    necid_gallery_details_free(necid_gallery_details_t);
+    necid_application_free(necid_application_t);
+    necid_application_list_free(necid_application_list_t);
 }
 
 /// Frees a string the library returned (e.g. the batch id of necid_bulk_register).
