@@ -85,6 +85,10 @@ pub struct ServeArgs {
     /// too instead of outliving the test run.
     #[arg(long)]
     pub stop_on_stdin_eof: bool,
+    /// Do not serve the web console (/_console/; see server/README.md, "Web console").
+    /// Registrations then keep no face crops.
+    #[arg(long)]
+    pub no_console: bool,
     #[command(flatten)]
     pub intake: IntakeArgs,
 }
@@ -175,6 +179,8 @@ pub struct ReadyInfo {
     pub admin_endpoint: String,
     /// Token of the admin API (`Authorization: Bearer <adminToken>`).
     pub admin_token: String,
+    /// The web console (`<endpoint>/_console/`), null with --no-console.
+    pub console_url: Option<String>,
     pub pid: u32,
 }
 
@@ -192,6 +198,7 @@ impl ReadyInfo {
             ca_file: None,
             admin_endpoint: server.admin_endpoint(),
             admin_token: server.admin_token().to_owned(),
+            console_url: server.console_url(),
             pid: std::process::id(),
         }
     }
@@ -233,6 +240,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     if let Some(dir) = &args.seed {
         config.seed_dir = Some(dir.clone());
+    }
+    if args.no_console {
+        config.console = false;
     }
     let (strict, throttle, record) = (config.strict, config.throttle, config.record_dir.clone());
     config.storage = if args.memory {
@@ -320,6 +330,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             seeded.len(),
             info.admin_endpoint
         );
+    }
+    if let Some(url) = &info.console_url {
+        println!("  web console:       {url}");
     }
     println!("  admin API:         {}", info.admin_endpoint);
     println!(

@@ -79,6 +79,16 @@ pub(crate) fn router(state: Shared) -> Router<Shared> {
         .route("/_admin/v1/galleries/{id}/reset", post(reset_gallery))
         .route("/_admin/v1/reset", post(reset_all))
         .route("/_admin/v1/seed", get(get_seed))
+        .route("/_admin/v1/galleries", get(list_galleries))
+        .route("/_admin/v1/galleries/{id}/subjects", get(list_subjects))
+        .route("/_admin/v1/galleries/{id}/subjects/{sid}", get(get_subject))
+        .route("/_admin/v1/galleries/{id}/events/{eid}/crop", get(get_crop))
+        .route("/_admin/v1/galleries/{id}/tags", get(list_tags))
+        .route("/_admin/v1/galleries/{id}/jobs", get(list_jobs))
+        .route("/_admin/v1/galleries/{id}/jobs/{batch}", get(get_job))
+        .route("/_admin/v1/galleries/{id}/search", post(search))
+        .route("/_admin/v1/galleries/{id}/verify", post(verify))
+        .route("/_admin/v1/galleries/{id}/extract", post(extract))
         .route("/_admin/v1/{*rest}", axum::routing::any(unknown))
         .route_layer(middleware::from_fn_with_state(state, guard))
 }
@@ -89,7 +99,7 @@ pub(crate) fn is_admin(path: &str) -> bool {
 }
 
 /// Constant-time comparison of the presented token with the configured one.
-fn token_ok(headers: &HeaderMap, token: &str) -> bool {
+pub(crate) fn token_ok(headers: &HeaderMap, token: &str) -> bool {
     let presented = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -102,10 +112,12 @@ fn token_ok(headers: &HeaderMap, token: &str) -> bool {
                 .get("x-necid-admin-token")
                 .and_then(|v| v.to_str().ok())
         });
-    let Some(p) = presented.map(str::trim) else {
-        return false;
-    };
-    let (a, b) = (p.as_bytes(), token.as_bytes());
+    presented.is_some_and(|p| same_token(p.trim(), token))
+}
+
+/// Constant-time equality of two tokens (the length is not secret).
+pub(crate) fn same_token(presented: &str, token: &str) -> bool {
+    let (a, b) = (presented.as_bytes(), token.as_bytes());
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -139,6 +151,7 @@ async fn status(State(st): State<Shared>) -> Response {
         "throttle": throttle_json(&st),
         "recording": recording_json(&st),
         "faults": st.faults.status(),
+        "console": st.console,
     }))
     .into_response()
 }
@@ -351,4 +364,363 @@ async fn delete_fault(State(st): State<Shared>, Path(id): Path<String>) -> Admin
             "No fault rule with id {id:?}."
         )))
     }
+}
+
+// ----- the console's views: galleries, subjects, crops, tags, jobs, search -------------
+
+fn internal(e: impl std::fmt::Display) -> AdminError {
+    tracing::error!("admin API: {e}");
+    AdminError(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Internal error (see the emulator's log).".into(),
+    )
+}
+
+/// Runs a store call off the async workers.
+async fn store_call<T: Send + 'static>(
+    st: &Shared,
+    f: impl FnOnce(&crate::store::Store) -> Result<T, crate::store::StoreError> + Send + 'static,
+) -> Result<T, AdminError> {
+    let store = st.store.clone();
+    tokio::task::spawn_blocking(move || f(&store))
+        .await
+        .map_err(internal)?
+        .map_err(internal)
+}
+
+/// The gallery `id`, or 404.
+async fn gallery(st: &Shared, id: &str) -> Result<crate::store::Gallery, AdminError> {
+    let gid = id.to_owned();
+    store_call(st, move |s| s.gallery(&gid))
+        .await?
+        .ok_or_else(|| AdminError::not_found(format!("No gallery with id {id:?}.")))
+}
+
+/// Every gallery with its counts and applications; API keys only as fingerprints (the
+/// same `sha256:` label the request recording uses).
+async fn list_galleries(State(st): State<Shared>) -> AdminResult {
+    let (galleries, apps) = store_call(&st, |s| {
+        Ok((s.list_galleries()?, s.list_applications(None)?))
+    })
+    .await?;
+    let mut out = Vec::new();
+    for (g, active) in galleries {
+        let tags = {
+            let gid = g.id.clone();
+            store_call(&st, move |s| s.list_tags(&gid)).await?.len()
+        };
+        let subjects = st.store.with_gallery_events(&g.id, |evs| {
+            evs.iter()
+                .map(|e| e.subject_id.as_str())
+                .collect::<std::collections::HashSet<_>>()
+                .len()
+        });
+        let applications: Vec<Value> = apps
+            .iter()
+            .filter(|a| a.gallery_id == g.id)
+            .map(|a| {
+                json!({
+                    "id": a.id,
+                    "name": a.name,
+                    "description": a.description,
+                    "apiKeyFingerprint": crate::record::fingerprint(&a.api_key),
+                    "faceMinimumQualityScore": a.face_min_quality,
+                })
+            })
+            .collect();
+        out.push(json!({
+            "id": g.id,
+            "name": g.name,
+            "description": g.description,
+            "size": g.size,
+            "faceMinimumQualityScore": g.face_min_quality,
+            "activeEvents": active,
+            "activeSubjects": subjects,
+            "tags": tags,
+            "applications": applications,
+        }));
+    }
+    Ok(Json(json!({ "galleries": out })).into_response())
+}
+
+fn query_num(
+    q: &std::collections::HashMap<String, String>,
+    key: &str,
+    default: u64,
+) -> Result<u64, AdminError> {
+    match q.get(key).map(|v| v.trim()) {
+        None | Some("") => Ok(default),
+        Some(v) => v
+            .parse()
+            .map_err(|_| AdminError::bad(format!("{key} must be a non-negative integer"))),
+    }
+}
+
+fn event_json(gallery_id: &str, e: &crate::store::EventView) -> Value {
+    let crop = e.crop_region.map(|[l, t, r, b]| {
+        json!({
+            "url": format!("/_admin/v1/galleries/{gallery_id}/events/{}/crop", e.event_id),
+            "region": {"left": l, "top": t, "right": r, "bottom": b},
+        })
+    });
+    json!({
+        "id": e.event_id,
+        "status": e.status,
+        "lastUpdated": e.last_updated,
+        "tags": e.tags,
+        "versions": e.versions,
+        "attributes": serde_json::from_str::<Value>(&e.attributes_json).unwrap_or_else(|_| json!({})),
+        "crop": crop,
+    })
+}
+
+fn subject_json(gallery_id: &str, s: &crate::store::SubjectView) -> Value {
+    let mut tags: Vec<&String> = Vec::new();
+    for e in s.events.iter().filter(|e| e.status == "A") {
+        for t in &e.tags {
+            if !tags.contains(&t) {
+                tags.push(t);
+            }
+        }
+    }
+    let events: Vec<Value> = s.events.iter().map(|e| event_json(gallery_id, e)).collect();
+    json!({
+        "id": s.subject_id,
+        "status": s.status,
+        "lastUpdated": s.last_updated,
+        "tags": tags,
+        "activeEvents": s.events.iter().filter(|e| e.status == "A").count(),
+        "events": events,
+    })
+}
+
+/// `?start&length&dir`, like list subjects (length 1–1000, default 50), but one entry per
+/// subject (with its events) instead of one per event row.
+async fn list_subjects(
+    State(st): State<Shared>,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> AdminResult {
+    let start = query_num(&q, "start", 0)?;
+    let length = query_num(&q, "length", 50)?;
+    if !(1..=1000).contains(&length) {
+        return Err(AdminError::bad("length must be from 1 to 1000"));
+    }
+    let desc = match q
+        .get("dir")
+        .map(|d| d.trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("") | Some("asc") => false,
+        Some("desc") => true,
+        Some(_) => return Err(AdminError::bad("dir must be asc or desc")),
+    };
+    let g = gallery(&st, &id).await?;
+    let gid = g.id.clone();
+    let (subjects, total) =
+        store_call(&st, move |s| s.subject_page(&gid, start, length, desc)).await?;
+    let subjects: Vec<Value> = subjects.iter().map(|s| subject_json(&g.id, s)).collect();
+    Ok(Json(json!({
+        "galleryId": g.id,
+        "subjects": subjects,
+        "total": total,
+        "start": start,
+        "length": length,
+    }))
+    .into_response())
+}
+
+async fn get_subject(
+    State(st): State<Shared>,
+    Path((id, sid)): Path<(String, String)>,
+) -> AdminResult {
+    let g = gallery(&st, &id).await?;
+    let gid = g.id.clone();
+    let sid2 = sid.clone();
+    let view = store_call(&st, move |s| s.subject_view(&gid, &sid2))
+        .await?
+        .ok_or_else(|| AdminError::not_found(format!("No subject with id {sid:?}.")))?;
+    Ok(Json(subject_json(&g.id, &view)).into_response())
+}
+
+/// The stored face crop (JPEG) of an event.
+async fn get_crop(
+    State(st): State<Shared>,
+    Path((id, eid)): Path<(String, String)>,
+) -> AdminResult {
+    let g = gallery(&st, &id).await?;
+    let eid2 = eid.clone();
+    let jpeg = store_call(&st, move |s| s.crop_image(&g.id, &eid2))
+        .await?
+        .ok_or_else(|| {
+            AdminError::not_found(format!(
+                "No face crop for event {eid:?} (registered with the console off, or by an \
+                 engine that decodes by itself)."
+            ))
+        })?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "image/jpeg"),
+            (axum::http::header::CACHE_CONTROL, "private, max-age=60"),
+        ],
+        jpeg,
+    )
+        .into_response())
+}
+
+/// Defined tags and the tags active events carry, with counts.
+async fn list_tags(State(st): State<Shared>, Path(id): Path<String>) -> AdminResult {
+    let g = gallery(&st, &id).await?;
+    let gid = g.id.clone();
+    let defined = store_call(&st, move |s| s.list_tags(&gid)).await?;
+    let mut counts = st.store.tag_counts(&g.id);
+    let mut tags: Vec<Value> = Vec::new();
+    for name in &defined {
+        let (events, subjects) = counts
+            .iter()
+            .find(|c| &c.0 == name)
+            .map_or((0, 0), |c| (c.1, c.2));
+        tags.push(json!({"name": name, "defined": true, "events": events, "subjects": subjects}));
+    }
+    // Tags still on events after the tag itself was deleted (the reference keeps them).
+    counts.retain(|c| !defined.contains(&c.0));
+    counts.sort();
+    for (name, events, subjects) in counts {
+        tags.push(json!({"name": name, "defined": false, "events": events, "subjects": subjects}));
+    }
+    Ok(Json(json!({"galleryId": g.id, "tags": tags})).into_response())
+}
+
+async fn list_jobs(State(st): State<Shared>, Path(id): Path<String>) -> AdminResult {
+    let g = gallery(&st, &id).await?;
+    let gid = g.id.clone();
+    let jobs = store_call(&st, move |s| s.job_summaries(&gid)).await?;
+    let jobs: Vec<Value> = jobs
+        .into_iter()
+        .map(|j| {
+            json!({
+                "batchId": j.batch_id,
+                "created": j.created,
+                "total": j.total,
+                "processed": j.processed,
+                "succeeded": j.succeeded,
+                "failed": j.failed,
+                "done": j.processed == j.total,
+            })
+        })
+        .collect();
+    Ok(Json(json!({"galleryId": g.id, "jobs": jobs})).into_response())
+}
+
+/// One batch's records: `?after=<record id>&limit=N` (default 100, at most 1000).
+async fn get_job(
+    State(st): State<Shared>,
+    Path((id, batch)): Path<(String, String)>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> AdminResult {
+    let g = gallery(&st, &id).await?;
+    let limit = query_num(&q, "limit", 100)?;
+    if !(1..=1000).contains(&limit) {
+        return Err(AdminError::bad("limit must be from 1 to 1000"));
+    }
+    let after = q.get("after").filter(|a| !a.is_empty()).cloned();
+    let b = batch.clone();
+    let owner = store_call(&st, move |s| s.job_gallery(&b)).await?;
+    if owner.as_deref() != Some(g.id.as_str()) {
+        return Err(AdminError::not_found(format!(
+            "No batch {batch:?} in gallery {id:?}."
+        )));
+    }
+    let b = batch.clone();
+    let page = store_call(&st, move |s| {
+        s.job_page(&b, after.as_deref(), usize::try_from(limit).unwrap_or(100))
+    })
+    .await?
+    .ok_or_else(|| AdminError::bad("after is not a record of this batch"))?;
+    let (records, more) = page;
+    let last = if more {
+        records.last().map(|r| r.op_id.clone())
+    } else {
+        None
+    };
+    let records: Vec<Value> = records
+        .into_iter()
+        .map(|r| {
+            json!({
+                "id": r.op_id,
+                "filename": r.filename,
+                "tags": r.tags,
+                "attempts": r.attempts,
+                "status": r.status,
+                "registerStatus": r.register_status,
+                "reason": r.reason,
+                "subjectId": r.subject_id,
+                "eventId": r.event_id,
+            })
+        })
+        .collect();
+    Ok(Json(json!({"batchId": batch, "records": records, "next": last})).into_response())
+}
+
+/// The gallery as an API key would open it, without the key: the admin API runs the
+/// biometric API's own handlers for the console's search page (no re-implementation).
+async fn tenant_of(st: &Shared, id: &str) -> Result<crate::http::Tenant, AdminError> {
+    let g = gallery(st, id).await?;
+    Ok(crate::http::Tenant {
+        min_quality: g.face_min_quality,
+        gallery_id: g.id,
+    })
+}
+
+/// The API's 413 for a body over `maxBodyBytes` (the only way the body extractor fails
+/// here).
+fn too_large(st: &Shared) -> Response {
+    crate::error::ApiError::too_large(st.limits.max_body_bytes).into_response()
+}
+
+/// `POST .../search`: `/v1.1/face/search` on this gallery (same body and answer).
+async fn search(
+    State(st): State<Shared>,
+    Path(id): Path<String>,
+    b: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> AdminResult {
+    let t = tenant_of(&st, &id).await?;
+    let Ok(body) = b else {
+        return Ok(too_large(&st));
+    };
+    Ok(crate::api::search(State(st), t, body)
+        .await
+        .unwrap_or_else(IntoResponse::into_response))
+}
+
+/// `POST .../verify`: `/v1.1/face/verify` on this gallery (same body and answer).
+async fn verify(
+    State(st): State<Shared>,
+    Path(id): Path<String>,
+    b: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> AdminResult {
+    let t = tenant_of(&st, &id).await?;
+    let Ok(body) = b else {
+        return Ok(too_large(&st));
+    };
+    Ok(
+        crate::api::verify(State(st), crate::http::OptionalTenant(Some(t)), body)
+            .await
+            .unwrap_or_else(IntoResponse::into_response),
+    )
+}
+
+/// `POST .../extract`: `/v1.1/face/extract` (same body and answer).
+async fn extract(
+    State(st): State<Shared>,
+    Path(id): Path<String>,
+    b: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> AdminResult {
+    let t = tenant_of(&st, &id).await?;
+    let Ok(body) = b else {
+        return Ok(too_large(&st));
+    };
+    Ok(crate::api::extract(State(st), t, body)
+        .await
+        .unwrap_or_else(IntoResponse::into_response))
 }

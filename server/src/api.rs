@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
+use crate::crop::Crop;
 use crate::engine::{self, DetectedFace, EngineError, FaceAttributes};
 use crate::error::ApiError;
 use crate::http::{OptionalTenant, Shared, Tenant, json_object_off_worker};
@@ -187,6 +188,17 @@ pub(crate) async fn detect(
     b64: String,
     field: &'static str,
 ) -> Result<Vec<DetectedFace>, ApiError> {
+    Ok(detect_full(st, b64, field, false).await?.0)
+}
+
+/// [`detect`], also cutting out the largest face for the console when `crop` is set
+/// ([`crate::crop`]).
+pub(crate) async fn detect_full(
+    st: &Shared,
+    b64: String,
+    field: &'static str,
+    crop: bool,
+) -> Result<(Vec<DetectedFace>, Option<Crop>), ApiError> {
     let policy = st.limits.image_policy();
     let bytes = blocking(st, move || {
         let bytes = decode_image(&b64, field)?;
@@ -198,14 +210,14 @@ pub(crate) async fn detect(
     let engine = st.engine.clone();
     let result = st
         .decoders
-        .run(move || engine::detect_under_policy(engine.as_ref(), bytes, &policy))
+        .run(move || engine::detect_with_crop(engine.as_ref(), bytes, &policy, crop))
         .await
         .map_err(|_| {
             tracing::error!("the decode slot failed or is gone");
             ApiError::internal()
         })?;
     match result {
-        Ok(faces) => Ok(sorted_by_size(faces)),
+        Ok((faces, crop)) => Ok((sorted_by_size(faces), crop)),
         Err(EngineError::InvalidImage(why)) => Err(ApiError::invalid(format!(
             "{field} property is not a supported image ({why})."
         ))),
@@ -325,13 +337,16 @@ fn subject_not_found(id: &str) -> ApiError {
     ApiError::not_found(format!("Subject with id {id} not found."))
 }
 
+/// A registration's face and, with the console on, its crop.
+type RegisteredFace = (DetectedFace, Option<Crop>);
+
 /// Reads `face` + optional `tags` of a register/update body and detects the face.
 async fn face_and_tags(
     st: &Shared,
     t: &Tenant,
     mut m: Map<String, Value>,
     face_required: bool,
-) -> Result<(Option<DetectedFace>, Option<Vec<String>>), ApiError> {
+) -> Result<(Option<RegisteredFace>, Option<Vec<String>>), ApiError> {
     let tags = opt_tags(&m)?;
     let face = if face_required {
         Some(take_req_str(&mut m, "face")?)
@@ -343,17 +358,21 @@ async fn face_and_tags(
         require_tags(st, &t.gallery_id, tags)?;
     }
     let detected = match face {
-        Some(b64) => Some(single_face(detect(st, b64, "face").await?, t.min_quality)?),
+        Some(b64) => {
+            let (faces, crop) = detect_full(st, b64, "face", st.console).await?;
+            Some((single_face(faces, t.min_quality)?, crop))
+        }
         None => None,
     };
     Ok((detected, tags))
 }
 
-pub(crate) fn new_event(face: &DetectedFace, tags: Vec<String>) -> NewEvent {
+pub(crate) fn new_event(face: &DetectedFace, tags: Vec<String>, crop: Option<Crop>) -> NewEvent {
     NewEvent {
         tags,
         template: face.template.clone(),
         attributes_json: attributes_json(&face.attributes).to_string(),
+        crop,
     }
 }
 
@@ -441,7 +460,7 @@ pub(crate) async fn register_subject(
 ) -> ApiResult {
     let m = json_object_off_worker(&st, body).await?;
     let (face, tags) = face_and_tags(&st, &t, m, true).await?;
-    let face = face.ok_or_else(|| ApiError::invalid("face property must be provided."))?;
+    let (face, crop) = face.ok_or_else(|| ApiError::invalid("face property must be provided."))?;
     check_capacity(&st, &t.gallery_id, 1)?;
     let subject_id = uuid::Uuid::new_v4().to_string();
     let event_id = uuid::Uuid::new_v4().to_string();
@@ -449,7 +468,7 @@ pub(crate) async fn register_subject(
         &t.gallery_id,
         &subject_id,
         &event_id,
-        &new_event(&face, tags.unwrap_or_default()),
+        &new_event(&face, tags.unwrap_or_default(), crop),
     )?;
     Ok(subject_response(
         StatusCode::CREATED,
@@ -472,14 +491,14 @@ async fn update_events(
     let m = json_object_off_worker(st, body).await?;
     let (face, tags) = face_and_tags(st, t, m, false).await?;
     match (face, tags) {
-        (Some(face), tags) => {
+        (Some((face, crop)), tags) => {
             let tags = tags.unwrap_or_else(|| event_tags(st, &t.gallery_id, keep_id));
             st.store.replace_events(
                 &t.gallery_id,
                 subject_id,
                 targets,
                 keep_id,
-                &new_event(&face, tags),
+                &new_event(&face, tags, crop),
             )?;
             Ok(subject_response(
                 StatusCode::OK,
@@ -563,14 +582,14 @@ pub(crate) async fn register_event(
     }
     let m = json_object_off_worker(&st, body).await?;
     let (face, tags) = face_and_tags(&st, &t, m, true).await?;
-    let face = face.ok_or_else(|| ApiError::invalid("face property must be provided."))?;
+    let (face, crop) = face.ok_or_else(|| ApiError::invalid("face property must be provided."))?;
     check_capacity(&st, &t.gallery_id, 1)?;
     let event_id = uuid::Uuid::new_v4().to_string();
     st.store.add_event(
         &t.gallery_id,
         &id,
         &event_id,
-        &new_event(&face, tags.unwrap_or_default()),
+        &new_event(&face, tags.unwrap_or_default(), crop),
     )?;
     Ok(subject_response(
         StatusCode::CREATED,

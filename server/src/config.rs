@@ -246,6 +246,10 @@ pub struct ServerConfig {
     /// serve --seed DIR`): a file is one subject, a sub-folder one subject with one event
     /// per picture.
     pub seed_dir: Option<PathBuf>,
+    /// Serve the web console at `/_console/` (default `true`; `necid serve --no-console`).
+    /// With it on, every registration also stores a small JPEG crop of the face for the
+    /// console (see the crate README, "Web console").
+    pub console: bool,
 }
 
 impl fmt::Debug for ServerConfig {
@@ -271,6 +275,7 @@ impl fmt::Debug for ServerConfig {
             .field("record_dir", &self.record_dir)
             .field("record_memory", &self.record_memory)
             .field("seed_dir", &self.seed_dir)
+            .field("console", &self.console)
             .finish()
     }
 }
@@ -295,6 +300,7 @@ impl Default for ServerConfig {
             record_dir: None,
             record_memory: false,
             seed_dir: None,
+            console: true,
         }
     }
 }
@@ -318,6 +324,7 @@ struct FileConfig {
     admin_token: Option<String>,
     strict: Option<bool>,
     throttle: Option<crate::throttle::ThrottleSpec>,
+    console: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -414,6 +421,9 @@ impl ServerConfig {
             cfg.strict = strict;
         }
         cfg.throttle = file.throttle;
+        if let Some(console) = file.console {
+            cfg.console = console;
+        }
         cfg.validate()?;
         Ok(cfg)
     }

@@ -95,6 +95,12 @@ pub trait FaceEngine: Send + Sync {
     }
     /// Whether scores mean "same person" (a real face matcher) rather than "same picture".
     fn is_face_matcher(&self) -> bool;
+    /// Whether [`FaceEngine::detect_decoded`] applies the picture's EXIF orientation, so
+    /// the coordinates it reports refer to the picture as displayed (the console's face
+    /// crops follow). Default `false`: coordinates refer to the pixels as stored.
+    fn applies_orientation(&self) -> bool {
+        false
+    }
 }
 
 /// Decodes (when the engine takes decoded pictures) and detects under `policy`. Blocking
@@ -113,6 +119,33 @@ pub(crate) fn detect_under_policy(
         crate::intake::inspect(&bytes, policy)?;
         engine.detect(&bytes)
     }
+}
+
+/// [`detect_under_policy`], also cutting out the largest face for the console when `crop`
+/// is set and the engine takes decoded pictures (an engine that decodes by itself gets no
+/// crop: a second decode would double the memory a slot may use).
+pub(crate) fn detect_with_crop(
+    engine: &dyn FaceEngine,
+    bytes: Vec<u8>,
+    policy: &ImagePolicy,
+    crop: bool,
+) -> Result<(Vec<DetectedFace>, Option<crate::crop::Crop>), EngineError> {
+    if !crop || !engine.takes_decoded() {
+        return Ok((detect_under_policy(engine, bytes, policy)?, None));
+    }
+    let decoded = crate::intake::decode(&bytes, policy)?;
+    drop(bytes);
+    let preview = crate::crop::Preview::of(&decoded, engine.applies_orientation());
+    let faces = engine.detect_decoded(decoded)?;
+    let area = |a: &FaceAttributes| {
+        let [l, t, r, b] = a.face_area;
+        (r - l).max(0).saturating_mul((b - t).max(0))
+    };
+    let crop = faces
+        .iter()
+        .max_by_key(|f| area(&f.attributes))
+        .and_then(|f| preview.crop(&f.attributes));
+    Ok((faces, crop))
 }
 
 /// Side of the grayscale thumbnail the deterministic engine compares.

@@ -51,6 +51,11 @@ pub(crate) struct AppState {
     pub recorder: crate::record::Recorder,
     /// What `--seed DIR` registered: `{file, subjectId, eventId}`.
     pub seeded: std::sync::Mutex<Vec<serde_json::Value>>,
+    /// The web console is served (and registrations keep face crops for it).
+    pub console: bool,
+    /// The server listens on a loopback address only: the console opens without the
+    /// admin token (see [`crate::console`]).
+    pub loopback: bool,
 }
 
 impl AppState {
@@ -134,6 +139,7 @@ pub(crate) fn app(state: Shared) -> Router {
         .route("/v1.1/health", get(api::health))
         .merge(biometric)
         .merge(crate::admin::router(state.clone()))
+        .merge(crate::console::router(&state))
         .fallback(unknown_route)
         .method_not_allowed_fallback(unknown_route)
         .layer(DefaultBodyLimit::max(limit))
@@ -166,16 +172,22 @@ pub(crate) async fn front(State(state): State<Shared>, mut req: Request, next: N
         .then(|| crate::cors::allowed_methods(req.uri().path()))
         .flatten();
     let origin = req.headers().get(axum::http::header::ORIGIN).cloned();
+    let console = crate::console::is_console(req.uri().path());
     req.extensions_mut().insert(raw);
     let mut resp = match preflight {
         Some(methods) => crate::cors::preflight(origins, methods),
-        // The admin API is never recorded or faulted.
+        // The admin API and the console are never recorded or faulted.
         None if crate::admin::is_admin(req.uri().path()) => next.run(req).await,
+        None if console => next.run(req).await,
         // Recording and fault rules: one relaxed load each when off.
         None if state.recorder.enabled() => recorded(&state, req, next, &request_id).await,
         None => faulted(&state, req, next).await,
     };
-    crate::cors::decorate(origins, origin.as_ref(), &mut resp);
+    // No CORS headers on the console: another origin must not read the page (it carries
+    // the admin token).
+    if !console {
+        crate::cors::decorate(origins, origin.as_ref(), &mut resp);
+    }
     // Method, path and status only: headers and bodies may carry secrets.
     tracing::debug!(%method, path = %log_path, status = resp.status().as_u16(), request_id = %request_id, "request");
     let headers = resp.headers_mut();

@@ -118,9 +118,12 @@ fn process(
     let policy = st.limits.image_policy();
     crate::intake::inspect(&bytes, &policy).map_err(|e| e.to_string())?;
     let engine = st.engine.clone();
-    let faces = st
+    let console = st.console;
+    let (faces, crop) = st
         .decoders
-        .run_blocking(move || crate::engine::detect_under_policy(engine.as_ref(), bytes, &policy))
+        .run_blocking(move || {
+            crate::engine::detect_with_crop(engine.as_ref(), bytes, &policy, console)
+        })
         .map_err(|_| "The face engine failed on this file.".to_owned())?
         .map_err(|e| e.to_string())?;
     if st.stopping.load(Ordering::Relaxed) {
@@ -141,6 +144,7 @@ fn process(
         tags: rec.tags.clone(),
         template: face.template,
         attributes_json: attributes_json(&face.attributes).to_string(),
+        crop,
     })
 }
 

@@ -19,7 +19,9 @@ mod admin;
 mod api;
 pub mod config;
 mod conn;
+mod console;
 mod cors;
+mod crop;
 pub mod engine;
 mod error;
 pub mod faults;
@@ -118,6 +120,14 @@ impl RunningServer {
     /// `ENDPOINT/_admin/v1`, the admin API's base URL.
     pub fn admin_endpoint(&self) -> String {
         format!("{}/_admin/v1", self.endpoint())
+    }
+
+    /// `ENDPOINT/_console/`, the web console, or `None` when it is off
+    /// (`ServerConfig::console`).
+    pub fn console_url(&self) -> Option<String> {
+        self.state
+            .console
+            .then(|| format!("{}/_console/", self.endpoint()))
     }
 
     /// What `ServerConfig::seed_dir` registered: `{file, subjectId, eventId}` per picture.
@@ -234,6 +244,8 @@ pub async fn start_with_engine(
         strict: AtomicBool::new(config.strict),
         recorder,
         seeded: std::sync::Mutex::new(Vec::new()),
+        console: config.console,
+        loopback: addr.ip().is_loopback(),
         admin_token: admin_token.clone(),
         decoders: intake::DecodePool::new("necid-decode", config.limits.decode_slots())
             .map_err(|e| ServerError::Config(format!("cannot start the decode threads: {e}")))?,

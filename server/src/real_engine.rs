@@ -142,6 +142,10 @@ impl FaceEngine for RealEngine {
         "face-engine (SeetaFace + face-api 68 landmarks + 128-d ResNet descriptor)"
     }
 
+    fn applies_orientation(&self) -> bool {
+        true
+    }
+
     fn is_face_matcher(&self) -> bool {
         true
     }

@@ -84,9 +84,12 @@ pub(crate) async fn run(st: &Shared, dir: &Path) -> Result<Vec<Value>, ServerErr
             }
             crate::intake::inspect(&bytes, &policy).map_err(|e| fail(e.to_string()))?;
             let engine = st.engine.clone();
-            let faces = st
+            let console = st.console;
+            let (faces, crop) = st
                 .decoders
-                .run(move || crate::engine::detect_under_policy(engine.as_ref(), bytes, &policy))
+                .run(move || {
+                    crate::engine::detect_with_crop(engine.as_ref(), bytes, &policy, console)
+                })
                 .await
                 .map_err(|_| fail("the face engine failed".into()))?
                 .map_err(|e| fail(e.to_string()))?;
@@ -101,7 +104,7 @@ pub(crate) async fn run(st: &Shared, dir: &Path) -> Result<Vec<Value>, ServerErr
                     &gallery.id,
                     &subject_id,
                     &event_id,
-                    &new_event(&face, Vec::new()),
+                    &new_event(&face, Vec::new(), crop),
                 )
                 .map_err(|e| ServerError::Storage(e.to_string()))?;
             out.push(json!({"file": shown, "subjectId": subject_id, "eventId": event_id}));

@@ -118,6 +118,43 @@ pub struct NewEvent {
     pub tags: Vec<String>,
     pub template: Vec<u8>,
     pub attributes_json: String,
+    /// The face crop for the console (`None` with the console off).
+    pub crop: Option<crate::crop::Crop>,
+}
+
+/// One event as the console shows it (its latest row).
+#[derive(Debug, Clone)]
+pub struct EventView {
+    pub event_id: String,
+    pub status: String,
+    pub last_updated: String,
+    pub tags: Vec<String>,
+    pub attributes_json: String,
+    /// Rows this event id has (1 + updates and re-tags).
+    pub versions: u64,
+    /// The stored crop's region, when there is a crop.
+    pub crop_region: Option<[f64; 4]>,
+}
+
+/// One subject of the console's subject list.
+#[derive(Debug, Clone)]
+pub struct SubjectView {
+    pub subject_id: String,
+    /// `A` while one of its events is active, else `D`.
+    pub status: String,
+    pub last_updated: String,
+    pub events: Vec<EventView>,
+}
+
+/// A bulk batch as the console lists it.
+#[derive(Debug, Clone)]
+pub struct JobSummary {
+    pub batch_id: String,
+    pub created: String,
+    pub total: u64,
+    pub processed: u64,
+    pub succeeded: u64,
+    pub failed: u64,
 }
 
 /// A bulk-register record.
@@ -182,6 +219,9 @@ CREATE TABLE IF NOT EXISTS job_records(
     status TEXT NOT NULL DEFAULT 'New', attributes_json TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS job_records_batch ON job_records(batch_id, seq);
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS crops(
+    gallery_id TEXT NOT NULL, event_id TEXT NOT NULL, image BLOB NOT NULL, region TEXT NOT NULL,
+    PRIMARY KEY(gallery_id, event_id));
 "#;
 
 fn tags_json(tags: &[String]) -> Result<String> {
@@ -463,6 +503,7 @@ impl Store {
         )?;
         tx.execute("DELETE FROM tags WHERE gallery_id = ?1", params![id])?;
         tx.execute("DELETE FROM events WHERE gallery_id = ?1", params![id])?;
+        tx.execute("DELETE FROM crops WHERE gallery_id = ?1", params![id])?;
         tx.execute(
             "DELETE FROM job_records WHERE batch_id IN (SELECT batch_id FROM jobs WHERE gallery_id = ?1)",
             params![id],
@@ -489,6 +530,7 @@ impl Store {
         }
         tx.execute("DELETE FROM tags WHERE gallery_id = ?1", params![id])?;
         let events = tx.execute("DELETE FROM events WHERE gallery_id = ?1", params![id])?;
+        tx.execute("DELETE FROM crops WHERE gallery_id = ?1", params![id])?;
         tx.execute(
             "DELETE FROM job_records WHERE batch_id IN (SELECT batch_id FROM jobs WHERE gallery_id = ?1)",
             params![id],
@@ -983,6 +1025,179 @@ impl Store {
     }
 }
 
+impl Store {
+    // ----- the console's views (read only) -----------------------------------------------
+
+    /// A page of a gallery's subjects (every subject that has rows, unregistered ones
+    /// too), ordered by their last update, with each event's latest row; plus the number
+    /// of subjects.
+    pub fn subject_page(
+        &self,
+        gallery_id: &str,
+        start: u64,
+        length: u64,
+        desc: bool,
+    ) -> Result<(Vec<SubjectView>, u64)> {
+        let g = self.lock();
+        let total: i64 = g.conn.query_row(
+            "SELECT COUNT(DISTINCT subject_id) FROM events WHERE gallery_id = ?1",
+            params![gallery_id],
+            |r| r.get(0),
+        )?;
+        let order = if desc { "DESC" } else { "ASC" };
+        let sql = format!(
+            "SELECT subject_id, MAX(last_updated) AS lu, MAX(status = 'A') FROM events \
+             WHERE gallery_id = ?1 GROUP BY subject_id ORDER BY lu {order}, MIN(seq) {order} \
+             LIMIT ?2 OFFSET ?3"
+        );
+        let heads: Vec<(String, String, bool)> = {
+            let mut stmt = g.conn.prepare(&sql)?;
+            let rows = stmt.query_map(
+                params![
+                    gallery_id,
+                    i64::try_from(length).unwrap_or(i64::MAX),
+                    i64::try_from(start).unwrap_or(i64::MAX)
+                ],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
+            rows.collect::<std::result::Result<Vec<_>, _>>()?
+        };
+        let mut out = Vec::with_capacity(heads.len());
+        for (subject_id, last_updated, active) in heads {
+            let events = subject_event_views(&g.conn, gallery_id, &subject_id)?;
+            out.push(SubjectView {
+                subject_id,
+                status: if active { "A" } else { "D" }.to_owned(),
+                last_updated,
+                events,
+            });
+        }
+        Ok((out, total.max(0) as u64))
+    }
+
+    /// One subject with its events (`None`: the gallery never had it).
+    pub fn subject_view(&self, gallery_id: &str, subject_id: &str) -> Result<Option<SubjectView>> {
+        let g = self.lock();
+        let events = subject_event_views(&g.conn, gallery_id, subject_id)?;
+        if events.is_empty() {
+            return Ok(None);
+        }
+        let active = events.iter().any(|e| e.status == "A");
+        let last_updated = events
+            .iter()
+            .map(|e| e.last_updated.clone())
+            .max()
+            .unwrap_or_default();
+        Ok(Some(SubjectView {
+            subject_id: subject_id.to_owned(),
+            status: if active { "A" } else { "D" }.to_owned(),
+            last_updated,
+            events,
+        }))
+    }
+
+    /// The stored face crop of an event (JPEG).
+    pub fn crop_image(&self, gallery_id: &str, event_id: &str) -> Result<Option<Vec<u8>>> {
+        let g = self.lock();
+        Ok(g.conn
+            .query_row(
+                "SELECT image FROM crops WHERE gallery_id = ?1 AND event_id = ?2",
+                params![gallery_id, event_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Tag counts over the active events: (name, events, distinct subjects), for every
+    /// tag an active event carries (defined or not).
+    pub fn tag_counts(&self, gallery_id: &str) -> Vec<(String, u64, u64)> {
+        self.with_gallery_events(gallery_id, |events| {
+            let mut counts: HashMap<&str, (u64, std::collections::HashSet<&str>)> = HashMap::new();
+            for ev in events {
+                for t in &ev.tags {
+                    let c = counts.entry(t.as_str()).or_default();
+                    c.0 += 1;
+                    c.1.insert(ev.subject_id.as_str());
+                }
+            }
+            counts
+                .into_iter()
+                .map(|(name, (n, subjects))| (name.to_owned(), n, subjects.len() as u64))
+                .collect()
+        })
+    }
+
+    /// A gallery's bulk batches, newest first, with their record counts.
+    pub fn job_summaries(&self, gallery_id: &str) -> Result<Vec<JobSummary>> {
+        let g = self.lock();
+        let mut stmt = g.conn.prepare_cached(
+            "SELECT j.batch_id, j.created, COUNT(r.seq), \
+             COALESCE(SUM(r.status = 'Processed'), 0), \
+             COALESCE(SUM(r.register_status = 'Success'), 0), \
+             COALESCE(SUM(r.register_status = 'Failed'), 0) \
+             FROM jobs j LEFT JOIN job_records r ON r.batch_id = j.batch_id \
+             WHERE j.gallery_id = ?1 GROUP BY j.batch_id ORDER BY j.created DESC, j.rowid DESC",
+        )?;
+        let n = |v: i64| v.max(0) as u64;
+        let rows = stmt.query_map(params![gallery_id], |r| {
+            Ok(JobSummary {
+                batch_id: r.get(0)?,
+                created: r.get(1)?,
+                total: n(r.get(2)?),
+                processed: n(r.get(3)?),
+                succeeded: n(r.get(4)?),
+                failed: n(r.get(5)?),
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+    }
+}
+
+/// Every event of a subject (its latest row each, oldest event first) with its crop's region.
+fn subject_event_views(
+    conn: &Connection,
+    gallery_id: &str,
+    subject_id: &str,
+) -> Result<Vec<EventView>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT e.event_id, e.status, e.last_updated, e.tags, e.attributes, c.region \
+         FROM events e LEFT JOIN crops c ON c.gallery_id = e.gallery_id AND c.event_id = e.event_id \
+         WHERE e.gallery_id = ?1 AND e.subject_id = ?2 ORDER BY e.seq",
+    )?;
+    let rows = stmt.query_map(params![gallery_id, subject_id], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, Option<String>>(5)?,
+        ))
+    })?;
+    let mut out: Vec<EventView> = Vec::new();
+    for row in rows {
+        let (event_id, status, last_updated, tags, attributes_json, region) = row?;
+        let view = EventView {
+            event_id,
+            status,
+            last_updated,
+            tags: parse_tags(&tags),
+            attributes_json,
+            versions: 1,
+            crop_region: region.and_then(|r| serde_json::from_str(&r).ok()),
+        };
+        // Rows come oldest first: a later row of the same event replaces the earlier one.
+        match out.iter_mut().find(|e| e.event_id == view.event_id) {
+            Some(e) => {
+                let versions = e.versions + 1;
+                *e = EventView { versions, ..view };
+            }
+            None => out.push(view),
+        }
+    }
+    Ok(out)
+}
+
 const JOB_SELECT: &str = "SELECT seq, op_id, filename, tags, attempts, subject_id, event_id, \
     register_status, reason, status, attributes_json FROM job_records";
 
@@ -1063,6 +1278,18 @@ fn insert_event(
             ev.attributes_json
         ],
     )?;
+    // A new face: its crop, or none (an old crop would show another picture).
+    match &ev.crop {
+        Some(c) => tx.execute(
+            "INSERT INTO crops(gallery_id, event_id, image, region) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT(gallery_id, event_id) DO UPDATE SET image = excluded.image, region = excluded.region",
+            params![gallery_id, event_id, c.jpeg, serde_json::to_string(&c.region)?],
+        )?,
+        None => tx.execute(
+            "DELETE FROM crops WHERE gallery_id = ?1 AND event_id = ?2",
+            params![gallery_id, event_id],
+        )?,
+    };
     Ok(())
 }
 
