@@ -7,7 +7,6 @@
 //! face, and a 10000-event gallery of full pictures would not fit in memory.
 
 use image::codecs::jpeg::JpegEncoder;
-use image::imageops::FilterType;
 use image::metadata::Orientation;
 use image::{DynamicImage, GenericImageView};
 
@@ -91,7 +90,7 @@ impl Preview {
         let (cx, cy, cw, ch) = (x0 as u32, y0 as u32, (x1 - x0) as u32, (y1 - y0) as u32);
         let mut cut = self.image.crop_imm(cx, cy, cw, ch);
         if cw.max(ch) > CROP_SIDE {
-            cut = cut.resize(CROP_SIDE, CROP_SIDE, FilterType::Triangle);
+            cut = cut.thumbnail(CROP_SIDE, CROP_SIDE);
         }
         let mut jpeg = Vec::new();
         cut.write_with_encoder(JpegEncoder::new_with_quality(&mut jpeg, QUALITY))
