@@ -43,6 +43,8 @@ export interface EmulatorInfo {
   caFile: string | null
   adminEndpoint: string
   adminToken: string
+  /** The web console (`<endpoint>/_console/`), null with `--no-console`. */
+  consoleUrl: string | null
   pid: number
 }
 

@@ -345,7 +345,8 @@ class Emulator:
     @property
     def info(self) -> dict[str, Any]:
         """The ready file's JSON: endpoint, tenantEndpoint, region, accessKeyId,
-        secretAccessKey, apiKey, bucketDir, caFile, adminEndpoint, adminToken, pid."""
+        secretAccessKey, apiKey, bucketDir, caFile, adminEndpoint, adminToken, consoleUrl
+        (the web console, None with --no-console), pid."""
         if self._info is None:
             raise EmulatorError("the emulator is not started (use start() or 'with')")
         return self._info
