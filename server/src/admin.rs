@@ -443,6 +443,24 @@ async fn list_galleries(State(st): State<Shared>) -> AdminResult {
     Ok(Json(json!({ "galleries": out })).into_response())
 }
 
+type Query = Result<
+    axum::extract::Query<std::collections::HashMap<String, String>>,
+    axum::extract::rejection::QueryRejection,
+>;
+type Ids<T> = Result<Path<T>, axum::extract::rejection::PathRejection>;
+
+/// The query string, or a JSON 400 (never axum's plain-text rejection).
+fn query_map(q: Query) -> Result<std::collections::HashMap<String, String>, AdminError> {
+    q.map(|axum::extract::Query(m)| m)
+        .map_err(|e| AdminError::bad(format!("invalid query string: {e}")))
+}
+
+/// The path's ids, or a JSON 400.
+fn ids<T>(p: Ids<T>) -> Result<T, AdminError> {
+    p.map(|Path(v)| v)
+        .map_err(|e| AdminError::bad(format!("invalid path: {e}")))
+}
+
 fn query_num(
     q: &std::collections::HashMap<String, String>,
     key: &str,
@@ -496,11 +514,8 @@ fn subject_json(gallery_id: &str, s: &crate::store::SubjectView) -> Value {
 
 /// `?start&length&dir`, like list subjects (length 1–1000, default 50), but one entry per
 /// subject (with its events) instead of one per event row.
-async fn list_subjects(
-    State(st): State<Shared>,
-    Path(id): Path<String>,
-    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
-) -> AdminResult {
+async fn list_subjects(State(st): State<Shared>, p: Ids<String>, q: Query) -> AdminResult {
+    let (id, q) = (ids(p)?, query_map(q)?);
     let start = query_num(&q, "start", 0)?;
     let length = query_num(&q, "length", 50)?;
     if !(1..=1000).contains(&length) {
@@ -530,10 +545,8 @@ async fn list_subjects(
     .into_response())
 }
 
-async fn get_subject(
-    State(st): State<Shared>,
-    Path((id, sid)): Path<(String, String)>,
-) -> AdminResult {
+async fn get_subject(State(st): State<Shared>, p: Ids<(String, String)>) -> AdminResult {
+    let (id, sid) = ids(p)?;
     let g = gallery(&st, &id).await?;
     let gid = g.id.clone();
     let sid2 = sid.clone();
@@ -544,10 +557,8 @@ async fn get_subject(
 }
 
 /// The stored face crop (JPEG) of an event.
-async fn get_crop(
-    State(st): State<Shared>,
-    Path((id, eid)): Path<(String, String)>,
-) -> AdminResult {
+async fn get_crop(State(st): State<Shared>, p: Ids<(String, String)>) -> AdminResult {
+    let (id, eid) = ids(p)?;
     let g = gallery(&st, &id).await?;
     let eid2 = eid.clone();
     let jpeg = store_call(&st, move |s| s.crop_image(&g.id, &eid2))
@@ -569,7 +580,8 @@ async fn get_crop(
 }
 
 /// Defined tags and the tags active events carry, with counts.
-async fn list_tags(State(st): State<Shared>, Path(id): Path<String>) -> AdminResult {
+async fn list_tags(State(st): State<Shared>, p: Ids<String>) -> AdminResult {
+    let id = ids(p)?;
     let g = gallery(&st, &id).await?;
     let gid = g.id.clone();
     let defined = store_call(&st, move |s| s.list_tags(&gid)).await?;
@@ -591,7 +603,8 @@ async fn list_tags(State(st): State<Shared>, Path(id): Path<String>) -> AdminRes
     Ok(Json(json!({"galleryId": g.id, "tags": tags})).into_response())
 }
 
-async fn list_jobs(State(st): State<Shared>, Path(id): Path<String>) -> AdminResult {
+async fn list_jobs(State(st): State<Shared>, p: Ids<String>) -> AdminResult {
+    let id = ids(p)?;
     let g = gallery(&st, &id).await?;
     let gid = g.id.clone();
     let jobs = store_call(&st, move |s| s.job_summaries(&gid)).await?;
@@ -613,11 +626,8 @@ async fn list_jobs(State(st): State<Shared>, Path(id): Path<String>) -> AdminRes
 }
 
 /// One batch's records: `?after=<record id>&limit=N` (default 100, at most 1000).
-async fn get_job(
-    State(st): State<Shared>,
-    Path((id, batch)): Path<(String, String)>,
-    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
-) -> AdminResult {
+async fn get_job(State(st): State<Shared>, p: Ids<(String, String)>, q: Query) -> AdminResult {
+    let ((id, batch), q) = (ids(p)?, query_map(q)?);
     let g = gallery(&st, &id).await?;
     let limit = query_num(&q, "limit", 100)?;
     if !(1..=1000).contains(&limit) {
@@ -681,9 +691,10 @@ fn too_large(st: &Shared) -> Response {
 /// `POST .../search`: `/v1.1/face/search` on this gallery (same body and answer).
 async fn search(
     State(st): State<Shared>,
-    Path(id): Path<String>,
+    p: Ids<String>,
     b: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> AdminResult {
+    let id = ids(p)?;
     let t = tenant_of(&st, &id).await?;
     let Ok(body) = b else {
         return Ok(too_large(&st));
@@ -696,9 +707,10 @@ async fn search(
 /// `POST .../verify`: `/v1.1/face/verify` on this gallery (same body and answer).
 async fn verify(
     State(st): State<Shared>,
-    Path(id): Path<String>,
+    p: Ids<String>,
     b: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> AdminResult {
+    let id = ids(p)?;
     let t = tenant_of(&st, &id).await?;
     let Ok(body) = b else {
         return Ok(too_large(&st));
@@ -713,9 +725,10 @@ async fn verify(
 /// `POST .../extract`: `/v1.1/face/extract` (same body and answer).
 async fn extract(
     State(st): State<Shared>,
-    Path(id): Path<String>,
+    p: Ids<String>,
     b: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> AdminResult {
+    let id = ids(p)?;
     let t = tenant_of(&st, &id).await?;
     let Ok(body) = b else {
         return Ok(too_large(&st));

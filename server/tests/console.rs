@@ -340,6 +340,25 @@ async fn hostile_console_requests_get_typed_errors_and_the_server_stays_up() {
         )
         .await;
     assert_eq!(s, 404);
+    // Ids that are not UTF-8 and odd query strings: JSON errors, not plain-text rejections
+    // (`admin` fails on a body that is not JSON).
+    for path in [
+        "/galleries/%FF/subjects",
+        "/galleries/default/subjects/%C3%28",
+        "/galleries/default/events/%FF/crop",
+        "/galleries/default/jobs/%FF?limit=1",
+    ] {
+        let (s, e) = h.admin("GET", path, None).await;
+        assert_eq!(s, 400, "{path}: {e}");
+        assert!(
+            e["message"].as_str().unwrap().contains("invalid path"),
+            "{e}"
+        );
+    }
+    let (s, e) = h
+        .admin("GET", "/galleries/default/subjects?start=%FF%FE", None)
+        .await;
+    assert_eq!(s, 400, "{e}");
     let r = h
         .http
         .get(format!("{}/v1.1/health", h.endpoint()))
