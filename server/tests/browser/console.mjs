@@ -232,6 +232,17 @@ try {
 } finally {
   try { ws.close(); } catch (_) { /* closed */ }
   emu.stdin.end(); // --stop-on-stdin-eof: the emulator stops
+  // Chromium writes its profile until it has exited: stop it, wait, then remove the work
+  // folder (a cleanup problem is reported, never turned into a test failure).
+  const exited = (c) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve()
+    : new Promise((resolve) => { c.once('exit', resolve); setTimeout(resolve, 5000); }));
+  chrome.kill('SIGTERM');
+  await exited(chrome);
   stopAll();
-  rmSync(WORK, { recursive: true, force: true });
+  await Promise.all(children.map(exited));
+  try {
+    rmSync(WORK, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  } catch (e) {
+    console.warn(`-- console: could not remove ${WORK}: ${e.message}`);
+  }
 }
