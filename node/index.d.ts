@@ -123,60 +123,17 @@ export declare class Client {
   /** Clock offset (server minus local, ms) learnt from a clock-skew 403; 0 until then. */
   get clockSkewMs(): number
   /**
-   * `GET /subjects`: one page of subject/event rows (`start` default 0, `length` 1–1000,
-   * default 100, `dir` default `"asc"`).
-   */
-  listSubjects(start?: number | undefined | null, length?: number | undefined | null, dir?: SortDirection | undefined | null): Promise<SubjectPage>
-  /**
    * Every page of list subjects, `length` rows at a time (default 100), as an async
    * iterator: `for await (const page of client.subjects()) { … }`.
    * Throws `InvalidInputError` for a bad `length` (checked again by the core on the
    * first page).
    */
   subjects(length?: number | undefined | null, dir?: SortDirection | undefined | null): SubjectPaginator
-  /** `POST /subjects`: register a new subject from one face. */
-  registerSubject(face: ImageInput, tags?: Array<string> | undefined | null): Promise<RegisteredFace>
-  /** `PUT /subjects/{id}`: replace a subject's face (and tags). */
-  updateSubject(subjectId: string, face: ImageInput, tags?: Array<string> | undefined | null): Promise<RegisteredFace>
-  /** `DELETE /subjects/{id}`: unregister a subject and its events. */
-  unregisterSubject(subjectId: string): Promise<void>
-  /** `GET /subjects/{id}/events`. */
-  listEvents(subjectId: string): Promise<EventList>
-  /** `POST /subjects/{id}/events`: add a face to a subject. */
-  registerEvent(subjectId: string, face: ImageInput, tags?: Array<string> | undefined | null): Promise<RegisteredFace>
-  /** `PUT /subjects/{id}/events/{eventId}`: replace one event's face. */
-  updateEvent(subjectId: string, eventId: string, face: ImageInput, tags?: Array<string> | undefined | null): Promise<RegisteredFace>
-  /** `DELETE /subjects/{id}/events/{eventId}`. */
-  unregisterEvent(subjectId: string, eventId: string): Promise<void>
-  /** `POST /face/extract`: attributes of up to `limit` (1–20) faces in an image. */
-  extractFaces(image: ImageInput, limit?: number | undefined | null): Promise<FaceAttributes[]>
   /**
    * `POST /face/search`: subjects whose faces match the probe. No match is an empty
    * candidate list, not an error.
    */
   search(probe: ImageInput, options?: SearchOptions | undefined | null): Promise<SearchResult>
-  /**
-   * `POST /face/verify {id, probe}`: is the probe this subject? A non-match is
-   * `verified: false`, not an error.
-   */
-  verifySubject(subjectId: string, probe: ImageInput): Promise<Verification>
-  /** `POST /face/verify {face, probe}`: compare two faces. */
-  verifyFaces(face: ImageInput, probe: ImageInput): Promise<FaceVerification>
-  /** `GET /tags`. */
-  listTags(): Promise<Tag[]>
-  /** `POST /tags/{name}`: create a tag (tags must exist before subjects use them). */
-  createTag(name: string): Promise<void>
-  /** `PUT /tags/{old}`: rename a tag (subjects follow the rename). */
-  renameTag(oldName: string, newName: string): Promise<void>
-  /** `DELETE /tags/{name}` (subjects keep the tag). */
-  deleteTag(name: string): Promise<void>
-  /**
-   * `POST /jobs/bulkregister`: start registering files from the gallery's bucket;
-   * resolves to the batch id.
-   */
-  bulkRegister(registrations: Array<BulkRegistration>): Promise<string>
-  /** `GET /jobs/bulkregister/{batchId}[/{pagingId}]`: one page of progress. */
-  bulkRegisterProgress(batchId: string, pagingId?: string | undefined | null): Promise<BulkProgressPage>
   /** Every progress page of a batch, following `lastEvaluatedKey`, as an async iterator. */
   bulkProgress(batchId: string): BulkProgressPaginator
   /**
@@ -185,36 +142,92 @@ export declare class Client {
    * `TimedOutError` at `timeoutMs`.
    */
   waitForBulkRegister(batchId: string, options?: WaitOptions | undefined | null): Promise<BulkProgress>
-  /** `GET /health` (signed when credentials are configured). */
-  health(): Promise<Health>
   /**
    * Sign a custom request (synchronously, no I/O) and return the headers to add:
    * `x-api-key` (when configured and not given), `x-amz-date`, `x-amz-security-token`
    * (with a session token) and `authorization`. Header names are lower-case.
    */
   signRequest(request: SignRequest): Record<string, string>
-  /** `GET /api/galleries`. */
+  /**
+   * One page of subject/event rows (`GET /subjects`; one row per event, deleted
+   * rows included). `length` 1-1000; `dir` `"asc"` or `"desc"`. An empty gallery
+   * or a start past the end is an empty page.
+   */
+  listSubjects(start?: number | undefined | null, length?: number | undefined | null, dir?: SortDirection | undefined | null): Promise<SubjectPage>
+  /** Register a new subject from one face (`POST /subjects`). */
+  registerSubject(face: ImageInput, tags?: Array<string> | undefined | null): Promise<RegisteredFace>
+  /** Replace a subject's face and tags (`PUT /subjects/{id}`). */
+  updateSubject(subjectId: string, face: ImageInput, tags?: Array<string> | undefined | null): Promise<RegisteredFace>
+  /** Unregister a subject and its events (`DELETE /subjects/{id}`). */
+  unregisterSubject(subjectId: string): Promise<void>
+  /** A subject's events (`GET /subjects/{id}/events`). */
+  listEvents(subjectId: string): Promise<EventList>
+  /** Add a face to a subject (`POST /subjects/{id}/events`). */
+  registerEvent(subjectId: string, face: ImageInput, tags?: Array<string> | undefined | null): Promise<RegisteredFace>
+  /** Replace one event's face (`PUT /subjects/{id}/events/{eventId}`). */
+  updateEvent(subjectId: string, eventId: string, face: ImageInput, tags?: Array<string> | undefined | null): Promise<RegisteredFace>
+  /** Remove one event (`DELETE /subjects/{id}/events/{eventId}`). */
+  unregisterEvent(subjectId: string, eventId: string): Promise<void>
+  /** Attributes of up to `limit` (1-20) faces in `image` (`POST /face/extract`). */
+  extractFaces(image: ImageInput, limit?: number | undefined | null): Promise<FaceAttributes[]>
+  /**
+   * Verify `probe` against a registered subject (`POST /face/verify`). A
+   * non-match is `verified` false, not an error.
+   */
+  verifySubject(subjectId: string, probe: ImageInput): Promise<Verification>
+  /** Verify two faces against each other (`POST /face/verify`). */
+  verifyFaces(face: ImageInput, probe: ImageInput): Promise<FaceVerification>
+  /** The gallery's tags (`GET /tags`). */
+  listTags(): Promise<Tag[]>
+  /** Create a tag (`POST /tags/{name}`). */
+  createTag(name: string): Promise<void>
+  /** Rename a tag (`PUT /tags/{old}`). */
+  renameTag(oldName: string, newName: string): Promise<void>
+  /** Delete a tag (`DELETE /tags/{name}`); subjects keep it. */
+  deleteTag(name: string): Promise<void>
+  /**
+   * Start a bulk registration of files in the gallery's bucket
+   * (`POST /jobs/bulkregister`); returns the batch id.
+   */
+  bulkRegister(registrations: Array<BulkRegistration>): Promise<string>
+  /** One page of a batch's progress (`GET /jobs/bulkregister/{batchId}`). */
+  bulkRegisterProgress(batchId: string, pagingId?: string | undefined | null): Promise<BulkProgressPage>
+  /** `GET /health` (signed when credentials are configured). */
+  health(): Promise<Health>
+  /** Tenant API: every gallery (`GET /api/galleries`). */
   listGalleries(): Promise<Gallery[]>
-  /** `GET /api/galleries/{id}`: the gallery with its applications. */
+  /** Tenant API: one gallery with its applications (`GET /api/galleries/{id}`). */
   getGallery(galleryId: string): Promise<GalleryDetails>
   /**
-   * `POST /api/galleries`: creates a gallery and an application; the result carries the
-   * new API key.
+   * Tenant API: create a gallery (and an application; the result carries its API
+   * key) (`POST /api/galleries`).
    */
   createGallery(gallery: NewGallery): Promise<Gallery>
-  /** `PATCH /api/galleries/{id}`. */
+  /**
+   * Tenant API: change a gallery; only the fields given are sent
+   * (`PATCH /api/galleries/{id}`).
+   */
   updateGallery(galleryId: string, update: GalleryUpdate): Promise<Gallery>
-  /** `DELETE /api/galleries/{id}` (and its applications). */
+  /**
+   * Tenant API: delete a gallery and its applications
+   * (`DELETE /api/galleries/{id}`).
+   */
   deleteGallery(galleryId: string): Promise<void>
-  /** `GET /api/applications`. */
+  /** Tenant API: every application (`GET /api/applications`). */
   listApplications(): Promise<Application[]>
-  /** `GET /api/applications/{id}`. */
+  /** Tenant API: one application (`GET /api/applications/{id}`). */
   getApplication(applicationId: string): Promise<Application>
-  /** `POST /api/applications`: a new API key for an existing gallery. */
+  /**
+   * Tenant API: a new application (API key) for an existing gallery
+   * (`POST /api/applications`).
+   */
   createApplication(application: NewApplication): Promise<Application>
-  /** `PATCH /api/applications/{id}`. */
+  /**
+   * Tenant API: change an application; only the fields given are sent
+   * (`PATCH /api/applications/{id}`).
+   */
   updateApplication(applicationId: string, update: ApplicationUpdate): Promise<Application>
-  /** `DELETE /api/applications/{id}`. */
+  /** Tenant API: delete an application (`DELETE /api/applications/{id}`). */
   deleteApplication(applicationId: string): Promise<void>
 }
 

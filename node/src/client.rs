@@ -160,10 +160,6 @@ impl ImageArg {
     }
 }
 
-fn tags(t: Option<Vec<String>>) -> Vec<String> {
-    t.unwrap_or_default()
-}
-
 /// Options of `waitForBulkRegister`.
 #[napi(object, object_to_js = false)]
 pub struct WaitOptions {
@@ -216,8 +212,153 @@ pub struct Client {
     inner: necid::Client,
 }
 
-#[napi]
-impl Client {
+/// Expands the core's operation table into `Client`'s `#[napi] impl` block: the
+/// hand-written methods (`[…]`, first), then a method per other operation. A method takes
+/// the arguments as JS gives them (camelCase by napi; an image as bytes or a path, tags
+/// optional, numbers checked as whole), converts them inside the Promise (a bad value
+/// rejects), calls the core and converts the result (`ts_return_type` from `@ts`). An
+/// argument or result type without a rule here does not compile: add one.
+macro_rules! node_client {
+    ([$($hand:tt)*] $($entries:tt)*) => {
+        node_client!(@munch [$($hand)*] [] [] $($entries)*);
+    };
+    // Operations whose JS shape is special are among the hand-written methods.
+    (@munch $hand:tt $m:tt [$($names:ident)*] $(#[doc = $doc:literal])*
+        $a:ident fn search $args:tt -> $ret:tt = $route:tt ; $($rest:tt)*) => {
+        node_client!(@munch $hand $m [$($names)* search] $($rest)*);
+    };
+    (@munch $hand:tt $m:tt [$($names:ident)*] $(#[doc = $doc:literal])*
+        $a:ident fn wait_for_bulk_register $args:tt -> $ret:tt = $route:tt ; $($rest:tt)*) => {
+        node_client!(@munch $hand $m [$($names)* wait_for_bulk_register] $($rest)*);
+    };
+    (@munch $hand:tt $m:tt [$($names:ident)*] $(#[doc = $doc:literal])*
+        $a:ident fn sign_request $args:tt -> $ret:tt = $route:tt ; $($rest:tt)*) => {
+        node_client!(@munch $hand $m [$($names)* sign_request] $($rest)*);
+    };
+    (@munch $hand:tt $m:tt [$($names:ident)*] $(#[doc = $doc:literal])*
+        async fn $name:ident (
+            $( $arg:ident : [$($ty:tt)*]
+               $( { $( $field:ident : [$($fty:tt)*] $(= $fdefault:literal)? ),* } )?
+               $( = $default:literal )?
+            ),*
+        ) -> [$($ret:tt)*] = $route:tt ; $($rest:tt)*) => {
+        node_client!(@args [$hand $m [$($names)* $name] [$($rest)*]]
+            [[$(#[doc = $doc])*] $name [$($ret)*] [] [] [] []]
+            $( $arg : [$($ty)*] $( = $default )? ),*);
+    };
+    // Every entry done: the impl block, and a check that every operation is a method.
+    (@munch [$($hand:tt)*] [$($m:tt)*] [$($names:ident)*]) => {
+        #[napi]
+        impl Client {
+            $($hand)*
+            $($m)*
+        }
+        const _: () = { $(let _ = Client::$names;)* };
+    };
+
+    // Arguments, one at a time, into [params] [before the Promise] [inside it] [call args].
+    (@args $k:tt [$d:tt $n:ident $r:tt [$($p:tt)*] [$($b:tt)*] [$($i:tt)*] [$($c:tt)*]]
+        $arg:ident : [&str] $(, $($rest:tt)*)?) => {
+        node_client!(@args $k [$d $n $r [$($p)* $arg: String,] [$($b)*] [$($i)*] [$($c)* &$arg,]]
+            $($($rest)*)?);
+    };
+    (@args $k:tt [$d:tt $n:ident $r:tt [$($p:tt)*] [$($b:tt)*] [$($i:tt)*] [$($c:tt)*]]
+        $arg:ident : [Option<&str>] $(, $($rest:tt)*)?) => {
+        node_client!(@args $k [$d $n $r [$($p)* $arg: Option<String>,] [$($b)*] [$($i)*]
+            [$($c)* $arg.as_deref(),]] $($($rest)*)?);
+    };
+    (@args $k:tt [$d:tt $n:ident $r:tt [$($p:tt)*] [$($b:tt)*] [$($i:tt)*] [$($c:tt)*]]
+        $arg:ident : [u32] = $default:literal $(, $($rest:tt)*)?) => {
+        node_client!(@args $k [$d $n $r [$($p)* $arg: Option<f64>,] [$($b)*]
+            [$($i)* let $arg = whole(stringify!($arg), $arg)?.unwrap_or($default);]
+            [$($c)* $arg,]] $($($rest)*)?);
+    };
+    (@args $k:tt [$d:tt $n:ident $r:tt [$($p:tt)*] [$($b:tt)*] [$($i:tt)*] [$($c:tt)*]]
+        $arg:ident : [Option<u32>] $(, $($rest:tt)*)?) => {
+        node_client!(@args $k [$d $n $r [$($p)* $arg: Option<f64>,] [$($b)*]
+            [$($i)* let $arg = whole(stringify!($arg), $arg)?;] [$($c)* $arg,]] $($($rest)*)?);
+    };
+    (@args $k:tt [$d:tt $n:ident $r:tt [$($p:tt)*] [$($b:tt)*] [$($i:tt)*] [$($c:tt)*]]
+        $arg:ident : [SortDirection] = $default:literal $(, $($rest:tt)*)?) => {
+        node_client!(@args $k [$d $n $r [$($p)* $arg: Option<SortDirection>,] [$($b)*]
+            [$($i)* let $arg = match $arg {
+                Some(v) => v.into(),
+                None => $default.parse::<necid::SortDirection>()?,
+            };]
+            [$($c)* $arg,]] $($($rest)*)?);
+    };
+    (@args $k:tt [$d:tt $n:ident $r:tt [$($p:tt)*] [$($b:tt)*] [$($i:tt)*] [$($c:tt)*]]
+        $arg:ident : [impl Into<Image>] $(, $($rest:tt)*)?) => {
+        node_client!(@args $k [$d $n $r [$($p)* #[napi(ts_arg_type = "ImageInput")] $arg: JsImage,]
+            [$($b)* let $arg = ImageArg::from($arg);] [$($i)* let $arg = $arg.load().await?;]
+            [$($c)* $arg,]] $($($rest)*)?);
+    };
+    (@args $k:tt [$d:tt $n:ident $r:tt [$($p:tt)*] [$($b:tt)*] [$($i:tt)*] [$($c:tt)*]]
+        $arg:ident : [&[String]] $(, $($rest:tt)*)?) => {
+        node_client!(@args $k [$d $n $r [$($p)* $arg: Option<Vec<String>>,] [$($b)*]
+            [$($i)* let $arg = $arg.unwrap_or_default();] [$($c)* &$arg,]] $($($rest)*)?);
+    };
+    (@args $k:tt [$d:tt $n:ident $r:tt [$($p:tt)*] [$($b:tt)*] [$($i:tt)*] [$($c:tt)*]]
+        $arg:ident : [&[BulkRegistration]] $(, $($rest:tt)*)?) => {
+        node_client!(@args $k [$d $n $r [$($p)* $arg: Vec<BulkRegistration>,]
+            [$($b)* let $arg: Vec<necid::BulkRegistration> =
+                $arg.into_iter().map(Into::into).collect();]
+            [$($i)*] [$($c)* &$arg,]] $($($rest)*)?);
+    };
+    // A struct argument: the JS object of the same name (`models.rs`), converted.
+    (@args $k:tt [$d:tt $n:ident $r:tt [$($p:tt)*] [$($b:tt)*] [$($i:tt)*] [$($c:tt)*]]
+        $arg:ident : [$object:ident] $(, $($rest:tt)*)?) => {
+        node_client!(@args $k [$d $n $r [$($p)* $arg: $object,] [$($b)*]
+            [$($i)* let $arg = $arg.into_core()?;] [$($c)* $arg,]] $($($rest)*)?);
+    };
+
+    // All arguments done: the method (its TypeScript result type from `@ts`).
+    (@args $k:tt [$d:tt $n:ident [$($r:tt)*] $p:tt $b:tt $i:tt $c:tt]) => {
+        node_client!(@ts [$($r)*] $k [$d $n [$($r)*] $p $b $i $c]);
+    };
+    (@ts [()] $($x:tt)*) => { node_client!(@method "Promise<void>" $($x)*); };
+    (@ts [String] $($x:tt)*) => { node_client!(@method "Promise<string>" $($x)*); };
+    (@ts [SubjectPage] $($x:tt)*) => { node_client!(@method "Promise<SubjectPage>" $($x)*); };
+    (@ts [RegisteredFace] $($x:tt)*) => { node_client!(@method "Promise<RegisteredFace>" $($x)*); };
+    (@ts [EventList] $($x:tt)*) => { node_client!(@method "Promise<EventList>" $($x)*); };
+    (@ts [Vec<FaceAttributes>] $($x:tt)*) => { node_client!(@method "Promise<FaceAttributes[]>" $($x)*); };
+    (@ts [Verification] $($x:tt)*) => { node_client!(@method "Promise<Verification>" $($x)*); };
+    (@ts [FaceVerification] $($x:tt)*) => { node_client!(@method "Promise<FaceVerification>" $($x)*); };
+    (@ts [Vec<Tag>] $($x:tt)*) => { node_client!(@method "Promise<Tag[]>" $($x)*); };
+    (@ts [BulkProgressPage] $($x:tt)*) => { node_client!(@method "Promise<BulkProgressPage>" $($x)*); };
+    (@ts [Health] $($x:tt)*) => { node_client!(@method "Promise<Health>" $($x)*); };
+    (@ts [Vec<Gallery>] $($x:tt)*) => { node_client!(@method "Promise<Gallery[]>" $($x)*); };
+    (@ts [GalleryDetails] $($x:tt)*) => { node_client!(@method "Promise<GalleryDetails>" $($x)*); };
+    (@ts [Gallery] $($x:tt)*) => { node_client!(@method "Promise<Gallery>" $($x)*); };
+    (@ts [Vec<Application>] $($x:tt)*) => { node_client!(@method "Promise<Application[]>" $($x)*); };
+    (@ts [Application] $($x:tt)*) => { node_client!(@method "Promise<Application>" $($x)*); };
+    (@method $ts:literal [$hand:tt [$($m:tt)*] $names:tt [$($rest:tt)*]]
+        [[$($doc:tt)*] $name:ident $ret:tt [$($p:tt)*] [$($b:tt)*] [$($i:tt)*] [$($c:tt)*]]) => {
+        node_client!(@munch $hand [$($m)*
+            $($doc)*
+            #[napi(catch_unwind, ts_return_type = $ts)]
+            pub fn $name<'e>(&self, env: &'e Env, $($p)*) -> napi::Result<Object<'e>> {
+                let c = self.inner.clone();
+                $($b)*
+                spawn_promise(env, move || async move {
+                    $($i)*
+                    node_client!(@result $ret c.$name($($c)*).await)
+                })
+            }
+        ] $names $($rest)*);
+    };
+    (@result [()] $v:expr) => { $v };
+    (@result [String] $v:expr) => { $v };
+    (@result [Vec<$model:ident>] $v:expr) => {
+        $v.map(|v| v.into_iter().map($model::from).collect::<Vec<_>>())
+    };
+    (@result [$model:ident] $v:expr) => { $v.map($model::from) };
+}
+
+// `Client`'s one `#[napi] impl` block (napi allows one per class): the methods written
+// here (constructors, getters, paginators, and the operations whose shape is special),
+// then one method per other operation of the core's table, expanded by `node_client!`.
+necid::for_each_operation! { node_client, [
     /// A client from explicit options. Does no I/O. Throws `InvalidInputError` for a bad
     /// setting (e.g. a malformed endpoint).
     #[napi(catch_unwind, constructor)]
@@ -278,28 +419,6 @@ impl Client {
     // ---------------------------------------------------------------------------------
     // subjects
 
-    /// `GET /subjects`: one page of subject/event rows (`start` default 0, `length` 1–1000,
-    /// default 100, `dir` default `"asc"`).
-    #[napi(catch_unwind, ts_return_type = "Promise<SubjectPage>")]
-    pub fn list_subjects<'e>(
-        &self,
-        env: &'e Env,
-        start: Option<f64>,
-        length: Option<f64>,
-        dir: Option<SortDirection>,
-    ) -> napi::Result<Object<'e>> {
-        let c = self.inner.clone();
-        spawn_promise(env, move || async move {
-            c.list_subjects(
-                whole("start", start)?.unwrap_or(0),
-                whole("length", length)?.unwrap_or(100),
-                dir.map_or(necid::SortDirection::Asc, Into::into),
-            )
-            .await
-            .map(SubjectPage::from)
-        })
-    }
-
     /// Every page of list subjects, `length` rows at a time (default 100), as an async
     /// iterator: `for await (const page of client.subjects()) { … }`.
     /// Throws `InvalidInputError` for a bad `length` (checked again by the core on the
@@ -323,144 +442,8 @@ impl Client {
         })
     }
 
-    /// `POST /subjects`: register a new subject from one face.
-    #[napi(catch_unwind, ts_return_type = "Promise<RegisteredFace>")]
-    pub fn register_subject<'e>(
-        &self,
-        env: &'e Env,
-        #[napi(ts_arg_type = "ImageInput")] face: JsImage,
-        tags: Option<Vec<String>>,
-    ) -> napi::Result<Object<'e>> {
-        let c = self.inner.clone();
-        let face = ImageArg::from(face);
-        spawn_promise(env, move || async move {
-            let face = face.load().await?;
-            c.register_subject(face, &self::tags(tags))
-                .await
-                .map(RegisteredFace::from)
-        })
-    }
-
-    /// `PUT /subjects/{id}`: replace a subject's face (and tags).
-    #[napi(catch_unwind, ts_return_type = "Promise<RegisteredFace>")]
-    pub fn update_subject<'e>(
-        &self,
-        env: &'e Env,
-        subject_id: String,
-        #[napi(ts_arg_type = "ImageInput")] face: JsImage,
-        tags: Option<Vec<String>>,
-    ) -> napi::Result<Object<'e>> {
-        let c = self.inner.clone();
-        let face = ImageArg::from(face);
-        spawn_promise(env, move || async move {
-            let face = face.load().await?;
-            c.update_subject(&subject_id, face, &self::tags(tags))
-                .await
-                .map(RegisteredFace::from)
-        })
-    }
-
-    /// `DELETE /subjects/{id}`: unregister a subject and its events.
-    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
-    pub fn unregister_subject<'e>(
-        &self,
-        env: &'e Env,
-        subject_id: String,
-    ) -> napi::Result<Object<'e>> {
-        let c = self.inner.clone();
-        spawn_promise(env, move || async move {
-            c.unregister_subject(&subject_id).await
-        })
-    }
-
-    // ---------------------------------------------------------------------------------
-    // events
-
-    /// `GET /subjects/{id}/events`.
-    #[napi(catch_unwind, ts_return_type = "Promise<EventList>")]
-    pub fn list_events<'e>(&self, env: &'e Env, subject_id: String) -> napi::Result<Object<'e>> {
-        let c = self.inner.clone();
-        spawn_promise(env, move || async move {
-            c.list_events(&subject_id).await.map(EventList::from)
-        })
-    }
-
-    /// `POST /subjects/{id}/events`: add a face to a subject.
-    #[napi(catch_unwind, ts_return_type = "Promise<RegisteredFace>")]
-    pub fn register_event<'e>(
-        &self,
-        env: &'e Env,
-        subject_id: String,
-        #[napi(ts_arg_type = "ImageInput")] face: JsImage,
-        tags: Option<Vec<String>>,
-    ) -> napi::Result<Object<'e>> {
-        let c = self.inner.clone();
-        let face = ImageArg::from(face);
-        spawn_promise(env, move || async move {
-            let face = face.load().await?;
-            c.register_event(&subject_id, face, &self::tags(tags))
-                .await
-                .map(RegisteredFace::from)
-        })
-    }
-
-    /// `PUT /subjects/{id}/events/{eventId}`: replace one event's face.
-    #[napi(catch_unwind, ts_return_type = "Promise<RegisteredFace>")]
-    pub fn update_event<'e>(
-        &self,
-        env: &'e Env,
-        subject_id: String,
-        event_id: String,
-        #[napi(ts_arg_type = "ImageInput")] face: JsImage,
-        tags: Option<Vec<String>>,
-    ) -> napi::Result<Object<'e>> {
-        let c = self.inner.clone();
-        let face = ImageArg::from(face);
-        spawn_promise(env, move || async move {
-            let face = face.load().await?;
-            c.update_event(&subject_id, &event_id, face, &self::tags(tags))
-                .await
-                .map(RegisteredFace::from)
-        })
-    }
-
-    /// `DELETE /subjects/{id}/events/{eventId}`.
-    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
-    pub fn unregister_event<'e>(
-        &self,
-        env: &'e Env,
-        subject_id: String,
-        event_id: String,
-    ) -> napi::Result<Object<'e>> {
-        let c = self.inner.clone();
-        spawn_promise(env, move || async move {
-            c.unregister_event(&subject_id, &event_id).await
-        })
-    }
-
     // ---------------------------------------------------------------------------------
     // face operations
-
-    /// `POST /face/extract`: attributes of up to `limit` (1–20) faces in an image.
-    #[napi(catch_unwind, ts_return_type = "Promise<FaceAttributes[]>")]
-    pub fn extract_faces<'e>(
-        &self,
-        env: &'e Env,
-        #[napi(ts_arg_type = "ImageInput")] image: JsImage,
-        limit: Option<f64>,
-    ) -> napi::Result<Object<'e>> {
-        let c = self.inner.clone();
-        let image = ImageArg::from(image);
-        spawn_promise(env, move || async move {
-            let limit = whole("limit", limit)?;
-            let image = image.load().await?;
-            let faces = c.extract_faces(image, limit).await?;
-            Ok(faces
-                .into_iter()
-                .map(FaceAttributes::from)
-                .collect::<Vec<_>>())
-        })
-    }
 
     /// `POST /face/search`: subjects whose faces match the probe. No match is an empty
     /// candidate list, not an error.
@@ -485,118 +468,8 @@ impl Client {
         })
     }
 
-    /// `POST /face/verify {id, probe}`: is the probe this subject? A non-match is
-    /// `verified: false`, not an error.
-    #[napi(catch_unwind, ts_return_type = "Promise<Verification>")]
-    pub fn verify_subject<'e>(
-        &self,
-        env: &'e Env,
-        subject_id: String,
-        #[napi(ts_arg_type = "ImageInput")] probe: JsImage,
-    ) -> napi::Result<Object<'e>> {
-        let c = self.inner.clone();
-        let probe = ImageArg::from(probe);
-        spawn_promise(env, move || async move {
-            let probe = probe.load().await?;
-            c.verify_subject(&subject_id, probe)
-                .await
-                .map(Verification::from)
-        })
-    }
-
-    /// `POST /face/verify {face, probe}`: compare two faces.
-    #[napi(catch_unwind, ts_return_type = "Promise<FaceVerification>")]
-    pub fn verify_faces<'e>(
-        &self,
-        env: &'e Env,
-        #[napi(ts_arg_type = "ImageInput")] face: JsImage,
-        #[napi(ts_arg_type = "ImageInput")] probe: JsImage,
-    ) -> napi::Result<Object<'e>> {
-        let c = self.inner.clone();
-        let face = ImageArg::from(face);
-        let probe = ImageArg::from(probe);
-        spawn_promise(env, move || async move {
-            let face = face.load().await?;
-            let probe = probe.load().await?;
-            c.verify_faces(face, probe)
-                .await
-                .map(FaceVerification::from)
-        })
-    }
-
-    // ---------------------------------------------------------------------------------
-    // tags
-
-    /// `GET /tags`.
-    #[napi(catch_unwind, ts_return_type = "Promise<Tag[]>")]
-    pub fn list_tags<'e>(&self, env: &'e Env) -> napi::Result<Object<'e>> {
-        let c = self.inner.clone();
-        spawn_promise(env, move || async move {
-            let tags = c.list_tags().await?;
-            Ok(tags.into_iter().map(Tag::from).collect::<Vec<_>>())
-        })
-    }
-
-    /// `POST /tags/{name}`: create a tag (tags must exist before subjects use them).
-    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
-    pub fn create_tag<'e>(&self, env: &'e Env, name: String) -> napi::Result<Object<'e>> {
-        let c = self.inner.clone();
-        spawn_promise(env, move || async move { c.create_tag(&name).await })
-    }
-
-    /// `PUT /tags/{old}`: rename a tag (subjects follow the rename).
-    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
-    pub fn rename_tag<'e>(
-        &self,
-        env: &'e Env,
-        old_name: String,
-        new_name: String,
-    ) -> napi::Result<Object<'e>> {
-        let c = self.inner.clone();
-        spawn_promise(env, move || async move {
-            c.rename_tag(&old_name, &new_name).await
-        })
-    }
-
-    /// `DELETE /tags/{name}` (subjects keep the tag).
-    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
-    pub fn delete_tag<'e>(&self, env: &'e Env, name: String) -> napi::Result<Object<'e>> {
-        let c = self.inner.clone();
-        spawn_promise(env, move || async move { c.delete_tag(&name).await })
-    }
-
     // ---------------------------------------------------------------------------------
     // bulk registration
-
-    /// `POST /jobs/bulkregister`: start registering files from the gallery's bucket;
-    /// resolves to the batch id.
-    #[napi(catch_unwind, ts_return_type = "Promise<string>")]
-    pub fn bulk_register<'e>(
-        &self,
-        env: &'e Env,
-        registrations: Vec<BulkRegistration>,
-    ) -> napi::Result<Object<'e>> {
-        let c = self.inner.clone();
-        let regs: Vec<necid::BulkRegistration> =
-            registrations.into_iter().map(Into::into).collect();
-        spawn_promise(env, move || async move { c.bulk_register(&regs).await })
-    }
-
-    /// `GET /jobs/bulkregister/{batchId}[/{pagingId}]`: one page of progress.
-    #[napi(catch_unwind, ts_return_type = "Promise<BulkProgressPage>")]
-    pub fn bulk_register_progress<'e>(
-        &self,
-        env: &'e Env,
-        batch_id: String,
-        paging_id: Option<String>,
-    ) -> napi::Result<Object<'e>> {
-        let c = self.inner.clone();
-        spawn_promise(env, move || async move {
-            c.bulk_register_progress(&batch_id, paging_id.as_deref())
-                .await
-                .map(BulkProgressPage::from)
-        })
-    }
 
     /// Every progress page of a batch, following `lastEvaluatedKey`, as an async iterator.
     #[napi(catch_unwind)]
@@ -680,17 +553,7 @@ impl Client {
     }
 
     // ---------------------------------------------------------------------------------
-    // health and signing
-
-    /// `GET /health` (signed when credentials are configured).
-    #[napi(catch_unwind, ts_return_type = "Promise<Health>")]
-    pub fn health<'e>(&self, env: &'e Env) -> napi::Result<Object<'e>> {
-        let c = self.inner.clone();
-        spawn_promise(
-            env,
-            move || async move { c.health().await.map(Health::from) },
-        )
-    }
+    // signing
 
     /// Sign a custom request (synchronously, no I/O) and return the headers to add:
     /// `x-api-key` (when configured and not given), `x-amz-date`, `x-amz-security-token`
@@ -734,138 +597,7 @@ impl Client {
                 .map_err(|e| to_js_error(&env, &e))
         })
     }
-
-    // ---------------------------------------------------------------------------------
-    // tenant API
-
-    /// `GET /api/galleries`.
-    #[napi(catch_unwind, ts_return_type = "Promise<Gallery[]>")]
-    pub fn list_galleries<'e>(&self, env: &'e Env) -> napi::Result<Object<'e>> {
-        let c = self.inner.clone();
-        spawn_promise(env, move || async move {
-            let v = c.list_galleries().await?;
-            Ok(v.into_iter().map(Gallery::from).collect::<Vec<_>>())
-        })
-    }
-
-    /// `GET /api/galleries/{id}`: the gallery with its applications.
-    #[napi(catch_unwind, ts_return_type = "Promise<GalleryDetails>")]
-    pub fn get_gallery<'e>(&self, env: &'e Env, gallery_id: String) -> napi::Result<Object<'e>> {
-        let c = self.inner.clone();
-        spawn_promise(env, move || async move {
-            c.get_gallery(&gallery_id).await.map(GalleryDetails::from)
-        })
-    }
-
-    /// `POST /api/galleries`: creates a gallery and an application; the result carries the
-    /// new API key.
-    #[napi(catch_unwind, ts_return_type = "Promise<Gallery>")]
-    pub fn create_gallery<'e>(
-        &self,
-        env: &'e Env,
-        gallery: NewGallery,
-    ) -> napi::Result<Object<'e>> {
-        let c = self.inner.clone();
-        spawn_promise(env, move || async move {
-            let g = gallery.into_core()?;
-            c.create_gallery(g).await.map(Gallery::from)
-        })
-    }
-
-    /// `PATCH /api/galleries/{id}`.
-    #[napi(catch_unwind, ts_return_type = "Promise<Gallery>")]
-    pub fn update_gallery<'e>(
-        &self,
-        env: &'e Env,
-        gallery_id: String,
-        update: GalleryUpdate,
-    ) -> napi::Result<Object<'e>> {
-        let c = self.inner.clone();
-        spawn_promise(env, move || async move {
-            let u = update.into_core()?;
-            c.update_gallery(&gallery_id, u).await.map(Gallery::from)
-        })
-    }
-
-    /// `DELETE /api/galleries/{id}` (and its applications).
-    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
-    pub fn delete_gallery<'e>(&self, env: &'e Env, gallery_id: String) -> napi::Result<Object<'e>> {
-        let c = self.inner.clone();
-        spawn_promise(
-            env,
-            move || async move { c.delete_gallery(&gallery_id).await },
-        )
-    }
-
-    /// `GET /api/applications`.
-    #[napi(catch_unwind, ts_return_type = "Promise<Application[]>")]
-    pub fn list_applications<'e>(&self, env: &'e Env) -> napi::Result<Object<'e>> {
-        let c = self.inner.clone();
-        spawn_promise(env, move || async move {
-            let v = c.list_applications().await?;
-            Ok(v.into_iter().map(Application::from).collect::<Vec<_>>())
-        })
-    }
-
-    /// `GET /api/applications/{id}`.
-    #[napi(catch_unwind, ts_return_type = "Promise<Application>")]
-    pub fn get_application<'e>(
-        &self,
-        env: &'e Env,
-        application_id: String,
-    ) -> napi::Result<Object<'e>> {
-        let c = self.inner.clone();
-        spawn_promise(env, move || async move {
-            c.get_application(&application_id)
-                .await
-                .map(Application::from)
-        })
-    }
-
-    /// `POST /api/applications`: a new API key for an existing gallery.
-    #[napi(catch_unwind, ts_return_type = "Promise<Application>")]
-    pub fn create_application<'e>(
-        &self,
-        env: &'e Env,
-        application: NewApplication,
-    ) -> napi::Result<Object<'e>> {
-        let c = self.inner.clone();
-        spawn_promise(env, move || async move {
-            c.create_application(application.into())
-                .await
-                .map(Application::from)
-        })
-    }
-
-    /// `PATCH /api/applications/{id}`.
-    #[napi(catch_unwind, ts_return_type = "Promise<Application>")]
-    pub fn update_application<'e>(
-        &self,
-        env: &'e Env,
-        application_id: String,
-        update: ApplicationUpdate,
-    ) -> napi::Result<Object<'e>> {
-        let c = self.inner.clone();
-        spawn_promise(env, move || async move {
-            c.update_application(&application_id, update.into())
-                .await
-                .map(Application::from)
-        })
-    }
-
-    /// `DELETE /api/applications/{id}`.
-    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
-    pub fn delete_application<'e>(
-        &self,
-        env: &'e Env,
-        application_id: String,
-    ) -> napi::Result<Object<'e>> {
-        let c = self.inner.clone();
-        spawn_promise(env, move || async move {
-            c.delete_application(&application_id).await
-        })
-    }
-}
+] }
 
 /// `[name, value]` pairs (exactly two strings each) or an object, as ordered pairs.
 fn header_pairs(h: Option<JsHeaders>) -> necid::Result<Vec<(String, String)>> {
@@ -944,14 +676,3 @@ impl BulkProgressPaginator {
         next_page::<_, BulkProgressPage>(env, &self.stream)
     }
 }
-
-// Every operation of the core's table (`necid::for_each_operation!`) is a method of
-// `Client`: the build fails when one is missing. The methods themselves are written out,
-// not expanded from the table: napi-derive 3.7 renders a doc comment that comes through
-// `macro_rules!` as `r"…"` in index.d.ts.
-macro_rules! node_has_every_operation {
-    ($($(#[doc = $doc:literal])* $a:ident fn $name:ident $args:tt -> $ret:tt = $route:tt;)*) => {
-        const _: () = { $(let _ = Client::$name;)* };
-    };
-}
-necid::for_each_operation!(node_has_every_operation);

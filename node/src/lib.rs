@@ -15,6 +15,10 @@
 //! on the JS thread. A panic anywhere in an operation is caught and rejects the Promise
 //! (code `"INTERNAL"`); it never aborts the process.
 
+// `node_client!` (client.rs) munches the operation table one token group at a time,
+// nesting one expansion per argument of every operation.
+#![recursion_limit = "512"]
+
 use std::any::Any;
 use std::cell::RefCell;
 use std::future::Future;

@@ -565,3 +565,17 @@ impl GalleryUpdate {
         })
     }
 }
+
+// The application arguments convert like the gallery ones (`node_client!` calls
+// `into_core` on every struct argument).
+impl NewApplication {
+    pub(crate) fn into_core(self) -> necid::Result<necid::NewApplication> {
+        Ok(self.into())
+    }
+}
+
+impl ApplicationUpdate {
+    pub(crate) fn into_core(self) -> necid::Result<necid::ApplicationUpdate> {
+        Ok(self.into())
+    }
+}
