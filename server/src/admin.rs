@@ -474,10 +474,24 @@ fn query_num(
     }
 }
 
+/// One path segment, percent-encoded (gallery ids come from configs and the tenant API).
+fn segment(s: &str) -> String {
+    const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(s, SET).to_string()
+}
+
 fn event_json(gallery_id: &str, e: &crate::store::EventView) -> Value {
     let crop = e.crop_region.map(|[l, t, r, b]| {
         json!({
-            "url": format!("/_admin/v1/galleries/{gallery_id}/events/{}/crop", e.event_id),
+            "url": format!(
+                "/_admin/v1/galleries/{}/events/{}/crop",
+                segment(gallery_id),
+                segment(&e.event_id)
+            ),
             "region": {"left": l, "top": t, "right": r, "bottom": b},
         })
     });

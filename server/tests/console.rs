@@ -618,3 +618,45 @@ async fn with_the_console_off_nothing_is_served_and_no_crop_is_kept() {
     let (_, st) = h.admin("GET", "", None).await;
     assert_eq!(st["console"], false);
 }
+
+#[tokio::test]
+async fn crop_urls_work_for_gallery_ids_that_need_escaping() {
+    let h = Harness::with_config(ServerConfig {
+        engine: EngineChoice::Deterministic,
+        galleries: vec![necid_server::GallerySeed {
+            name: "odd".into(),
+            id: Some("team a/b?c#d".into()),
+            api_key: Some("odd-gallery-key-0001".into()),
+            description: None,
+            size: None,
+            face_minimum_quality_score: None,
+        }],
+        ..ServerConfig::default()
+    })
+    .await;
+    let r = h
+        .send(
+            h.req("POST", "/v1.1/subjects")
+                .api_key("odd-gallery-key-0001")
+                .json(&json!({"face": b64(&picture(8, 200, 200))})),
+        )
+        .await
+        .expect(201);
+    let sid = r.json["id"].as_str().unwrap();
+    let (s, subj) = h
+        .admin(
+            "GET",
+            &format!("/galleries/team%20a%2Fb%3Fc%23d/subjects/{sid}"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{subj}");
+    let url = subj["events"][0]["crop"]["url"].as_str().unwrap();
+    assert!(
+        url.starts_with("/_admin/v1/galleries/team%20a%2Fb%3Fc%23d/events/"),
+        "{url}"
+    );
+    let resp = get_raw(&h, url, Some(h.server.admin_token())).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "image/jpeg");
+}
