@@ -28,7 +28,13 @@ if [ -z "$CHROMIUM" ]; then
   echo "!!!! (needs root and Debian's package repositories: apt-get install chromium)." >&2
   exit 1
 fi
-if ! node --experimental-websocket -e 'if (typeof WebSocket !== "function") process.exit(1)' 2>/dev/null; then
+# Node's WebSocket: behind a flag on Node 20 (>= 20.10), built in from Node 22.
+HAS_WS='if (typeof WebSocket !== "function") process.exit(1)'
+if node -e "$HAS_WS" 2>/dev/null; then
+  NODE_WS=()
+elif node --experimental-websocket -e "$HAS_WS" 2>/dev/null; then
+  NODE_WS=(--experimental-websocket)
+else
   echo "!!!! console: FAILED: this Node ($(node --version 2>&1)) has no WebSocket (Node >= 20.10 needed)" >&2
   exit 1
 fi
@@ -42,7 +48,7 @@ step "headless Chromium drives the console ($("$CHROMIUM" --version 2>/dev/null 
 # The script stops the emulator and Chromium itself (also on failure); `timeout` bounds a
 # hang, and the process group (node, the emulator, Chromium) is killed on any exit.
 status=0
-timeout --kill-after=10 240 node --experimental-websocket --no-warnings \
+timeout --kill-after=10 240 node "${NODE_WS[@]}" --no-warnings \
   server/tests/browser/console.mjs "$DEBUG/necid" "$CHROMIUM" "$ROOT/cli/assets/faces" "$OUT" &
 NODE_PID=$!
 trap 'kill -KILL -- "-$NODE_PID" 2>/dev/null || true' EXIT
