@@ -7,6 +7,8 @@
 # emulator test helpers (python/necid/testing.py + pytest_plugin.py, node/testing.js +
 # testing.d.ts: a feature of their own, issue 24, that starts the emulator for a user's
 # tests; they mirror nothing of the core's API, which is what this count measures).
+# Lines between `# BEGIN GENERATED` and `# END GENERATED` (the Python stub's operations,
+# rendered and checked by tests/e2e/tests/surfaces.rs) are generated, so not counted.
 # Usage: scripts/binding-lines.sh [repo-dir]   (prints per-file counts and the total)
 cd "${1:-.}" || exit 1
 git ls-files python node bindings \
@@ -14,4 +16,11 @@ git ls-files python node bindings \
   | grep -v -E '(^|/)(tests?|Tests|examples|typecheck|bench)/|src/test/|node/index\.d\.ts$|/build\.rs$|Package\.swift$|bindgen/' \
   | grep -v -E 'swift/Sources/(necidFFI/|Necid/Necid(Models)?\.swift$)' \
   | grep -v -E '^(python/necid/(testing|pytest_plugin)\.py|node/testing\.(js|d\.ts))$' \
-  | xargs wc -l | sort -n
+  | xargs awk '
+      FNR == 1 && NR > 1 { print n, prev; total += n }
+      FNR == 1 { n = 0; gen = 0; prev = FILENAME }
+      /# BEGIN GENERATED/ { gen = 1 }
+      !gen { n++ }
+      /# END GENERATED/ { gen = 0 }
+      END { print n, prev; total += n; printf "%d total\n", total }' \
+  | sort -n | awk '{ printf "%7d %s\n", $1, $2 }'

@@ -3,7 +3,8 @@
 //! The core holds each list once (`necid::CONFIG_KEYS`, …); the bindings' declarations
 //! (the generated `node/index.d.ts` and `include/necid.h`, the Python stub, the UniFFI
 //! builder) are read here as text and compared with it, so a setting added to the core
-//! and forgotten in a binding (or spelt differently) fails this test.
+//! and forgotten in a binding (or spelt differently) fails this test. The Python stub's
+//! operations are rendered here from the operation table (`NECID_BLESS=1` writes them).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
@@ -488,4 +489,200 @@ fn the_emulator_serves_every_route() {
             op.name
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// The Python stub's operations, rendered from the table
+
+/// One parameter of a stub method: name, Python type, default, and whether the
+/// keyword-only part (`*`) starts at it.
+struct PyParam {
+    name: &'static str,
+    ty: &'static str,
+    default: Option<String>,
+    star: bool,
+}
+
+/// One argument's stub parameters, pushed onto `$v`. A struct argument is flattened (its
+/// required fields positional, the rest keyword-only), as `py_clients!` does. An argument
+/// type without a rule here does not compile: add the rule the Python binding has.
+macro_rules! py_param {
+    ($v:ident $a:ident [&str]) => { py_param!(@push $v $a "str") };
+    ($v:ident $a:ident [String]) => { py_param!(@push $v $a "str") };
+    ($v:ident $a:ident [impl Into<Image>]) => { py_param!(@push $v $a "ImageInput") };
+    ($v:ident $a:ident [Image]) => { py_param!(@push $v $a "ImageInput") };
+    ($v:ident $a:ident [&[BulkRegistration]]) => {
+        py_param!(@push $v $a "Iterable[RegistrationInput]")
+    };
+    ($v:ident $a:ident [u32] = $d:literal) => { py_param!(@push $v $a "int" = $d) };
+    ($v:ident $a:ident [Duration] = $d:literal) => { py_param!(@push $v $a "float" = $d) };
+    ($v:ident $a:ident [SortDirection] = $d:literal) => {
+        py_param!(@push $v $a "SortDirection" = $d)
+    };
+    ($v:ident $a:ident [Option<&str>]) => { py_param!(@opt $v $a "Optional[str]") };
+    ($v:ident $a:ident [Option<String>]) => { py_param!(@opt $v $a "Optional[str]") };
+    ($v:ident $a:ident [Option<u32>]) => { py_param!(@opt $v $a "Optional[int]") };
+    ($v:ident $a:ident [Option<u64>]) => { py_param!(@opt $v $a "Optional[int]") };
+    ($v:ident $a:ident [Option<f64>]) => { py_param!(@opt $v $a "Optional[float]") };
+    ($v:ident $a:ident [&[String]]) => { py_param!(@opt $v $a "Optional[Iterable[str]]") };
+    ($v:ident $a:ident [Vec<String>]) => { py_param!(@opt $v $a "Optional[Iterable[str]]") };
+    ($v:ident $a:ident [&[(String, String)]]) => { py_param!(@opt $v $a "Optional[HeadersInput]") };
+    ($v:ident $a:ident [&[u8]]) => { py_param!(@opt $v $a "Optional[BodyInput]") };
+    ($v:ident $a:ident [impl FnMut(&BulkProgress) + Send + 'static]) => {
+        py_param!(@opt $v $a "Optional[Callable[[BulkProgress], Any]]")
+    };
+    ($v:ident $a:ident [$($t:tt)*] { $($f:ident : [$($ft:tt)*] $(= $fd:literal)?),* }) => {{
+        let first = $v.len();
+        $( py_param!($v $f [$($ft)*] $(= $fd)?); )*
+        // Keyword-only from the struct's first optional field on.
+        if let Some(p) = $v[first..].iter_mut().find(|p| p.default.is_some()) {
+            p.star = true;
+        }
+    }};
+    (@push $v:ident $a:ident $ty:literal $(= $d:literal)?) => {
+        $v.push(PyParam {
+            name: stringify!($a),
+            ty: $ty,
+            default: None $(.or(Some(stringify!($d).to_owned())))?,
+            star: false,
+        })
+    };
+    (@opt $v:ident $a:ident $ty:literal) => {
+        $v.push(PyParam { name: stringify!($a), ty: $ty, default: Some("None".into()), star: false })
+    };
+}
+
+/// The Python result type of a table result type.
+macro_rules! py_result {
+    (()) => {
+        "None"
+    };
+    (String) => {
+        "str"
+    };
+    (Vec<(String, String)>) => {
+        "list[tuple[str, str]]"
+    };
+    (Vec<$t:ident>) => {
+        concat!("list[", stringify!($t), "]")
+    };
+    ($t:ident) => {
+        stringify!($t)
+    };
+}
+
+/// Every operation as (name, parameters, result, is_async).
+macro_rules! py_operations {
+    ($(
+        $(#[doc = $doc:literal])*
+        $asyncness:ident fn $name:ident (
+            $( $arg:ident : [$($ty:tt)*]
+               $( { $( $field:ident : [$($fty:tt)*] $(= $fdefault:literal)? ),* } )?
+               $( = $default:literal )?
+            ),*
+        ) -> [$($ret:tt)*] = $route:tt ;
+    )*) => {
+        vec![$({
+            #[allow(unused_mut)]
+            let mut v: Vec<PyParam> = Vec::new();
+            $( py_param!(v $arg [$($ty)*]
+                $({ $( $field : [$($fty)*] $(= $fdefault)? ),* })? $(= $default)?); )*
+            (stringify!($name), v, py_result!($($ret)*), stringify!($asyncness) == "async")
+        }),*]
+    };
+}
+
+const PY_LINE_LENGTH: usize = 100;
+
+/// A stub method as `ruff format` lays it out: on one line if it fits, else the
+/// parameters on one indented line if that fits, else one parameter a line.
+fn py_def(name: &str, params: &[PyParam], result: &str) -> String {
+    let mut parts = vec!["self".to_owned()];
+    let mut starred = false;
+    for p in params {
+        if p.star && !starred {
+            parts.push("*".to_owned());
+            starred = true;
+        }
+        let default = p
+            .default
+            .as_ref()
+            .map(|d| format!(" = {d}"))
+            .unwrap_or_default();
+        parts.push(format!("{}: {}{default}", p.name, p.ty));
+    }
+    let joined = parts.join(", ");
+    let one = format!("    def {name}({joined}) -> {result}: ...");
+    if one.chars().count() <= PY_LINE_LENGTH {
+        return one;
+    }
+    let inner = format!("        {joined}");
+    if inner.chars().count() <= PY_LINE_LENGTH {
+        return format!("    def {name}(\n{inner}\n    ) -> {result}: ...");
+    }
+    let each: String = parts.iter().map(|p| format!("        {p},\n")).collect();
+    format!("    def {name}(\n{each}    ) -> {result}: ...")
+}
+
+const PY_BEGIN: &str = "    # BEGIN GENERATED: the operations (tests/e2e/tests/surfaces.rs renders them from\n    # the core's operation table; NECID_BLESS=1 cargo test -p necid-e2e --test surfaces\n    # rewrites them).\n";
+const PY_END: &str = "    # END GENERATED\n";
+
+/// The generated part of one stub class.
+#[allow(clippy::vec_init_then_push)] // one push per argument, from the table
+fn py_class_operations(is_async_class: bool) -> String {
+    let mut out = String::from(PY_BEGIN);
+    for (name, mut params, result, is_async) in necid::for_each_operation!(py_operations) {
+        // The Python binding's sign_request also takes the signing time (the core's
+        // sign_request_at), keyword-only.
+        if name == "sign_request" {
+            params.push(PyParam {
+                name: "time",
+                ty: "Union[datetime.datetime, float, None]",
+                default: Some("None".into()),
+                star: true,
+            });
+        }
+        let result = if is_async_class && is_async {
+            format!("Awaitable[{result}]")
+        } else {
+            result.to_owned()
+        };
+        out.push_str(&py_def(name, &params, &result));
+        out.push('\n');
+    }
+    out.push_str(PY_END);
+    out
+}
+
+#[test]
+fn python_stub_operations_are_the_table() {
+    let rel = "python/necid/_necid.pyi";
+    let mut pyi = read(rel);
+    let mut stale = Vec::new();
+    for (class, is_async) in [("class Client:", false), ("class AsyncClient:", true)] {
+        let at = pyi
+            .find(class)
+            .unwrap_or_else(|| panic!("{rel}: no {class}"));
+        let begin = at
+            + pyi[at..]
+                .find(PY_BEGIN)
+                .unwrap_or_else(|| panic!("{class}: no generated part"));
+        let end = begin + pyi[begin..].find(PY_END).unwrap() + PY_END.len();
+        let expected = py_class_operations(is_async);
+        if pyi[begin..end] != expected {
+            stale.push(class);
+            pyi.replace_range(begin..end, &expected);
+        }
+    }
+    if stale.is_empty() {
+        return;
+    }
+    if std::env::var_os("NECID_BLESS").is_some() {
+        std::fs::write(repo().join(rel), &pyi).unwrap();
+        return;
+    }
+    panic!(
+        "{rel}: the operations of {stale:?} are not the table's; rerun with NECID_BLESS=1 to \
+         rewrite them"
+    );
 }
