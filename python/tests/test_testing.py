@@ -40,24 +40,31 @@ def alive(pid: int) -> bool:
     return state(pid) not in (None, "Z", "X")
 
 
-def necid_processes() -> set[int]:
-    """The necid serve processes of this machine (for the process-table checks)."""
+def necid_processes(marker: str = "") -> set[int]:
+    """The necid serve processes of this machine (for the process-table checks); with a
+    marker, only those started under `run_pytest(..., marker)` (they inherit it in their
+    environment), so other suites' emulators on the same machine do not count."""
     found = set()
+    tag = f"NECID_TEST_RUN={marker}".encode()
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 cmd = (entry / "cmdline").read_bytes().split(b"\0")
+                if not (len(cmd) > 1 and cmd[0].endswith(b"necid") and cmd[1] == b"serve"):
+                    continue
+                if marker and tag not in (entry / "environ").read_bytes().split(b"\0"):
+                    continue
             except OSError:
                 continue
-            if len(cmd) > 1 and cmd[0].endswith(b"necid") and cmd[1] == b"serve":
-                found.add(int(entry.name))
+            found.add(int(entry.name))
     return found
 
 
 def run_pytest(
-    folder: Path, *args: str, block_signals: bool = False
+    folder: Path, *args: str, block_signals: bool = False, marker: str = ""
 ) -> subprocess.CompletedProcess[str]:
-    """pytest in a separate process on `folder` (the plugin comes from the entry point)."""
+    """pytest in a separate process on `folder` (the plugin comes from the entry point);
+    `marker` is put in its environment as NECID_TEST_RUN (see `necid_processes`)."""
     cmd = [sys.executable, "-m", "pytest", str(folder), "-p", "no:cacheprovider", "-q", *args]
     if block_signals:
         # The runner blocks SIGTERM and SIGINT; the emulator inherits the mask.
@@ -69,7 +76,8 @@ def run_pytest(
             "os.execv(sys.argv[1], sys.argv[1:])",
             *cmd,
         ]
-    return subprocess.run(cmd, cwd=folder, capture_output=True, text=True, timeout=300)
+    env = {**os.environ, "NECID_TEST_RUN": marker}
+    return subprocess.run(cmd, cwd=folder, env=env, capture_output=True, text=True, timeout=300)
 
 
 needs_proc = pytest.mark.skipif(
@@ -84,11 +92,11 @@ def test_the_readme_example_passes_as_a_user_test_file(tmp_path: Path) -> None:
     assert code, "no python block in the README's 'Testing your code offline'"
     (tmp_path / "test_readme_example.py").write_text(code.group(1))
     shutil.copy(FACES / "obama.jpg", tmp_path / "face.jpg")
-    before = necid_processes()
-    got = run_pytest(tmp_path)
+    marker = f"readme-{os.getpid()}"
+    got = run_pytest(tmp_path, marker=marker)
     assert got.returncode == 0, got.stdout + got.stderr
     assert "3 passed" in got.stdout, got.stdout
-    assert necid_processes() <= before
+    assert necid_processes(marker) == set()
 
 
 FAILING = """

@@ -191,6 +191,9 @@ JS
   printf "export * from 'necid'\nexport { default } from 'necid'\n" > pkg/index.mjs
   echo "module.exports = require(require('node:path').join(require('node:path').dirname(require.resolve('necid')), 'errors.js'))" > pkg/errors.js
   cp node_modules/necid/loader.js pkg/loader.js  # loader.test.js copies it elsewhere: the file itself
+  echo "module.exports = require('necid/testing')" > pkg/testing.js
+  cp node_modules/necid/README.md pkg/README.md  # testing.test.js runs its offline example
+  cp node_modules/necid/index.d.ts pkg/index.d.ts  # dts.test.js checks the packed declarations
   ln -s "$NODEW/node_modules/necid-linux-x64-gnu/necid.linux-x64-gnu.node" pkg/necid.node
   ln -s "$ROOT/cli" cli
   ln -s "$ROOT/tests" tests
