@@ -1,84 +1,52 @@
 package necid
 
-import com.google.gson.JsonObject
-import com.google.gson.JsonParser
 import java.net.URI
 import java.net.http.HttpClient
 import java.net.http.HttpRequest
 import java.net.http.HttpResponse
 import java.time.Duration
 import kotlinx.coroutines.runBlocking
-import org.junit.jupiter.api.AfterAll
+import necid.testing.NecidEmulator
 import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
-import org.junit.jupiter.api.TestInstance
 import org.junit.jupiter.api.assertThrows
 
 /**
  * The SDK's retry rules through the emulator's own fault rules (its admin API), not a
  * mock: Retry-After honoured, a POST that may have been processed never resent, typed
- * errors. The emulator's recording counts the attempts that reached it.
+ * errors. The emulator's recording counts the attempts that reached it. This class has an
+ * emulator of its own, recording from the start, through the JUnit extension
+ * (@NecidEmulator) that users get from necid-kotlin-testing.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class EmulatorRulesTest {
+@NecidEmulator(record = true)
+class EmulatorRulesTest(private val emu: necid.testing.Emulator) {
     private val http: HttpClient = HttpClient.newHttpClient()
-    private val gallery = Emulator.galleryClient()
-    private val apiKey: String = checkNotNull(gallery.first.apiKey).expose()
 
-    init {
-        gallery.second.close()
-        admin("PUT", "/recording", """{"enabled": true}""")
-    }
-
-    private fun request(method: String, path: String, body: String?): HttpResponse<String> {
-        val b = HttpRequest.newBuilder(URI(Emulator.info.adminEndpoint + path))
-            .header("Authorization", "Bearer " + Emulator.info.adminToken)
-            .header("Content-Type", "application/json")
-            .method(method, if (body == null) HttpRequest.BodyPublishers.noBody() else HttpRequest.BodyPublishers.ofString(body))
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString())
-    }
-
-    private fun admin(method: String, path: String, body: String? = null): JsonObject {
-        val r = request(method, path, body)
-        check(r.statusCode() in 200..299) { "$method $path: ${r.statusCode()} ${r.body()}" }
-        return JsonParser.parseString(r.body()).asJsonObject
-    }
-
-    private fun rule(json: String) = admin("PUT", "/faults", """{"seed": 1, "rules": [$json]}""")
+    private fun rule(json: String) = emu.setFaults("[$json]", seed = 1)
 
     /** Statuses of the recorded requests (null for a reset connection). */
     private fun sent(method: String, path: String): List<Int?> =
-        admin("GET", "/requests?method=$method&path=$path").getAsJsonArray("requests").map {
-            val s = it.asJsonObject.get("status")
+        emu.requests(method, path).map {
+            val s = it.get("status")
             if (s.isJsonNull) null else s.asInt
         }
 
     private fun client(attempts: UInt, maxRetryAfter: Duration = Duration.ofSeconds(5)): Client =
-        Client(
-            Emulator.builder().apiKey(apiKey)
-                .retryPolicy(attempts, Duration.ofMillis(10), Duration.ofMillis(50))
-                .maxRetryAfter(maxRetryAfter)
-                .build(),
-        )
+        emu.client { it.retryPolicy(attempts, Duration.ofMillis(10), Duration.ofMillis(50)).maxRetryAfter(maxRetryAfter) }
 
     @AfterEach
     fun clear() {
-        admin("DELETE", "/faults")
-        admin("DELETE", "/requests")
-    }
-
-    @AfterAll
-    fun stopRecording() {
-        admin("PUT", "/recording", """{"enabled": false}""")
+        emu.clearFaults()
+        emu.clearRequests()
     }
 
     @Test
     fun adminApiNeedsItsToken() {
         val r = http.send(
-            HttpRequest.newBuilder(URI(Emulator.info.adminEndpoint + "/faults")).build(),
+            HttpRequest.newBuilder(URI(emu.info.adminEndpoint + "/faults")).build(),
             HttpResponse.BodyHandlers.ofString(),
         )
         assertEquals(401, r.statusCode())

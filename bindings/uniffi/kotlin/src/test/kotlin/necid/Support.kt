@@ -1,86 +1,41 @@
 package necid
 
-import com.google.gson.JsonParser
 import com.sun.net.httpserver.HttpExchange
 import com.sun.net.httpserver.HttpServer
 import java.awt.image.BufferedImage
 import java.io.ByteArrayOutputStream
 import java.io.File
 import java.net.InetSocketAddress
-import java.nio.file.Files
-import java.nio.file.Path
 import java.time.Duration
 import java.util.Random
 import java.util.UUID
 import java.util.concurrent.Executors
-import java.util.concurrent.TimeUnit
 import javax.imageio.ImageIO
 import kotlinx.coroutines.runBlocking
+import necid.testing.EmulatorInfo
+import necid.testing.EmulatorOptions
 
 /** Repository root (set by the pom; falls back to the working directory's ancestors). */
 val repoRoot: File = File(System.getProperty("necid.repo.root") ?: "../../..").canonicalFile
 
 fun face(name: String): ByteArray = File(repoRoot, "cli/assets/faces/$name").readBytes()
 
-/** What `necid serve --ready-file` wrote. */
-data class EmulatorInfo(
-    val endpoint: String,
-    val tenantEndpoint: String,
-    val region: String,
-    val accessKeyId: String,
-    val secretAccessKey: String,
-    val apiKey: String,
-    val bucketDir: String,
-    /** With `--tls`: the PEM file of the emulator's generated CA. */
-    val caFile: String? = null,
-    /** The emulator's admin API (`<endpoint>/_admin/v1`) and its token. */
-    val adminEndpoint: String = "",
-    val adminToken: String = "",
-)
+/** The emulator the tests start: `$NECID_BIN` (the suite's dev build), else the workspace's
+ * dev build, else what necid.testing finds (packaged, PATH). */
+private fun emulatorOptions(tls: Boolean = false): EmulatorOptions {
+    val dev = File(repoRoot, "target/x86_64-unknown-linux-gnu/debug/necid")
+    val useDev = System.getenv("NECID_BIN").isNullOrEmpty() && dev.canExecute()
+    return EmulatorOptions(tls = tls, binary = if (useDev) dev.toPath() else null)
+}
 
 /**
- * One emulator per test JVM (`necid serve --memory --port 0`), started on first use and
- * killed when the JVM exits. Test classes isolate themselves with their own galleries.
+ * One emulator per test JVM, shared by the test classes that isolate themselves with their
+ * own galleries; started on first use through necid.testing (the users' helper) and stopped
+ * when the JVM exits. Classes that need an emulator of their own use @NecidEmulator.
  */
 object Emulator {
-    val info: EmulatorInfo by lazy { start() }
-
-    internal fun start(vararg extra: String): EmulatorInfo {
-        val bin = System.getenv("NECID_BIN")?.takeIf { it.isNotEmpty() }
-            ?: File(repoRoot, "target/x86_64-unknown-linux-gnu/debug/necid").path
-        check(File(bin).canExecute()) { "emulator binary $bin not found: run `cargo build -p necid-cli` or set NECID_BIN" }
-        val dir = Files.createTempDirectory("necid-kotlin-")
-        val ready = dir.resolve("ready.json")
-        val log = dir.resolve("serve.log").toFile()
-        val pb = ProcessBuilder(
-            bin, "serve", "--memory", "--port", "0", "--engine", "deterministic",
-            "--ready-file", ready.toString(), "--bucket-dir", dir.resolve("buckets").toString(),
-            *extra,
-        ).redirectErrorStream(true).redirectOutput(log)
-        // The emulator must not pick up ConfigTest's profile file or the caller's settings.
-        pb.environment().keys.removeIf { it.startsWith("NECID_") }
-        val proc = pb.start()
-        Runtime.getRuntime().addShutdownHook(Thread {
-            proc.destroy()
-            if (!proc.waitFor(5, TimeUnit.SECONDS)) proc.destroyForcibly()
-            dir.toFile().deleteRecursively()
-        })
-        // The ready file is written atomically once the server listens.
-        repeat(1200) {
-            if (Files.exists(ready) && Files.size(ready) > 0) return parse(ready)
-            check(proc.isAlive) { "emulator exited early:\n" + log.readText() }
-            Thread.sleep(25)
-        }
-        error("emulator did not become ready:\n" + log.readText())
-    }
-
-    private fun parse(ready: Path): EmulatorInfo {
-        val o = JsonParser.parseString(Files.readString(ready)).asJsonObject
-        fun s(k: String) = o.get(k).asString
-        val ca = o.get("caFile")?.takeUnless { it.isJsonNull }?.asString
-        return EmulatorInfo(s("endpoint"), s("tenantEndpoint"), s("region"), s("accessKeyId"),
-            s("secretAccessKey"), s("apiKey"), s("bucketDir"), ca, s("adminEndpoint"), s("adminToken"))
-    }
+    val running: necid.testing.Emulator by lazy { necid.testing.Emulator.start(emulatorOptions()) }
+    val info: EmulatorInfo get() = running.info
 
     /** A config builder with the emulator's endpoints and credentials (no API key). */
     fun builder(): ConfigBuilder = ConfigBuilder()
@@ -108,7 +63,8 @@ object Emulator {
 
 /** A second emulator serving HTTPS (`necid serve --tls`) with a CA generated at start. */
 object TlsEmulator {
-    val info: EmulatorInfo by lazy { Emulator.start("--tls") }
+    private val running: necid.testing.Emulator by lazy { necid.testing.Emulator.start(emulatorOptions(tls = true)) }
+    val info: EmulatorInfo get() = running.info
 
     /** Endpoints and credentials of the TLS emulator; no retries (errors show at once). */
     fun builder(): ConfigBuilder = ConfigBuilder()
