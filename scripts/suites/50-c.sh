@@ -71,11 +71,36 @@ PREFIX=$(mktemp -d)
 trap 'rm -rf "$PREFIX"' EXIT
 cmake --install "$BUILD" --prefix "$PREFIX/usr" >/dev/null
 ls "$PREFIX/usr/include/necid.h" "$PREFIX/usr/lib/libnecid_c.so" "$PREFIX/usr/lib/libnecid_c.a" \
-   "$PREFIX/usr/lib/pkgconfig/necid.pc" "$PREFIX/usr/lib/cmake/necid/necidConfig.cmake" >/dev/null
+   "$PREFIX/usr/lib/pkgconfig/necid.pc" "$PREFIX/usr/lib/cmake/necid/necidConfig.cmake" \
+   "$PREFIX/usr/include/necid_testing.h" "$PREFIX/usr/lib/libnecid_testing.a" >/dev/null
 cmake -S bindings/c/examples -B "$PREFIX/example-build" -DCMAKE_PREFIX_PATH="$PREFIX/usr" >/dev/null
 cmake --build "$PREFIX/example-build" >/dev/null
 FACES="$ROOT/cli/assets/faces"
 "$BUILD/tests/with_emulator" "$PREFIX/example-build/necid_example" "$FACES/obama.jpg" "$FACES/biden.jpg"
+
+step "the README's offline test (necid::testing from the installed package)"
+mkdir -p "$PREFIX/offline"
+python3 - bindings/c/README.md "$PREFIX/offline/test_offline.c" <<'PY'
+import re, sys
+readme, out = sys.argv[1:]
+blocks = [b for b in re.findall(r"^```c\n(.*?)^```", open(readme).read(), re.M | re.S) if "necid_emulator_start" in b]
+if len(blocks) != 1 or "int main" not in blocks[0]:
+    sys.exit(f"c: {readme} needs one complete test program using necid_emulator_start")
+open(out, "w").write(blocks[0])
+PY
+cat > "$PREFIX/offline/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.16)
+project(offline C)
+find_package(necid REQUIRED)
+add_executable(test_offline test_offline.c)
+set_target_properties(test_offline PROPERTIES C_STANDARD 99 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
+target_compile_options(test_offline PRIVATE -Wall -Wextra -Werror -pedantic)
+target_link_libraries(test_offline PRIVATE necid::testing)
+CMAKE
+cmake -S "$PREFIX/offline" -B "$PREFIX/offline-build" -DCMAKE_PREFIX_PATH="$PREFIX/usr" >/dev/null
+cmake --build "$PREFIX/offline-build" >/dev/null
+"$PREFIX/offline-build/test_offline" "$FACES/obama.jpg"
+
 export PKG_CONFIG_PATH="$PREFIX/usr/lib/pkgconfig"
 pkg-config --modversion necid
 # shellcheck disable=SC2046  # word splitting of pkg-config output is intended

@@ -6,12 +6,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -149,11 +147,8 @@ int h_json_string(const char *json, const char *key, char *out, size_t out_len) 
 /* ------------------------------------------------------------------------------------ */
 /* Emulator */
 
-static void sleep_ms(long ms) {
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-  nanosleep(&ts, NULL);
-}
-
+/* Through necid_testing (the users' helper): the emulator stops with the test program
+   even when it crashes or is killed. */
 static void emulator_start(h_emulator *emu, int tls);
 
 void h_emulator_start(h_emulator *emu) { emulator_start(emu, 0); }
@@ -162,93 +157,37 @@ void h_emulator_start_tls(h_emulator *emu) { emulator_start(emu, 1); }
 
 static void emulator_start(h_emulator *emu, int tls) {
   memset(emu, 0, sizeof *emu);
-  snprintf(emu->dir, sizeof emu->dir, "/tmp/necid-c-test-XXXXXX");
-  if (!mkdtemp(emu->dir)) {
-    perror("mkdtemp");
-    h_abort();
-  }
-  char ready[512], buckets[512], log[512];
-  snprintf(ready, sizeof ready, "%s/ready.json", emu->dir);
-  snprintf(buckets, sizeof buckets, "%s/buckets", emu->dir);
-  snprintf(log, sizeof log, "%s/serve.log", emu->dir);
-  mkdir(buckets, 0700);
+  necid_emulator_options_t opts;
+  memset(&opts, 0, sizeof opts);
+  opts.tls = tls;
+  /* $NECID_BIN (the suite's), else the build's default. */
   const char *bin = getenv("NECID_BIN");
-  if (!bin || !*bin) bin = NECID_DEFAULT_BIN;
-
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  char *argv[] = {(char *)bin,        (char *)"serve",        (char *)"--engine",
-                  (char *)"deterministic",                   (char *)"--memory",
-                  (char *)"--port",   (char *)"0",            (char *)"--ready-file",
-                  ready,              (char *)"--bucket-dir", buckets,
-                  tls ? (char *)"--tls" : NULL, NULL};
-  int rc = posix_spawn(&emu->pid, bin, &fa, NULL, argv, environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) {
-    fprintf(stderr, "cannot start %s: %s\n", bin, strerror(rc));
+  opts.binary = bin && *bin ? bin : NECID_DEFAULT_BIN;
+  /* A start-up wait, not a timed assertion: give a slow machine (valgrind) time. */
+  opts.startup_timeout_s = 120;
+  char err[2048];
+  if (necid_emulator_start(&opts, &emu->handle, err, sizeof err) != 0) {
+    fprintf(stderr, "cannot start the emulator: %s\n", err);
     h_abort();
   }
-  /* Wait for the ready file (written atomically once the port is bound). This is a
-     start-up wait, not a timed assertion: give a slow machine (valgrind) a minute. */
-  char *json = NULL;
-  for (int i = 0; i < 1200 && !json; i++) {
-    int status;
-    if (waitpid(emu->pid, &status, WNOHANG) == emu->pid) {
-      fprintf(stderr, "the emulator exited early; its log is %s\n", log);
-      h_abort();
-    }
-    json = h_read_text(ready);
-    if (json && !*json) {
-      free(json);
-      json = NULL;
-    }
-    if (!json) sleep_ms(50);
-  }
-  if (!json) {
-    fprintf(stderr, "the emulator did not become ready; its log is %s\n", log);
-    h_emulator_stop(emu);
-    h_abort();
-  }
-  int ok = h_json_string(json, "endpoint", emu->endpoint, sizeof emu->endpoint) &&
-           h_json_string(json, "tenantEndpoint", emu->tenant_endpoint,
-                         sizeof emu->tenant_endpoint) &&
-           h_json_string(json, "region", emu->region, sizeof emu->region) &&
-           h_json_string(json, "accessKeyId", emu->access_key_id,
-                         sizeof emu->access_key_id) &&
-           h_json_string(json, "secretAccessKey", emu->secret_access_key,
-                         sizeof emu->secret_access_key) &&
-           h_json_string(json, "apiKey", emu->api_key, sizeof emu->api_key);
-  if (tls) ok = ok && h_json_string(json, "caFile", emu->ca_file, sizeof emu->ca_file);
-  if (!h_json_string(json, "bucketDir", emu->bucket_dir, sizeof emu->bucket_dir))
-    snprintf(emu->bucket_dir, sizeof emu->bucket_dir, "%s", buckets);
-  free(json);
-  if (!ok) {
-    fprintf(stderr, "unexpected ready file %s\n", ready);
-    h_emulator_stop(emu);
-    h_abort();
-  }
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
+  emu->pid = (pid_t)necid_emulator_pid(emu->handle);
+  snprintf(emu->endpoint, sizeof emu->endpoint, "%s", necid_emulator_endpoint(emu->handle));
+  snprintf(emu->tenant_endpoint, sizeof emu->tenant_endpoint, "%s",
+           necid_emulator_tenant_endpoint(emu->handle));
+  snprintf(emu->region, sizeof emu->region, "%s", necid_emulator_region(emu->handle));
+  snprintf(emu->access_key_id, sizeof emu->access_key_id, "%s",
+           necid_emulator_access_key_id(emu->handle));
+  snprintf(emu->secret_access_key, sizeof emu->secret_access_key, "%s",
+           necid_emulator_secret_access_key(emu->handle));
+  snprintf(emu->api_key, sizeof emu->api_key, "%s", necid_emulator_api_key(emu->handle));
+  snprintf(emu->bucket_dir, sizeof emu->bucket_dir, "%s", necid_emulator_bucket_dir(emu->handle));
+  snprintf(emu->ca_file, sizeof emu->ca_file, "%s", necid_emulator_ca_file(emu->handle));
 }
 
 void h_emulator_stop(h_emulator *emu) {
-  if (emu->pid > 0) {
-    kill(emu->pid, SIGTERM);
-    int status;
-    waitpid(emu->pid, &status, 0);
-    emu->pid = 0;
-  }
-  if (emu->dir[0]) {
-    nftw(emu->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    emu->dir[0] = '\0';
-  }
+  necid_emulator_stop(emu->handle);
+  emu->handle = NULL;
+  emu->pid = 0;
 }
 
 necid_client_t *h_client(const h_emulator *emu, const char *api_key) {

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "necid.h"
+#include "necid_testing.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -97,8 +98,8 @@ void h_image_free(h_image *img);
 
 /* A running emulator. */
 typedef struct h_emulator {
+  necid_emulator_t *handle;
   pid_t pid;
-  char dir[256];
   char endpoint[256];
   char tenant_endpoint[256];
   char region[64];
@@ -109,7 +110,8 @@ typedef struct h_emulator {
   char ca_file[512]; /* with TLS: the PEM file of the emulator's generated CA; else "" */
 } h_emulator;
 
-/* Starts `necid serve --memory --port 0` (binary: $NECID_BIN or the build's default). */
+/* Starts `necid serve --memory --port 0` through necid_testing (binary: $NECID_BIN or
+   the build's default). */
 void h_emulator_start(h_emulator *emu);
 /* The same with `--tls`: HTTPS with a CA generated at start (emu->ca_file). */
 void h_emulator_start_tls(h_emulator *emu);
