@@ -15,6 +15,8 @@ let package = Package(
     platforms: [.macOS(.v12), .iOS(.v15)],
     products: [
         .library(name: "Necid", targets: ["Necid"]),
+        // Test support (XCTest): a throwaway emulator for a user's own tests.
+        .library(name: "NecidTesting", targets: ["NecidTesting"]),
     ],
     targets: [
         .systemLibrary(name: "necidFFI", path: "Sources/necidFFI"),
@@ -26,9 +28,14 @@ let package = Package(
                 .unsafeFlags(["-L", libDir, "-Xlinker", "-rpath", "-Xlinker", libDir]),
             ]
         ),
+        .target(
+            name: "NecidTesting",
+            dependencies: ["Necid"],
+            path: "Sources/NecidTesting"
+        ),
         .testTarget(
             name: "NecidTests",
-            dependencies: ["Necid"],
+            dependencies: ["Necid", "NecidTesting"],
             path: "Tests/NecidTests"
         ),
     ]

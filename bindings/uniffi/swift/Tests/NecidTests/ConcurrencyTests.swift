@@ -5,7 +5,7 @@ import XCTest
 /// Concurrency, cancellation and lifetime (mirrors the Kotlin ConcurrencyTest).
 final class ConcurrencyTests: XCTestCase {
     func testFiftyConcurrentTasksShareOneClient() async throws {
-        let (_, c) = try await Emulator.get().galleryClient()
+        let (_, c) = try await SharedEmulator.get().galleryClient()
         let probe = try face("obama.jpg")
         let registered = try await c.registerSubject(face: probe)
         let results: [Bool] = try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -41,7 +41,7 @@ final class ConcurrencyTests: XCTestCase {
     }
 
     func testCancellingStopsPagingAtAPageBoundary() async throws {
-        let (_, c) = try await Emulator.get().galleryClient()
+        let (_, c) = try await SharedEmulator.get().galleryClient()
         for f in ["obama.jpg", "biden.jpg", "astronaut.png"] { _ = try await c.registerSubject(face: try face(f)) }
         let task = Task { () async throws -> Int in
             var pages = 0
@@ -86,7 +86,7 @@ final class ConcurrencyTests: XCTestCase {
     }
 
     func testReleasingTheClientFreesIt() async throws {
-        var c: Client? = try Emulator.get().client()
+        var c: Client? = try SharedEmulator.get().client()
         weak var weakRef = c
         let h = try await c!.health()
         XCTAssertTrue(h.ok)

@@ -16,7 +16,7 @@ final class ErrorsTests: XCTestCase {
     }
 
     func testInvalidInput() async throws {
-        let c = try Emulator.get().client()
+        let c = try SharedEmulator.get().client()
         let e = await expectError { try await c.registerSubject(face: Data()) }
         guard case .InvalidInput(let reason, let status, let code, let type, let rid, let field)? = e else { return XCTFail("\(String(describing: e))") }
         XCTAssertTrue(reason.contains("face"))
@@ -28,7 +28,7 @@ final class ErrorsTests: XCTestCase {
     }
 
     func testAuth() async throws {
-        let em = try Emulator.get()
+        let em = try SharedEmulator.get()
         let wrong = try Client(config: em.builder().secretAccessKey(value: "wrong-secret").apiKey(value: em.info.apiKey).build())
         let e = await expectError { try await wrong.listTags() }
         XCTAssertEqual(e?.kind, "Auth")
@@ -37,14 +37,14 @@ final class ErrorsTests: XCTestCase {
     }
 
     func testNotFound() async throws {
-        let c = try Emulator.get().client()
+        let c = try SharedEmulator.get().client()
         let e = await expectError { try await c.unregisterSubject(subjectId: "no-such-subject") }
         XCTAssertEqual(e?.kind, "NotFound")
         XCTAssertEqual(e?.details().status, 404)
     }
 
     func testFieldAccessorsAndDescription() async throws {
-        let (_, c) = try await Emulator.get().galleryClient()
+        let (_, c) = try await SharedEmulator.get().galleryClient()
         let caught = await expectError { try await c.registerSubject(face: bmp(width: 64, height: 64)) }
         let e = try XCTUnwrap(caught)
         let d = e.details()
@@ -70,7 +70,7 @@ final class ErrorsTests: XCTestCase {
     }
 
     func testServiceErrors() async throws {
-        let (_, c) = try await Emulator.get().galleryClient()
+        let (_, c) = try await SharedEmulator.get().galleryClient()
         var notJpeg = Data([0xFF, 0xD8, 0xFF, 0xE0]); notJpeg.append(Data(repeating: 7, count: 64))
         assertFromService(await expectError { try await c.registerSubject(face: notJpeg) }, "InvalidRequest", 400, 1001, "InvalidRequest")
         try await c.createTag(name: "dup")
@@ -78,7 +78,7 @@ final class ErrorsTests: XCTestCase {
         assertFromService(await expectError { try await c.registerSubject(face: bmp(width: 64, height: 64)) }, "NoFace", 400, 2001, "NoFace")
         assertFromService(await expectError { try await c.registerSubject(face: bmp(width: 256, height: 128, seed: 1)) },
                           "MultipleFaces", 400, 2003, "MultipleFaces")
-        let (_, strict) = try await Emulator.get().galleryClient(minQuality: 0.9)
+        let (_, strict) = try await SharedEmulator.get().galleryClient(minQuality: 0.9)
         assertFromService(await expectError { try await strict.registerSubject(face: bmp(width: 48, height: 48, seed: 2)) },
                           "PoorQuality", 400, 2002, "PoorQuality")
     }

@@ -5,17 +5,17 @@ import XCTest
 /// Every operation of the client against the emulator (mirrors the Kotlin OperationsTest).
 final class OperationsTests: XCTestCase {
     func testHealth() async throws {
-        let c = try Emulator.get().client()
+        let c = try SharedEmulator.get().client()
         let h = try await c.health()
         XCTAssertEqual(h.status.uppercased(), "OK")
         XCTAssertTrue(h.ok)
-        let anon = try Client(config: ConfigBuilder().endpoint(value: try Emulator.get().info.endpoint).build())
+        let anon = try Client(config: ConfigBuilder().endpoint(value: try SharedEmulator.get().info.endpoint).build())
         let unsigned = try await anon.health()
         XCTAssertTrue(unsigned.ok)
     }
 
     func testSubjectLifecycle() async throws {
-        let (_, c) = try await Emulator.get().galleryClient()
+        let (_, c) = try await SharedEmulator.get().galleryClient()
         try await c.createTag(name: "staff")
         try await c.createTag(name: "vip")
         let reg = try await c.registerSubject(face: try face("obama.jpg"), tags: ["staff"])
@@ -34,7 +34,7 @@ final class OperationsTests: XCTestCase {
     }
 
     func testEventLifecycle() async throws {
-        let (_, c) = try await Emulator.get().galleryClient()
+        let (_, c) = try await SharedEmulator.get().galleryClient()
         try await c.createTag(name: "second")
         let subject = try await c.registerSubject(face: try face("biden.jpg"))
         let ev = try await c.registerEvent(subjectId: subject.subjectId, face: try face("obama3.jpg"), tags: ["second"])
@@ -50,7 +50,7 @@ final class OperationsTests: XCTestCase {
     }
 
     func testExtractSearchVerify() async throws {
-        let (_, c) = try await Emulator.get().galleryClient()
+        let (_, c) = try await SharedEmulator.get().galleryClient()
         let faces = try await c.extractFaces(image: try face("obama.jpg"))
         XCTAssertEqual(faces.count, 1)
         XCTAssertNotNil(faces[0].leftEyeCenter)
@@ -74,7 +74,7 @@ final class OperationsTests: XCTestCase {
     }
 
     func testTags() async throws {
-        let (_, c) = try await Emulator.get().galleryClient()
+        let (_, c) = try await SharedEmulator.get().galleryClient()
         try await c.createTag(name: "t1")
         var names = try await c.listTags().map(\.name)
         XCTAssertTrue(names.contains("t1"))
@@ -88,7 +88,7 @@ final class OperationsTests: XCTestCase {
     }
 
     func testListSubjectsAndPaginator() async throws {
-        let (_, c) = try await Emulator.get().galleryClient()
+        let (_, c) = try await SharedEmulator.get().galleryClient()
         var ids = Set<String>()
         for f in ["obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg", "astronaut.png"] {
             ids.insert(try await c.registerSubject(face: try face(f)).subjectId)
@@ -133,9 +133,9 @@ final class OperationsTests: XCTestCase {
     }
 
     func testBulkRegister() async throws {
-        let (g, c) = try await Emulator.get().galleryClient()
+        let (g, c) = try await SharedEmulator.get().galleryClient()
         try await c.createTag(name: "bulk")
-        let bucket = URL(fileURLWithPath: try Emulator.get().info.bucketDir).appendingPathComponent(g.id)
+        let bucket = URL(fileURLWithPath: try SharedEmulator.get().info.bucketDir).appendingPathComponent(g.id)
         try FileManager.default.createDirectory(at: bucket, withIntermediateDirectories: true)
         try face("obama.jpg").write(to: bucket.appendingPathComponent("one.jpg"))
         try face("biden.jpg").write(to: bucket.appendingPathComponent("two.jpg"))
@@ -167,7 +167,7 @@ final class OperationsTests: XCTestCase {
     }
 
     func testTenantGalleriesAndApplications() async throws {
-        let t = try Emulator.get().tenant()
+        let t = try SharedEmulator.get().tenant()
         let g = try await t.createGallery(gallery: NewGallery(name: "tenant-\(UUID().uuidString)", description: "d", size: 500))
         let key = try XCTUnwrap(g.apiKey).expose()
         XCTAssertFalse(String(describing: g).contains(key), "description must not show the API key")

@@ -8,7 +8,7 @@ import FoundationNetworking
 /// sign_request (mirrors the Kotlin SigningTest).
 final class SigningTests: XCTestCase {
     func testSignedCustomRequestIsAccepted() async throws {
-        let em = try Emulator.get()
+        let em = try SharedEmulator.get()
         let c = try em.client()
         let url = em.info.endpoint + "/v1.1/tags"
         let headers = try c.signRequest(method: "GET", url: url, headers: [], body: Data())
@@ -25,7 +25,7 @@ final class SigningTests: XCTestCase {
     }
 
     func testFixedTimeIsReproducible() throws {
-        let c = try Emulator.get().client()
+        let c = try SharedEmulator.get().client()
         let t = Date(timeIntervalSince1970: 1_440_938_160) // 2015-08-30T12:36:00Z
         let a = try c.signRequestAt(method: "GET", url: "https://example.amazonaws.com/?a=1", headers: [], body: Data(), time: t)
         let b = try c.signRequestAt(method: "GET", url: "https://example.amazonaws.com/?a=1", headers: [], body: Data(), time: t)

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Necid
+import NecidTesting
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -16,72 +17,27 @@ func face(_ name: String) throws -> Data {
     try Data(contentsOf: repoRoot.appendingPathComponent("cli/assets/faces/\(name)"))
 }
 
-struct EmulatorInfo {
-    let endpoint: String
-    let tenantEndpoint: String
-    let region: String
-    let accessKeyId: String
-    let secretAccessKey: String
-    let apiKey: String
-    let bucketDir: String
-    /// With `--tls`: the PEM file of the emulator's generated CA.
-    let caFile: String?
-}
-
 enum SupportError: Error { case emulator(String) }
 
-/// One emulator per test process (`necid serve --memory --port 0`), killed at exit.
-///
-/// Started with `posix_spawn` rather than `Process`: the XCTest runner blocks SIGTERM in its
-/// threads and `Process` children inherit that mask, so a `terminate()`d emulator kept
-/// running. Here the child gets an empty signal mask and default handlers, and the
-/// emulator is stopped with SIGKILL and waited for (it keeps nothing: `--memory`).
-final class Emulator {
-    static let shared: Result<Emulator, Error> = Result { try Emulator() }
-    static func get() throws -> Emulator { try shared.get() }
-    /// A second emulator serving HTTPS (`necid serve --tls`) with a CA generated at start.
-    static let sharedTls: Result<Emulator, Error> = Result { try Emulator(extra: ["--tls"]) }
-    static func tls() throws -> Emulator { try sharedTls.get() }
+/// The emulators the tests share, started through NecidTesting (the users' helper): one
+/// per test process (plain and TLS), stopped at exit, and by the emulator itself when the
+/// test process dies (`--stop-on-stdin-eof`). Binary: NECID_BIN, else the workspace's dev build.
+final class SharedEmulator {
+    static let shared: Result<SharedEmulator, Error> = Result { try SharedEmulator(tls: false) }
+    static func get() throws -> SharedEmulator { try shared.get() }
+    static let sharedTls: Result<SharedEmulator, Error> = Result { try SharedEmulator(tls: true) }
+    static func tls() throws -> SharedEmulator { try sharedTls.get() }
 
-    let info: EmulatorInfo
+    let emulator: NecidTesting.Emulator
+    var info: NecidTesting.EmulatorInfo { emulator.info }
 
-    private init(extra: [String] = []) throws {
-        let bin = ProcessInfo.processInfo.environment["NECID_BIN"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? repoRoot.appendingPathComponent("target/x86_64-unknown-linux-gnu/debug/necid").path
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("necid-swift-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let ready = dir.appendingPathComponent("ready.json")
-        // The emulator must not pick up ConfigTests' profile file or the caller's settings.
-        let env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("NECID_") }.map { "\($0.key)=\($0.value)" }
-        let pid = try spawn(bin, ["serve", "--memory", "--port", "0", "--engine", "deterministic",
-                                  "--ready-file", ready.path, "--bucket-dir", dir.appendingPathComponent("buckets").path] + extra, env)
+    private init(tls: Bool) throws {
+        emulator = try NecidTesting.Emulator(EmulatorOptions(tls: tls, binary: devBinary()))
         _ = registerAtExit
-        emulatorPids.append(pid)
-        var found: EmulatorInfo? = nil
-        for _ in 0..<1200 {
-            // The ready file is written atomically once the server listens.
-            if let data = try? Data(contentsOf: ready), !data.isEmpty,
-               let o = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] {
-                func s(_ k: String) -> String { (o[k] as? String) ?? "" }
-                found = EmulatorInfo(endpoint: s("endpoint"), tenantEndpoint: s("tenantEndpoint"), region: s("region"),
-                                     accessKeyId: s("accessKeyId"), secretAccessKey: s("secretAccessKey"),
-                                     apiKey: s("apiKey"), bucketDir: s("bucketDir"), caFile: o["caFile"] as? String)
-                break
-            }
-            var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid {
-                emulatorPids.removeAll { $0 == pid }
-                throw SupportError.emulator("emulator \(bin) exited early (wait status \(status))")
-            }
-            usleep(25_000)
-        }
-        guard let info = found else {
-            stopEmulators()
-            throw SupportError.emulator("emulator did not become ready")
-        }
-        self.info = info
+        started.append(emulator)
     }
 
+    /// The emulator's settings without an API key.
     func builder() -> ConfigBuilder {
         ConfigBuilder()
             .endpoint(value: info.endpoint)
@@ -106,55 +62,17 @@ final class Emulator {
     }
 }
 
-/// Emulators to kill when the test process exits.
-private var emulatorPids: [pid_t] = []
+/// NECID_BIN (the suite's) when set, else the workspace's dev build (nil: the lookup order).
+func devBinary() -> String? {
+    if let b = ProcessInfo.processInfo.environment["NECID_BIN"], !b.isEmpty { return b }
+    let dev = repoRoot.appendingPathComponent("target/x86_64-unknown-linux-gnu/debug/necid").path
+    return FileManager.default.isExecutableFile(atPath: dev) ? dev : nil
+}
+
+private var started: [NecidTesting.Emulator] = []
 private let registerAtExit: Void = {
-    atexit { stopEmulators() }
+    atexit { started.forEach { $0.stop() } }
 }()
-
-/// SIGKILL (nothing to flush: in-memory state) and reap every emulator started here.
-private func stopEmulators() {
-    for pid in emulatorPids {
-        kill(pid, SIGKILL)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    }
-    emulatorPids.removeAll()
-}
-
-/// Starts `path` with `args`/`env`, stdin/stdout/stderr on /dev/null, an empty signal mask
-/// and default signal dispositions; returns its pid (the caller waits for it).
-private func spawn(_ path: String, _ args: [String], _ env: [String]) throws -> pid_t {
-    #if os(Linux)
-    var actions = posix_spawn_file_actions_t()
-    var attr = posix_spawnattr_t()
-    #else
-    var actions: posix_spawn_file_actions_t? = nil
-    var attr: posix_spawnattr_t? = nil
-    #endif
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawnattr_init(&attr)
-    defer { posix_spawnattr_destroy(&attr) }
-    for fd: Int32 in [0, 1, 2] {
-        posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
-    }
-    var none = sigset_t()
-    sigemptyset(&none)
-    posix_spawnattr_setsigmask(&attr, &none)
-    var all = sigset_t()
-    sigfillset(&all)
-    posix_spawnattr_setsigdefault(&attr, &all)
-    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-    func cStrings(_ a: [String]) -> [UnsafeMutablePointer<CChar>?] { a.map { strdup($0) } + [nil] }
-    let argv = cStrings([path] + args)
-    let envp = cStrings(env)
-    defer { (argv + envp).forEach { free($0) } }
-    var pid: pid_t = 0
-    let rc = posix_spawn(&pid, path, &actions, &attr, argv, envp)
-    guard rc == 0 else { throw SupportError.emulator("cannot start \(path): \(String(cString: strerror(rc)))") }
-    return pid
-}
 
 /// PNG-free test pictures: uncompressed 24-bit BMPs (the emulator decodes BMP).
 func bmp(width: Int, height: Int, seed: UInt64? = nil) -> Data {

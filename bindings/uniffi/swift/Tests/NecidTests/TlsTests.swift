@@ -12,14 +12,14 @@ import Darwin
 /// `test-hooks` build) becoming an error. Mirrors the Kotlin TlsTest.
 final class TlsTests: XCTestCase {
     private func tlsBuilder() throws -> ConfigBuilder {
-        let em = try Emulator.tls()
+        let em = try SharedEmulator.tls()
         return em.builder().apiKey(value: em.info.apiKey).retryPolicy(maxAttempts: 1, baseDelay: 0.01, maxDelay: 0.01)
     }
 
-    private func caFile() throws -> String { try XCTUnwrap(Emulator.tls().info.caFile) }
+    private func caFile() throws -> String { try XCTUnwrap(SharedEmulator.tls().info.caFile) }
 
     func testHttpsWithTheEmulatorCaAsCustomBundle() async throws {
-        XCTAssertTrue(try Emulator.tls().info.endpoint.hasPrefix("https://"))
+        XCTAssertTrue(try SharedEmulator.tls().info.endpoint.hasPrefix("https://"))
         let config = try tlsBuilder().caBundle(path: caFile()).build()
         XCTAssertEqual(config.tlsRoots(), .custom)
         let c = try Client(config: config)
@@ -53,7 +53,7 @@ final class TlsTests: XCTestCase {
     }
 
     func testAPanicInsideARequestIsAServerError() async throws {
-        let c = try Emulator.get().client()
+        let c = try SharedEmulator.get().client()
         let e = await expectError { try await c.unregisterSubject(subjectId: "necid-test-panic") }
         guard case .Server(let reason, _, _, _, _, _)? = e else { return XCTFail("\(String(describing: e))") }
         XCTAssertTrue(reason.contains("deliberate panic inside a request"), reason)
@@ -74,10 +74,10 @@ final class NoTrustStoreTests: XCTestCase {
             unsetenv("SSL_CERT_FILE"); unsetenv("SSL_CERT_DIR")
             try? FileManager.default.removeItem(at: dir)
         }
-        let http = try Emulator.get().client()
+        let http = try SharedEmulator.get().client()
         let ok = try await http.health().ok
         XCTAssertTrue(ok)
-        let tls = try Emulator.tls()
+        let tls = try SharedEmulator.tls()
         let https = try Client(config: tls.builder().retryPolicy(maxAttempts: 1, baseDelay: 0.01, maxDelay: 0.01).build())
         let e = await expectError { try await https.health() }
         guard case .InvalidInput(let reason, _, _, _, _, _)? = e else { return XCTFail("\(String(describing: e))") }
