@@ -8,11 +8,13 @@
 #   - Python: a venv, `pip install` the wheel, the Python suite (python/tests) against the
 #     emulator (the dist CLI's `necid serve`);
 #   - Node: a new npm project, `npm install` the packed tarballs (main + linux-x64-gnu),
-#     the Node suite (node/test) against that installation;
+#     a user's node:test file with necid/testing (the emulator from the platform package's
+#     bin/necid), the Node suite (node/test) against that installation;
 #   - C: the example built with CMake (find_package, shared and static) and with
 #     pkg-config against the unpacked (and then moved) tarball, run under valgrind;
-#   - Kotlin: `mvn install:install-file` the jar + POM, a new Maven project running the
-#     README's quick example against the emulator;
+#   - Kotlin: `mvn install:install-file` the jars + POMs, a new Maven project running the
+#     README's quick example against the emulator, and another running the README's offline
+#     test (JUnit, @NecidEmulator with the necid packaged in necid-kotlin-testing);
 #   - CLI: `necid demo` from the static binary.
 # Finally actionlint checks the release workflows in .github/workflows.
 # The aarch64 packages are checked under qemu by scripts/dist-check-aarch64 (make dist-check).
@@ -53,9 +55,11 @@ NPM_MAIN="$DIST/npm/necid-$VERSION.tgz"
 NPM_X64="$DIST/npm/necid-linux-x64-gnu-$VERSION.tgz"
 JAR="$DIST/jvm/necid-kotlin-$VERSION.jar"
 POM="$DIST/jvm/necid-kotlin-$VERSION.pom"
+JAR_TESTING="$DIST/jvm/necid-kotlin-testing-$VERSION.jar"
+POM_TESTING="$DIST/jvm/necid-kotlin-testing-$VERSION.pom"
 CTAR="$DIST/c/necid-$VERSION-linux-x86_64.tar.gz"
 CLITAR="$DIST/cli/necid-$VERSION-linux-x86_64-musl.tar.gz"
-for f in "$WHEEL" "$SDIST" "$NPM_MAIN" "$NPM_X64" "$JAR" "$POM" "$CTAR" "$CLITAR"; do
+for f in "$WHEEL" "$SDIST" "$NPM_MAIN" "$NPM_X64" "$JAR" "$POM" "$JAR_TESTING" "$POM_TESTING" "$CTAR" "$CLITAR"; do
   [ -s "$f" ] || fail "missing artifact $f"
 done
 "$ROOT/target/dist-tools/bin/auditwheel" show "$WHEEL" | tee "$WORK/auditwheel.txt"
@@ -65,6 +69,7 @@ tar -C "$WORK/unpacked/cli" -xzf "$CLITAR"
 python3 "$ROOT/scripts/dist-inspect" --version "$VERSION" --build-root "$ROOT" \
   --wheel "$WHEEL" --auditwheel "$WORK/auditwheel.txt" --sdist "$SDIST" \
   --npm-main "$NPM_MAIN" --npm-platform "$NPM_X64" --jar "$JAR" --pom "$POM" \
+  --jar-testing "$JAR_TESTING" --pom-testing "$POM_TESTING" \
   --c-dir "$WORK/unpacked/c/necid-$VERSION-linux-x86_64" --jna-dir linux-x86-64 \
   --cli "$WORK/unpacked/cli/necid-$VERSION-linux-x86_64-musl/necid"
 
@@ -181,6 +186,28 @@ assert.ok(addon.startsWith(process.cwd() + '/node_modules/necid-linux-x64-gnu/')
 assert.equal(typeof necid.Client, 'function')
 console.log(`node: necid ${version}, addon ${addon}`)
 JS
+  # A user's own offline test with nothing but the tarballs: necid/testing starts the necid
+  # executable of the platform package (no NECID_BIN, no necid on PATH).
+  mkdir -p user-tests
+  cat > user-tests/offline.test.js <<'JS'
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const path = require('node:path')
+const { startEmulator, findBinary } = require('necid/testing')
+
+test('the packaged emulator', async () => {
+  const packaged = path.join(path.dirname(require.resolve('necid-linux-x64-gnu/package.json')), 'bin', 'necid')
+  assert.equal(findBinary(), packaged)
+  const emu = await startEmulator()
+  try {
+    assert.deepEqual(await emu.client.listTags(), [])
+  } finally {
+    await emu.stop()
+  }
+})
+JS
+  norust env -u NECID_BIN node --test user-tests/offline.test.js \
+    || fail "a user's node:test file with necid/testing and the packaged emulator"
   # The suite's files as they are, beside shims that are the installed package: index.js,
   # index.mjs and errors.js re-export it, loader.js is its copy, necid.node is the installed
   # platform addon; the
@@ -252,10 +279,11 @@ for exe in "$CW/build/example_shared" "$CW/build/example_static" "$CW/example_pc
 done
 stop_emulator
 
-step "Kotlin/JVM: mvn install the jar, a new Maven project runs the README example"
+step "Kotlin/JVM: mvn install the jars, new Maven projects run the README examples"
 KW="$WORK/kotlin"
 mkdir -p "$KW/src/main/kotlin"
 norust mvn -B -q -Dstyle.color=never install:install-file -Dfile="$JAR" -DpomFile="$POM"
+norust mvn -B -q -Dstyle.color=never install:install-file -Dfile="$JAR_TESTING" -DpomFile="$POM_TESTING"
 KOTLIN_VERSION=$(sed -n 's|.*<kotlin.version>\(.*\)</kotlin.version>.*|\1|p' bindings/uniffi/kotlin/pom.xml)
 cat > "$KW/pom.xml" <<EOF
 <?xml version="1.0" encoding="UTF-8"?>
@@ -306,7 +334,67 @@ if ! grep -q '^subject ' "$WORK/kotlin.txt" || ! grep -qx 'true' "$WORK/kotlin.t
   fail "the Kotlin README example did not register and verify"
 fi
 
+# The README's "Testing your code offline" test in a user's project: JUnit 5 + the
+# test-scope necid-kotlin-testing, whose packaged necid is the emulator (no NECID_BIN,
+# no necid on PATH).
+KT="$WORK/kotlin-testing"
+mkdir -p "$KT/src/test/kotlin"
+JUNIT_VERSION=$(sed -n 's|.*<junit.version>\(.*\)</junit.version>.*|\1|p' bindings/uniffi/kotlin/pom.xml)
+SUREFIRE_VERSION=$(grep -A1 '<artifactId>maven-surefire-plugin</artifactId>' bindings/uniffi/kotlin/pom.xml | sed -n 's|.*<version>\(.*\)</version>.*|\1|p')
+cat > "$KT/pom.xml" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>example</groupId>
+  <artifactId>necid-user-tests</artifactId>
+  <version>1</version>
+  <properties><project.build.sourceEncoding>UTF-8</project.build.sourceEncoding></properties>
+  <dependencies>
+    <dependency><groupId>necid</groupId><artifactId>necid-kotlin</artifactId><version>$VERSION</version></dependency>
+    <dependency><groupId>necid</groupId><artifactId>necid-kotlin-testing</artifactId><version>$VERSION</version><scope>test</scope></dependency>
+    <dependency><groupId>org.junit.jupiter</groupId><artifactId>junit-jupiter</artifactId><version>$JUNIT_VERSION</version><scope>test</scope></dependency>
+  </dependencies>
+  <build>
+    <testSourceDirectory>src/test/kotlin</testSourceDirectory>
+    <plugins>
+      <plugin>
+        <groupId>org.jetbrains.kotlin</groupId><artifactId>kotlin-maven-plugin</artifactId><version>$KOTLIN_VERSION</version>
+        <executions><execution><id>test-compile</id><phase>test-compile</phase><goals><goal>test-compile</goal></goals></execution></executions>
+        <configuration><jvmTarget>17</jvmTarget></configuration>
+      </plugin>
+      <plugin>
+        <groupId>org.apache.maven.plugins</groupId><artifactId>maven-surefire-plugin</artifactId><version>$SUREFIRE_VERSION</version>
+      </plugin>
+    </plugins>
+  </build>
+</project>
+EOF
+python3 - bindings/uniffi/kotlin/README.md "$KT/src/test/kotlin/FaceSearchTest.kt" "$FACES/obama.jpg" <<'PY'
+import re, sys
+readme, out, face = sys.argv[1:]
+blocks = [b for b in re.findall(r"^```kotlin\n(.*?)^```", open(readme).read(), re.M | re.S) if re.search(r"^@NecidEmulator\b", b, re.M)]
+if len(blocks) != 1 or 'File("face.jpg")' not in blocks[0]:
+    sys.exit(f"no complete @NecidEmulator test reading File(\"face.jpg\") in {readme}")
+open(out, "w").write(blocks[0].replace('File("face.jpg")', f'File("{face}")'))
+PY
+(cd "$KT" && norust env -u NECID_BIN mvn -B -q -Dstyle.color=never test) | sed 's/\x1b\[[0-9;]*m//g' | tee "$WORK/kotlin-testing.txt"
+python3 - "$KT/target/surefire-reports" <<'PY' || fail "the Kotlin README's offline test"
+import glob, sys, xml.etree.ElementTree as ET
+reports = glob.glob(sys.argv[1] + "/TEST-FaceSearchTest.xml")
+if not reports:
+    sys.exit("kotlin: FaceSearchTest did not run")
+r = ET.parse(reports[0]).getroot()
+if int(r.get("tests", 0)) != 1 or int(r.get("failures", 0)) + int(r.get("errors", 0)) + int(r.get("skipped", 0)):
+    sys.exit(f"kotlin: FaceSearchTest: {r.attrib}")
+print("kotlin: the README's offline test passed with the packaged emulator")
+PY
+
 step "release workflows: actionlint"
 bash scripts/actionlint.sh
+
+step "package sizes (the static necid is in the wheel, the npm platform package and the testing jar)"
+for f in "$WHEEL" "$NPM_X64" "$NPM_MAIN" "$JAR" "$JAR_TESTING" "$CTAR" "$CLITAR"; do
+  awk -v b="$(stat -c %s "$f")" -v n="${f#"$DIST"/}" 'BEGIN { printf "  %6.1f MB  %s\n", b / 1e6, n }' 
+done
 
 echo "dist: all checks passed (package build $BUILD_SECS s, whole suite $((SECONDS - T0)) s)"
