@@ -116,7 +116,8 @@ impl GlobalArgs {
             }
             b = b.request_timeout(std::time::Duration::from_secs_f64(secs));
         }
-        b = b.user_agent_suffix(format!("necid-cli/{}", env!("CARGO_PKG_VERSION")));
+        // After the user's own suffix (NECID_USER_AGENT_SUFFIX / profile), not instead of it.
+        b = b.append_user_agent_suffix(format!("necid-cli/{}", env!("CARGO_PKG_VERSION")));
         Ok(b.build()?)
     }
 

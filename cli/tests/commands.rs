@@ -1131,3 +1131,53 @@ fn demo_writes_its_picture_and_says_where() {
     let img = image::open(&pic).unwrap();
     assert_eq!((img.width(), img.height()), (512, 512));
 }
+
+#[test]
+fn the_cli_appends_its_name_to_the_users_user_agent_suffix() {
+    // A listener that keeps the request head (any answer will do: only the header matters).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let heads = std::thread::spawn(move || {
+        use std::io::{Read as _, Write as _};
+        // Never wait forever: a CLI that does not connect fails the test instead.
+        listener.set_nonblocking(true).unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let mut s = loop {
+            match listener.accept() {
+                Ok((s, _)) => break s,
+                Err(_) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(e) => return format!("no connection: {e}"),
+            }
+        };
+        s.set_nonblocking(false).unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") && s.read(&mut byte).unwrap_or(0) == 1 {
+            head.push(byte[0]);
+        }
+        let _ = s.write_all(
+            b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+        );
+        String::from_utf8_lossy(&head).into_owned()
+    });
+    let home = tempfile::tempdir().unwrap();
+    let mut c = bare_cmd(home.path());
+    c.env("NECID_ENDPOINT", &endpoint)
+        .env("NECID_MAX_ATTEMPTS", "1")
+        .env("NECID_USER_AGENT_SUFFIX", "myapp/2.0")
+        .arg("health");
+    let _ = run(c);
+    let head = heads.join().unwrap();
+    let ua = head
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("user-agent: ")
+                .or_else(|| l.strip_prefix("User-Agent: "))
+        })
+        .unwrap_or_default();
+    let cli = format!("necid-cli/{}", env!("CARGO_PKG_VERSION"));
+    assert!(ua.starts_with("necid-rust/"), "{head}");
+    assert!(ua.ends_with(&format!(" myapp/2.0 {cli}")), "{ua}");
+}

@@ -834,6 +834,21 @@ impl ConfigBuilder {
         self.user_agent_suffix = Some(v.into());
         self
     }
+    /// Add `v` after the suffix already set (the user's, from the profile or environment),
+    /// separated by a space: a tool built on the SDK names itself without dropping it.
+    pub fn append_user_agent_suffix(mut self, v: impl AsRef<str>) -> Self {
+        let v = v.as_ref().trim();
+        self.user_agent_suffix = match self
+            .user_agent_suffix
+            .take()
+            .filter(|s| !s.trim().is_empty())
+        {
+            Some(s) if !v.is_empty() => Some(format!("{} {v}", s.trim_end())),
+            Some(s) => Some(s),
+            None => Some(v.to_owned()),
+        };
+        self
+    }
 
     /// Which certificate authorities `https://` connections trust (default
     /// [`TlsRoots::Platform`], or [`TlsRoots::Custom`] when only a CA bundle is given).

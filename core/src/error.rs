@@ -86,6 +86,20 @@ impl ErrorKind {
             _ => return None,
         })
     }
+
+    /// The kind named by a service `errorCode` (the reference's table: 1001–1003,
+    /// 2001–2003), for responses whose `errorType` is absent or not one of those.
+    pub fn from_error_code(error_code: i64) -> Option<ErrorKind> {
+        Some(match error_code {
+            1001 => ErrorKind::InvalidRequest,
+            1002 => ErrorKind::Duplicate,
+            1003 => ErrorKind::Timeout,
+            2001 => ErrorKind::NoFace,
+            2002 => ErrorKind::PoorQuality,
+            2003 => ErrorKind::MultipleFaces,
+            _ => return None,
+        })
+    }
 }
 
 impl fmt::Display for ErrorKind {

@@ -206,7 +206,11 @@ pub(crate) fn error_from_response(
     let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
     let parsed = parsed.unwrap_or_default();
     let error_type = parsed.error_type.filter(|s| !s.is_empty());
-    let known = error_type.as_deref().and_then(ErrorKind::from_error_type);
+    // errorType first; when it is absent or unknown, the documented errorCode decides.
+    let known = error_type
+        .as_deref()
+        .and_then(ErrorKind::from_error_type)
+        .or_else(|| parsed.error_code.and_then(ErrorKind::from_error_code));
     let kind = match status {
         401 | 403 => ErrorKind::Auth,
         404 => ErrorKind::NotFound,

@@ -319,6 +319,43 @@ async fn service_errors_map_to_kinds() {
     assert_eq!(e.kind(), ErrorKind::InvalidRequest);
 }
 
+#[tokio::test]
+async fn the_error_code_decides_when_the_error_type_is_absent_or_unknown() {
+    let server = FaultServer::start(vec![
+        json(400, r#"{"message":"no face","errorCode":2001}"#),
+        json(
+            400,
+            r#"{"message":"dup","errorCode":1002,"errorType":"SomethingNew"}"#,
+        ),
+        json(500, r#"{"message":"slow","errorCode":1003,"errorType":""}"#),
+        json(400, r#"{"message":"two","errorCode":"2003"}"#),
+        // errorType wins over a disagreeing errorCode; an unknown code is InvalidRequest.
+        json(
+            400,
+            r#"{"message":"q","errorCode":2001,"errorType":"PoorQuality"}"#,
+        ),
+        json(400, r#"{"message":"?","errorCode":9999}"#),
+    ])
+    .await;
+    let c = client(&server, fast_retries(1));
+    let mut kinds = Vec::new();
+    for _ in 0..6 {
+        let e = c.register_subject(jpeg(), &[]).await.unwrap_err();
+        kinds.push((e.kind(), e.error_code()));
+    }
+    assert_eq!(
+        kinds,
+        [
+            (ErrorKind::NoFace, Some(2001)),
+            (ErrorKind::Duplicate, Some(1002)),
+            (ErrorKind::Timeout, Some(1003)),
+            (ErrorKind::MultipleFaces, Some(2003)),
+            (ErrorKind::PoorQuality, Some(2001)),
+            (ErrorKind::InvalidRequest, Some(9999)),
+        ]
+    );
+}
+
 fn skew_403(server_time: SystemTime) -> Action {
     json_with(
         403,
