@@ -53,7 +53,10 @@ pub fn runtime() -> Result<&'static Runtime> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("necid-worker")
-        .on_thread_start(|| ON_SDK_THREAD.set(true))
+        .on_thread_start(|| {
+            ON_SDK_THREAD.set(true);
+            block_sigpipe();
+        })
         .enable_all()
         .build()
         .map_err(|e| {
@@ -68,6 +71,27 @@ pub fn runtime() -> Result<&'static Runtime> {
     OWNER_PID.store(pid, Ordering::Release);
     Ok(rt)
 }
+
+/// Writing to a connection the server has closed raises SIGPIPE, whose default action
+/// kills the whole process. Rust programs, Python, Node and the JVM ignore it, but a C,
+/// C++ or Swift host usually does not, and the SDK must not decide that for its host. So
+/// the SDK's own threads (where every socket write happens) block it: the write then fails
+/// with EPIPE, which becomes a typed Network error, and the signal stays pending on a
+/// thread that never unblocks it. The host's disposition is untouched.
+#[cfg(unix)]
+fn block_sigpipe() {
+    // SAFETY: sigemptyset/sigaddset initialise a local set; pthread_sigmask changes only
+    // the calling thread's mask.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGPIPE);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+}
+
+#[cfg(not(unix))]
+fn block_sigpipe() {}
 
 thread_local! {
     /// Set on the SDK runtime's own threads (workers and blocking pool).
