@@ -27,11 +27,23 @@ def load(out: Path) -> dict[str, Any]:
         if not text:
             continue
         d = json.loads(text.splitlines()[-1])
+        if "null_pinned" in d:
+            res["meta"]["null_pinned"] = d["null_pinned"]
+            continue
         lang = d.get("lang", "?")
         if "sign" in d:
             res["sign"][lang] = d["sign"]
         if "e2e" in d:
-            res["e2e"][lang] = {"body_bytes": d.get("body_bytes"), "clients": d["e2e"]}
+            server = "null server" if f.name.startswith("e2e-null-") else "emulator"
+            key = f"{lang} · null server" if server == "null server" else lang
+            res["e2e"][key] = {
+                "lang": lang,
+                "server": server,
+                "body_bytes": d.get("body_bytes"),
+                "clients": d["e2e"],
+            }
+        if "handoff_ns" in d:
+            res["handoff_ns"] = d["handoff_ns"]
         if "rss" in d:
             res["rss"].append({"lang": lang, **d["rss"]})
         if "engine" in d:
@@ -117,12 +129,14 @@ PEER_OF = {
 
 def e2e_tables(res: dict[str, Any]) -> list[str]:
     lines: list[str] = []
-    for lang, d in res["e2e"].items():
+    for key, d in res["e2e"].items():
+        lang = d.get("lang", key)
         clients = d["clients"]
         levels = [row["inflight"] for row in next(iter(clients.values()))]
+        where = "loopback null server" if d.get("server") == "null server" else "loopback emulator"
         lines.append(
             f"\n### End to end — {lang} (POST /v1.1/face/extract, {d['body_bytes']} B body, "
-            "loopback emulator)\n"
+            f"{where})\n"
         )
         head = ["client"] + [f"{n} in flight: req/s · p50 · p99 (ms)" for n in levels]
         lines.append("| " + " | ".join(head) + " |")
@@ -157,6 +171,74 @@ def e2e_tables(res: dict[str, Any]) -> list[str]:
                     if a["cpu_us_per_req"]
                 ]
                 lines.append(f"\n{peer} CPU / {ours} CPU per request: " + ", ".join(ratios))
+    return lines
+
+
+def pick(res: dict[str, Any], key: str, client: str, n: int) -> dict[str, Any] | None:
+    d = res["e2e"].get(key)
+    if not d or client not in d["clients"]:
+        return None
+    return next((r for r in d["clients"][client] if r["inflight"] == n), None)
+
+
+def null_targets(res: dict[str, Any]) -> list[str]:
+    """The issue's targets, from the runs against the null server (ratios within the run)."""
+    if not any(d.get("server") == "null server" for d in res["e2e"].values()):
+        return []
+    py, nd, rs = "python · null server", "node · null server", "rust · null server"
+    rows: list[tuple[str, str, float | None, str]] = []
+
+    def ratio(a: dict[str, Any] | None, b: dict[str, Any] | None, field: str) -> float | None:
+        if not a or not b or not b.get(field):
+            return None
+        return a[field] / b[field]
+
+    def add(name: str, val: float | None, target: str, ok: bool | None) -> None:
+        rows.append((name, f"{val:.2f}x" if val is not None else "n/a", val, target if ok is None else
+                     f"{target} — {'met' if ok else 'missed'}"))
+
+    for n in (1, 8, 64):
+        v = ratio(pick(res, py, "necid sync (threads)", n), pick(res, py, "requests+botocore (threads)", n), "rps")
+        add(f"Python sync / requests+botocore, req/s, {n} in flight", v, "≥ 5x", None if v is None else v >= 5)
+    for n in (1, 8, 64):
+        v = ratio(pick(res, nd, "necid Client", n), pick(res, nd, "node:http+@smithy", n), "rps")
+        add(f"Node / node:http+@smithy, req/s, {n} in flight", v, "≥ 1.5x", None if v is None else v >= 1.5)
+    for n in (1, 8, 64):
+        v = ratio(pick(res, py, "necid AsyncClient", n), pick(res, py, "aiohttp+botocore", n), "rps")
+        add(f"Python AsyncClient / aiohttp+botocore, req/s, {n} in flight", v, "≥ 2x", None if v is None else v >= 2)
+    for n in (1, 8, 64):
+        v = ratio(pick(res, nd, "necid Client", n), pick(res, rs, "necid async", n), "cpu_us_per_req")
+        tgt = "≤ 1.3x" if n in (8, 64) else "(no target)"
+        add(f"Node CPU/request ÷ Rust's, {n} in flight", v, tgt, None if v is None or n == 1 else v <= 1.3)
+    for n in (1, 8, 64):
+        v = ratio(pick(res, py, "necid AsyncClient", n), pick(res, py, "necid sync (threads)", n), "cpu_us_per_req")
+        add(f"Python AsyncClient CPU/request ÷ sync client's, {n} in flight", v, "≤ 1.3x",
+            None if v is None else v <= 1.3)
+    v = ratio(pick(res, py, "necid sync (threads)", 1), pick(res, rs, "necid async", 1), "p50_ms")
+    add("Python sync p50 ÷ Rust async p50, 1 in flight", v, "≤ 1.25x", None if v is None else v <= 1.25)
+    v = ratio(pick(res, rs, "necid blocking (threads)", 1), pick(res, rs, "necid async", 1), "p50_ms")
+    add("Rust blocking p50 ÷ Rust async p50, 1 in flight (the hand-off alone)", v, "(no target)", None)
+    v = ratio(pick(res, "c · null server", "necid C (threads)", 1), pick(res, rs, "necid async", 1), "p50_ms")
+    add("C p50 ÷ Rust async p50, 1 in flight", v, "(no target)", None)
+    res["null_targets"] = {name: val for name, _, val, _ in rows}
+    lines = ["\n### The issue's targets against the null server (this run)\n"]
+    pin = res["meta"].get("null_pinned")
+    if pin:
+        lines.append(f"Pinning (server / clients): {pin}\n")
+    lines.append("| measure | ratio | target |")
+    lines.append("|---|---|---|")
+    lines += [f"| {name} | {txt} | {tgt} |" for name, txt, _, tgt in rows]
+    return lines
+
+
+def handoff_table(res: dict[str, Any]) -> list[str]:
+    h = res.get("handoff_ns")
+    if not h:
+        return []
+    lines = ["\n### Hand-off floor (Rust, ns per round trip, best of 3, no I/O)\n"]
+    lines.append("| what | ns |")
+    lines.append("|---|---|")
+    lines += [f"| {k} | {v:,.0f} |" for k, v in h.items()]
     return lines
 
 
@@ -199,6 +281,11 @@ def engine_table(res: dict[str, Any]) -> list[str]:
             f"| 1:N search over {s['templates']:,} templates, emulator's compare on stored templates | "
             f"{s['server_format_ms']:.1f} ms |"
         )
+        if "server_format_sequential_ms" in s:
+            lines.append(
+                f"| 1:N search over {s['templates']:,} templates, the emulator's previous compare "
+                f"(one sequential sum over the bytes) | {s['server_format_sequential_ms']:.1f} ms |"
+            )
     return lines
 
 
@@ -216,6 +303,8 @@ def main() -> None:
     lines += ffi_table(res)
     lines += breakdown_table(res)
     lines += e2e_tables(res)
+    lines += null_targets(res)
+    lines += handoff_table(res)
     lines += rss_table(res)
     lines += engine_table(res)
     text = "\n".join(lines) + "\n"

@@ -39,6 +39,7 @@ const { positionals, values: opt } = parseArgs({
     probe: { type: 'string' },
     image: { type: 'string' },
     inflight: { type: 'string', default: '1,8,64' },
+    clients: { type: 'string', default: '' },
   },
 })
 
@@ -213,16 +214,21 @@ async function e2e() {
   const sign = async () => (await smithy.sign(smithyRequest(url, baseHeaders, body))).headers
   const u = new URL(url)
 
-  const out = { 'necid Client': [], 'undici.request+@smithy': [], 'fetch+@smithy': [], 'node:http+@smithy': [] }
+  const only = new Set(opt.clients.split(',').map((c) => c.trim()).filter(Boolean))
+  const want = (name) => only.size === 0 || only.has(name)
+  const out = Object.fromEntries(
+    ['necid Client', 'undici.request+@smithy', 'fetch+@smithy', 'node:http+@smithy'].filter(want).map((k) => [k, []]),
+  )
   for (const n of levels) {
-    out['necid Client'].push(
+    if (want('necid Client')) out['necid Client'].push(
       await closedLoop(n, secs, async () => {
         const faces = await client.extractFaces(probe)
         if (!faces.length) throw new Error('no face')
       }),
     )
+    if (only.size && !want('node:http+@smithy')) continue
     const dispatcher = new Agent({ connections: n, pipelining: 1 })
-    out['undici.request+@smithy'].push(
+    out['undici.request+@smithy']?.push(
       await closedLoop(n, secs, async () => {
         const headers = await sign()
         const r = await undiciRequest(url, { method: 'POST', headers, body, dispatcher })
@@ -231,7 +237,7 @@ async function e2e() {
       }),
     )
     await dispatcher.close()
-    out['fetch+@smithy'].push(
+    out['fetch+@smithy']?.push(
       await closedLoop(n, secs, async () => {
         const headers = await sign()
         delete headers.host
@@ -241,7 +247,7 @@ async function e2e() {
       }),
     )
     const agent = new http.Agent({ keepAlive: true, maxSockets: n })
-    out['node:http+@smithy'].push(
+    out['node:http+@smithy']?.push(
       await closedLoop(n, secs, async () => {
         const headers = await sign()
         await new Promise((resolve, reject) => {

@@ -221,7 +221,9 @@ async def async_loop(inflight: int, secs: float, one: Callable[[], Any]) -> dict
     return summary(inflight, lat, errors, elapsed, time.process_time() - cpu0)
 
 
-def e2e(ready: dict[str, Any], probe: bytes, secs: float, levels: list[int]) -> dict[str, Any]:
+def e2e(
+    ready: dict[str, Any], probe: bytes, secs: float, levels: list[int], only: set[str] | None = None
+) -> dict[str, Any]:
     import aiohttp
     import requests
     from botocore.auth import SigV4Auth
@@ -298,11 +300,17 @@ def e2e(ready: dict[str, Any], probe: bytes, secs: float, levels: list[int]) -> 
 
             return await async_loop(n, secs, one)
 
+    runs: dict[str, Callable[[int], dict[str, Any]]] = {
+        "necid sync (threads)": lambda n: threaded(n, secs, make_necid),
+        "necid AsyncClient": lambda n: asyncio.run(run_async(n)),
+        "requests+botocore (threads)": lambda n: threaded(n, secs, make_requests),
+        "aiohttp+botocore": lambda n: asyncio.run(run_aiohttp(n)),
+    }
+    if only:
+        out = {k: v for k, v in out.items() if k in only}
     for n in levels:
-        out["necid sync (threads)"].append(threaded(n, secs, make_necid))
-        out["necid AsyncClient"].append(asyncio.run(run_async(n)))
-        out["requests+botocore (threads)"].append(threaded(n, secs, make_requests))
-        out["aiohttp+botocore"].append(asyncio.run(run_aiohttp(n)))
+        for name in out:
+            out[name].append(runs[name](n))
     return {"lang": "python", "body_bytes": len(body), "e2e": out}
 
 
@@ -414,6 +422,7 @@ def main() -> None:
     p.add_argument("--image")
     p.add_argument("--inflight", default="1,8,64")
     p.add_argument("--client", default="necid")
+    p.add_argument("--clients", default="", help="e2e: only these clients (comma-separated names)")
     a = p.parse_args()
     if a.cmd == "sign":
         res = sign_bench(a.secs, a.quick)
@@ -424,7 +433,8 @@ def main() -> None:
             with open(a.probe, "rb") as f:
                 probe = f.read()
             levels = [int(x) for x in a.inflight.split(",")]
-            res = e2e(ready, probe, a.secs, levels)
+            only = {c.strip() for c in a.clients.split(",") if c.strip()} or None
+            res = e2e(ready, probe, a.secs, levels, only)
         else:
             with open(a.image, "rb") as f:
                 image = f.read()

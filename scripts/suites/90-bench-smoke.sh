@@ -13,8 +13,10 @@ DEBUG="$ROOT/target/x86_64-unknown-linux-gnu/debug"
 BENCH="$DEBUG/necid-bench"
 WORK=$(mktemp -d)
 SERVE_PID=
+NULL_PID=
 cleanup() {
   if [ -n "$SERVE_PID" ]; then kill "$SERVE_PID" 2>/dev/null || true; fi
+  if [ -n "$NULL_PID" ]; then kill "$NULL_PID" 2>/dev/null || true; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -35,6 +37,48 @@ done
   --inflight 1,4 > "$WORK/e2e.json"
 "$BENCH" rss --ready "$WORK/ready.json" --image "$WORK/assets/big5mb.png" --inflight 1 \
   > "$WORK/rss.json"
+kill "$SERVE_PID" 2>/dev/null || true
+wait "$SERVE_PID" 2>/dev/null || true
+SERVE_PID=
+
+# The null server (canned answers) and the same loops against it; the hand-off floor.
+"$BENCH" null-server --ready-file "$WORK/null.json" > "$WORK/null.log" 2>&1 &
+NULL_PID=$!
+for _ in $(seq 1 100); do
+  [ -s "$WORK/null.json" ] && break
+  sleep 0.1
+done
+[ -s "$WORK/null.json" ] || { cat "$WORK/null.log" >&2; exit 1; }
+"$BENCH" e2e --ready "$WORK/null.json" --probe "$WORK/assets/probe.jpg" --secs 0.2 \
+  --inflight 1,4 > "$WORK/e2e-null.json"
+"$BENCH" handoff --secs 0.06 > "$WORK/handoff.json"
+
+# The gallery seeded straight into a store (1,000 subjects here), searched over HTTP with
+# the real engine.
+"$DEBUG/necid" serve --db "$WORK/scale.db" --engine real --no-console --port 0 \
+  --ready-file "$WORK/scale-ready.json" > "$WORK/scale.log" 2>&1 &
+SERVE_PID=$!
+for _ in $(seq 1 100); do
+  [ -s "$WORK/scale-ready.json" ] && break
+  sleep 0.1
+done
+[ -s "$WORK/scale-ready.json" ] || { cat "$WORK/scale.log" >&2; exit 1; }
+kill "$SERVE_PID"
+wait "$SERVE_PID" 2>/dev/null || true
+FACES=cli/assets/faces
+"$BENCH" seed-db --db "$WORK/scale.db" --subjects 1000 \
+  --faces "$FACES/obama.jpg,$FACES/biden.jpg" > "$WORK/seed.json"
+rm -f "$WORK/scale-ready.json"
+"$DEBUG/necid" serve --db "$WORK/scale.db" --engine real --no-console --port 0 \
+  --ready-file "$WORK/scale-ready.json" > "$WORK/scale.log" 2>&1 &
+SERVE_PID=$!
+for _ in $(seq 1 100); do
+  [ -s "$WORK/scale-ready.json" ] && break
+  sleep 0.1
+done
+[ -s "$WORK/scale-ready.json" ] || { cat "$WORK/scale.log" >&2; exit 1; }
+"$BENCH" scale --ready "$WORK/scale-ready.json" --probe "$FACES/obama2.jpg" \
+  --register "$WORK/assets/photo512.jpg" --secs 0.1 --inflight 1 > "$WORK/scale.json"
 
 python3 - "$WORK" <<'EOF'
 import json, sys
@@ -61,5 +105,21 @@ for name, rows in e2e.items():
         assert 0 < r["p50_ms"] <= r["p99_ms"], (name, r)
 rss = load("rss")["rss"]
 assert rss["bytes_per_inflight"] > 0 and rss["image_bytes"] >= 5_000_000, rss
+e2e = load("e2e-null")["e2e"]
+assert set(e2e) == {"necid async", "necid blocking (threads)", "aws-sigv4+reqwest"}, e2e
+for name, rows in e2e.items():
+    assert [r["inflight"] for r in rows] == [1, 4], (name, rows)
+    for r in rows:
+        assert r["requests"] > 0 and r["errors"] == 0, (name, r)
+h = load("handoff")["handoff_ns"]
+assert len(h) == 3 and all(v > 0 for v in h.values()), h
+seed = load("seed")
+assert seed["seeded"] == 1000 and len(seed["real_descriptors"]) == 2, seed
+sc = load("scale")["scale"]
+# obama2's probe finds the seeded obama among 1,000 (the synthetic ones match nobody).
+assert sc["first_search_candidates"] == 1, sc
+for k in ("search", "register"):
+    assert sc[k][0]["requests"] > 0 and sc[k][0]["errors"] == 0, (k, sc)
+assert sc["extract_same_probe"]["requests"] > 0, sc
 print("bench smoke: ok", {k: round(v) for k, v in sign[0].items() if k != "size"}, "signatures/s at 0 B (debug build)")
 EOF

@@ -14,6 +14,10 @@
 //! necid-bench e2e    --ready F --probe P [--secs S] [--inflight 1,8,64]
 //! necid-bench rss    --ready F --image P --inflight K
 //! necid-bench engine --photo P [--quick]           extract on 512², 1:N search over 10k/100k
+//! necid-bench null-server --ready-file F [--port N] loopback HTTP/1.1 responder, canned answers
+//! necid-bench handoff [--secs S]                 cost of a cross-thread hand-off (the sync-call floor)
+//! necid-bench seed-db --db F --subjects N --faces DIR   gallery of N real-engine templates (bench/rust/src/scale.rs)
+//! necid-bench scale  --ready F --probe P --register P [--secs S] [--inflight 1,8]
 //! ```
 
 use std::collections::HashMap;
@@ -32,6 +36,9 @@ use base64::Engine as _;
 use necid_face_engine as fe;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+
+mod null;
+mod scale;
 
 type BenchResult<T> = Result<T, String>;
 
@@ -65,8 +72,12 @@ fn run(args: &[String]) -> BenchResult<Value> {
         Some("rss") => rss(&opts),
         Some("engine") => engine(&opts),
         Some("breakdown") => breakdown(&opts),
+        Some("null-server") => null::null_server(&opts),
+        Some("handoff") => handoff(&opts),
+        Some("seed-db") => scale::seed_db(&opts),
+        Some("scale") => scale::scale(&opts),
         _ => Err(
-            "usage: necid-bench assets|sign|breakdown|e2e|rss|engine [options] (see the source)"
+            "usage: necid-bench assets|sign|breakdown|e2e|rss|engine|null-server|handoff|seed-db|scale [options] (see the source)"
                 .into(),
         ),
     }
@@ -647,10 +658,150 @@ fn e2e(opts: &Opts) -> BenchResult<Value> {
             }
         })?);
     }
+    // The blocking client (what C and the other sync bindings call), from plain threads.
+    let blocking = necid::blocking::Client::from(client.clone());
+    let mut blocking_rows = Vec::new();
+    for &n in &levels {
+        let (c, img) = (blocking.clone(), image.clone());
+        blocking_rows.push(threaded_loop(n, secs, move || {
+            let faces = c
+                .extract_faces(img.clone(), None)
+                .map_err(|e| e.to_string())?;
+            if faces.is_empty() {
+                return Err("no face".into());
+            }
+            Ok(())
+        }));
+    }
     Ok(json!({
         "lang": "rust",
         "body_bytes": body.len(),
-        "e2e": { "necid async": necid_rows, "aws-sigv4+reqwest": raw_rows },
+        "e2e": {
+            "necid async": necid_rows,
+            "necid blocking (threads)": blocking_rows,
+            "aws-sigv4+reqwest": raw_rows,
+        },
+    }))
+}
+
+/// requests/s, p50 and p99 (ms) of `inflight` threads each calling `one` in a loop.
+fn threaded_loop<F>(inflight: usize, secs: f64, one: F) -> Value
+where
+    F: Fn() -> BenchResult<()> + Send + Sync + 'static,
+{
+    let one = Arc::new(one);
+    for _ in 0..inflight {
+        let _ = one();
+    }
+    let cpu0 = process_cpu_secs();
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs_f64(secs);
+    let threads: Vec<_> = (0..inflight)
+        .map(|_| {
+            let one = one.clone();
+            std::thread::spawn(move || {
+                let mut lat = Vec::new();
+                let mut errors = 0u64;
+                while Instant::now() < deadline {
+                    let t = Instant::now();
+                    match one() {
+                        Ok(()) => lat.push(t.elapsed().as_nanos() as u64),
+                        Err(_) => errors += 1,
+                    }
+                }
+                (lat, errors)
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in threads {
+        if let Ok((lat, e)) = t.join() {
+            all.extend(lat);
+            errors += e;
+        }
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    let cpu = process_cpu_secs() - cpu0;
+    summary(inflight, all, errors, elapsed, cpu)
+}
+
+/// The floor under a blocking call's latency: what handing work to the SDK runtime and
+/// being woken with the result costs, without any I/O. ns per round trip, best of 3.
+fn handoff(opts: &Opts) -> BenchResult<Value> {
+    let secs = opts.f64_or("secs", 1.5)?;
+    let rounds = 3;
+    let budget = Duration::from_secs_f64(secs / f64::from(rounds));
+    let rt = necid::runtime().map_err(|e| e.to_string())?;
+    // (a) What a sync call adds: spawn onto the runtime from a plain thread, block for it.
+    let mut spawn_join =
+        || -> BenchResult<()> { rt.block_on(rt.spawn(async {})).map_err(|e| e.to_string()) };
+    // (b) The same inside the runtime (what an async caller on the SDK runtime pays).
+    let in_rt = |budget: Duration| -> BenchResult<f64> {
+        rt.block_on(rt.spawn(async move {
+            let start = Instant::now();
+            let mut n = 0u64;
+            while start.elapsed() < budget {
+                for _ in 0..64 {
+                    let _ = tokio::spawn(async {}).await;
+                }
+                n += 64;
+            }
+            n as f64 / start.elapsed().as_secs_f64()
+        }))
+        .map_err(|e| e.to_string())
+    };
+    // (c) Two plain threads waking each other (park/unpark), one round trip per call.
+    let ping_pong = |budget: Duration| -> f64 {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        let turn = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let main = std::thread::current();
+        let (t2, s2) = (turn.clone(), stop.clone());
+        let peer = std::thread::spawn(move || {
+            let mut seen = 0;
+            while !s2.load(Ordering::Acquire) {
+                let v = t2.load(Ordering::Acquire);
+                if v > seen && v % 2 == 1 {
+                    seen = v + 1;
+                    t2.store(seen, Ordering::Release);
+                    main.unpark();
+                } else {
+                    std::thread::park_timeout(Duration::from_millis(10));
+                }
+            }
+        });
+        let peer_thread = peer.thread().clone();
+        let start = Instant::now();
+        let mut n = 0u64;
+        while start.elapsed() < budget {
+            let want = 2 * n + 2;
+            turn.store(2 * n + 1, Ordering::Release);
+            peer_thread.unpark();
+            while turn.load(Ordering::Acquire) < want {
+                std::thread::park_timeout(Duration::from_millis(10));
+            }
+            n += 1;
+        }
+        let r = n as f64 / start.elapsed().as_secs_f64();
+        stop.store(true, Ordering::Release);
+        peer_thread.unpark();
+        let _ = peer.join();
+        r
+    };
+    let mut best = [0.0f64; 3];
+    for _ in 0..rounds {
+        best[0] = best[0].max(rate(budget, &mut spawn_join)?);
+        best[1] = best[1].max(in_rt(budget)?);
+        best[2] = best[2].max(ping_pong(budget));
+    }
+    Ok(json!({
+        "lang": "rust",
+        "handoff_ns": {
+            "spawn on the SDK runtime from a plain thread + block for it": 1e9 / best[0],
+            "spawn + join inside the runtime": 1e9 / best[1],
+            "park/unpark ping-pong between two plain threads": 1e9 / best[2],
+        }
     }))
 }
 
@@ -765,11 +916,13 @@ fn engine(opts: &Opts) -> BenchResult<Value> {
         let reps = if quick { 2 } else { 20 };
         let f32_ms = median_ms(reps, || search_f32(&probe, &templates));
         let bytes_ms = median_ms(reps, || search_bytes(&server_engine, &probe_bytes, &stored));
+        let old_ms = median_ms(reps, || search_bytes_sequential(&probe_bytes, &stored));
         let hits = search_f32(&probe, &templates);
         search.push(json!({
             "templates": n,
             "score_loop_ms": f32_ms,
             "server_format_ms": bytes_ms,
+            "server_format_sequential_ms": old_ms,
             "hits": hits,
         }));
     }
@@ -811,13 +964,39 @@ fn search_f32(probe: &[f32; fe::DESCRIPTOR_LEN], all: &[[f32; fe::DESCRIPTOR_LEN
     top(hits)
 }
 
-/// The emulator's search loop: the engine's `compare` (0..=9999) on every stored template.
+/// The emulator's search loop: the engine's scorer for the probe (0..=9999, what
+/// `FaceEngine::compare` gives) on every stored template.
 fn search_bytes(engine: &necid_server::RealEngine, probe: &[u8], all: &[Vec<u8>]) -> usize {
     use necid_server::FaceEngine as _;
+    let score = engine.scorer(probe);
     let hits = all
         .iter()
         .enumerate()
-        .map(|(i, t)| (i, engine.compare(probe, t)))
+        .map(|(i, t)| (i, score(t)))
+        .filter(|(_, s)| *s >= fe::DEFAULT_THRESHOLD)
+        .collect();
+    top(hits)
+}
+
+/// The emulator's compare before 2026-12-06 (one sequential sum over the stored bytes),
+/// kept here to measure the change in the same run.
+fn search_bytes_sequential(probe: &[u8], all: &[Vec<u8>]) -> usize {
+    let cmp = |a: &[u8], b: &[u8]| -> u32 {
+        let (Some(a), Some(b)) = (a.strip_prefix(b"FED1"), b.strip_prefix(b"FED1")) else {
+            return 0;
+        };
+        let mut sum = 0f32;
+        for (x, y) in a.chunks_exact(4).zip(b.chunks_exact(4)) {
+            let d = f32::from_le_bytes([x[0], x[1], x[2], x[3]])
+                - f32::from_le_bytes([y[0], y[1], y[2], y[3]]);
+            sum += d * d;
+        }
+        fe::score_from_distance(sum.sqrt())
+    };
+    let hits = all
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (i, cmp(probe, t)))
         .filter(|(_, s)| *s >= fe::DEFAULT_THRESHOLD)
         .collect();
     top(hits)
