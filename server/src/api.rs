@@ -679,6 +679,7 @@ pub(crate) async fn search(State(st): State<Shared>, t: Tenant, body: Bytes) -> 
     let probe = probe_face(detect(&st, b64, "probe").await?)?;
     let wanted: HashSet<&String> = tags.iter().collect();
     let engine = st.engine.clone();
+    let score_of = engine.scorer(&probe.template);
     // subject id → (best score, [(event id, score)])
     let mut by_subject: HashMap<String, (u32, Vec<(String, u32)>)> = HashMap::new();
     st.store.with_gallery_events(&t.gallery_id, |events| {
@@ -686,7 +687,7 @@ pub(crate) async fn search(State(st): State<Shared>, t: Tenant, body: Bytes) -> 
             if !wanted.is_empty() && !ev.tags.iter().any(|t| wanted.contains(t)) {
                 continue;
             }
-            let score = engine.compare(&probe.template, &ev.template);
+            let score = score_of(&ev.template);
             if i64::from(score) < threshold {
                 continue;
             }

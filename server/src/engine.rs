@@ -68,6 +68,9 @@ pub enum EngineError {
     Internal(String),
 }
 
+/// Scores of one probe against stored templates (see [`FaceEngine::scorer`]).
+pub type Scorer<'a> = Box<dyn Fn(&[u8]) -> u32 + 'a>;
+
 /// A face detector + matcher. Implementations must be cheap to share across threads.
 pub trait FaceEngine: Send + Sync {
     /// Finds faces in encoded image bytes (JPEG, PNG, ...). An empty vector means no face.
@@ -75,6 +78,11 @@ pub trait FaceEngine: Send + Sync {
     /// Similarity of two templates made by this engine, 0..=9999 (9999 = identical).
     /// Must not panic on foreign or corrupt templates: return 0 instead.
     fn compare(&self, a: &[u8], b: &[u8]) -> u32;
+    /// `compare(probe, t)` as a function of `t`, for scoring one probe against many stored
+    /// templates (a search): an engine may decode the probe once. Same scores as `compare`.
+    fn scorer<'a>(&'a self, probe: &'a [u8]) -> Scorer<'a> {
+        Box::new(move |t| self.compare(probe, t))
+    }
     /// Short engine name, reported by `/v1.1/health`.
     fn name(&self) -> &str;
     /// Whether the engine takes pictures the emulator decoded under its intake policy
