@@ -5,10 +5,16 @@
 //!   released, waking every 100 ms to run Python signal handlers, so Ctrl-C interrupts a
 //!   call (the request is then aborted). Progress events of a wait are delivered to the
 //!   calling thread, so `on_progress` runs where the caller expects it.
-//! - Async calls use pyo3-async-runtimes' generic bridge with [`CoreRt`], a runtime whose
-//!   `spawn` goes to `necid::runtime()` *at each call*: in a forked child that is a fresh
-//!   runtime (the core rebuilds it when the pid changes) instead of the parent's dead one.
-//!   Cancelling the asyncio task drops the future, which aborts the request.
+//! - Async calls (on Unix event loops that support `add_reader`, i.e. every selector loop
+//!   and uvloop) use [`completions`]: one task on the core runtime per call, whose result
+//!   is queued for the event loop and announced by one byte on a pipe the loop watches;
+//!   the loop's thread then builds the Python value and completes the asyncio future. No
+//!   runtime thread takes the GIL and no blocking-pool thread is involved. Elsewhere
+//!   (Windows' proactor loop) they use pyo3-async-runtimes' generic bridge with
+//!   [`CoreRt`], a runtime whose `spawn` goes to `necid::runtime()` *at each call*: in a
+//!   forked child that is a fresh runtime (the core rebuilds it when the pid changes)
+//!   instead of the parent's dead one. Either way, cancelling the asyncio task aborts the
+//!   request.
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -126,8 +132,14 @@ where
     F: Future<Output = Result<T, E>> + Send + 'static,
     C: for<'a> FnOnce(Python<'a>, T) -> PyResult<Bound<'a, PyAny>> + Send + 'static,
 {
-    necid::runtime().map_err(|e| err::to_py(py, e))?;
+    let rt = necid::runtime().map_err(|e| err::to_py(py, e))?;
     let convert: Convert<T> = Box::new(convert);
+    #[cfg(unix)]
+    if let Some((event_loop, notifier)) = completions::for_running_loop(py)? {
+        return completions::spawn(&event_loop, rt, notifier, fut, convert);
+    }
+    #[cfg(not(unix))]
+    let _ = rt;
     generic::future_into_py::<CoreRt, _, Deferred>(py, async move {
         let outcome = AssertUnwindSafe(fut).catch_unwind().await;
         Ok(Deferred(Box::new(move |py| match outcome {
@@ -238,5 +250,180 @@ impl std::task::Wake for Unpark {
     }
     fn wake_by_ref(self: &std::sync::Arc<Self>) {
         self.0.unpark();
+    }
+}
+
+/// Completing asyncio futures from the core runtime without taking the GIL there.
+///
+/// pyo3-async-runtimes' generic bridge spends, per call, two task spawns, a hop to the
+/// blocking pool, and a GIL acquisition on that thread (contending with the event loop)
+/// to run `call_soon_threadsafe`. Here each event loop (per thread, per process) gets a
+/// [`Notifier`]: a queue of finished calls and a pipe whose read end the loop watches
+/// (`loop.add_reader`). A call's task pushes its outcome and writes one byte when the
+/// queue was empty; the loop's reader callback ([`Drain`]) drains the pipe, builds the
+/// Python values and completes the futures, on the loop's own thread, with the GIL it
+/// already holds. Cancelling the future (its done callback, [`AbortTask`]) aborts the task.
+#[cfg(unix)]
+mod completions {
+    use std::cell::RefCell;
+    use std::future::Future;
+    use std::io::{Read as _, Write as _};
+    use std::os::fd::AsRawFd as _;
+    use std::os::unix::net::UnixStream;
+    use std::panic::AssertUnwindSafe;
+    use std::sync::{Arc, Mutex};
+
+    use futures_util::FutureExt as _;
+    use pyo3::prelude::*;
+
+    use super::{Convert, Finish};
+    use crate::err::{self, Fail};
+
+    /// One event loop's queue of finished calls and its wake-up pipe.
+    pub struct Notifier {
+        queue: Mutex<Vec<(Py<PyAny>, Finish)>>,
+        read: UnixStream,
+        write: UnixStream,
+    }
+
+    impl Notifier {
+        fn push(&self, future: Py<PyAny>, finish: Finish) {
+            let first = {
+                let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+                q.push((future, finish));
+                q.len() == 1
+            };
+            // Only the first item of a batch needs a wake-up; the reader takes them all.
+            // A full pipe (WouldBlock) means a wake-up is pending anyway.
+            if first {
+                let _ = (&self.write).write(&[1]);
+            }
+        }
+    }
+
+    /// The loop's reader callback: completes every queued future.
+    #[pyclass(frozen)]
+    struct Drain(Arc<Notifier>);
+
+    #[pymethods]
+    impl Drain {
+        fn __call__(&self, py: Python<'_>) {
+            // Empty the pipe before taking the queue: a push after the take writes anew.
+            let mut buf = [0u8; 64];
+            while matches!((&self.0.read).read(&mut buf), Ok(n) if n > 0) {}
+            let items =
+                std::mem::take(&mut *self.0.queue.lock().unwrap_or_else(|p| p.into_inner()));
+            for (future, finish) in items {
+                let future = future.into_bound(py);
+                // Cancelled (or otherwise done) meanwhile: nobody wants the value.
+                if future
+                    .call_method0(pyo3::intern!(py, "done"))
+                    .and_then(|d| d.is_truthy())
+                    .unwrap_or(true)
+                {
+                    continue;
+                }
+                let done = match finish(py) {
+                    Ok(v) => future.call_method1(pyo3::intern!(py, "set_result"), (v,)),
+                    Err(e) => {
+                        future.call_method1(pyo3::intern!(py, "set_exception"), (e.into_value(py),))
+                    }
+                };
+                // (Only InvalidStateError is possible here, and it means "already done".)
+                drop(done);
+            }
+        }
+    }
+
+    /// Done callback of each future: aborts its task (a no-op once the task finished).
+    #[pyclass(frozen)]
+    struct AbortTask(tokio::task::AbortHandle);
+
+    #[pymethods]
+    impl AbortTask {
+        fn __call__(&self, _future: &Bound<'_, PyAny>) {
+            self.0.abort();
+        }
+    }
+
+    /// This thread's running loop and its notifier (`None`: the loop cannot watch a pipe,
+    /// use the generic bridge), with the pid that made it (a forked child makes its own).
+    type Entry = (Py<PyAny>, u32, Option<Arc<Notifier>>);
+
+    thread_local! {
+        static CURRENT: RefCell<Option<Entry>> = const { RefCell::new(None) };
+    }
+
+    /// The running event loop and its notifier, made and registered on first use.
+    #[allow(clippy::type_complexity)]
+    pub fn for_running_loop(py: Python<'_>) -> PyResult<Option<(Bound<'_, PyAny>, Arc<Notifier>)>> {
+        let event_loop = pyo3_async_runtimes::get_running_loop(py)?;
+        let pid = std::process::id();
+        let cached = CURRENT.with_borrow(|c| match c {
+            Some((l, p, n)) if l.as_ptr() == event_loop.as_ptr() && *p == pid => Some(n.clone()),
+            _ => None,
+        });
+        let notifier = match cached {
+            Some(n) => n,
+            None => {
+                let n = make(&event_loop);
+                // Replacing the previous loop's entry closes its pipe (that loop is gone
+                // or idle: one loop runs per thread at a time).
+                let old = CURRENT
+                    .with_borrow_mut(|c| c.replace((event_loop.clone().unbind(), pid, n.clone())));
+                drop(old);
+                n
+            }
+        };
+        Ok(notifier.map(|n| (event_loop, n)))
+    }
+
+    fn make(event_loop: &Bound<'_, PyAny>) -> Option<Arc<Notifier>> {
+        let py = event_loop.py();
+        let (read, write) = UnixStream::pair().ok()?;
+        read.set_nonblocking(true).ok()?;
+        write.set_nonblocking(true).ok()?;
+        let fd = read.as_raw_fd();
+        let notifier = Arc::new(Notifier {
+            queue: Mutex::new(Vec::new()),
+            read,
+            write,
+        });
+        let drain = Bound::new(py, Drain(notifier.clone())).ok()?;
+        // Loops without add_reader (Windows' proactor) raise NotImplementedError.
+        event_loop
+            .call_method1(pyo3::intern!(py, "add_reader"), (fd, drain))
+            .ok()?;
+        Some(notifier)
+    }
+
+    /// Spawns `fut` on the core runtime; its outcome completes the returned asyncio future.
+    pub fn spawn<'py, T, E, F>(
+        event_loop: &Bound<'py, PyAny>,
+        rt: &'static tokio::runtime::Runtime,
+        notifier: Arc<Notifier>,
+        fut: F,
+        convert: Convert<T>,
+    ) -> PyResult<Bound<'py, PyAny>>
+    where
+        T: Send + 'static,
+        E: Into<Fail> + Send + 'static,
+        F: Future<Output = Result<T, E>> + Send + 'static,
+    {
+        let py = event_loop.py();
+        let future = event_loop.call_method0(pyo3::intern!(py, "create_future"))?;
+        let target = future.clone().unbind();
+        let task = rt.spawn(async move {
+            let outcome = AssertUnwindSafe(fut).catch_unwind().await;
+            let finish: Finish = Box::new(move |py| match outcome {
+                Ok(Ok(v)) => convert(py, v),
+                Ok(Err(e)) => Err(e.into().into_py(py)),
+                Err(payload) => Err(err::panic_to_py(py, payload.as_ref())),
+            });
+            notifier.push(target, finish);
+        });
+        let abort = Bound::new(py, AbortTask(task.abort_handle()))?;
+        future.call_method1(pyo3::intern!(py, "add_done_callback"), (abort,))?;
+        Ok(future)
     }
 }
