@@ -5,8 +5,8 @@
 //!
 //! How async calls work: every operation builds the core's `'static + Send` future, spawns
 //! it onto the core's one process-wide tokio runtime ([`necid::runtime`]) and returns a
-//! Promise made with [`napi::Env::create_deferred`]. The deferred is settled through a
-//! threadsafe function, so the conversion to JS values — including building the typed
+//! Promise. The Promise is settled through one threadsafe function per JS thread shared by
+//! every call (`settle.rs`), so the conversion to JS values — including building the typed
 //! error object with its `code` — happens on the JS thread, and the event loop never waits
 //! for the network. No second runtime is created (napi's own tokio runtime is not enabled).
 //!
@@ -31,6 +31,7 @@ use napi_derive::napi;
 
 mod client;
 mod models;
+mod settle;
 
 pub use client::*;
 pub use models::*;
@@ -239,39 +240,29 @@ where
     T: ToNapiValue + Send + 'static,
     Fut: Future<Output = Result<T, Rejection>> + Send + 'static,
 {
-    type Resolver<T> = Box<dyn FnOnce(Env) -> napi::Result<T> + Send>;
-    let (deferred, promise) = env.create_deferred::<T, Resolver<T>>()?;
+    let (deferred, promise) = settle::deferred(env)?;
     let fut = match std::panic::catch_unwind(AssertUnwindSafe(make_fut)) {
         Ok(fut) => fut,
         Err(payload) => {
             let msg = panic_message(payload.as_ref());
-            deferred.resolve(Box::new(move |env: Env| Err(panic_error(&env, &msg))));
+            deferred.settle(Box::new(move |env: &Env| Err(panic_error(env, &msg))));
             return Ok(promise);
         }
     };
     let rt = match necid::runtime() {
         Ok(rt) => rt,
         Err(e) => {
-            deferred.resolve(Box::new(move |env: Env| Err(to_js_error(&env, &e))));
+            deferred.settle(Box::new(move |env: &Env| Err(to_js_error(env, &e))));
             return Ok(promise);
         }
     };
     rt.spawn(async move {
         let outcome = AssertUnwindSafe(fut).catch_unwind().await;
-        deferred.resolve(Box::new(move |env: Env| {
-            // This runs inside napi's threadsafe-function callback (an `extern "C"` frame):
-            // a panic escaping it would abort the process, so it is caught here as well.
-            std::panic::catch_unwind(AssertUnwindSafe(|| match outcome {
-                Ok(Ok(value)) => Ok(value),
-                Ok(Err(Rejection::Core(e))) => Err(to_js_error(&env, &e)),
-                Ok(Err(Rejection::Js(e))) => Err(e),
-                Err(payload) => Err(panic_error(&env, payload.as_ref())),
-            }))
-            .unwrap_or_else(|_| {
-                Err(napi::Error::from_reason(
-                    "Internal: the necid native addon panicked while settling a Promise",
-                ))
-            })
+        deferred.settle(Box::new(move |env: &Env| match outcome {
+            Ok(Ok(value)) => settle::value(env, value),
+            Ok(Err(Rejection::Core(e))) => Err(to_js_error(env, &e)),
+            Ok(Err(Rejection::Js(e))) => Err(e),
+            Err(payload) => Err(panic_error(env, payload.as_ref())),
         }));
     });
     Ok(promise)
