@@ -37,6 +37,7 @@ pub fn code_for_kind(kind: ErrorKind) -> u8 {
         ErrorKind::Network => 21,
         ErrorKind::TimedOut => 22,
         ErrorKind::Decode => 23,
+        ErrorKind::Cancelled => 24,
         // ErrorKind is non-exhaustive: a kind added later is still a failure.
         _ => INTERNAL,
     }
@@ -206,6 +207,10 @@ pub const TABLE: &[(u8, &str)] = &[
     (21, "Network: connection failed or broke"),
     (22, "TimedOut: a client-side timeout or deadline expired"),
     (23, "Decode: the response could not be read"),
+    (
+        24,
+        "Cancelled: the call was cancelled (Ctrl-C or a cancel handle)",
+    ),
 ];
 
 #[cfg(test)]

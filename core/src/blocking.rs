@@ -47,6 +47,34 @@ impl Client {
         self.inner.config()
     }
 
+    /// A view whose calls use `options`; see [`crate::Client::with_options`].
+    pub fn with_options(&self, options: crate::CallOptions) -> Client {
+        Client {
+            inner: self.inner.with_options(options),
+        }
+    }
+
+    /// Run one call (made by `call` on the view it is given) and return its result with
+    /// the call's [`crate::ResponseMetadata`]; see [`crate::Client::with_metadata`].
+    ///
+    /// ```no_run
+    /// # fn f(client: necid::blocking::Client) -> necid::Result<()> {
+    /// let (health, meta) = client.with_metadata(|c| c.health())?;
+    /// println!("{health:?}: HTTP {} request id {:?}", meta.status, meta.request_id);
+    /// # Ok(()) }
+    /// ```
+    pub fn with_metadata<T>(
+        &self,
+        call: impl FnOnce(&Client) -> Result<T>,
+    ) -> Result<(T, crate::ResponseMetadata)> {
+        let slot = crate::MetadataSlot::new();
+        let view = Client {
+            inner: self.inner.with_metadata_slot(slot.clone()),
+        };
+        let value = call(&view)?;
+        Ok((value, slot.get().unwrap_or_default()))
+    }
+
     /// Iterator over every page; see [`crate::Client::subjects_paginator`].
     pub fn subjects_paginator(
         &self,

@@ -19,6 +19,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::body::{self, Body, JsonObjectWriter};
+use crate::call::{CallOptions, MetadataSlot, ResponseMetadata, Scope};
 use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
 use crate::image::Image;
@@ -33,7 +34,29 @@ const BASE: &str = "/v1.1";
 /// Async NEC ID client. Cheap to clone (shares one connection pool and clock offset).
 #[derive(Clone)]
 pub struct Client {
-    t: Arc<Transport>,
+    t: Handle,
+}
+
+/// The shared transport plus the per-call scope of a client view
+/// ([`Client::with_options`], [`Client::with_metadata`]); `None` for a plain client.
+#[derive(Clone)]
+struct Handle {
+    transport: Arc<Transport>,
+    scope: Option<Arc<Scope>>,
+}
+
+impl std::ops::Deref for Handle {
+    type Target = Transport;
+    fn deref(&self) -> &Transport {
+        &self.transport
+    }
+}
+
+impl Handle {
+    /// Send one request under the view's scope (retry override, extra headers, metadata).
+    async fn send(&self, call: &Call) -> Result<Response> {
+        self.transport.send(call, self.scope.as_deref()).await
+    }
 }
 
 impl std::fmt::Debug for Client {
@@ -136,14 +159,17 @@ impl Client {
             _ => None,
         };
         Ok(Client {
-            t: Arc::new(Transport {
-                config,
-                http: built.http,
-                https_unavailable: built.https_unavailable,
-                signer,
-                skew_ms: AtomicI64::new(0),
-                user_agent,
-            }),
+            t: Handle {
+                transport: Arc::new(Transport {
+                    config,
+                    http: built.http,
+                    https_unavailable: built.https_unavailable,
+                    signer,
+                    skew_ms: AtomicI64::new(0),
+                    user_agent,
+                }),
+                scope: None,
+            },
         })
     }
 
@@ -162,12 +188,113 @@ impl Client {
         self.t.skew()
     }
 
+    /// A view of this client whose calls use `options` (a deadline for the whole call, a
+    /// `max_attempts` override, extra signed headers, a cancel token). It shares the
+    /// connection pool and clock offset; creating one allocates once and does no I/O.
+    /// Bad options (a reserved header, `max_attempts` 0) fail each call with
+    /// `InvalidInput` before anything is sent.
+    ///
+    /// ```no_run
+    /// # async fn f(client: necid::Client) -> necid::Result<()> {
+    /// use std::time::Duration;
+    /// let token = necid::CancelToken::new();
+    /// let quick = client.with_options(
+    ///     necid::CallOptions::new()
+    ///         .deadline(Duration::from_secs(2))
+    ///         .max_attempts(1)
+    ///         .header("x-correlation-id", "abc-123")
+    ///         .cancel_token(token.clone()),
+    /// );
+    /// let tags = quick.list_tags().await?; // token.cancel() elsewhere stops it
+    /// # let _ = tags; Ok(()) }
+    /// ```
+    pub fn with_options(&self, options: CallOptions) -> Client {
+        let slot = self.t.scope.as_ref().and_then(|s| s.slot.clone());
+        self.view(Scope { options, slot })
+    }
+
+    /// Run one call of this client (made by `call` on the view it is given; the view
+    /// moves into the future, hence `async move`) and return its result with the
+    /// [`ResponseMetadata`] of its last response: request id, HTTP status, requests sent,
+    /// clock-skew correction. Errors carry the status and request id themselves. Calls
+    /// made without it record nothing.
+    ///
+    /// ```no_run
+    /// # async fn f(client: necid::Client) -> necid::Result<()> {
+    /// let (tags, meta) = client.with_metadata(|c| async move { c.list_tags().await }).await?;
+    /// println!("{} tags, request id {:?}, {} attempt(s)", tags.len(), meta.request_id, meta.attempts);
+    /// # Ok(()) }
+    /// ```
+    pub fn with_metadata<T, F, Fut>(
+        &self,
+        call: F,
+    ) -> impl Future<Output = Result<(T, ResponseMetadata)>> + Send + 'static
+    where
+        F: FnOnce(Client) -> Fut,
+        Fut: Future<Output = Result<T>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let slot = MetadataSlot::new();
+        let fut = call(self.with_metadata_slot(slot.clone()));
+        async move {
+            let value = fut.await?;
+            Ok((value, slot.get().unwrap_or_default()))
+        }
+    }
+
+    /// A view of this client that records each call's [`ResponseMetadata`] in `slot`
+    /// (for bindings, which keep one slot per call; Rust callers use
+    /// [`Client::with_metadata`]).
+    pub fn with_metadata_slot(&self, slot: MetadataSlot) -> Client {
+        let options = self
+            .t
+            .scope
+            .as_ref()
+            .map(|s| s.options.clone())
+            .unwrap_or_default();
+        self.view(Scope {
+            options,
+            slot: Some(slot),
+        })
+    }
+
+    fn view(&self, scope: Scope) -> Client {
+        Client {
+            t: Handle {
+                transport: self.t.transport.clone(),
+                scope: Some(Arc::new(scope)),
+            },
+        }
+    }
+
     // -----------------------------------------------------------------------------------
     // plumbing
 
+    /// Run an operation's future on the SDK runtime, under this view's deadline and
+    /// cancel token when it has them.
+    fn run<T, F>(&self, fut: F) -> impl Future<Output = Result<T>> + Send + 'static
+    where
+        T: Send + 'static,
+        F: Future<Output = Result<T>> + Send + 'static,
+    {
+        let scope = self.t.scope.clone();
+        run(async move {
+            match scope {
+                Some(s) if s.options.deadline.is_some() || s.options.cancel.is_some() => {
+                    s.guard(fut).await
+                }
+                Some(s) => {
+                    s.options.validate()?;
+                    fut.await
+                }
+                None => fut.await,
+            }
+        })
+    }
+
     fn send(&self, call: Result<Call>) -> impl Future<Output = Result<Response>> + Send + 'static {
         let t = self.t.clone();
-        run(async move {
+        self.run(async move {
             let call = call?;
             t.send(&call).await
         })
@@ -178,7 +305,7 @@ impl Client {
         call: Result<Call>,
     ) -> impl Future<Output = Result<T>> + Send + 'static {
         let t = self.t.clone();
-        run(async move {
+        self.run(async move {
             let call = call?;
             let op = call.op;
             let resp = t.send(&call).await?;
@@ -215,7 +342,7 @@ impl Client {
             .query("dir", dir.as_str().to_owned())
         });
         let t = self.t.clone();
-        run(async move {
+        self.run(async move {
             let call = call?;
             match t.send(&call).await {
                 Ok(resp) => decode(&t, "list_subjects", &resp, serde_json::from_value),
@@ -444,7 +571,7 @@ impl Client {
             .body(w.finish()))
         })();
         let t = self.t.clone();
-        run(async move {
+        self.run(async move {
             let call = call?;
             let resp = t.send(&call).await?;
             decode(&t, "extract_faces", &resp, parse_extract)
@@ -487,7 +614,7 @@ impl Client {
             .body(w.finish()))
         })();
         let t = self.t.clone();
-        run(async move {
+        self.run(async move {
             let call = call?;
             match t.send(&call).await {
                 Ok(resp) => decode(&t, "search", &resp, serde_json::from_value),
@@ -522,7 +649,7 @@ impl Client {
             .body(w.finish()))
         })();
         let t = self.t.clone();
-        run(async move {
+        self.run(async move {
             let call = call?;
             match t.send(&call).await {
                 Ok(resp) => {
@@ -570,7 +697,7 @@ impl Client {
             .body(w.finish()))
         })();
         let t = self.t.clone();
-        run(async move {
+        self.run(async move {
             let call = call?;
             match t.send(&call).await {
                 Ok(resp) => decode(&t, "verify_faces", &resp, serde_json::from_value).map(
@@ -598,7 +725,7 @@ impl Client {
     /// `GET /tags`.
     pub fn list_tags(&self) -> impl Future<Output = Result<Vec<Tag>>> + Send + 'static {
         let t = self.t.clone();
-        run(async move {
+        self.run(async move {
             let call = Call::new(
                 "list_tags",
                 Method::GET,
@@ -789,7 +916,7 @@ impl Client {
     {
         let this = self.clone();
         let batch_id = batch_id.to_owned();
-        run(async move {
+        self.run(async move {
             validate::path_value("batch_id", &batch_id)?;
             // A huge timeout means "no deadline" rather than an Instant overflow.
             let deadline = Instant::now().checked_add(options.timeout);
@@ -906,7 +1033,7 @@ impl Client {
     /// `GET /api/galleries`.
     pub fn list_galleries(&self) -> impl Future<Output = Result<Vec<Gallery>>> + Send + 'static {
         let t = self.t.clone();
-        run(async move {
+        self.run(async move {
             let call = Call::new(
                 "list_galleries",
                 Method::GET,
@@ -1005,7 +1132,7 @@ impl Client {
         &self,
     ) -> impl Future<Output = Result<Vec<Application>>> + Send + 'static {
         let t = self.t.clone();
-        run(async move {
+        self.run(async move {
             let call = Call::new(
                 "list_applications",
                 Method::GET,

@@ -39,6 +39,7 @@ macro_rules! error_kinds {
             Network "The connection failed or broke (DNS, refused, reset, TLS, truncated response).",
             TimedOut "A *client-side* timeout or deadline expired.",
             Decode "The response could not be read as the documented shape.",
+            Cancelled "The caller cancelled the call (a cancel token, an AbortSignal): it stopped, closed its connection and retried no more.",
         }
     };
 }

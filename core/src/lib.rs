@@ -34,6 +34,7 @@ uniffi::setup_scaffolding!("necid_models");
 
 pub mod blocking;
 mod body;
+pub mod call;
 mod client;
 pub mod config;
 pub mod error;
@@ -46,6 +47,7 @@ pub mod tls;
 pub mod transport;
 pub mod validate;
 
+pub use call::{CallOptions, CancelToken, MetadataSlot, ResponseMetadata};
 pub use client::{Client, SearchRequest, WaitOptions};
 pub use config::{
     CONFIG_KEYS, Config, ConfigBuilder, ConfigKey, ConfigType, ConfigValue, RetryPolicy, Secret,

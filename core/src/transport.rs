@@ -15,6 +15,7 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use tracing::Instrument as _;
 
 use crate::body::{Body, EMPTY_SHA256};
+use crate::call::{ResponseMetadata, Scope};
 use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
 use crate::models::ErrorBody;
@@ -311,14 +312,19 @@ impl Transport {
         self.skew_ms.load(Ordering::Relaxed)
     }
 
-    fn build(&self, call: &Call, url: &reqwest::Url) -> Result<reqwest::Request> {
+    fn build(
+        &self,
+        call: &Call,
+        url: &reqwest::Url,
+        extra: &[(reqwest::header::HeaderName, HeaderValue)],
+    ) -> Result<reqwest::Request> {
         let mut headers = HeaderMap::new();
         headers.insert(
             reqwest::header::ACCEPT,
             HeaderValue::from_static("application/json"),
         );
         headers.insert(reqwest::header::USER_AGENT, self.user_agent.clone());
-        let mut signed: Vec<(&'static str, HeaderValue)> = Vec::with_capacity(3);
+        let mut signed: Vec<(&str, HeaderValue)> = Vec::with_capacity(3 + extra.len());
         if call.api == Api::Biometric
             && let Some(key) = &self.config.api_key
         {
@@ -329,6 +335,11 @@ impl Transport {
         }
         if call.body.is_some() {
             signed.push(("content-type", HeaderValue::from_static("application/json")));
+        }
+        // Per-call headers (checked against the reserved names by CallOptions) are signed
+        // like the SDK's own.
+        for (k, v) in extra {
+            signed.push((k.as_str(), v.clone()));
         }
         let payload_hash = call
             .body
@@ -368,7 +379,9 @@ impl Transport {
             }
         }
         for (k, v) in signed {
-            headers.insert(k, v);
+            let name = reqwest::header::HeaderName::from_bytes(k.as_bytes())
+                .map_err(|_| Error::invalid_input("headers", "bad header name"))?;
+            headers.append(name, v);
         }
         let mut req = reqwest::Request::new(call.method.clone(), url.clone());
         *req.headers_mut() = headers;
@@ -387,7 +400,7 @@ impl Transport {
     }
 
     /// Send `call` with retries; returns a 2xx response or the mapped error.
-    pub(crate) async fn send(&self, call: &Call) -> Result<Response> {
+    pub(crate) async fn send(&self, call: &Call, scope: Option<&Scope>) -> Result<Response> {
         let url = self.url(call)?;
         if url.scheme() == "https"
             && let Some(why) = &self.https_unavailable
@@ -406,19 +419,35 @@ impl Transport {
             latency_ms = tracing::field::Empty,
             request_id = tracing::field::Empty,
         );
-        self.send_inner(call, &url).instrument(span).await
+        self.send_inner(call, &url, scope).instrument(span).await
     }
 
-    async fn send_inner(&self, call: &Call, url: &reqwest::Url) -> Result<Response> {
+    async fn send_inner(
+        &self,
+        call: &Call,
+        url: &reqwest::Url,
+        scope: Option<&Scope>,
+    ) -> Result<Response> {
         let policy = &self.config.retry_policy;
+        let max_attempts = scope
+            .and_then(|s| s.options.max_attempts)
+            .unwrap_or(policy.max_attempts);
+        let extra = match scope {
+            Some(s) if !s.options.headers.is_empty() => s.options.parsed_headers()?,
+            _ => Vec::new(),
+        };
+        let slot = scope.and_then(|s| s.slot.as_ref());
         let secrets = self.config.secrets();
         let span = tracing::Span::current();
         let mut attempt: u32 = 0;
+        let mut sent: u32 = 0;
         let mut skew_fixed = false;
         loop {
             attempt += 1;
+            sent += 1;
             span.record("attempt", attempt);
-            let req = self.build(call, url)?;
+            let skew_used = self.skew();
+            let req = self.build(call, url, &extra)?;
             let started = Instant::now();
             let outcome = match self.http.execute(req).await {
                 Ok(resp) => read_response(resp).await,
@@ -433,7 +462,18 @@ impl Transport {
                     if let Some(r) = &rid {
                         span.record("request_id", r.as_str());
                     }
+                    let record = |rid: &Option<String>| {
+                        if let Some(slot) = slot {
+                            slot.set(ResponseMetadata {
+                                request_id: rid.clone(),
+                                status,
+                                attempts: sent,
+                                clock_skew_ms: skew_used,
+                            });
+                        }
+                    };
                     if (200..300).contains(&status) {
+                        record(&rid);
                         tracing::debug!(status, attempt, ?latency, "necid response");
                         return Ok(Response {
                             status,
@@ -458,12 +498,13 @@ impl Transport {
                         attempt -= 1;
                         continue;
                     }
-                    if attempt < policy.max_attempts && should_retry_status(&call.method, status) {
+                    if attempt < max_attempts && should_retry_status(&call.method, status) {
                         let delay = policy.delay(attempt, retry_after(&headers, SystemTime::now()));
                         tracing::info!(status, attempt, ?delay, "retrying after error status");
                         tokio::time::sleep(delay).await;
                         continue;
                     }
+                    record(&err.request_id().map(str::to_owned));
                     tracing::debug!(status, attempt, kind = %err.kind(), "necid error response");
                     return Err(err);
                 }
@@ -485,7 +526,7 @@ impl Transport {
                         );
                     }
                     if !certificate
-                        && attempt < policy.max_attempts
+                        && attempt < max_attempts
                         && should_retry_failure(&call.method, failure)
                     {
                         let delay = policy.delay(attempt, None);
@@ -664,7 +705,7 @@ mod tests {
     #[test]
     fn kind_names_round_trip() {
         let names: Vec<&str> = ErrorKind::ALL.iter().map(|k| k.as_str()).collect();
-        assert_eq!(names.len(), 14);
+        assert_eq!(names.len(), 15);
         for k in ErrorKind::ALL {
             assert_eq!(k.to_string(), k.as_str());
             if let Some(back) = ErrorKind::from_error_type(k.as_str()) {

@@ -95,3 +95,95 @@ fn panic_free_abort(message: &str) -> ! {
     eprintln!("{message}");
     std::process::exit(101)
 }
+
+/// A TCP forwarder in front of the emulator that notes when each client connection
+/// closes: how the tests see that a cancelled or dropped call stops *on the wire* (its
+/// connection is closed while the emulator is still holding the answer back), not only
+/// that the caller stopped waiting.
+pub struct WireWatch {
+    addr: std::net::SocketAddr,
+    state: std::sync::Arc<std::sync::Mutex<WireState>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+#[derive(Default)]
+struct WireState {
+    opened: usize,
+    closed: Vec<std::time::Instant>,
+}
+
+impl WireWatch {
+    /// Forward every connection to `upstream`.
+    pub async fn start(upstream: std::net::SocketAddr) -> WireWatch {
+        use tokio::io::AsyncWriteExt as _;
+        let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
+            Ok(l) => l,
+            Err(e) => panic_free_abort(&format!("wire watch: {e}")),
+        };
+        let addr = match listener.local_addr() {
+            Ok(a) => a,
+            Err(e) => panic_free_abort(&format!("wire watch: {e}")),
+        };
+        let state = std::sync::Arc::new(std::sync::Mutex::new(WireState::default()));
+        let st = state.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let st = st.clone();
+                lock(&st).opened += 1;
+                tokio::spawn(async move {
+                    let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
+                        return;
+                    };
+                    let (mut cr, mut cw) = client.into_split();
+                    let (mut sr, mut sw) = server.into_split();
+                    let down = tokio::spawn(async move {
+                        let _ = tokio::io::copy(&mut sr, &mut cw).await;
+                    });
+                    // Client → server until the client closes (EOF or reset).
+                    let _ = tokio::io::copy(&mut cr, &mut sw).await;
+                    lock(&st).closed.push(std::time::Instant::now());
+                    let _ = sw.shutdown().await;
+                    down.abort();
+                });
+            }
+        });
+        WireWatch { addr, state, task }
+    }
+
+    /// `http://127.0.0.1:PORT` of the forwarder.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Connections accepted so far.
+    pub fn opened(&self) -> usize {
+        lock(&self.state).opened
+    }
+
+    /// Connections the client side has closed so far.
+    pub fn closed(&self) -> usize {
+        lock(&self.state).closed.len()
+    }
+
+    /// Wait up to `within` for the client to have closed `n` connections; true if it did.
+    pub async fn wait_closed(&self, n: usize, within: std::time::Duration) -> bool {
+        let until = std::time::Instant::now() + within;
+        while std::time::Instant::now() < until {
+            if self.closed() >= n {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        self.closed() >= n
+    }
+}
+
+impl Drop for WireWatch {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
