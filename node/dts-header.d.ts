@@ -73,6 +73,8 @@ export declare class NetworkError extends NecIdError {}
 export declare class TimedOutError extends NecIdError {}
 /** The response could not be read as the documented shape. Code `DECODE`. */
 export declare class DecodeError extends NecIdError {}
+/** The call was cancelled (its `AbortSignal` aborted): it stopped and closed its connection. Code `CANCELLED`. */
+export declare class CancelledError extends NecIdError {}
 
 /** Pages of `listSubjects`, as an async iterator. */
 export interface SubjectPaginator extends AsyncIterable<SubjectPage> {}

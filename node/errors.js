@@ -56,6 +56,7 @@ class ServerError extends NecIdError {}
 class NetworkError extends NecIdError {}
 class TimedOutError extends NecIdError {}
 class DecodeError extends NecIdError {}
+class CancelledError extends NecIdError {}
 
 /** @type {Record<string, typeof NecIdError>} */
 const byKind = {
@@ -73,6 +74,7 @@ const byKind = {
   Network: NetworkError,
   TimedOut: TimedOutError,
   Decode: DecodeError,
+  Cancelled: CancelledError,
 }
 
 /**
@@ -123,5 +125,6 @@ module.exports = {
   NetworkError,
   TimedOutError,
   DecodeError,
+  CancelledError,
   makeError,
 }

@@ -23,5 +23,6 @@ export const {
   NetworkError,
   TimedOutError,
   DecodeError,
+  CancelledError,
 } = necid
 export default necid

@@ -23,9 +23,18 @@ Results are frozen dataclasses from :mod:`necid.models`; errors are subclasses o
 from __future__ import annotations
 
 from . import exceptions, models
-from ._necid import AsyncClient, AsyncPageIterator, Client, PageIterator, __version__
+from ._necid import (
+    AsyncClient,
+    AsyncPageIterator,
+    CallOptions,
+    CancelToken,
+    Client,
+    PageIterator,
+    __version__,
+)
 from .exceptions import (
     AuthError,
+    CancelledError,
     DecodeError,
     DuplicateError,
     InvalidInputError,
@@ -58,6 +67,8 @@ from .models import (
     Point,
     Rect,
     RegisteredFace,
+    ResponseMetadata,
+    ResultList,
     SearchResult,
     SubjectEntry,
     SubjectPage,
@@ -73,6 +84,9 @@ __all__ = [
     "BulkProgress",
     "BulkProgressPage",
     "BulkRegistration",
+    "CallOptions",
+    "CancelToken",
+    "CancelledError",
     "Candidate",
     "Client",
     "DecodeError",
@@ -97,6 +111,8 @@ __all__ = [
     "PoorQualityError",
     "Rect",
     "RegisteredFace",
+    "ResponseMetadata",
+    "ResultList",
     "SearchResult",
     "ServerError",
     "ServiceTimeoutError",

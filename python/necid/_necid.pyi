@@ -20,6 +20,7 @@ from .models import (
     GalleryDetails,
     Health,
     RegisteredFace,
+    ResultList,
     SearchResult,
     SubjectPage,
     Tag,
@@ -61,6 +62,30 @@ class _Settings(TypedDict, total=False):
     tls_roots: Optional[Literal["platform", "bundled", "custom"]]
     ca_bundle: Optional[Union[str, os.PathLike[str]]]
     ca_bundle_pem: Optional[Union[bytes, str]]
+
+class CancelToken:
+    def __init__(self) -> None: ...
+    def cancel(self) -> None: ...
+    @property
+    def cancelled(self) -> bool: ...
+
+class CallOptions:
+    def __init__(
+        self,
+        *,
+        deadline: Optional[float] = None,
+        max_attempts: Optional[int] = None,
+        headers: Optional[HeadersInput] = None,
+        cancel: Optional[CancelToken] = None,
+    ) -> None: ...
+    @property
+    def deadline(self) -> Optional[float]: ...
+    @property
+    def max_attempts(self) -> Optional[int]: ...
+    @property
+    def headers(self) -> list[tuple[str, str]]: ...
+    @property
+    def cancel(self) -> Optional[CancelToken]: ...
 
 class PageIterator(Generic[_T]):
     """Iterator over the pages of a paginated operation (one request per step)."""
@@ -108,26 +133,61 @@ class Client:
     # the core's operation table; NECID_BLESS=1 cargo test -p necid-e2e --test surfaces
     # rewrites them).
     def list_subjects(
-        self, start: int = 0, length: int = 100, dir: SortDirection = "asc"
+        self,
+        start: int = 0,
+        length: int = 100,
+        dir: SortDirection = "asc",
+        *,
+        options: Optional[CallOptions] = None,
     ) -> SubjectPage: ...
     def register_subject(
-        self, face: ImageInput, tags: Optional[Iterable[str]] = None
+        self,
+        face: ImageInput,
+        tags: Optional[Iterable[str]] = None,
+        *,
+        options: Optional[CallOptions] = None,
     ) -> RegisteredFace: ...
     def update_subject(
-        self, subject_id: str, face: ImageInput, tags: Optional[Iterable[str]] = None
+        self,
+        subject_id: str,
+        face: ImageInput,
+        tags: Optional[Iterable[str]] = None,
+        *,
+        options: Optional[CallOptions] = None,
     ) -> RegisteredFace: ...
-    def unregister_subject(self, subject_id: str) -> None: ...
-    def list_events(self, subject_id: str) -> EventList: ...
+    def unregister_subject(
+        self, subject_id: str, *, options: Optional[CallOptions] = None
+    ) -> None: ...
+    def list_events(
+        self, subject_id: str, *, options: Optional[CallOptions] = None
+    ) -> EventList: ...
     def register_event(
-        self, subject_id: str, face: ImageInput, tags: Optional[Iterable[str]] = None
+        self,
+        subject_id: str,
+        face: ImageInput,
+        tags: Optional[Iterable[str]] = None,
+        *,
+        options: Optional[CallOptions] = None,
     ) -> RegisteredFace: ...
     def update_event(
-        self, subject_id: str, event_id: str, face: ImageInput, tags: Optional[Iterable[str]] = None
+        self,
+        subject_id: str,
+        event_id: str,
+        face: ImageInput,
+        tags: Optional[Iterable[str]] = None,
+        *,
+        options: Optional[CallOptions] = None,
     ) -> RegisteredFace: ...
-    def unregister_event(self, subject_id: str, event_id: str) -> None: ...
+    def unregister_event(
+        self, subject_id: str, event_id: str, *, options: Optional[CallOptions] = None
+    ) -> None: ...
     def extract_faces(
-        self, image: ImageInput, limit: Optional[int] = None
-    ) -> list[FaceAttributes]: ...
+        self,
+        image: ImageInput,
+        limit: Optional[int] = None,
+        *,
+        options: Optional[CallOptions] = None,
+    ) -> ResultList[FaceAttributes]: ...
     def search(
         self,
         probe: ImageInput,
@@ -135,16 +195,29 @@ class Client:
         threshold: Optional[int] = None,
         limit: Optional[int] = None,
         tags: Optional[Iterable[str]] = None,
+        options: Optional[CallOptions] = None,
     ) -> SearchResult: ...
-    def verify_subject(self, subject_id: str, probe: ImageInput) -> Verification: ...
-    def verify_faces(self, face: ImageInput, probe: ImageInput) -> FaceVerification: ...
-    def list_tags(self) -> list[Tag]: ...
-    def create_tag(self, name: str) -> None: ...
-    def rename_tag(self, old_name: str, new_name: str) -> None: ...
-    def delete_tag(self, name: str) -> None: ...
-    def bulk_register(self, registrations: Iterable[RegistrationInput]) -> str: ...
+    def verify_subject(
+        self, subject_id: str, probe: ImageInput, *, options: Optional[CallOptions] = None
+    ) -> Verification: ...
+    def verify_faces(
+        self, face: ImageInput, probe: ImageInput, *, options: Optional[CallOptions] = None
+    ) -> FaceVerification: ...
+    def list_tags(self, *, options: Optional[CallOptions] = None) -> ResultList[Tag]: ...
+    def create_tag(self, name: str, *, options: Optional[CallOptions] = None) -> None: ...
+    def rename_tag(
+        self, old_name: str, new_name: str, *, options: Optional[CallOptions] = None
+    ) -> None: ...
+    def delete_tag(self, name: str, *, options: Optional[CallOptions] = None) -> None: ...
+    def bulk_register(
+        self, registrations: Iterable[RegistrationInput], *, options: Optional[CallOptions] = None
+    ) -> str: ...
     def bulk_register_progress(
-        self, batch_id: str, paging_id: Optional[str] = None
+        self,
+        batch_id: str,
+        paging_id: Optional[str] = None,
+        *,
+        options: Optional[CallOptions] = None,
     ) -> BulkProgressPage: ...
     def wait_for_bulk_register(
         self,
@@ -154,8 +227,9 @@ class Client:
         max_poll_interval: float = 15.0,
         timeout: float = 1800.0,
         on_progress: Optional[Callable[[BulkProgress], Any]] = None,
+        options: Optional[CallOptions] = None,
     ) -> BulkProgress: ...
-    def health(self) -> Health: ...
+    def health(self, *, options: Optional[CallOptions] = None) -> Health: ...
     def sign_request(
         self,
         method: str,
@@ -165,8 +239,10 @@ class Client:
         *,
         time: Union[datetime.datetime, float, None] = None,
     ) -> list[tuple[str, str]]: ...
-    def list_galleries(self) -> list[Gallery]: ...
-    def get_gallery(self, gallery_id: str) -> GalleryDetails: ...
+    def list_galleries(self, *, options: Optional[CallOptions] = None) -> ResultList[Gallery]: ...
+    def get_gallery(
+        self, gallery_id: str, *, options: Optional[CallOptions] = None
+    ) -> GalleryDetails: ...
     def create_gallery(
         self,
         name: str,
@@ -174,6 +250,7 @@ class Client:
         description: Optional[str] = None,
         face_minimum_quality_score: Optional[float] = None,
         size: Optional[int] = None,
+        options: Optional[CallOptions] = None,
     ) -> Gallery: ...
     def update_gallery(
         self,
@@ -182,10 +259,15 @@ class Client:
         name: Optional[str] = None,
         description: Optional[str] = None,
         size: Optional[int] = None,
+        options: Optional[CallOptions] = None,
     ) -> Gallery: ...
-    def delete_gallery(self, gallery_id: str) -> None: ...
-    def list_applications(self) -> list[Application]: ...
-    def get_application(self, application_id: str) -> Application: ...
+    def delete_gallery(self, gallery_id: str, *, options: Optional[CallOptions] = None) -> None: ...
+    def list_applications(
+        self, *, options: Optional[CallOptions] = None
+    ) -> ResultList[Application]: ...
+    def get_application(
+        self, application_id: str, *, options: Optional[CallOptions] = None
+    ) -> Application: ...
     def create_application(
         self,
         name: str,
@@ -193,6 +275,7 @@ class Client:
         *,
         description: Optional[str] = None,
         face_minimum_quality_score: Optional[float] = None,
+        options: Optional[CallOptions] = None,
     ) -> Application: ...
     def update_application(
         self,
@@ -201,8 +284,11 @@ class Client:
         name: Optional[str] = None,
         description: Optional[str] = None,
         face_minimum_quality_score: Optional[float] = None,
+        options: Optional[CallOptions] = None,
     ) -> Application: ...
-    def delete_application(self, application_id: str) -> None: ...
+    def delete_application(
+        self, application_id: str, *, options: Optional[CallOptions] = None
+    ) -> None: ...
     # END GENERATED
 
 class AsyncClient:
@@ -240,26 +326,61 @@ class AsyncClient:
     # the core's operation table; NECID_BLESS=1 cargo test -p necid-e2e --test surfaces
     # rewrites them).
     def list_subjects(
-        self, start: int = 0, length: int = 100, dir: SortDirection = "asc"
+        self,
+        start: int = 0,
+        length: int = 100,
+        dir: SortDirection = "asc",
+        *,
+        options: Optional[CallOptions] = None,
     ) -> Awaitable[SubjectPage]: ...
     def register_subject(
-        self, face: ImageInput, tags: Optional[Iterable[str]] = None
+        self,
+        face: ImageInput,
+        tags: Optional[Iterable[str]] = None,
+        *,
+        options: Optional[CallOptions] = None,
     ) -> Awaitable[RegisteredFace]: ...
     def update_subject(
-        self, subject_id: str, face: ImageInput, tags: Optional[Iterable[str]] = None
+        self,
+        subject_id: str,
+        face: ImageInput,
+        tags: Optional[Iterable[str]] = None,
+        *,
+        options: Optional[CallOptions] = None,
     ) -> Awaitable[RegisteredFace]: ...
-    def unregister_subject(self, subject_id: str) -> Awaitable[None]: ...
-    def list_events(self, subject_id: str) -> Awaitable[EventList]: ...
+    def unregister_subject(
+        self, subject_id: str, *, options: Optional[CallOptions] = None
+    ) -> Awaitable[None]: ...
+    def list_events(
+        self, subject_id: str, *, options: Optional[CallOptions] = None
+    ) -> Awaitable[EventList]: ...
     def register_event(
-        self, subject_id: str, face: ImageInput, tags: Optional[Iterable[str]] = None
+        self,
+        subject_id: str,
+        face: ImageInput,
+        tags: Optional[Iterable[str]] = None,
+        *,
+        options: Optional[CallOptions] = None,
     ) -> Awaitable[RegisteredFace]: ...
     def update_event(
-        self, subject_id: str, event_id: str, face: ImageInput, tags: Optional[Iterable[str]] = None
+        self,
+        subject_id: str,
+        event_id: str,
+        face: ImageInput,
+        tags: Optional[Iterable[str]] = None,
+        *,
+        options: Optional[CallOptions] = None,
     ) -> Awaitable[RegisteredFace]: ...
-    def unregister_event(self, subject_id: str, event_id: str) -> Awaitable[None]: ...
+    def unregister_event(
+        self, subject_id: str, event_id: str, *, options: Optional[CallOptions] = None
+    ) -> Awaitable[None]: ...
     def extract_faces(
-        self, image: ImageInput, limit: Optional[int] = None
-    ) -> Awaitable[list[FaceAttributes]]: ...
+        self,
+        image: ImageInput,
+        limit: Optional[int] = None,
+        *,
+        options: Optional[CallOptions] = None,
+    ) -> Awaitable[ResultList[FaceAttributes]]: ...
     def search(
         self,
         probe: ImageInput,
@@ -267,16 +388,33 @@ class AsyncClient:
         threshold: Optional[int] = None,
         limit: Optional[int] = None,
         tags: Optional[Iterable[str]] = None,
+        options: Optional[CallOptions] = None,
     ) -> Awaitable[SearchResult]: ...
-    def verify_subject(self, subject_id: str, probe: ImageInput) -> Awaitable[Verification]: ...
-    def verify_faces(self, face: ImageInput, probe: ImageInput) -> Awaitable[FaceVerification]: ...
-    def list_tags(self) -> Awaitable[list[Tag]]: ...
-    def create_tag(self, name: str) -> Awaitable[None]: ...
-    def rename_tag(self, old_name: str, new_name: str) -> Awaitable[None]: ...
-    def delete_tag(self, name: str) -> Awaitable[None]: ...
-    def bulk_register(self, registrations: Iterable[RegistrationInput]) -> Awaitable[str]: ...
+    def verify_subject(
+        self, subject_id: str, probe: ImageInput, *, options: Optional[CallOptions] = None
+    ) -> Awaitable[Verification]: ...
+    def verify_faces(
+        self, face: ImageInput, probe: ImageInput, *, options: Optional[CallOptions] = None
+    ) -> Awaitable[FaceVerification]: ...
+    def list_tags(self, *, options: Optional[CallOptions] = None) -> Awaitable[ResultList[Tag]]: ...
+    def create_tag(
+        self, name: str, *, options: Optional[CallOptions] = None
+    ) -> Awaitable[None]: ...
+    def rename_tag(
+        self, old_name: str, new_name: str, *, options: Optional[CallOptions] = None
+    ) -> Awaitable[None]: ...
+    def delete_tag(
+        self, name: str, *, options: Optional[CallOptions] = None
+    ) -> Awaitable[None]: ...
+    def bulk_register(
+        self, registrations: Iterable[RegistrationInput], *, options: Optional[CallOptions] = None
+    ) -> Awaitable[str]: ...
     def bulk_register_progress(
-        self, batch_id: str, paging_id: Optional[str] = None
+        self,
+        batch_id: str,
+        paging_id: Optional[str] = None,
+        *,
+        options: Optional[CallOptions] = None,
     ) -> Awaitable[BulkProgressPage]: ...
     def wait_for_bulk_register(
         self,
@@ -286,8 +424,9 @@ class AsyncClient:
         max_poll_interval: float = 15.0,
         timeout: float = 1800.0,
         on_progress: Optional[Callable[[BulkProgress], Any]] = None,
+        options: Optional[CallOptions] = None,
     ) -> Awaitable[BulkProgress]: ...
-    def health(self) -> Awaitable[Health]: ...
+    def health(self, *, options: Optional[CallOptions] = None) -> Awaitable[Health]: ...
     def sign_request(
         self,
         method: str,
@@ -297,8 +436,12 @@ class AsyncClient:
         *,
         time: Union[datetime.datetime, float, None] = None,
     ) -> list[tuple[str, str]]: ...
-    def list_galleries(self) -> Awaitable[list[Gallery]]: ...
-    def get_gallery(self, gallery_id: str) -> Awaitable[GalleryDetails]: ...
+    def list_galleries(
+        self, *, options: Optional[CallOptions] = None
+    ) -> Awaitable[ResultList[Gallery]]: ...
+    def get_gallery(
+        self, gallery_id: str, *, options: Optional[CallOptions] = None
+    ) -> Awaitable[GalleryDetails]: ...
     def create_gallery(
         self,
         name: str,
@@ -306,6 +449,7 @@ class AsyncClient:
         description: Optional[str] = None,
         face_minimum_quality_score: Optional[float] = None,
         size: Optional[int] = None,
+        options: Optional[CallOptions] = None,
     ) -> Awaitable[Gallery]: ...
     def update_gallery(
         self,
@@ -314,10 +458,17 @@ class AsyncClient:
         name: Optional[str] = None,
         description: Optional[str] = None,
         size: Optional[int] = None,
+        options: Optional[CallOptions] = None,
     ) -> Awaitable[Gallery]: ...
-    def delete_gallery(self, gallery_id: str) -> Awaitable[None]: ...
-    def list_applications(self) -> Awaitable[list[Application]]: ...
-    def get_application(self, application_id: str) -> Awaitable[Application]: ...
+    def delete_gallery(
+        self, gallery_id: str, *, options: Optional[CallOptions] = None
+    ) -> Awaitable[None]: ...
+    def list_applications(
+        self, *, options: Optional[CallOptions] = None
+    ) -> Awaitable[ResultList[Application]]: ...
+    def get_application(
+        self, application_id: str, *, options: Optional[CallOptions] = None
+    ) -> Awaitable[Application]: ...
     def create_application(
         self,
         name: str,
@@ -325,6 +476,7 @@ class AsyncClient:
         *,
         description: Optional[str] = None,
         face_minimum_quality_score: Optional[float] = None,
+        options: Optional[CallOptions] = None,
     ) -> Awaitable[Application]: ...
     def update_application(
         self,
@@ -333,6 +485,9 @@ class AsyncClient:
         name: Optional[str] = None,
         description: Optional[str] = None,
         face_minimum_quality_score: Optional[float] = None,
+        options: Optional[CallOptions] = None,
     ) -> Awaitable[Application]: ...
-    def delete_application(self, application_id: str) -> Awaitable[None]: ...
+    def delete_application(
+        self, application_id: str, *, options: Optional[CallOptions] = None
+    ) -> Awaitable[None]: ...
     # END GENERATED

@@ -21,6 +21,7 @@ from typing import Optional
 
 __all__ = [
     "AuthError",
+    "CancelledError",
     "DecodeError",
     "DuplicateError",
     "InvalidInputError",
@@ -177,3 +178,11 @@ class DecodeError(NecIdError):
     """The response could not be read as the documented shape."""
 
     kind = "Decode"
+
+
+class CancelledError(NecIdError):
+    """The caller cancelled the call (a cancel handle): it stopped, closed its connection
+    and retried no more. (asyncio's own task cancellation raises
+    :class:`asyncio.CancelledError` as usual.)"""
+
+    kind = "Cancelled"

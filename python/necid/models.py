@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, TypeVar
 
 __all__ = [
     "Application",
@@ -33,6 +33,8 @@ __all__ = [
     "Point",
     "Rect",
     "RegisteredFace",
+    "ResponseMetadata",
+    "ResultList",
     "SearchResult",
     "SubjectEntry",
     "SubjectPage",
@@ -49,8 +51,40 @@ def _plain(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class ResponseMetadata:
+    """What the response of a call said: for support tickets and diagnostics.
+
+    Results carry it as ``result.metadata`` (models, and the ``ResultList`` of list
+    results); operations that return ``None`` or a string have none. It is not a field:
+    ``==``, ``repr``, hashing and ``to_dict()`` ignore it.
+    """
+
+    request_id: Optional[str]
+    """The response's request id (``x-amzn-requestid``), if it sent one."""
+    status: int
+    """HTTP status of the call's last response (a 404 read as an empty result keeps it)."""
+    attempts: int
+    """Requests sent for the call's last request, retries included (1: no retry)."""
+    clock_skew_ms: int
+    """Clock-skew correction (server minus local, ms) the request was signed with."""
+
+
+_T = TypeVar("_T")
+
+
+class ResultList(List[_T]):
+    """A list result (``list_tags()`` and the like): a ``list`` with ``metadata``."""
+
+    metadata: Optional[ResponseMetadata] = None
+
+
 class _Model:
     """Shared behaviour of the result classes."""
+
+    metadata: Optional[ResponseMetadata] = None
+    """The response metadata of the call that returned this result (``None`` for
+    results nested in another, and for objects built by hand)."""
 
     def to_dict(self) -> Dict[str, Any]:
         """This object as plain ``dict``/``list``/``str``/``int``/``float``/``None``

@@ -20,6 +20,7 @@ use pyo3::types::{PyDict, PyType};
 
 use crate::convert::{self as cv, ToPy as _};
 use crate::err::{self, Fail, guard};
+use crate::options::{CallOptions, call_client, on_list, on_model};
 use crate::rt::{self, Msg};
 
 // -------------------------------------------------------------------------------------
@@ -378,6 +379,7 @@ trait Mode {
         batch_id: &str,
         options: WaitOptions,
         on_progress: Option<Bound<'py, PyAny>>,
+        slot: necid::MetadataSlot,
     ) -> PyResult<Bound<'py, PyAny>>;
 
     /// The page iterator over `stream`.
@@ -403,6 +405,7 @@ impl Mode for Client {
         batch_id: &str,
         options: WaitOptions,
         on_progress: Option<Bound<'py, PyAny>>,
+        slot: necid::MetadataSlot,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (tx, rx) = std::sync::mpsc::channel::<Msg<BulkProgress, BulkProgress>>();
         let events = tx.clone();
@@ -422,7 +425,7 @@ impl Mode for Client {
                 None => Ok(()),
             },
         )?;
-        v.to_py(py)
+        on_model(py, v.to_py(py)?, slot.get())
     }
 
     fn pages(py: Python<'_>, stream: PageStream) -> PyResult<Bound<'_, PyAny>> {
@@ -450,6 +453,7 @@ impl Mode for AsyncClient {
         batch_id: &str,
         options: WaitOptions,
         on_progress: Option<Bound<'py, PyAny>>,
+        slot: necid::MetadataSlot,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (acks_tx, acks_rx) = tokio::sync::mpsc::unbounded_channel::<PyResult<()>>();
         let scheduled = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -488,7 +492,7 @@ impl Mode for AsyncClient {
         rt::awaitable(
             py,
             with_progress(fut, scheduled, acks_rx),
-            cv::to_py::<BulkProgress>,
+            move |py, v: BulkProgress| on_model(py, v.to_py(py)?, slot.get()),
         )
     }
 
@@ -712,19 +716,22 @@ macro_rules! py_clients {
             #[doc = ""]
             #[doc = "``on_progress(progress)`` runs on the calling thread (``Client``) or on the"]
             #[doc = "event loop's thread before the awaitable completes (``AsyncClient``)."]
-            #[pyo3(signature = (batch_id, *, $($field = $default,)* on_progress = None))]
+            #[pyo3(signature = (batch_id, *, $($field = $default,)* on_progress = None, options = None))]
             fn wait_for_bulk_register<'py>(
                 &self,
                 py: Python<'py>,
                 batch_id: &str,
                 $($field: f64,)*
                 on_progress: Option<Bound<'py, PyAny>>,
+                options: Option<PyRef<'py, CallOptions>>,
             ) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
-                    let options = WaitOptions {
+                    let wait = WaitOptions {
                         $($field: cv::seconds(py, $field, stringify!($field))?,)*
                     };
-                    Self::wait(py, self.core.get(py)?, batch_id, options, on_progress)
+                    let slot = necid::MetadataSlot::new();
+                    let client = call_client(&self.core.get(py)?, options.as_deref(), &slot);
+                    Self::wait(py, client, batch_id, wait, on_progress, slot)
                 })
             }
         ] $($rest)* }
@@ -853,7 +860,7 @@ macro_rules! py_clients {
     // No arguments left: the signature (a `*` before keyword-only ones), then the methods.
     (@args $py:ident $lt:lifetime $op:tt [$($pp:tt)*] [$($ps:tt)*] [] [] $conv:tt $call:tt
         ($(,)?) $($rest:tt)*) => {
-        py_clients! { @emit $py $lt $op [$($pp)*] [$($ps)*] $conv $call $($rest)* }
+        py_clients! { @emit $py $lt $op [$($pp)*] [$($ps)* *,] $conv $call $($rest)* }
     };
     (@args $py:ident $lt:lifetime $op:tt [$($pp:tt)*] [$($ps:tt)*] [$($kp:tt)+] [$($ks:tt)+]
         $conv:tt $call:tt ($(,)?) $($rest:tt)*) => {
@@ -863,13 +870,21 @@ macro_rules! py_clients {
         [$($sig:tt)*] [$($conv:tt)*] [$($call:tt)*] [$($ops:tt)*] $($rest:tt)*) => {
         py_clients! { @ops $py $lt [$($ops)*
             $($doc)*
-            #[pyo3(signature = ($($sig)*))]
-            fn $name<$lt>(&self, $py: Python<$lt>, $($params)*) -> PyResult<Bound<$lt, PyAny>> {
+            #[pyo3(signature = ($($sig)* options = None))]
+            fn $name<$lt>(
+                &self,
+                $py: Python<$lt>,
+                $($params)*
+                options: Option<PyRef<$lt, CallOptions>>,
+            ) -> PyResult<Bound<$lt, PyAny>> {
                 guard($py, || {
                     $($conv)*
-                    let future = self.core.get($py)?.$name($($call)*);
-                    Self::run($py, future, |py, value| {
-                        cv::to_py(py, py_clients!(@result [$($ret)*] value))
+                    let slot = necid::MetadataSlot::new();
+                    let future = call_client(&self.core.get($py)?, options.as_deref(), &slot)
+                        .$name($($call)*);
+                    Self::run($py, future, move |py, value| {
+                        let obj = cv::to_py(py, py_clients!(@result [$($ret)*] value))?;
+                        py_clients!(@metadata [$($ret)*] py obj slot.get())
                     })
                 })
             }
@@ -878,6 +893,12 @@ macro_rules! py_clients {
     // A top-level list result is a Python `list` (sequences inside results are tuples).
     (@result [Vec<$t:ident>] $value:ident) => { cv::List($value) };
     (@result [$($t:tt)*] $value:ident) => { $value };
+    // Results that can carry it get `metadata`: models an attribute, lists become
+    // `ResultList`; `None` and strings stay as they are.
+    (@metadata [()] $py:ident $obj:ident $m:expr) => { Ok::<_, PyErr>($obj) };
+    (@metadata [String] $py:ident $obj:ident $m:expr) => { Ok::<_, PyErr>($obj) };
+    (@metadata [Vec<$t:ident>] $py:ident $obj:ident $m:expr) => { on_list($py, $obj, $m) };
+    (@metadata [$t:ident] $py:ident $obj:ident $m:expr) => { on_model($py, $obj, $m) };
 
     // ---- the table's entries
     ($($entries:tt)*) => {

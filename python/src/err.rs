@@ -41,6 +41,7 @@ fn class_name(kind: ErrorKind) -> &'static str {
         ErrorKind::Network => "NetworkError",
         ErrorKind::TimedOut => "TimedOutError",
         ErrorKind::Decode => "DecodeError",
+        ErrorKind::Cancelled => "CancelledError",
         // A kind added to the core after this build: the base class, kind "Internal".
         _ => "NecIdError",
     }

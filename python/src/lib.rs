@@ -10,6 +10,7 @@
 mod client;
 mod convert;
 mod err;
+mod options;
 mod rt;
 
 use pyo3::prelude::*;
@@ -22,6 +23,8 @@ fn _necid(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::AsyncClient>()?;
     m.add_class::<client::PageIterator>()?;
     m.add_class::<client::AsyncPageIterator>()?;
+    m.add_class::<options::CallOptions>()?;
+    m.add_class::<options::CancelToken>()?;
     #[cfg(feature = "test-hooks")]
     m.add_function(wrap_pyfunction!(client::_panic_for_tests, m)?)?;
     Ok(())

@@ -204,15 +204,15 @@ def test_the_check_finds_disagreements() -> None:
     # operation, a keyword that became positional and a sync result in the async class.
     source = STUB.read_text()
     mutations = {
-        "def delete_tag(self, name: str) -> None": "def delete_tag(self, tag: str) -> None",
-        "batch_id: str, paging_id: Optional[str] = None": (
-            'batch_id: str, paging_id: Optional[str] = "first"'
+        "def delete_tag(self, name: str, *,": "def delete_tag(self, tag: str, *,",
+        "batch_id: str,\n        paging_id: Optional[str] = None": (
+            'batch_id: str,\n        paging_id: Optional[str] = "first"'
         ),
-        "    def health(self) -> Health: ...\n": "",
+        "    def health(self, *, options: Optional[CallOptions] = None) -> Health: ...\n": "",
         "probe: ImageInput,\n        *,\n        threshold": (
             "probe: ImageInput,\n        threshold"
         ),
-        "def list_tags(self) -> Awaitable[list[Tag]]": "def list_tags(self) -> list[Tag]",
+        "-> Awaitable[ResultList[Tag]]": "-> ResultList[Tag]",
     }
     for old, new in mutations.items():
         assert old in source, old

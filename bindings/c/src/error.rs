@@ -49,6 +49,9 @@ pub enum necid_status_t {
     /// A bug inside the library (a caught Rust panic) or an error kind this version of the
     /// C API does not know. Please report it with the message.
     NECID_ERR_INTERNAL = 15,
+    /// The caller cancelled the call (`necid_cancel`): it stopped, closed its connection
+    /// and retried no more.
+    NECID_ERR_CANCELLED = 16,
 }
 
 use necid_status_t::*;
@@ -73,6 +76,7 @@ impl necid_status_t {
             NECID_ERR_TIMED_OUT => c"TimedOut",
             NECID_ERR_DECODE => c"Decode",
             NECID_ERR_INTERNAL => c"Internal",
+            NECID_ERR_CANCELLED => c"Cancelled",
         }
     }
 
@@ -92,6 +96,7 @@ impl necid_status_t {
             ErrorKind::Network => NECID_ERR_NETWORK,
             ErrorKind::TimedOut => NECID_ERR_TIMED_OUT,
             ErrorKind::Decode => NECID_ERR_DECODE,
+            ErrorKind::Cancelled => NECID_ERR_CANCELLED,
             // ErrorKind is non-exhaustive: a kind added to the core later is reported
             // as Internal until this table learns it (the message still says what failed).
             _ => NECID_ERR_INTERNAL,
