@@ -103,6 +103,11 @@ typedef enum necid_status_t {
    * C API does not know. Please report it with the message.
    */
   NECID_ERR_INTERNAL = 15,
+  /**
+   * The caller cancelled the call (`necid_cancel`): it stopped, closed its connection
+   * and retried no more.
+   */
+  NECID_ERR_CANCELLED = 16,
 } necid_status_t;
 
 /**

@@ -22,6 +22,7 @@ export type NecIdErrorCode =
   | 'NETWORK'
   | 'TIMED_OUT'
   | 'DECODE'
+  | 'CANCELLED'
   | 'INTERNAL'
 
 /**
@@ -75,6 +76,15 @@ export declare class TimedOutError extends NecIdError {}
 export declare class DecodeError extends NecIdError {}
 /** The call was cancelled (its `AbortSignal` aborted): it stopped and closed its connection. Code `CANCELLED`. */
 export declare class CancelledError extends NecIdError {}
+
+/**
+ * What a result carries besides its fields: the call's response metadata as a
+ * non-enumerable `$metadata` (objects and arrays; `deepStrictEqual` and `JSON.stringify`
+ * ignore it). Operations resolving to `undefined` or a string have none.
+ */
+export interface WithMetadata {
+  readonly $metadata?: ResponseMetadata
+}
 
 /** Pages of `listSubjects`, as an async iterator. */
 export interface SubjectPaginator extends AsyncIterable<SubjectPage> {}

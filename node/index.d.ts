@@ -22,6 +22,7 @@ export type NecIdErrorCode =
   | 'NETWORK'
   | 'TIMED_OUT'
   | 'DECODE'
+  | 'CANCELLED'
   | 'INTERNAL'
 
 /**
@@ -73,6 +74,17 @@ export declare class NetworkError extends NecIdError {}
 export declare class TimedOutError extends NecIdError {}
 /** The response could not be read as the documented shape. Code `DECODE`. */
 export declare class DecodeError extends NecIdError {}
+/** The call was cancelled (its `AbortSignal` aborted): it stopped and closed its connection. Code `CANCELLED`. */
+export declare class CancelledError extends NecIdError {}
+
+/**
+ * What a result carries besides its fields: the call's response metadata as a
+ * non-enumerable `$metadata` (objects and arrays; `deepStrictEqual` and `JSON.stringify`
+ * ignore it). Operations resolving to `undefined` or a string have none.
+ */
+export interface WithMetadata {
+  readonly $metadata?: ResponseMetadata
+}
 
 /** Pages of `listSubjects`, as an async iterator. */
 export interface SubjectPaginator extends AsyncIterable<SubjectPage> {}
@@ -133,7 +145,7 @@ export declare class Client {
    * `POST /face/search`: subjects whose faces match the probe. No match is an empty
    * candidate list, not an error.
    */
-  search(probe: ImageInput, options?: SearchOptions | undefined | null): Promise<SearchResult>
+  search(probe: ImageInput, options?: SearchOptions | undefined | null, callOptions?: CallOptions | undefined | null): Promise<SearchResult & WithMetadata>
   /** Every progress page of a batch, following `lastEvaluatedKey`, as an async iterator. */
   bulkProgress(batchId: string): BulkProgressPaginator
   /**
@@ -141,7 +153,7 @@ export declare class Client {
    * JS thread) after each poll. Backs off ×1.5 between polls; rejects with
    * `TimedOutError` at `timeoutMs`.
    */
-  waitForBulkRegister(batchId: string, options?: WaitOptions | undefined | null): Promise<BulkProgress>
+  waitForBulkRegister(batchId: string, options?: WaitOptions | undefined | null, callOptions?: CallOptions | undefined | null): Promise<BulkProgress & WithMetadata>
   /**
    * Sign a custom request (synchronously, no I/O) and return the headers to add:
    * `x-api-key` (when configured and not given), `x-amz-date`, `x-amz-security-token`
@@ -153,82 +165,82 @@ export declare class Client {
    * rows included). `length` 1-1000; `dir` `"asc"` or `"desc"`. An empty gallery
    * or a start past the end is an empty page.
    */
-  listSubjects(start?: number | undefined | null, length?: number | undefined | null, dir?: SortDirection | undefined | null): Promise<SubjectPage>
+  listSubjects(start?: number | undefined | null, length?: number | undefined | null, dir?: SortDirection | undefined | null, callOptions?: CallOptions | undefined | null): Promise<SubjectPage & WithMetadata>
   /** Register a new subject from one face (`POST /subjects`). */
-  registerSubject(face: ImageInput, tags?: Array<string> | undefined | null): Promise<RegisteredFace>
+  registerSubject(face: ImageInput, tags?: Array<string> | undefined | null, callOptions?: CallOptions | undefined | null): Promise<RegisteredFace & WithMetadata>
   /** Replace a subject's face and tags (`PUT /subjects/{id}`). */
-  updateSubject(subjectId: string, face: ImageInput, tags?: Array<string> | undefined | null): Promise<RegisteredFace>
+  updateSubject(subjectId: string, face: ImageInput, tags?: Array<string> | undefined | null, callOptions?: CallOptions | undefined | null): Promise<RegisteredFace & WithMetadata>
   /** Unregister a subject and its events (`DELETE /subjects/{id}`). */
-  unregisterSubject(subjectId: string): Promise<void>
+  unregisterSubject(subjectId: string, callOptions?: CallOptions | undefined | null): Promise<void>
   /** A subject's events (`GET /subjects/{id}/events`). */
-  listEvents(subjectId: string): Promise<EventList>
+  listEvents(subjectId: string, callOptions?: CallOptions | undefined | null): Promise<EventList & WithMetadata>
   /** Add a face to a subject (`POST /subjects/{id}/events`). */
-  registerEvent(subjectId: string, face: ImageInput, tags?: Array<string> | undefined | null): Promise<RegisteredFace>
+  registerEvent(subjectId: string, face: ImageInput, tags?: Array<string> | undefined | null, callOptions?: CallOptions | undefined | null): Promise<RegisteredFace & WithMetadata>
   /** Replace one event's face (`PUT /subjects/{id}/events/{eventId}`). */
-  updateEvent(subjectId: string, eventId: string, face: ImageInput, tags?: Array<string> | undefined | null): Promise<RegisteredFace>
+  updateEvent(subjectId: string, eventId: string, face: ImageInput, tags?: Array<string> | undefined | null, callOptions?: CallOptions | undefined | null): Promise<RegisteredFace & WithMetadata>
   /** Remove one event (`DELETE /subjects/{id}/events/{eventId}`). */
-  unregisterEvent(subjectId: string, eventId: string): Promise<void>
+  unregisterEvent(subjectId: string, eventId: string, callOptions?: CallOptions | undefined | null): Promise<void>
   /** Attributes of up to `limit` (1-20) faces in `image` (`POST /face/extract`). */
-  extractFaces(image: ImageInput, limit?: number | undefined | null): Promise<FaceAttributes[]>
+  extractFaces(image: ImageInput, limit?: number | undefined | null, callOptions?: CallOptions | undefined | null): Promise<FaceAttributes[] & WithMetadata>
   /**
    * Verify `probe` against a registered subject (`POST /face/verify`). A
    * non-match is `verified` false, not an error.
    */
-  verifySubject(subjectId: string, probe: ImageInput): Promise<Verification>
+  verifySubject(subjectId: string, probe: ImageInput, callOptions?: CallOptions | undefined | null): Promise<Verification & WithMetadata>
   /** Verify two faces against each other (`POST /face/verify`). */
-  verifyFaces(face: ImageInput, probe: ImageInput): Promise<FaceVerification>
+  verifyFaces(face: ImageInput, probe: ImageInput, callOptions?: CallOptions | undefined | null): Promise<FaceVerification & WithMetadata>
   /** The gallery's tags (`GET /tags`). */
-  listTags(): Promise<Tag[]>
+  listTags(callOptions?: CallOptions | undefined | null): Promise<Tag[] & WithMetadata>
   /** Create a tag (`POST /tags/{name}`). */
-  createTag(name: string): Promise<void>
+  createTag(name: string, callOptions?: CallOptions | undefined | null): Promise<void>
   /** Rename a tag (`PUT /tags/{old}`). */
-  renameTag(oldName: string, newName: string): Promise<void>
+  renameTag(oldName: string, newName: string, callOptions?: CallOptions | undefined | null): Promise<void>
   /** Delete a tag (`DELETE /tags/{name}`); subjects keep it. */
-  deleteTag(name: string): Promise<void>
+  deleteTag(name: string, callOptions?: CallOptions | undefined | null): Promise<void>
   /**
    * Start a bulk registration of files in the gallery's bucket
    * (`POST /jobs/bulkregister`); returns the batch id.
    */
-  bulkRegister(registrations: Array<BulkRegistration>): Promise<string>
+  bulkRegister(registrations: Array<BulkRegistration>, callOptions?: CallOptions | undefined | null): Promise<string>
   /** One page of a batch's progress (`GET /jobs/bulkregister/{batchId}`). */
-  bulkRegisterProgress(batchId: string, pagingId?: string | undefined | null): Promise<BulkProgressPage>
+  bulkRegisterProgress(batchId: string, pagingId?: string | undefined | null, callOptions?: CallOptions | undefined | null): Promise<BulkProgressPage & WithMetadata>
   /** `GET /health` (signed when credentials are configured). */
-  health(): Promise<Health>
+  health(callOptions?: CallOptions | undefined | null): Promise<Health & WithMetadata>
   /** Tenant API: every gallery (`GET /api/galleries`). */
-  listGalleries(): Promise<Gallery[]>
+  listGalleries(callOptions?: CallOptions | undefined | null): Promise<Gallery[] & WithMetadata>
   /** Tenant API: one gallery with its applications (`GET /api/galleries/{id}`). */
-  getGallery(galleryId: string): Promise<GalleryDetails>
+  getGallery(galleryId: string, callOptions?: CallOptions | undefined | null): Promise<GalleryDetails & WithMetadata>
   /**
    * Tenant API: create a gallery (and an application; the result carries its API
    * key) (`POST /api/galleries`).
    */
-  createGallery(gallery: NewGallery): Promise<Gallery>
+  createGallery(gallery: NewGallery, callOptions?: CallOptions | undefined | null): Promise<Gallery & WithMetadata>
   /**
    * Tenant API: change a gallery; only the fields given are sent
    * (`PATCH /api/galleries/{id}`).
    */
-  updateGallery(galleryId: string, update: GalleryUpdate): Promise<Gallery>
+  updateGallery(galleryId: string, update: GalleryUpdate, callOptions?: CallOptions | undefined | null): Promise<Gallery & WithMetadata>
   /**
    * Tenant API: delete a gallery and its applications
    * (`DELETE /api/galleries/{id}`).
    */
-  deleteGallery(galleryId: string): Promise<void>
+  deleteGallery(galleryId: string, callOptions?: CallOptions | undefined | null): Promise<void>
   /** Tenant API: every application (`GET /api/applications`). */
-  listApplications(): Promise<Application[]>
+  listApplications(callOptions?: CallOptions | undefined | null): Promise<Application[] & WithMetadata>
   /** Tenant API: one application (`GET /api/applications/{id}`). */
-  getApplication(applicationId: string): Promise<Application>
+  getApplication(applicationId: string, callOptions?: CallOptions | undefined | null): Promise<Application & WithMetadata>
   /**
    * Tenant API: a new application (API key) for an existing gallery
    * (`POST /api/applications`).
    */
-  createApplication(application: NewApplication): Promise<Application>
+  createApplication(application: NewApplication, callOptions?: CallOptions | undefined | null): Promise<Application & WithMetadata>
   /**
    * Tenant API: change an application; only the fields given are sent
    * (`PATCH /api/applications/{id}`).
    */
-  updateApplication(applicationId: string, update: ApplicationUpdate): Promise<Application>
+  updateApplication(applicationId: string, update: ApplicationUpdate, callOptions?: CallOptions | undefined | null): Promise<Application & WithMetadata>
   /** Tenant API: delete an application (`DELETE /api/applications/{id}`). */
-  deleteApplication(applicationId: string): Promise<void>
+  deleteApplication(applicationId: string, callOptions?: CallOptions | undefined | null): Promise<void>
 }
 
 /**
@@ -306,6 +318,29 @@ export interface BulkRegistration {
   filename: string
   /** Tags to register with the subject. */
   tags?: Array<string>
+}
+
+/** Options of one call: the last argument of every operation. */
+export interface CallOptions {
+  /**
+   * Fail with `TimedOutError` after this many milliseconds, every attempt and backoff
+   * included.
+   */
+  deadlineMs?: number
+  /** Overrides the client's `maxAttempts` for this call (1 = no retries). */
+  maxAttempts?: number
+  /**
+   * Extra request headers, signed with the request. The SDK's own (`authorization`,
+   * `host`, `x-api-key`, `x-amz-*`, `content-type`, …) are refused with
+   * `InvalidInputError`.
+   */
+  headers?: Record<string, string> | Array<[string, string]>
+  /**
+   * Aborting it stops the call at once: its connection is closed, no retry follows,
+   * and the Promise rejects with `CancelledError`. An already aborted signal sends
+   * nothing.
+   */
+  signal?: AbortSignal
 }
 
 /** One search candidate. */
@@ -539,6 +574,18 @@ export interface RegisteredFace {
   eventId?: string
   /** Attributes of the face that was registered. */
   attributes?: FaceAttributes
+}
+
+/** What a call's last response said (`result.$metadata`). */
+export interface ResponseMetadata {
+  /** The response's request id (`x-amzn-requestid`), if it sent one. */
+  requestId?: string
+  /** HTTP status of the call's last response (a 404 read as an empty result keeps it). */
+  status: number
+  /** Requests sent for the call's last request, retries included (1: no retry). */
+  attempts: number
+  /** Clock-skew correction (server minus local, ms) the request was signed with. */
+  clockSkewMs: number
 }
 
 /** Options of `search`. */

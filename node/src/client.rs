@@ -10,6 +10,7 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, JsValue as _, Status};
 use napi_derive::napi;
 
+use crate::call::{CallOptions, Prepared, WithMetadata};
 use crate::models::*;
 use crate::{Rejection, guard, spawn_promise, spawn_promise_with, to_js_error};
 
@@ -60,7 +61,7 @@ pub struct ClientOptions {
     pub ca_bundle_pem: Option<Either<String, Uint8Array>>,
 }
 
-fn millis(field: &str, ms: f64) -> necid::Result<Duration> {
+pub(crate) fn millis(field: &str, ms: f64) -> necid::Result<Duration> {
     if (0.0..=1e12).contains(&ms) {
         Ok(Duration::from_secs_f64(ms / 1000.0))
     } else {
@@ -181,7 +182,7 @@ pub type ProgressFn =
     ThreadsafeFunction<BulkProgress, Unknown<'static>, BulkProgress, Status, false, true>;
 
 /// Headers as JS gives them: `[name, value]` pairs or an object.
-type JsHeaders = Either<Vec<Vec<String>>, std::collections::HashMap<String, String>>;
+pub(crate) type JsHeaders = Either<Vec<Vec<String>>, std::collections::HashMap<String, String>>;
 
 /// Options of `signRequest`.
 #[napi(object)]
@@ -318,32 +319,42 @@ macro_rules! node_client {
     };
     (@ts [()] $($x:tt)*) => { node_client!(@method "Promise<void>" $($x)*); };
     (@ts [String] $($x:tt)*) => { node_client!(@method "Promise<string>" $($x)*); };
-    (@ts [SubjectPage] $($x:tt)*) => { node_client!(@method "Promise<SubjectPage>" $($x)*); };
-    (@ts [RegisteredFace] $($x:tt)*) => { node_client!(@method "Promise<RegisteredFace>" $($x)*); };
-    (@ts [EventList] $($x:tt)*) => { node_client!(@method "Promise<EventList>" $($x)*); };
-    (@ts [Vec<FaceAttributes>] $($x:tt)*) => { node_client!(@method "Promise<FaceAttributes[]>" $($x)*); };
-    (@ts [Verification] $($x:tt)*) => { node_client!(@method "Promise<Verification>" $($x)*); };
-    (@ts [FaceVerification] $($x:tt)*) => { node_client!(@method "Promise<FaceVerification>" $($x)*); };
-    (@ts [Vec<Tag>] $($x:tt)*) => { node_client!(@method "Promise<Tag[]>" $($x)*); };
-    (@ts [BulkProgressPage] $($x:tt)*) => { node_client!(@method "Promise<BulkProgressPage>" $($x)*); };
-    (@ts [Health] $($x:tt)*) => { node_client!(@method "Promise<Health>" $($x)*); };
-    (@ts [Vec<Gallery>] $($x:tt)*) => { node_client!(@method "Promise<Gallery[]>" $($x)*); };
-    (@ts [GalleryDetails] $($x:tt)*) => { node_client!(@method "Promise<GalleryDetails>" $($x)*); };
-    (@ts [Gallery] $($x:tt)*) => { node_client!(@method "Promise<Gallery>" $($x)*); };
-    (@ts [Vec<Application>] $($x:tt)*) => { node_client!(@method "Promise<Application[]>" $($x)*); };
-    (@ts [Application] $($x:tt)*) => { node_client!(@method "Promise<Application>" $($x)*); };
+    (@ts [SubjectPage] $($x:tt)*) => { node_client!(@method "Promise<SubjectPage & WithMetadata>" $($x)*); };
+    (@ts [RegisteredFace] $($x:tt)*) => { node_client!(@method "Promise<RegisteredFace & WithMetadata>" $($x)*); };
+    (@ts [EventList] $($x:tt)*) => { node_client!(@method "Promise<EventList & WithMetadata>" $($x)*); };
+    (@ts [Vec<FaceAttributes>] $($x:tt)*) => { node_client!(@method "Promise<FaceAttributes[] & WithMetadata>" $($x)*); };
+    (@ts [Verification] $($x:tt)*) => { node_client!(@method "Promise<Verification & WithMetadata>" $($x)*); };
+    (@ts [FaceVerification] $($x:tt)*) => { node_client!(@method "Promise<FaceVerification & WithMetadata>" $($x)*); };
+    (@ts [Vec<Tag>] $($x:tt)*) => { node_client!(@method "Promise<Tag[] & WithMetadata>" $($x)*); };
+    (@ts [BulkProgressPage] $($x:tt)*) => { node_client!(@method "Promise<BulkProgressPage & WithMetadata>" $($x)*); };
+    (@ts [Health] $($x:tt)*) => { node_client!(@method "Promise<Health & WithMetadata>" $($x)*); };
+    (@ts [Vec<Gallery>] $($x:tt)*) => { node_client!(@method "Promise<Gallery[] & WithMetadata>" $($x)*); };
+    (@ts [GalleryDetails] $($x:tt)*) => { node_client!(@method "Promise<GalleryDetails & WithMetadata>" $($x)*); };
+    (@ts [Gallery] $($x:tt)*) => { node_client!(@method "Promise<Gallery & WithMetadata>" $($x)*); };
+    (@ts [Vec<Application>] $($x:tt)*) => { node_client!(@method "Promise<Application[] & WithMetadata>" $($x)*); };
+    (@ts [Application] $($x:tt)*) => { node_client!(@method "Promise<Application & WithMetadata>" $($x)*); };
     (@method $ts:literal [$hand:tt [$($m:tt)*] $names:tt [$($rest:tt)*]]
         [[$($doc:tt)*] $name:ident $ret:tt [$($p:tt)*] [$($b:tt)*] [$($i:tt)*] [$($c:tt)*]]) => {
         node_client!(@munch $hand [$($m)*
             $($doc)*
             #[napi(catch_unwind, ts_return_type = $ts)]
-            pub fn $name<'e>(&self, env: &'e Env, $($p)*) -> napi::Result<Object<'e>> {
-                let c = self.inner.clone();
+            pub fn $name<'e>(
+                &self,
+                env: &'e Env,
+                $($p)*
+                call_options: Option<CallOptions>,
+            ) -> napi::Result<Object<'e>> {
+                let call = Prepared::new(env, call_options)?;
+                let slot = necid::MetadataSlot::new();
+                let c = call.client(&self.inner, &slot);
                 $($b)*
-                spawn_promise(env, move || async move {
+                let promise = spawn_promise(env, move || async move {
+                    let c = c?;
                     $($i)*
-                    node_client!(@result $ret c.$name($($c)*).await)
-                })
+                    let value = node_client!(@result $ret c.$name($($c)*).await)?;
+                    Ok(WithMetadata(value, slot.get()))
+                })?;
+                call.finish(promise)
             }
         ] $names $($rest)*);
     };
@@ -447,16 +458,20 @@ necid::for_each_operation! { node_client, [
 
     /// `POST /face/search`: subjects whose faces match the probe. No match is an empty
     /// candidate list, not an error.
-    #[napi(catch_unwind, ts_return_type = "Promise<SearchResult>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<SearchResult & WithMetadata>")]
     pub fn search<'e>(
         &self,
         env: &'e Env,
         #[napi(ts_arg_type = "ImageInput")] probe: JsImage,
         options: Option<SearchOptions>,
+        call_options: Option<CallOptions>,
     ) -> napi::Result<Object<'e>> {
-        let c = self.inner.clone();
+        let call = Prepared::new(env, call_options)?;
+        let slot = necid::MetadataSlot::new();
+        let c = call.client(&self.inner, &slot);
         let probe = ImageArg::from(probe);
-        spawn_promise(env, move || async move {
+        let promise = spawn_promise(env, move || async move {
+            let c = c?;
             let probe = probe.load().await?;
             let mut req = necid::SearchRequest::new(probe);
             if let Some(o) = options {
@@ -464,8 +479,10 @@ necid::for_each_operation! { node_client, [
                 req.limit = whole("limit", o.limit)?;
                 req.tags = o.tags.unwrap_or_default();
             }
-            c.search(req).await.map(SearchResult::from)
-        })
+            let value = c.search(req).await.map(SearchResult::from)?;
+            Ok(WithMetadata(value, slot.get()))
+        })?;
+        call.finish(promise)
     }
 
     // ---------------------------------------------------------------------------------
@@ -484,15 +501,19 @@ necid::for_each_operation! { node_client, [
     /// Poll a batch until every record is processed, calling `options.onProgress` (on the
     /// JS thread) after each poll. Backs off ×1.5 between polls; rejects with
     /// `TimedOutError` at `timeoutMs`.
-    #[napi(catch_unwind, ts_return_type = "Promise<BulkProgress>")]
+    #[napi(catch_unwind, ts_return_type = "Promise<BulkProgress & WithMetadata>")]
     pub fn wait_for_bulk_register<'e>(
         &self,
         env: &'e Env,
         batch_id: String,
         options: Option<WaitOptions>,
+        call_options: Option<CallOptions>,
     ) -> napi::Result<Object<'e>> {
-        let c = self.inner.clone();
-        spawn_promise_with(env, move || async move {
+        let call = Prepared::new(env, call_options)?;
+        let slot = necid::MetadataSlot::new();
+        let c = call.client(&self.inner, &slot);
+        let promise = spawn_promise_with(env, move || async move {
+            let c = c?;
             let mut wait = necid::WaitOptions::default();
             let mut on_progress = None;
             if let Some(o) = options {
@@ -545,11 +566,12 @@ necid::for_each_operation! { node_client, [
                 return Err(Rejection::Js(e));
             }
             match result {
-                Some(r) => Ok(r.map(|p| BulkProgress::from(&p))?),
+                Some(r) => Ok(WithMetadata(r.map(|p| BulkProgress::from(&p))?, slot.get())),
                 // Only reached after onProgress threw (its error was taken above).
                 None => Err(Rejection::Js(napi::Error::from_reason("onProgress threw"))),
             }
-        })
+        })?;
+        call.finish(promise)
     }
 
     // ---------------------------------------------------------------------------------
@@ -600,7 +622,7 @@ necid::for_each_operation! { node_client, [
 ] }
 
 /// `[name, value]` pairs (exactly two strings each) or an object, as ordered pairs.
-fn header_pairs(h: Option<JsHeaders>) -> necid::Result<Vec<(String, String)>> {
+pub(crate) fn header_pairs(h: Option<JsHeaders>) -> necid::Result<Vec<(String, String)>> {
     match h {
         None => Ok(Vec::new()),
         Some(Either::B(map)) => Ok(map.into_iter().collect()),

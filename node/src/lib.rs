@@ -29,10 +29,12 @@ use napi::bindgen_prelude::{FnArgs, Function, FunctionRef, Object, ToNapiValue, 
 use napi::{Env, JsValue as _};
 use napi_derive::napi;
 
+mod call;
 mod client;
 mod models;
 mod settle;
 
+pub use call::*;
 pub use client::*;
 pub use models::*;
 

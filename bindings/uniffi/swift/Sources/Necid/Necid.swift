@@ -4255,6 +4255,11 @@ enum NecIdError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case Decode(reason: String, status: Int32?, errorCode: Int64?, errorType: String?, requestId: String?, field: String?
     )
     /**
+     * The caller cancelled the call (a cancel token, an AbortSignal): it stopped, closed its connection and retried no more.
+     */
+    case Cancelled(reason: String, status: Int32?, errorCode: Int64?, errorType: String?, requestId: String?, field: String?
+    )
+    /**
      * A failure inside the SDK (a panic caught at the boundary, a task cancelled
      * by runtime shutdown), or an error kind this build of the binding does not
      * know (`reason` then starts with the kind's name). The rule of every binding
@@ -4416,7 +4421,15 @@ public struct FfiConverterTypeNecIdError: FfiConverterRustBuffer {
             requestId: try FfiConverterOptionString.read(from: &buf), 
             field: try FfiConverterOptionString.read(from: &buf)
             )
-        case 15: return .Internal(
+        case 15: return .Cancelled(
+            reason: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionInt32.read(from: &buf), 
+            errorCode: try FfiConverterOptionInt64.read(from: &buf), 
+            errorType: try FfiConverterOptionString.read(from: &buf), 
+            requestId: try FfiConverterOptionString.read(from: &buf), 
+            field: try FfiConverterOptionString.read(from: &buf)
+            )
+        case 16: return .Internal(
             reason: try FfiConverterString.read(from: &buf), 
             status: try FfiConverterOptionInt32.read(from: &buf), 
             errorCode: try FfiConverterOptionInt64.read(from: &buf), 
@@ -4576,8 +4589,18 @@ public struct FfiConverterTypeNecIdError: FfiConverterRustBuffer {
             FfiConverterOptionString.write(field, into: &buf)
             
         
-        case let .Internal(reason,status,errorCode,errorType,requestId,field):
+        case let .Cancelled(reason,status,errorCode,errorType,requestId,field):
             writeInt(&buf, Int32(15))
+            FfiConverterString.write(reason, into: &buf)
+            FfiConverterOptionInt32.write(status, into: &buf)
+            FfiConverterOptionInt64.write(errorCode, into: &buf)
+            FfiConverterOptionString.write(errorType, into: &buf)
+            FfiConverterOptionString.write(requestId, into: &buf)
+            FfiConverterOptionString.write(field, into: &buf)
+            
+        
+        case let .Internal(reason,status,errorCode,errorType,requestId,field):
+            writeInt(&buf, Int32(16))
             FfiConverterString.write(reason, into: &buf)
             FfiConverterOptionInt32.write(status, into: &buf)
             FfiConverterOptionInt64.write(errorCode, into: &buf)

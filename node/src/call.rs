@@ -1,0 +1,186 @@
+//! Per-call options (`CallOptions`, the last argument of every operation), `AbortSignal`
+//! cancellation and the `$metadata` of results. The core decides everything (deadline,
+//! retries, header checks, cancellation, what the metadata says); this converts.
+
+use napi::bindgen_prelude::{FnArgs, Function, Object, ToNapiValue, Unknown};
+use napi::{Env, sys};
+use napi_derive::napi;
+
+use crate::client::{JsHeaders, header_pairs, millis};
+use crate::models::whole;
+
+/// Options of one call: the last argument of every operation.
+#[napi(object, object_to_js = false)]
+pub struct CallOptions {
+    /// Fail with `TimedOutError` after this many milliseconds, every attempt and backoff
+    /// included.
+    pub deadline_ms: Option<f64>,
+    /// Overrides the client's `maxAttempts` for this call (1 = no retries).
+    pub max_attempts: Option<f64>,
+    /// Extra request headers, signed with the request. The SDK's own (`authorization`,
+    /// `host`, `x-api-key`, `x-amz-*`, `content-type`, …) are refused with
+    /// `InvalidInputError`.
+    #[napi(ts_type = "Record<string, string> | Array<[string, string]>")]
+    pub headers: Option<JsHeaders>,
+    /// Aborting it stops the call at once: its connection is closed, no retry follows,
+    /// and the Promise rejects with `CancelledError`. An already aborted signal sends
+    /// nothing.
+    #[napi(ts_type = "AbortSignal")]
+    pub signal: Option<Unknown<'static>>,
+}
+
+/// What a call's last response said (`result.$metadata`).
+#[napi(object, object_from_js = false)]
+pub struct ResponseMetadata {
+    /// The response's request id (`x-amzn-requestid`), if it sent one.
+    pub request_id: Option<String>,
+    /// HTTP status of the call's last response (a 404 read as an empty result keeps it).
+    pub status: u32,
+    /// Requests sent for the call's last request, retries included (1: no retry).
+    pub attempts: u32,
+    /// Clock-skew correction (server minus local, ms) the request was signed with.
+    pub clock_skew_ms: i64,
+}
+
+/// A call's options, converted on the JS thread: the core options (or why they are
+/// bad, reported by the Promise), and what to undo once the Promise settles.
+pub(crate) struct Prepared<'e> {
+    options: necid::Result<Option<necid::CallOptions>>,
+    remove_listener: Option<Function<'e, (), Unknown<'e>>>,
+}
+
+impl<'e> Prepared<'e> {
+    /// Read `options`; hook an `AbortSignal` to a core cancel token.
+    pub(crate) fn new(env: &'e Env, options: Option<CallOptions>) -> napi::Result<Prepared<'e>> {
+        let Some(o) = options else {
+            return Ok(Prepared {
+                options: Ok(None),
+                remove_listener: None,
+            });
+        };
+        let mut remove_listener = None;
+        let mut cancel = None;
+        if let Some(signal) = o.signal
+            && !matches!(
+                signal.get_type()?,
+                napi::ValueType::Undefined | napi::ValueType::Null
+            )
+        {
+            if signal.get_type()? != napi::ValueType::Object {
+                return Err(napi::Error::new(
+                    napi::Status::InvalidArg,
+                    "signal: expected an AbortSignal",
+                ));
+            }
+            // SAFETY: the value was just checked to be an object.
+            let signal: Object<'_> = unsafe { signal.cast()? };
+            let token = necid::CancelToken::new();
+            if signal.get::<bool>("aborted")?.unwrap_or(false) {
+                token.cancel();
+            } else {
+                let t = token.clone();
+                let listener =
+                    env.create_function_from_closure::<(), (), _>("necidAbort", move |_| {
+                        t.cancel();
+                        Ok(())
+                    })?;
+                let add: Function<'_, FnArgs<(&str, Function<'_, (), ()>)>, Unknown<'_>> = signal
+                    .get("addEventListener")?
+                    .ok_or_else(|| napi::Error::from_reason("signal: not an AbortSignal"))?;
+                add.apply(signal, FnArgs::from(("abort", listener)))?;
+                // `signal.removeEventListener.bind(signal, 'abort', listener)`, called
+                // when the Promise settles: a long-lived signal keeps no listener per call.
+                let remove: Object<'_> = signal
+                    .get("removeEventListener")?
+                    .ok_or_else(|| napi::Error::from_reason("signal: not an AbortSignal"))?;
+                let bind: Function<
+                    '_,
+                    FnArgs<(Object<'_>, &str, Function<'_, (), ()>)>,
+                    Function<'e, (), Unknown<'e>>,
+                > = remove
+                    .get("bind")?
+                    .ok_or_else(|| napi::Error::from_reason("signal: not an AbortSignal"))?;
+                remove_listener =
+                    Some(bind.apply(remove, FnArgs::from((signal, "abort", listener)))?);
+            }
+            cancel = Some(token);
+        }
+        let options = (|| {
+            let mut c = necid::CallOptions::new();
+            if let Some(ms) = o.deadline_ms {
+                c.deadline = Some(millis("deadlineMs", ms)?);
+            }
+            c.max_attempts = whole("maxAttempts", o.max_attempts)?;
+            c.headers = header_pairs(o.headers)?;
+            c.cancel = cancel;
+            Ok(Some(c))
+        })();
+        Ok(Prepared {
+            options,
+            remove_listener,
+        })
+    }
+
+    /// The client view the call runs on (its metadata goes to `slot`), or the options'
+    /// error.
+    pub(crate) fn client(
+        &self,
+        client: &necid::Client,
+        slot: &necid::MetadataSlot,
+    ) -> necid::Result<necid::Client> {
+        let c = client.with_metadata_slot(slot.clone());
+        match &self.options {
+            Ok(Some(o)) => Ok(c.with_options(o.clone())),
+            Ok(None) => Ok(c),
+            Err(e) => Err(e.clone()),
+        }
+    }
+
+    /// The Promise the caller gets: `promise.finally(removeListener)` when a signal was
+    /// hooked.
+    pub(crate) fn finish(self, promise: Object<'e>) -> napi::Result<Object<'e>> {
+        let Some(remove) = self.remove_listener else {
+            return Ok(promise);
+        };
+        let finally: Function<'_, FnArgs<(Function<'_, (), Unknown<'_>>,)>, Object<'e>> = promise
+            .get("finally")?
+            .ok_or_else(|| napi::Error::from_reason("not a Promise"))?;
+        finally.apply(promise, FnArgs::from((remove,)))
+    }
+}
+
+/// A result with the call's metadata: objects and arrays get a non-enumerable
+/// `$metadata` (so `deepStrictEqual` and `JSON.stringify` see the result as before);
+/// `undefined` and strings stay as they are.
+pub(crate) struct WithMetadata<T>(pub T, pub Option<necid::ResponseMetadata>);
+
+impl<T: ToNapiValue> ToNapiValue for WithMetadata<T> {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
+        let value = unsafe { T::to_napi_value(env, val.0) }?;
+        let Some(m) = val.1 else { return Ok(value) };
+        let mut ty = 0;
+        napi::check_status!(unsafe { sys::napi_typeof(env, value, &mut ty) })?;
+        if ty != sys::ValueType::napi_object {
+            return Ok(value);
+        }
+        let meta = ResponseMetadata {
+            request_id: m.request_id,
+            status: u32::from(m.status),
+            attempts: m.attempts,
+            clock_skew_ms: m.clock_skew_ms,
+        };
+        let meta = unsafe { ResponseMetadata::to_napi_value(env, meta) }?;
+        let prop = sys::napi_property_descriptor {
+            utf8name: c"$metadata".as_ptr(),
+            name: std::ptr::null_mut(),
+            method: None,
+            getter: None,
+            setter: None,
+            value: meta,
+            attributes: sys::PropertyAttributes::writable | sys::PropertyAttributes::configurable,
+            data: std::ptr::null_mut(),
+        };
+        napi::check_status!(unsafe { sys::napi_define_properties(env, value, 1, &prop) })?;
+        Ok(value)
+    }
+}
