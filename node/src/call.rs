@@ -42,6 +42,14 @@ pub struct ResponseMetadata {
     pub clock_skew_ms: i64,
 }
 
+/// `signal.addEventListener` / `removeEventListener.bind` as napi sees them.
+type AddListener<'a> = Function<'a, FnArgs<(&'a str, Function<'a, (), ()>)>, Unknown<'a>>;
+type BindRemove<'a, 'e> = Function<
+    'a,
+    FnArgs<(Object<'a>, &'a str, Function<'a, (), ()>)>,
+    Function<'e, (), Unknown<'e>>,
+>;
+
 /// A call's options, converted on the JS thread: the core options (or why they are
 /// bad, reported by the Promise), and what to undo once the Promise settles.
 pub(crate) struct Prepared<'e> {
@@ -84,7 +92,7 @@ impl<'e> Prepared<'e> {
                         t.cancel();
                         Ok(())
                     })?;
-                let add: Function<'_, FnArgs<(&str, Function<'_, (), ()>)>, Unknown<'_>> = signal
+                let add: AddListener<'_> = signal
                     .get("addEventListener")?
                     .ok_or_else(|| napi::Error::from_reason("signal: not an AbortSignal"))?;
                 add.apply(signal, FnArgs::from(("abort", listener)))?;
@@ -93,11 +101,7 @@ impl<'e> Prepared<'e> {
                 let remove: Object<'_> = signal
                     .get("removeEventListener")?
                     .ok_or_else(|| napi::Error::from_reason("signal: not an AbortSignal"))?;
-                let bind: Function<
-                    '_,
-                    FnArgs<(Object<'_>, &str, Function<'_, (), ()>)>,
-                    Function<'e, (), Unknown<'e>>,
-                > = remove
+                let bind: BindRemove<'_, 'e> = remove
                     .get("bind")?
                     .ok_or_else(|| napi::Error::from_reason("signal: not an AbortSignal"))?;
                 remove_listener =

@@ -717,6 +717,7 @@ macro_rules! py_clients {
             #[doc = "``on_progress(progress)`` runs on the calling thread (``Client``) or on the"]
             #[doc = "event loop's thread before the awaitable completes (``AsyncClient``)."]
             #[pyo3(signature = (batch_id, *, $($field = $default,)* on_progress = None, options = None))]
+            #[allow(clippy::too_many_arguments)]
             fn wait_for_bulk_register<'py>(
                 &self,
                 py: Python<'py>,

@@ -2,6 +2,9 @@
 //! loopback. Latency and errors come from the emulator's fault rules; a [`WireWatch`]
 //! forwarder shows when the client closes its connection.
 
+// Helpers outside the test functions unwrap too (a failed setup fails the test).
+#![allow(clippy::unwrap_used)]
+
 use std::time::{Duration, Instant};
 
 use necid::{CallOptions, CancelToken, ErrorKind, RetryPolicy, SortDirection};
