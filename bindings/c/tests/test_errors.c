@@ -49,12 +49,13 @@ static void test_status_names(void) {
       {NECID_ERR_TIMED_OUT, "TimedOut"},
       {NECID_ERR_DECODE, "Decode"},
       {NECID_ERR_INTERNAL, "Internal"},
+      {NECID_ERR_CANCELLED, "Cancelled"},
   };
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
     CHECK((int)names[i].s == (int)i); /* dense, stable numbering */
     CHECK_STR(necid_status_name((int32_t)names[i].s), names[i].name);
   }
-  CHECK_STR(necid_status_name(16), "Unknown");
+  CHECK_STR(necid_status_name(17), "Unknown");
   CHECK_STR(necid_status_name(-1), "Unknown");
 }
 
