@@ -381,7 +381,8 @@ mod tests {
         assert_eq!(name(0), "OK");
         assert_eq!(name(3), "NotFound");
         assert_eq!(name(15), "Internal");
-        assert_eq!(name(16), "Unknown");
+        assert_eq!(name(16), "Cancelled");
+        assert_eq!(name(17), "Unknown");
         assert_eq!(name(-1), "Unknown");
     }
 }
