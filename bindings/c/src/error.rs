@@ -358,7 +358,11 @@ mod tests {
             // The C name is the core's kind name, the code its 1-based position, skipping
             // NECID_ERR_INTERNAL's 15 (shipped before the kinds after it).
             assert_eq!(s.name().to_str().unwrap(), k.as_str());
-            let expected = if i + 1 < NECID_ERR_INTERNAL as usize { i + 1 } else { i + 2 };
+            let expected = if i + 1 < NECID_ERR_INTERNAL as usize {
+                i + 1
+            } else {
+                i + 2
+            };
             assert_eq!(s as usize, expected);
         }
     }
