@@ -131,6 +131,15 @@ typedef enum necid_sort_dir_t {
 typedef struct necid_bulk_progress_paginator_t necid_bulk_progress_paginator_t;
 
 /**
+ * A cancel handle: create it with necid_cancel_new, put it in the options of a view
+ * (necid_call_options_t.cancel), call necid_cancel from any thread to stop every call
+ * running (or started later) on views that carry it, free it with necid_cancel_free once
+ * no view uses it. A cancelled call closes its connection at once, retries no more and
+ * returns NECID_ERR_CANCELLED.
+ */
+typedef struct necid_cancel_t necid_cancel_t;
+
+/**
  * An opaque client. Create with necid_client_new, necid_client_from_env or
  * necid_client_from_profile, free with necid_client_free.
  *
@@ -144,6 +153,75 @@ typedef struct necid_client_t necid_client_t;
  * time (it is locked internally, so misuse is serialised, not undefined).
  */
 typedef struct necid_subjects_paginator_t necid_subjects_paginator_t;
+
+/**
+ * An HTTP header (name and value). Used both as input (the caller's strings) and inside
+ * necid_header_list_t (the library's strings).
+ */
+typedef struct necid_header_t {
+  const char *name;
+  const char *value;
+} necid_header_t;
+
+/**
+ * Options of the calls made on a view (necid_client_with_options). Zero-initialise it,
+ * set `struct_size = sizeof(necid_call_options_t)` and what you need: 0 and NULL mean
+ * "the client's setting" / none. Fields are only ever appended; the library reads the
+ * first `struct_size` bytes.
+ */
+typedef struct necid_call_options_t {
+  /**
+   * sizeof(necid_call_options_t) as the caller's header declares it.
+   */
+  size_t struct_size;
+  /**
+   * Deadline of each whole call in milliseconds, every attempt and backoff included
+   * (0: none): then NECID_ERR_TIMED_OUT.
+   */
+  uint32_t deadline_ms;
+  /**
+   * Total attempts of each call (0: the client's max_attempts; 1: no retries).
+   */
+  uint32_t max_attempts;
+  /**
+   * Extra request headers (copied), signed with each request. The SDK's own
+   * (authorization, host, x-api-key, x-amz-*, content-type, ...) are refused with
+   * NECID_ERR_INVALID_INPUT, field "headers".
+   */
+  const struct necid_header_t *headers;
+  /**
+   * Number of `headers`.
+   */
+  size_t header_count;
+  /**
+   * A cancel handle, or NULL.
+   */
+  const struct necid_cancel_t *cancel;
+} necid_call_options_t;
+
+/**
+ * What the response of a call said (necid_client_last_metadata). Free it with
+ * necid_response_metadata_free.
+ */
+typedef struct necid_response_metadata_t {
+  /**
+   * The response's request id (x-amzn-requestid), or NULL if it sent none.
+   */
+  const char *request_id;
+  /**
+   * HTTP status of the call's last response (a 404 an operation reads as an empty
+   * result keeps its 404).
+   */
+  uint16_t http_status;
+  /**
+   * Requests sent for the call's last request, retries included (1: no retry).
+   */
+  uint32_t attempts;
+  /**
+   * Clock-skew correction (server minus local, ms) the request was signed with.
+   */
+  int64_t clock_skew_ms;
+} necid_response_metadata_t;
 
 /**
  * Client settings. Zero-initialise it (`necid_config_t cfg = {0};`) and set what you
@@ -548,15 +626,6 @@ typedef struct necid_health_t {
 } necid_health_t;
 
 /**
- * An HTTP header (name and value). Used both as input (the caller's strings) and inside
- * necid_header_list_t (the library's strings).
- */
-typedef struct necid_header_t {
-  const char *name;
-  const char *value;
-} necid_header_t;
-
-/**
  * Headers returned by necid_sign_request: add them all to the request.
  */
 typedef struct necid_header_list_t {
@@ -753,6 +822,74 @@ extern "C" {
  * Version of the library ("0.1.0"); a static string.
  */
 const char *necid_version(void);
+
+/**
+ * A new cancel handle (not cancelled), or NULL if the allocation failed.
+ */
+struct necid_cancel_t *necid_cancel_new(void);
+
+/**
+ * Cancels every call using `cancel` (idempotent; safe from any thread, also while a call
+ * on another thread is running). NULL is a no-op.
+ *
+ * # Safety
+ * `cancel` is NULL or a live handle from necid_cancel_new.
+ */
+void necid_cancel(const struct necid_cancel_t *cancel);
+
+/**
+ * Whether necid_cancel was called on `cancel` (false for NULL).
+ *
+ * # Safety
+ * `cancel` is NULL or a live handle from necid_cancel_new.
+ */
+bool necid_cancel_is_cancelled(const struct necid_cancel_t *cancel);
+
+/**
+ * Frees a cancel handle (NULL is a no-op). Views made with it keep working (they hold
+ * their own reference), but can no longer be cancelled through it.
+ *
+ * # Safety
+ * `cancel` is NULL or a handle from necid_cancel_new that was not freed before.
+ */
+void necid_cancel_free(struct necid_cancel_t *cancel);
+
+/**
+ * Creates a view of `client` whose calls use `options` (NULL: none; the view then only
+ * records metadata). The view shares the client's connection pool and settings; free it
+ * with necid_client_free (the client stays usable; the view does not need it to live).
+ * Any operation can be called on the view, and necid_client_last_metadata gives the
+ * metadata of its last call. Bad options are NECID_ERR_INVALID_INPUT here, before any
+ * call. Does no I/O.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `options` is NULL or a valid necid_call_options_t
+ * of at least `struct_size` bytes whose `headers` are NULL or `header_count` readable
+ * headers with NUL-terminated strings, and whose `cancel` is NULL or a live handle;
+ * `out_view` is NULL or writable.
+ */
+enum necid_status_t necid_client_with_options(const struct necid_client_t *client,
+                                              const struct necid_call_options_t *options,
+                                              struct necid_client_t **out_view);
+
+/**
+ * The metadata of the last call made on `view` (a view from necid_client_with_options)
+ * that got a response, successful or not. NECID_ERR_INVALID_INPUT (field "client") for
+ * a client that is not a view or a view whose calls have had no response yet.
+ *
+ * # Safety
+ * `view` is NULL or a live client; `out_metadata` is NULL or writable.
+ */
+enum necid_status_t necid_client_last_metadata(const struct necid_client_t *view,
+                                               struct necid_response_metadata_t **out_metadata);
+
+/**
+ * Frees metadata from necid_client_last_metadata (NULL is a no-op).
+ *
+ * # Safety
+ * `p` is NULL or metadata the library returned that was not freed before.
+ */
+void necid_response_metadata_free(struct necid_response_metadata_t *p);
 
 /**
  * Creates a client from `config`. Does no I/O. On success `*out_client` is the new

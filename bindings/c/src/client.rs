@@ -26,7 +26,9 @@ use crate::util::{
 /// Thread safety: one client may be used from any number of threads at once (it shares
 /// one connection pool); only necid_client_free must not race with other calls on it.
 pub struct necid_client_t {
-    inner: Client,
+    pub(crate) inner: Client,
+    /// Where a view made by necid_client_with_options records each call's metadata.
+    pub(crate) slot: Option<necid::MetadataSlot>,
 }
 
 /// Client settings. Zero-initialise it (`necid_config_t cfg = {0};`) and set what you
@@ -162,6 +164,7 @@ pub unsafe extern "C" fn necid_client_new(
         let out = unsafe { out_slot(out_client, "out_client")? };
         let config = unsafe { build_config(arg_ref(config, "config")?)? };
         *out = out_box(necid_client_t {
+            slot: None,
             inner: Client::new(config)?,
         });
         Ok(())
@@ -183,6 +186,7 @@ pub unsafe extern "C" fn necid_client_from_env(
         // SAFETY: per the contract.
         let out = unsafe { out_slot(out_client, "out_client")? };
         *out = out_box(necid_client_t {
+            slot: None,
             inner: Client::from_env()?,
         });
         Ok(())
@@ -206,6 +210,7 @@ pub unsafe extern "C" fn necid_client_from_profile(
         let out = unsafe { out_slot(out_client, "out_client")? };
         let profile = unsafe { arg_opt_str(profile, "profile")? };
         *out = out_box(necid_client_t {
+            slot: None,
             inner: Client::new(Config::from_profile(profile)?)?,
         });
         Ok(())
@@ -905,7 +910,7 @@ unsafe fn arg_registrations(
 ///
 /// # Safety
 /// `p` is NULL or `count` readable headers whose strings are NULL or NUL-terminated.
-unsafe fn arg_headers(
+pub(crate) unsafe fn arg_headers(
     p: *const necid_header_t,
     count: usize,
     name: &str,

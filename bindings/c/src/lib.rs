@@ -24,11 +24,13 @@
 // The C API mirrors the REST operations' parameters one-to-one.
 #![allow(clippy::too_many_arguments)]
 
+mod call;
 mod client;
 mod error;
 mod types;
 mod util;
 
+pub use call::*;
 pub use client::*;
 pub use error::*;
 pub use types::*;

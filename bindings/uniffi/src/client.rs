@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use crate::call::{CallOptions, ResponseMetadata};
 use crate::config::ClientConfig;
 use crate::error::NecIdError;
 use crate::paginate::{BulkProgressPaginator, SubjectsPaginator};
@@ -23,6 +24,36 @@ pub trait BulkProgressListener: Send + Sync {
 #[derive(Debug, uniffi::Object)]
 pub struct Client {
     inner: necid::Client,
+    /// Where a view (`with_options`) records its calls' metadata.
+    slot: Option<necid::MetadataSlot>,
+}
+
+#[uniffi::export]
+impl Client {
+    /// A view of this client whose calls use `options` (a deadline for each whole call,
+    /// a `maxAttempts` override, extra signed headers, a cancel token) and record their
+    /// response metadata (`lastMetadata()`). It shares the connection pool; bad options
+    /// throw `InvalidInput` here. Does no I/O.
+    pub fn with_options(&self, options: CallOptions) -> Result<Arc<Client>, NecIdError> {
+        let slot = necid::MetadataSlot::new();
+        Ok(Arc::new(Client {
+            inner: self
+                .inner
+                .with_metadata_slot(slot.clone())
+                .with_options(options.to_core()?),
+            slot: Some(slot),
+        }))
+    }
+
+    /// The response metadata of the last call made on this view that got a response
+    /// (request id, HTTP status, attempts, clock-skew correction); null on a client that
+    /// is not a view, or before its first response.
+    pub fn last_metadata(&self) -> Option<ResponseMetadata> {
+        self.slot
+            .as_ref()
+            .and_then(necid::MetadataSlot::get)
+            .map(Into::into)
+    }
 }
 
 fn map_vec<A, B: From<A>>(v: Vec<A>) -> Vec<B> {
@@ -36,6 +67,7 @@ impl Client {
     pub fn new(config: Arc<ClientConfig>) -> Result<Arc<Self>, NecIdError> {
         Ok(Arc::new(Client {
             inner: necid::Client::new(config.0.clone())?,
+            slot: None,
         }))
     }
 
@@ -44,6 +76,7 @@ impl Client {
     pub fn from_env() -> Result<Arc<Self>, NecIdError> {
         Ok(Arc::new(Client {
             inner: necid::Client::from_env()?,
+            slot: None,
         }))
     }
 

@@ -22,6 +22,7 @@ uniffi::setup_scaffolding!("necid");
 
 #[cfg(target_os = "android")]
 mod android;
+mod call;
 mod client;
 mod config;
 mod error;
@@ -29,6 +30,7 @@ mod paginate;
 mod rt;
 mod types;
 
+pub use call::{CallOptions, CancelToken, ResponseMetadata};
 pub use client::{BulkProgressListener, Client};
 pub use config::{ClientConfig, ConfigBuilder, TlsRoots};
 pub use error::{ErrorDetails, NecIdError};

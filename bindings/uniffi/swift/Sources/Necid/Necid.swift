@@ -471,6 +471,22 @@ private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
+    typealias FfiType = UInt16
+    typealias SwiftType = UInt16
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt16 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
     typealias FfiType = UInt32
     typealias SwiftType = UInt32
@@ -1062,6 +1078,166 @@ public func FfiConverterTypeBulkProgressPaginator_lower(_ value: BulkProgressPag
 
 
 /**
+ * Cancels the calls of every view whose `CallOptions.cancel` is this token, from any
+ * thread: a running call stops at once (its connection is closed, no retry follows) and
+ * throws `NecIdError.Cancelled`; a call started afterwards throws it without sending.
+ */
+public protocol CancelTokenProtocol: AnyObject, Sendable {
+    
+    /**
+     * Cancel every call using this token (idempotent).
+     */
+    func cancel() 
+    
+    /**
+     * Whether `cancel()` was called.
+     */
+    func isCancelled()  -> Bool
+    
+}
+/**
+ * Cancels the calls of every view whose `CallOptions.cancel` is this token, from any
+ * thread: a running call stops at once (its connection is closed, no retry follows) and
+ * throws `NecIdError.Cancelled`; a call started afterwards throws it without sending.
+ */
+open class CancelToken: CancelTokenProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_necid_uniffi_fn_clone_canceltoken(self.handle, $0) }
+    }
+    /**
+     * A token not cancelled yet.
+     */
+public convenience init() {
+    let handle =
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_necid_uniffi_fn_constructor_canceltoken_new(uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_necid_uniffi_fn_free_canceltoken(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Cancel every call using this token (idempotent).
+     */
+open func cancel()  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_necid_uniffi_fn_method_canceltoken_cancel(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Whether `cancel()` was called.
+     */
+open func isCancelled() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_necid_uniffi_fn_method_canceltoken_is_cancelled(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCancelToken: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = CancelToken
+
+    public static func lift(_ handle: UInt64) throws -> CancelToken {
+        return CancelToken(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: CancelToken) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CancelToken {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: CancelToken, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCancelToken_lift(_ handle: UInt64) throws -> CancelToken {
+    return try FfiConverterTypeCancelToken.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCancelToken_lower(_ value: CancelToken) -> UInt64 {
+    return FfiConverterTypeCancelToken.lower(value)
+}
+
+
+
+
+
+
+/**
  * NEC ID client. Thread-safe: share one per process (it holds the connection pool).
  * Dropping or closing it releases the pool once in-flight calls finish.
  */
@@ -1145,6 +1321,13 @@ public protocol ClientProtocol: AnyObject, Sendable {
      * `GET /health` (signed when credentials are configured).
      */
     func health() async throws  -> Health
+    
+    /**
+     * The response metadata of the last call made on this view that got a response
+     * (request id, HTTP status, attempts, clock-skew correction); null on a client that
+     * is not a view, or before its first response.
+     */
+    func lastMetadata()  -> ResponseMetadata?
     
     /**
      * Tenant API: every application (`GET /api/applications`).
@@ -1260,6 +1443,14 @@ public protocol ClientProtocol: AnyObject, Sendable {
      * telling `listener` after each poll; `TimedOut` at the deadline.
      */
     func waitForBulkRegister(batchId: String, options: WaitOptions?, listener: BulkProgressListener?) async throws  -> BulkProgress
+    
+    /**
+     * A view of this client whose calls use `options` (a deadline for each whole call,
+     * a `maxAttempts` override, extra signed headers, a cancel token) and record their
+     * response metadata (`lastMetadata()`). It shares the connection pool; bad options
+     * throw `InvalidInput` here. Does no I/O.
+     */
+    func withOptions(options: CallOptions) throws  -> Client
     
 }
 /**
@@ -1609,6 +1800,20 @@ open func health()async throws  -> Health  {
             liftFunc: FfiConverterTypeHealth_lift,
             errorHandler: FfiConverterTypeNecIdError_lift
         )
+}
+    
+    /**
+     * The response metadata of the last call made on this view that got a response
+     * (request id, HTTP status, attempts, clock-skew correction); null on a client that
+     * is not a view, or before its first response.
+     */
+open func lastMetadata() -> ResponseMetadata?  {
+    return try!  FfiConverterOptionTypeResponseMetadata.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_necid_uniffi_fn_method_client_last_metadata(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -2008,6 +2213,22 @@ open func waitForBulkRegister(batchId: String, options: WaitOptions? = nil, list
             liftFunc: FfiConverterTypeBulkProgress_lift,
             errorHandler: FfiConverterTypeNecIdError_lift
         )
+}
+    
+    /**
+     * A view of this client whose calls use `options` (a deadline for each whole call,
+     * a `maxAttempts` override, extra signed headers, a cancel token) and record their
+     * response metadata (`lastMetadata()`). It shares the connection pool; bad options
+     * throw `InvalidInput` here. Does no I/O.
+     */
+open func withOptions(options: CallOptions)throws  -> Client  {
+    return try  FfiConverterTypeClient_lift(try rustCallWithError(FfiConverterTypeNecIdError_lift) {
+        uniffiCallStatus in
+    uniffi_necid_uniffi_fn_method_client_with_options(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCallOptions_lower(options),uniffiCallStatus
+    )
+})
 }
     
 
@@ -3417,6 +3638,99 @@ public func FfiConverterTypeBulkProgressPage_lower(_ value: BulkProgressPage) ->
 
 
 /**
+ * Options of the calls made on a view (`Client.withOptions`).
+ */
+public struct CallOptions {
+    /**
+     * Deadline of each whole call, every attempt and backoff included: then
+     * `NecIdError.TimedOut`.
+     */
+    public var deadline: TimeInterval?
+    /**
+     * Total attempts of each call (overrides the client's; 1 = no retries).
+     */
+    public var maxAttempts: UInt32?
+    /**
+     * Extra request headers, signed with each request. The SDK's own (`authorization`,
+     * `host`, `x-api-key`, `x-amz-*`, …) are refused with `NecIdError.InvalidInput`.
+     */
+    public var headers: [String: String]
+    /**
+     * A cancel token, or none.
+     */
+    public var cancel: CancelToken?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Deadline of each whole call, every attempt and backoff included: then
+         * `NecIdError.TimedOut`.
+         */deadline: TimeInterval? = nil, 
+        /**
+         * Total attempts of each call (overrides the client's; 1 = no retries).
+         */maxAttempts: UInt32? = nil, 
+        /**
+         * Extra request headers, signed with each request. The SDK's own (`authorization`,
+         * `host`, `x-api-key`, `x-amz-*`, …) are refused with `NecIdError.InvalidInput`.
+         */headers: [String: String] = [:], 
+        /**
+         * A cancel token, or none.
+         */cancel: CancelToken? = nil) {
+        self.deadline = deadline
+        self.maxAttempts = maxAttempts
+        self.headers = headers
+        self.cancel = cancel
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CallOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCallOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CallOptions {
+        return
+            try CallOptions(
+                deadline: FfiConverterOptionDuration.read(from: &buf), 
+                maxAttempts: FfiConverterOptionUInt32.read(from: &buf), 
+                headers: FfiConverterDictionaryStringString.read(from: &buf), 
+                cancel: FfiConverterOptionTypeCancelToken.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CallOptions, into buf: inout [UInt8]) {
+        FfiConverterOptionDuration.write(value.deadline, into: &buf)
+        FfiConverterOptionUInt32.write(value.maxAttempts, into: &buf)
+        FfiConverterDictionaryStringString.write(value.headers, into: &buf)
+        FfiConverterOptionTypeCancelToken.write(value.cancel, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCallOptions_lift(_ buf: RustBuffer) throws -> CallOptions {
+    return try FfiConverterTypeCallOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCallOptions_lower(_ value: CallOptions) -> RustBuffer {
+    return FfiConverterTypeCallOptions.lower(value)
+}
+
+
+/**
  * The fields every [`NecIdError`] case carries, for code that handles all kinds alike.
  */
 public struct ErrorDetails: Equatable, Hashable {
@@ -3933,6 +4247,95 @@ public func FfiConverterTypeJobStatus_lift(_ buf: RustBuffer) throws -> JobStatu
 #endif
 public func FfiConverterTypeJobStatus_lower(_ value: JobStatus) -> RustBuffer {
     return FfiConverterTypeJobStatus.lower(value)
+}
+
+
+/**
+ * What the response of a call said (`Client.lastMetadata()` of a view).
+ */
+public struct ResponseMetadata: Equatable, Hashable {
+    /**
+     * The response's request id (`x-amzn-requestid`), if it sent one.
+     */
+    public var requestId: String?
+    /**
+     * HTTP status of the call's last response.
+     */
+    public var status: UInt16
+    /**
+     * Requests sent for the call's last request, retries included (1: no retry).
+     */
+    public var attempts: UInt32
+    /**
+     * Clock-skew correction (server minus local, ms) the request was signed with.
+     */
+    public var clockSkewMs: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The response's request id (`x-amzn-requestid`), if it sent one.
+         */requestId: String?, 
+        /**
+         * HTTP status of the call's last response.
+         */status: UInt16, 
+        /**
+         * Requests sent for the call's last request, retries included (1: no retry).
+         */attempts: UInt32, 
+        /**
+         * Clock-skew correction (server minus local, ms) the request was signed with.
+         */clockSkewMs: Int64) {
+        self.requestId = requestId
+        self.status = status
+        self.attempts = attempts
+        self.clockSkewMs = clockSkewMs
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ResponseMetadata: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeResponseMetadata: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ResponseMetadata {
+        return
+            try ResponseMetadata(
+                requestId: FfiConverterOptionString.read(from: &buf), 
+                status: FfiConverterUInt16.read(from: &buf), 
+                attempts: FfiConverterUInt32.read(from: &buf), 
+                clockSkewMs: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ResponseMetadata, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.requestId, into: &buf)
+        FfiConverterUInt16.write(value.status, into: &buf)
+        FfiConverterUInt32.write(value.attempts, into: &buf)
+        FfiConverterInt64.write(value.clockSkewMs, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeResponseMetadata_lift(_ buf: RustBuffer) throws -> ResponseMetadata {
+    return try FfiConverterTypeResponseMetadata.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeResponseMetadata_lower(_ value: ResponseMetadata) -> RustBuffer {
+    return FfiConverterTypeResponseMetadata.lower(value)
 }
 
 
@@ -4909,6 +5312,30 @@ fileprivate struct FfiConverterOptionTypeBulkProgressListener: FfiConverterRustB
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeCancelToken: FfiConverterRustBuffer {
+    typealias SwiftType = CancelToken?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeCancelToken.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeCancelToken.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeSecret: FfiConverterRustBuffer {
     typealias SwiftType = Secret?
 
@@ -4973,6 +5400,30 @@ fileprivate struct FfiConverterOptionTypeBulkProgressPage: FfiConverterRustBuffe
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeBulkProgressPage.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeResponseMetadata: FfiConverterRustBuffer {
+    typealias SwiftType = ResponseMetadata?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeResponseMetadata.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeResponseMetadata.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -5274,6 +5725,32 @@ fileprivate struct FfiConverterSequenceTypeSubjectEntry: FfiConverterRustBuffer 
         return seq
     }
 }
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterDictionaryStringString: FfiConverterRustBuffer {
+    public static func write(_ value: [String: String], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for (key, value) in value {
+            FfiConverterString.write(key, into: &buf)
+            FfiConverterString.write(value, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [String: String] {
+        let len: Int32 = try readInt(&buf)
+        var dict = [String: String]()
+        dict.reserveCapacity(Int(len))
+        for _ in 0..<len {
+            let key = try FfiConverterString.read(from: &buf)
+            let value = try FfiConverterString.read(from: &buf)
+            dict[key] = value
+        }
+        return dict
+    }
+}
 private let UNIFFI_RUST_FUTURE_POLL_READY: Int8 = 0
 private let UNIFFI_RUST_FUTURE_POLL_WAKE: Int8 = 1
 
@@ -5338,6 +5815,12 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
+    if (uniffi_necid_uniffi_checksum_method_canceltoken_cancel() != 52657) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_necid_uniffi_checksum_method_canceltoken_is_cancelled() != 14253) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_necid_uniffi_checksum_method_bulkprogresslistener_on_progress() != 48551) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -5384,6 +5867,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_client_health() != 62764) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_necid_uniffi_checksum_method_client_last_metadata() != 29823) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_client_list_applications() != 32952) {
@@ -5447,6 +5933,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_client_wait_for_bulk_register() != 18556) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_necid_uniffi_checksum_method_client_with_options() != 2667) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_clientconfig_access_key_id() != 13162) {
@@ -5567,6 +6056,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_secret_expose() != 19111) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_necid_uniffi_checksum_constructor_canceltoken_new() != 7892) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_constructor_client_from_env() != 40163) {

@@ -259,6 +259,32 @@ typedef struct UniffiVTableCallbackInterfaceBulkProgressListener {
 } UniffiVTableCallbackInterfaceBulkProgressListener;
 
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_CLONE_CANCELTOKEN
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_CLONE_CANCELTOKEN
+uint64_t uniffi_necid_uniffi_fn_clone_canceltoken(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_FREE_CANCELTOKEN
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_FREE_CANCELTOKEN
+void uniffi_necid_uniffi_fn_free_canceltoken(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_CONSTRUCTOR_CANCELTOKEN_NEW
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_CONSTRUCTOR_CANCELTOKEN_NEW
+uint64_t uniffi_necid_uniffi_fn_constructor_canceltoken_new(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CANCELTOKEN_CANCEL
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CANCELTOKEN_CANCEL
+void uniffi_necid_uniffi_fn_method_canceltoken_cancel(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CANCELTOKEN_IS_CANCELLED
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CANCELTOKEN_IS_CANCELLED
+int8_t uniffi_necid_uniffi_fn_method_canceltoken_is_cancelled(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_CLONE_BULKPROGRESSLISTENER
 #define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_CLONE_BULKPROGRESSLISTENER
 uint64_t uniffi_necid_uniffi_fn_clone_bulkprogresslistener(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -375,6 +401,11 @@ uint64_t uniffi_necid_uniffi_fn_method_client_get_gallery(uint64_t ptr, RustBuff
 uint64_t uniffi_necid_uniffi_fn_method_client_health(uint64_t ptr
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CLIENT_LAST_METADATA
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CLIENT_LAST_METADATA
+RustBuffer uniffi_necid_uniffi_fn_method_client_last_metadata(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CLIENT_LIST_APPLICATIONS
 #define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CLIENT_LIST_APPLICATIONS
 uint64_t uniffi_necid_uniffi_fn_method_client_list_applications(uint64_t ptr
@@ -478,6 +509,11 @@ uint64_t uniffi_necid_uniffi_fn_method_client_verify_subject(uint64_t ptr, RustB
 #ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CLIENT_WAIT_FOR_BULK_REGISTER
 #define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CLIENT_WAIT_FOR_BULK_REGISTER
 uint64_t uniffi_necid_uniffi_fn_method_client_wait_for_bulk_register(uint64_t ptr, RustBuffer batch_id, RustBuffer options, RustBuffer listener
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CLIENT_WITH_OPTIONS
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CLIENT_WITH_OPTIONS
+uint64_t uniffi_necid_uniffi_fn_method_client_with_options(uint64_t ptr, RustBuffer options, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_CLONE_CLIENTCONFIG
@@ -1023,6 +1059,18 @@ void ffi_necid_uniffi_rust_future_free_void(uint64_t handle
 void ffi_necid_uniffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CANCELTOKEN_CANCEL
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CANCELTOKEN_CANCEL
+uint16_t uniffi_necid_uniffi_checksum_method_canceltoken_cancel(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CANCELTOKEN_IS_CANCELLED
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CANCELTOKEN_IS_CANCELLED
+uint16_t uniffi_necid_uniffi_checksum_method_canceltoken_is_cancelled(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_BULKPROGRESSLISTENER_ON_PROGRESS
 #define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_BULKPROGRESSLISTENER_ON_PROGRESS
 uint16_t uniffi_necid_uniffi_checksum_method_bulkprogresslistener_on_progress(void
@@ -1116,6 +1164,12 @@ uint16_t uniffi_necid_uniffi_checksum_method_client_get_gallery(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CLIENT_HEALTH
 #define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CLIENT_HEALTH
 uint16_t uniffi_necid_uniffi_checksum_method_client_health(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CLIENT_LAST_METADATA
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CLIENT_LAST_METADATA
+uint16_t uniffi_necid_uniffi_checksum_method_client_last_metadata(void
     
 );
 #endif
@@ -1242,6 +1296,12 @@ uint16_t uniffi_necid_uniffi_checksum_method_client_verify_subject(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CLIENT_WAIT_FOR_BULK_REGISTER
 #define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CLIENT_WAIT_FOR_BULK_REGISTER
 uint16_t uniffi_necid_uniffi_checksum_method_client_wait_for_bulk_register(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CLIENT_WITH_OPTIONS
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CLIENT_WITH_OPTIONS
+uint16_t uniffi_necid_uniffi_checksum_method_client_with_options(void
     
 );
 #endif
@@ -1482,6 +1542,12 @@ uint16_t uniffi_necid_uniffi_checksum_method_subjectspaginator_next_page(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_SECRET_EXPOSE
 #define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_SECRET_EXPOSE
 uint16_t uniffi_necid_uniffi_checksum_method_secret_expose(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_CONSTRUCTOR_CANCELTOKEN_NEW
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_CONSTRUCTOR_CANCELTOKEN_NEW
+uint16_t uniffi_necid_uniffi_checksum_constructor_canceltoken_new(void
     
 );
 #endif
