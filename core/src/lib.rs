@@ -39,6 +39,7 @@ mod client;
 pub mod config;
 pub mod error;
 pub mod image;
+pub mod logging;
 pub mod models;
 pub mod operations;
 mod runtime;

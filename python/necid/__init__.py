@@ -23,6 +23,7 @@ Results are frozen dataclasses from :mod:`necid.models`; errors are subclasses o
 from __future__ import annotations
 
 from . import exceptions, models
+from ._logging import disable_logging, enable_logging
 from ._necid import (
     AsyncClient,
     AsyncPageIterator,
@@ -123,6 +124,8 @@ __all__ = [
     "TimedOutError",
     "Verification",
     "__version__",
+    "disable_logging",
+    "enable_logging",
     "exceptions",
     "models",
 ]

@@ -25,6 +25,7 @@ fn _necid(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::AsyncPageIterator>()?;
     m.add_class::<options::CallOptions>()?;
     m.add_class::<options::CancelToken>()?;
+    m.add_function(wrap_pyfunction!(options::_set_log_bridge, m)?)?;
     #[cfg(feature = "test-hooks")]
     m.add_function(wrap_pyfunction!(client::_panic_for_tests, m)?)?;
     Ok(())

@@ -191,3 +191,27 @@ pub fn on_list<'py>(
     out.setattr("metadata", metadata(py, m)?)?;
     Ok(out)
 }
+
+/// Forward the core's log events at `level` (`"off"`, `"error"`, `"warn"`, `"info"`,
+/// `"debug"`, `"trace"`) and above to `emit(level_number, target, message)` (see
+/// `necid.enable_logging`, which passes the `logging` bridge). Internal.
+#[pyfunction]
+#[pyo3(signature = (level, emit=None))]
+pub fn _set_log_bridge(py: Python<'_>, level: &str, emit: Option<Py<PyAny>>) -> PyResult<()> {
+    let level = necid::logging::LogLevel::parse(level).map_err(|e| err::to_py(py, e))?;
+    let sink = emit.map(|emit| {
+        let emit = std::sync::Arc::new(emit);
+        let sink: necid::logging::LogSink = std::sync::Arc::new(move |r| {
+            // Events come from the SDK's threads; a failing handler is the logging
+            // module's business, not the request's.
+            Python::attach(|py| {
+                if let Err(e) = emit.call1(py, (r.level as u8, r.target, r.message)) {
+                    e.write_unraisable(py, None);
+                }
+            });
+        });
+        sink
+    });
+    py.detach(|| necid::logging::set_log_sink(sink, level))
+        .map_err(|e| err::to_py(py, e))
+}
