@@ -522,6 +522,19 @@ export interface JobStatus {
   attributes?: FaceAttributes
 }
 
+/** One SDK log event (`setLogger`'s callback argument). */
+export interface LogEvent {
+  /** `'error'`, `'warn'`, `'info'`, `'debug'` or `'trace'`. */
+  level: string
+  /** The Rust module that emitted it (`necid::transport`, `hyper_util::…`). */
+  target: string
+  /**
+   * The message with its fields and the request's (operation, status, attempt,
+   * request id). Never a secret.
+   */
+  message: string
+}
+
 /** Arguments of `createApplication`. */
 export interface NewApplication {
   /** Name (required). */
@@ -605,6 +618,15 @@ export interface SearchResult {
   /** Attributes of the probe face. */
   attributes?: FaceAttributes
 }
+
+/**
+ * Forward the SDK's log events at `level` (`'error'`, `'warn'`, `'info'` (default),
+ * `'debug'`, `'trace'`) and above to `callback`, called on the JS thread (later, never
+ * during a call of yours); `null` stops. Off by default: nothing is formatted until a
+ * callback is set. Events: retries (info), every response and failure with its request
+ * id (debug), a clock-skew correction (warn).
+ */
+export declare function setLogger(callback?: ((event: LogEvent) => void) | null, level?: 'off' | 'error' | 'warn' | 'info' | 'debug' | 'trace'): void
 
 /** Options of `signRequest`. */
 export interface SignRequest {

@@ -92,5 +92,6 @@ module.exports = {
   // (Their only method, nextPage, takes no arguments.)
   SubjectPaginator: native.SubjectPaginator,
   BulkProgressPaginator: native.BulkProgressPaginator,
+  setLogger: rethrowTyped(native.setLogger, 'setLogger'),
   ...errorClasses,
 }

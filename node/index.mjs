@@ -8,6 +8,7 @@ export const {
   Client,
   SubjectPaginator,
   BulkProgressPaginator,
+  setLogger,
   NecIdError,
   InvalidInputError,
   AuthError,

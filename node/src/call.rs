@@ -3,7 +3,8 @@
 //! retries, header checks, cancellation, what the metadata says); this converts.
 
 use napi::bindgen_prelude::{FnArgs, Function, Object, ToNapiValue, Unknown};
-use napi::{Env, sys};
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi::{Env, Status, sys};
 use napi_derive::napi;
 
 use crate::client::{JsHeaders, header_pairs, millis};
@@ -187,4 +188,60 @@ impl<T: ToNapiValue> ToNapiValue for WithMetadata<T> {
         napi::check_status!(unsafe { sys::napi_define_properties(env, value, 1, &prop) })?;
         Ok(value)
     }
+}
+
+/// One SDK log event (`setLogger`'s callback argument).
+#[napi(object, object_from_js = false)]
+pub struct LogEvent {
+    /// `'error'`, `'warn'`, `'info'`, `'debug'` or `'trace'`.
+    pub level: String,
+    /// The Rust module that emitted it (`necid::transport`, `hyper_util::…`).
+    pub target: String,
+    /// The message with its fields and the request's (operation, status, attempt,
+    /// request id). Never a secret.
+    pub message: String,
+}
+
+/// Weak (unref'd): logging never keeps the process alive.
+pub type LogFn = ThreadsafeFunction<LogEvent, Unknown<'static>, LogEvent, Status, false, true>;
+
+/// Forward the SDK's log events at `level` (`'error'`, `'warn'`, `'info'` (default),
+/// `'debug'`, `'trace'`) and above to `callback`, called on the JS thread (later, never
+/// during a call of yours); `null` stops. Off by default: nothing is formatted until a
+/// callback is set. Events: retries (info), every response and failure with its request
+/// id (debug), a clock-skew correction (warn).
+#[napi(catch_unwind)]
+pub fn set_logger(
+    env: Env,
+    #[napi(ts_arg_type = "((event: LogEvent) => void) | null")] callback: Option<LogFn>,
+    #[napi(ts_arg_type = "'off' | 'error' | 'warn' | 'info' | 'debug' | 'trace'")] level: Option<
+        String,
+    >,
+) -> napi::Result<()> {
+    let set = (|| {
+        let level = necid::logging::LogLevel::parse(level.as_deref().unwrap_or("info"))?;
+        let sink = callback.map(|f| {
+            let f = std::sync::Arc::new(f);
+            let sink: necid::logging::LogSink = std::sync::Arc::new(move |r| {
+                let level = match r.level {
+                    necid::logging::LogLevel::Error => "error",
+                    necid::logging::LogLevel::Warn => "warn",
+                    necid::logging::LogLevel::Info => "info",
+                    necid::logging::LogLevel::Debug => "debug",
+                    _ => "trace",
+                };
+                let _ = f.call(
+                    LogEvent {
+                        level: level.to_owned(),
+                        target: r.target.to_owned(),
+                        message: r.message.to_owned(),
+                    },
+                    ThreadsafeFunctionCallMode::NonBlocking,
+                );
+            });
+            sink
+        });
+        necid::logging::set_log_sink(sink, level)
+    })();
+    set.map_err(|e| crate::to_js_error(&env, &e))
 }
