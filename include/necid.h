@@ -224,6 +224,18 @@ typedef struct necid_response_metadata_t {
 } necid_response_metadata_t;
 
 /**
+ * Receives one SDK log event: `level` 1 error, 2 warn, 3 info, 4 debug, 5 trace;
+ * `target` the emitting Rust module; `message` the text with its fields and the
+ * request's (operation, status, attempt, request id), never a secret. Both strings are
+ * valid only during the call. Called on the thread that emitted the event (an SDK
+ * thread, usually): keep it quick, make no necid call from it.
+ */
+typedef void (*necid_log_fn)(int32_t level,
+                             const char *target,
+                             const char *message,
+                             void *user_data);
+
+/**
  * Client settings. Zero-initialise it (`necid_config_t cfg = {0};`) and set what you
  * need: NULL strings and 0 numbers take the defaults. The strings are copied; they only
  * need to live during the necid_client_new call.
@@ -890,6 +902,20 @@ enum necid_status_t necid_client_last_metadata(const struct necid_client_t *view
  * `p` is NULL or metadata the library returned that was not freed before.
  */
 void necid_response_metadata_free(struct necid_response_metadata_t *p);
+
+/**
+ * Forwards the SDK's log events at `level` and above (1 error … 5 trace; 0 or a NULL
+ * `callback` turns forwarding off) to `callback` with `user_data`, from any thread.
+ * Off by default: nothing is formatted until a callback is set. NECID_ERR_INVALID_INPUT
+ * for a level outside 0-5.
+ *
+ * # Safety
+ * `callback` is NULL or a function that may be called from any thread, at any time until
+ * this function is called again, with `user_data`.
+ */
+enum necid_status_t necid_set_log_callback(necid_log_fn callback,
+                                           void *user_data,
+                                           int32_t level);
 
 /**
  * Creates a client from `config`. Does no I/O. On success `*out_client` is the new

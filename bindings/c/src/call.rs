@@ -232,3 +232,69 @@ pub unsafe extern "C" fn necid_response_metadata_free(p: *mut necid_response_met
     // SAFETY: per the contract.
     guard_value((), || unsafe { free_box(p) })
 }
+
+/// Receives one SDK log event: `level` 1 error, 2 warn, 3 info, 4 debug, 5 trace;
+/// `target` the emitting Rust module; `message` the text with its fields and the
+/// request's (operation, status, attempt, request id), never a secret. Both strings are
+/// valid only during the call. Called on the thread that emitted the event (an SDK
+/// thread, usually): keep it quick, make no necid call from it.
+pub type necid_log_fn = Option<
+    unsafe extern "C" fn(
+        level: i32,
+        target: *const c_char,
+        message: *const c_char,
+        user_data: *mut std::ffi::c_void,
+    ),
+>;
+
+/// The caller's user_data, handed back to its callback from any thread.
+struct UserData(*mut std::ffi::c_void);
+// SAFETY: the pointer is only passed back to the caller's callback, whose contract
+// (necid_set_log_callback) is to accept it from any thread.
+unsafe impl Send for UserData {}
+// SAFETY: as above; the library never dereferences it.
+unsafe impl Sync for UserData {}
+
+/// Forwards the SDK's log events at `level` and above (1 error … 5 trace; 0 or a NULL
+/// `callback` turns forwarding off) to `callback` with `user_data`, from any thread.
+/// Off by default: nothing is formatted until a callback is set. NECID_ERR_INVALID_INPUT
+/// for a level outside 0-5.
+///
+/// # Safety
+/// `callback` is NULL or a function that may be called from any thread, at any time until
+/// this function is called again, with `user_data`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn necid_set_log_callback(
+    callback: necid_log_fn,
+    user_data: *mut std::ffi::c_void,
+    level: i32,
+) -> necid_status_t {
+    guard(|| {
+        let level = match level {
+            0 => necid::logging::LogLevel::Off,
+            1 => necid::logging::LogLevel::Error,
+            2 => necid::logging::LogLevel::Warn,
+            3 => necid::logging::LogLevel::Info,
+            4 => necid::logging::LogLevel::Debug,
+            5 => necid::logging::LogLevel::Trace,
+            _ => {
+                return Err(Error::invalid_input(
+                    "level",
+                    "must be 0 (off) to 5 (trace)",
+                ));
+            }
+        };
+        let user = UserData(user_data);
+        let sink = callback.map(|cb| {
+            let sink: necid::logging::LogSink = std::sync::Arc::new(move |r| {
+                let target = crate::util::sanitized_cstring(r.target);
+                let message = crate::util::sanitized_cstring(r.message);
+                let _ = &user;
+                // SAFETY: per the contract of necid_set_log_callback.
+                unsafe { cb(r.level as i32, target.as_ptr(), message.as_ptr(), user.0) };
+            });
+            sink
+        });
+        necid::logging::set_log_sink(sink, level)
+    })
+}

@@ -195,6 +195,69 @@ static void test_cancel(void) {
   set_faults("{\"rules\":[]}");
 }
 
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static char log_text[65536];
+static int log_max_level;
+static int log_events;
+
+static void on_log(int32_t level, const char *target, const char *message, void *user) {
+  CHECK(user == (void *)&log_events);
+  CHECK(target != NULL && *target != '\0');
+  pthread_mutex_lock(&log_lock);
+  log_events++;
+  if (level > log_max_level) log_max_level = level;
+  size_t used = strlen(log_text);
+  snprintf(log_text + used, sizeof log_text - used, "%d %s\n", level, message);
+  pthread_mutex_unlock(&log_lock);
+}
+
+static void test_logging(void) {
+  set_faults("{\"rules\":[{\"method\":\"GET\",\"path\":\"/v1.1/tags\",\"fault\":\"error\","
+             "\"status\":503,\"count\":1}]}");
+  CHECK_OK(necid_set_log_callback(on_log, &log_events, 4));
+  necid_call_options_t o = options();
+  o.max_attempts = 3;
+  necid_client_t *v = view_with(&o);
+  necid_tag_list_t *tags = NULL;
+  CHECK_OK(necid_list_tags(v, &tags));
+  necid_tag_list_free(tags);
+  necid_response_metadata_t *m = NULL;
+  CHECK_OK(necid_client_last_metadata(v, &m));
+  pthread_mutex_lock(&log_lock);
+  CHECK(h_contains(log_text, "retrying"));
+  CHECK(h_contains(log_text, m->request_id));
+  CHECK(!h_contains(log_text, necid_emulator_secret_access_key(emu)));
+  CHECK(!h_contains(log_text, necid_emulator_api_key(emu)));
+  CHECK(log_max_level == 4);
+  log_text[0] = '\0';
+  log_max_level = 0;
+  pthread_mutex_unlock(&log_lock);
+  necid_response_metadata_free(m);
+  /* Info and above only. */
+  set_faults("{\"rules\":[{\"method\":\"GET\",\"path\":\"/v1.1/tags\",\"fault\":\"error\","
+             "\"status\":503,\"count\":1}]}");
+  CHECK_OK(necid_set_log_callback(on_log, &log_events, 3));
+  CHECK_OK(necid_list_tags(v, &tags));
+  necid_tag_list_free(tags);
+  pthread_mutex_lock(&log_lock);
+  CHECK(log_max_level == 3);
+  pthread_mutex_unlock(&log_lock);
+  /* Off. */
+  CHECK_OK(necid_set_log_callback(NULL, NULL, 0));
+  pthread_mutex_lock(&log_lock);
+  int before = log_events;
+  pthread_mutex_unlock(&log_lock);
+  CHECK_OK(necid_list_tags(v, &tags));
+  necid_tag_list_free(tags);
+  pthread_mutex_lock(&log_lock);
+  CHECK(log_events == before);
+  pthread_mutex_unlock(&log_lock);
+  CHECK_STATUS(necid_set_log_callback(on_log, NULL, 9), NECID_ERR_INVALID_INPUT);
+  CHECK_STR(necid_last_error_field(), "level");
+  necid_client_free(v);
+  set_faults("{\"rules\":[]}");
+}
+
 int main(void) {
   necid_emulator_options_t opts;
   memset(&opts, 0, sizeof opts);
@@ -212,6 +275,7 @@ int main(void) {
   RUN(test_headers);
   RUN(test_deadline);
   RUN(test_cancel);
+  RUN(test_logging);
   necid_client_free(client);
   necid_emulator_stop(emu);
   return h_finish();
