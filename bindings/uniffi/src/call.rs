@@ -87,3 +87,40 @@ impl From<necid::ResponseMetadata> for ResponseMetadata {
         }
     }
 }
+
+/// Receives the SDK's log events (`setLogListener`). Called on an SDK thread: keep it
+/// quick and make no SDK call from it.
+#[uniffi::export(with_foreign)]
+pub trait LogListener: Send + Sync {
+    /// One event: `level` `"error"`, `"warn"`, `"info"`, `"debug"` or `"trace"`; `target`
+    /// the emitting Rust module; `message` the text with the request's fields (operation,
+    /// status, attempt, request id), never a secret.
+    fn on_log(&self, level: String, target: String, message: String);
+}
+
+/// Forward the SDK's log events at `level` (`"error"`, `"warn"`, `"info"`, `"debug"`,
+/// `"trace"`; `"off"` or a null listener stops) and above to `listener`: retries (info),
+/// every response and failure with its request id (debug), a clock-skew correction
+/// (warn). Off by default: nothing is formatted until a listener is set.
+#[uniffi::export]
+pub fn set_log_listener(
+    listener: Option<Arc<dyn LogListener>>,
+    level: String,
+) -> Result<(), NecIdError> {
+    let level = necid::logging::LogLevel::parse(&level)?;
+    let sink = listener.map(|l| {
+        let sink: necid::logging::LogSink = Arc::new(move |r| {
+            let name = match r.level {
+                necid::logging::LogLevel::Error => "error",
+                necid::logging::LogLevel::Warn => "warn",
+                necid::logging::LogLevel::Info => "info",
+                necid::logging::LogLevel::Debug => "debug",
+                _ => "trace",
+            };
+            l.on_log(name.to_owned(), r.target.to_owned(), r.message.to_owned());
+        });
+        sink
+    });
+    necid::logging::set_log_sink(sink, level)?;
+    Ok(())
+}

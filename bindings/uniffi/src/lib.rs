@@ -30,7 +30,7 @@ mod paginate;
 mod rt;
 mod types;
 
-pub use call::{CallOptions, CancelToken, ResponseMetadata};
+pub use call::{CallOptions, CancelToken, LogListener, ResponseMetadata, set_log_listener};
 pub use client::{BulkProgressListener, Client};
 pub use config::{ClientConfig, ConfigBuilder, TlsRoots};
 pub use error::{ErrorDetails, NecIdError};

@@ -243,11 +243,27 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_LOG_LISTENER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_LOG_LISTENER_METHOD0
+typedef void (*UniffiCallbackInterfaceLogListenerMethod0)(uint64_t, RustBuffer, RustBuffer, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_BULK_PROGRESS_LISTENER_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_BULK_PROGRESS_LISTENER_METHOD0
 typedef void (*UniffiCallbackInterfaceBulkProgressListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
         RustCallStatus *_Nonnull uniffiCallStatus
     );
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_LOG_LISTENER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_LOG_LISTENER
+typedef struct UniffiVTableCallbackInterfaceLogListener {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceLogListenerMethod0 _Nonnull onLog;
+} UniffiVTableCallbackInterfaceLogListener;
 
 #endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_BULK_PROGRESS_LISTENER
@@ -283,6 +299,26 @@ void uniffi_necid_uniffi_fn_method_canceltoken_cancel(uint64_t ptr, RustCallStat
 #ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CANCELTOKEN_IS_CANCELLED
 #define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CANCELTOKEN_IS_CANCELLED
 int8_t uniffi_necid_uniffi_fn_method_canceltoken_is_cancelled(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_CLONE_LOGLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_CLONE_LOGLISTENER
+uint64_t uniffi_necid_uniffi_fn_clone_loglistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_FREE_LOGLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_FREE_LOGLISTENER
+void uniffi_necid_uniffi_fn_free_loglistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_INIT_CALLBACK_VTABLE_LOGLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_INIT_CALLBACK_VTABLE_LOGLISTENER
+void uniffi_necid_uniffi_fn_init_callback_vtable_loglistener(const UniffiVTableCallbackInterfaceLogListener* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_LOGLISTENER_ON_LOG
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_LOGLISTENER_ON_LOG
+void uniffi_necid_uniffi_fn_method_loglistener_on_log(uint64_t ptr, RustBuffer level, RustBuffer target, RustBuffer message, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_CLONE_BULKPROGRESSLISTENER
@@ -799,6 +835,11 @@ RustBuffer uniffi_necid_uniffi_fn_method_secret_expose(uint64_t ptr, RustCallSta
 RustBuffer uniffi_necid_uniffi_fn_method_neciderror_details(RustBuffer ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_FUNC_SET_LOG_LISTENER
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_FUNC_SET_LOG_LISTENER
+void uniffi_necid_uniffi_fn_func_set_log_listener(RustBuffer listener, RustBuffer level, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_FFI_NECID_UNIFFI_RUSTBUFFER_ALLOC
 #define UNIFFI_FFIDEF_FFI_NECID_UNIFFI_RUSTBUFFER_ALLOC
 RustBuffer ffi_necid_uniffi_rustbuffer_alloc(uint64_t size, RustCallStatus *_Nonnull out_status
@@ -1059,6 +1100,12 @@ void ffi_necid_uniffi_rust_future_free_void(uint64_t handle
 void ffi_necid_uniffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_FUNC_SET_LOG_LISTENER
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_FUNC_SET_LOG_LISTENER
+uint16_t uniffi_necid_uniffi_checksum_func_set_log_listener(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CANCELTOKEN_CANCEL
 #define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CANCELTOKEN_CANCEL
 uint16_t uniffi_necid_uniffi_checksum_method_canceltoken_cancel(void
@@ -1068,6 +1115,12 @@ uint16_t uniffi_necid_uniffi_checksum_method_canceltoken_cancel(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CANCELTOKEN_IS_CANCELLED
 #define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CANCELTOKEN_IS_CANCELLED
 uint16_t uniffi_necid_uniffi_checksum_method_canceltoken_is_cancelled(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_LOGLISTENER_ON_LOG
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_LOGLISTENER_ON_LOG
+uint16_t uniffi_necid_uniffi_checksum_method_loglistener_on_log(void
     
 );
 #endif

@@ -143,4 +143,38 @@ class CallOptionsTest(private val emu: necid.testing.Emulator) {
             }
         }
     }
+
+    @Test
+    fun logEventsReachTheListenerWithoutSecrets() {
+        rule("""{"method": "GET", "path": "/v1.1/tags", "fault": "error", "status": 503, "count": 1}""")
+        val events = java.util.Collections.synchronizedList(mutableListOf<Triple<String, String, String>>())
+        val listener = object : LogListener {
+            override fun onLog(level: String, target: String, message: String) {
+                events.add(Triple(level, target, message))
+            }
+        }
+        try {
+            setLogListener(listener, "debug")
+            emu.client { it.retryPolicy(3u, Duration.ofMillis(10), Duration.ofMillis(50)) }.use { c ->
+                val view = c.withOptions(CallOptions())
+                runBlocking { view.listTags() }
+                val text = events.joinToString("\n") { it.third }
+                assertTrue(events.any { it.first == "info" && it.third.contains("retrying") }, text)
+                assertTrue(text.contains(view.lastMetadata()!!.requestId!!), text)
+                assertTrue(!text.contains(emu.info.secretAccessKey) && !text.contains(emu.info.apiKey))
+                setLogListener(listener, "info")
+                events.clear()
+                rule("""{"method": "GET", "path": "/v1.1/tags", "fault": "error", "status": 503, "count": 1}""")
+                runBlocking { view.listTags() }
+                assertTrue(events.isNotEmpty() && events.all { it.first in setOf("info", "warn", "error") })
+                setLogListener(null, "off")
+                events.clear()
+                runBlocking { view.health() }
+                assertTrue(events.isEmpty())
+            }
+            assertThrows<NecIdException.InvalidInput> { setLogListener(listener, "loud") }
+        } finally {
+            setLogListener(null, "off")
+        }
+    }
 }
