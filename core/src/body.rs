@@ -58,6 +58,39 @@ impl JsonObjectWriter {
         self.buf.extend_from_slice(b"\":");
     }
 
+    /// A body whose first field is the image `name`, built in the image's own buffer when
+    /// this is the only handle to it (`Image::from(&[u8])`, or a `Vec` the caller gave away):
+    /// the base64 text is written over the raw bytes, so the request never holds the image
+    /// and its encoding at once. Otherwise (the bytes are shared, e.g. Python's zero-copy
+    /// `bytes`, or a clone the caller keeps) as [`with_capacity`](Self::with_capacity) +
+    /// [`image`](Self::image). `capacity` as for `with_capacity`.
+    pub(crate) fn with_image_first(name: &str, image: Image, capacity: usize) -> JsonObjectWriter {
+        let bytes = match image.into_bytes().try_into_mut() {
+            Ok(unique) => Vec::from(unique),
+            Err(shared) => {
+                let mut w = JsonObjectWriter::with_capacity(capacity);
+                w.image(name, &Image::from(shared));
+                return w;
+            }
+        };
+        let mut buf = bytes;
+        let n = buf.len();
+        // `{"name":"` then the base64 text.
+        let prefix = name.len() + 5;
+        let encoded = n.div_ceil(3).saturating_mul(4);
+        buf.reserve_exact(capacity.max(prefix + encoded + 1).saturating_sub(n));
+        buf.resize(prefix + encoded, 0);
+        encode_in_place(&mut buf, n, prefix);
+        if let Some(head) = buf.get_mut(..prefix) {
+            head[0] = b'{';
+            head[1] = b'"';
+            head[2..2 + name.len()].copy_from_slice(name.as_bytes());
+            head[prefix - 3..].copy_from_slice(b"\":\"");
+        }
+        buf.push(b'"');
+        JsonObjectWriter { buf, first: false }
+    }
+
     /// A base64 string field, encoded in place.
     pub(crate) fn image(&mut self, name: &str, image: &Image) {
         self.key(name);
@@ -85,6 +118,33 @@ impl JsonObjectWriter {
     pub(crate) fn finish(mut self) -> Body {
         self.buf.push(b'}');
         Body::new(self.buf.into())
+    }
+}
+
+/// Base64-encodes `buf[..n]` into `buf[shift..shift + 4 * ceil(n / 3)]` (`buf` already that
+/// long), last group first: the output of input bytes `i..` starts at `shift + i / 3 * 4 >= i`,
+/// so writing it never overwrites input not read yet (each chunk is read into a stack buffer
+/// before its output is written).
+fn encode_in_place(buf: &mut [u8], n: usize, shift: usize) {
+    use base64::engine::general_purpose::STANDARD;
+    const GROUPS: usize = 1024;
+    let mut chunk = [0u8; 3 * GROUPS];
+    let full = n / 3;
+    // The last, partial group (with padding) first.
+    if !n.is_multiple_of(3) {
+        let tail = n - full * 3;
+        chunk[..tail].copy_from_slice(&buf[full * 3..n]);
+        let at = shift + full * 4;
+        let _ = STANDARD.encode_slice(&chunk[..tail], &mut buf[at..at + 4]);
+    }
+    let mut end = full;
+    while end > 0 {
+        let start = end.saturating_sub(GROUPS);
+        let len = (end - start) * 3;
+        chunk[..len].copy_from_slice(&buf[start * 3..end * 3]);
+        // Cannot fail: the output slice is exactly 4 bytes per 3 input bytes.
+        let _ = STANDARD.encode_slice(&chunk[..len], &mut buf[shift + start * 4..shift + end * 4]);
+        end = start;
     }
 }
 
@@ -154,6 +214,46 @@ mod tests {
                 })
             );
             assert_eq!(body.sha256_hex, crate::signing::sha256_hex(&body.bytes));
+        }
+    }
+
+    #[test]
+    fn image_first_is_encoded_in_its_own_buffer() {
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        // Around the 3-byte groups and the 3072-byte chunks of `encode_in_place`.
+        for len in [
+            1usize, 2, 3, 4, 5, 6, 100, 1001, 3071, 3072, 3073, 3074, 9216, 100_003,
+        ] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 131 % 251) as u8).collect();
+            let tags = vec!["x".to_owned(); 3];
+            let expect = serde_json::json!({ "face": b64(&bytes), "tags": tags });
+
+            // Copied from a slice: built in the image's buffer, never reallocated.
+            let image = Image::from(&bytes[..]);
+            let start = image.bytes().as_ptr();
+            let cap = check_size(&[("face", &image)], json_len(&tags)).unwrap();
+            let mut w = JsonObjectWriter::with_image_first("face", image, cap);
+            w.value("tags", &tags).unwrap();
+            assert_eq!(w.buf.as_ptr(), start, "len {len}: the image's own buffer");
+            let body = w.finish();
+            let v: serde_json::Value = serde_json::from_slice(&body.bytes).unwrap();
+            assert_eq!(v, expect, "len {len}");
+            assert_eq!(body.sha256_hex, crate::signing::sha256_hex(&body.bytes));
+
+            // An exact-size Vec given away: the same body (its buffer grows first).
+            let image = Image::from(bytes.clone());
+            let mut w = JsonObjectWriter::with_image_first("face", image, cap);
+            w.value("tags", &tags).unwrap();
+            assert_eq!(w.finish().bytes, body.bytes, "len {len}");
+
+            // Shared bytes (the caller keeps a clone): encoded into a new buffer, the
+            // caller's bytes untouched.
+            let image = Image::from(bytes.clone());
+            let kept = image.clone();
+            let mut w = JsonObjectWriter::with_image_first("face", image, cap);
+            w.value("tags", &tags).unwrap();
+            assert_eq!(w.finish().bytes, body.bytes, "len {len}");
+            assert_eq!(kept.bytes().as_ref(), &bytes[..]);
         }
     }
 

@@ -385,7 +385,7 @@ impl Client {
         face: impl Into<Image>,
         tags: &[String],
     ) -> impl Future<Output = Result<RegisteredFace>> + Send + 'static {
-        let call = face_tags_body(&face.into(), tags).map(|b| {
+        let call = face_tags_body(face.into(), tags).map(|b| {
             Call::new(
                 "register_subject",
                 Method::POST,
@@ -406,7 +406,7 @@ impl Client {
     ) -> impl Future<Output = Result<RegisteredFace>> + Send + 'static {
         let id = subject_id.to_owned();
         let call = validate::path_value("subject_id", subject_id)
-            .and_then(|_| face_tags_body(&face.into(), tags))
+            .and_then(|_| face_tags_body(face.into(), tags))
             .map(|b| {
                 Call::new(
                     "update_subject",
@@ -478,7 +478,7 @@ impl Client {
     ) -> impl Future<Output = Result<RegisteredFace>> + Send + 'static {
         let id = subject_id.to_owned();
         let call = validate::path_value("subject_id", subject_id)
-            .and_then(|_| face_tags_body(&face.into(), tags))
+            .and_then(|_| face_tags_body(face.into(), tags))
             .map(|b| {
                 Call::new(
                     "register_event",
@@ -504,7 +504,7 @@ impl Client {
         let eid = event_id.to_owned();
         let call = validate::path_value("subject_id", subject_id)
             .and_then(|_| validate::path_value("event_id", event_id))
-            .and_then(|_| face_tags_body(&face.into(), tags))
+            .and_then(|_| face_tags_body(face.into(), tags))
             .map(|b| {
                 Call::new(
                     "update_event",
@@ -557,8 +557,7 @@ impl Client {
             }
             image.validate("image")?;
             let cap = body::check_size(&[("image", &image)], 16)?;
-            let mut w = JsonObjectWriter::with_capacity(cap);
-            w.image("faces", &image);
+            let mut w = JsonObjectWriter::with_image_first("faces", image, cap);
             if let Some(l) = limit {
                 w.value("limit", &l)?;
             }
@@ -594,8 +593,7 @@ impl Client {
             request.probe.validate("probe")?;
             let cap =
                 body::check_size(&[("probe", &request.probe)], body::json_len(&request.tags))?;
-            let mut w = JsonObjectWriter::with_capacity(cap + 48);
-            w.image("probe", &request.probe);
+            let mut w = JsonObjectWriter::with_image_first("probe", request.probe, cap + 48);
             if let Some(th) = request.threshold {
                 w.value("threshold", &th)?;
             }
@@ -685,8 +683,7 @@ impl Client {
             face.validate("face")?;
             probe.validate("probe")?;
             let cap = body::check_size(&[("face", &face), ("probe", &probe)], 0)?;
-            let mut w = JsonObjectWriter::with_capacity(cap);
-            w.image("face", &face);
+            let mut w = JsonObjectWriter::with_image_first("face", face, cap);
             w.image("probe", &probe);
             Ok(Call::new(
                 "verify_faces",
@@ -1233,12 +1230,11 @@ impl Client {
 }
 
 /// `{face, tags?}` with the image encoded in place.
-fn face_tags_body(face: &Image, tags: &[String]) -> Result<Body> {
+fn face_tags_body(face: Image, tags: &[String]) -> Result<Body> {
     validate::tags(tags)?;
     face.validate("face")?;
-    let cap = body::check_size(&[("face", face)], body::json_len(&tags))?;
-    let mut w = JsonObjectWriter::with_capacity(cap);
-    w.image("face", face);
+    let cap = body::check_size(&[("face", &face)], body::json_len(&tags))?;
+    let mut w = JsonObjectWriter::with_image_first("face", face, cap);
     if !tags.is_empty() {
         w.value("tags", &tags)?;
     }

@@ -84,6 +84,11 @@ impl Image {
         &self.bytes
     }
 
+    /// The bytes, for a request body to take over (see `body::JsonObjectWriter`).
+    pub(crate) fn into_bytes(self) -> Bytes {
+        self.bytes
+    }
+
     /// Length in bytes.
     pub fn len(&self) -> usize {
         self.bytes.len()
@@ -142,19 +147,26 @@ impl From<Vec<u8>> for Image {
         Image { bytes: v.into() }
     }
 }
+/// Copies the bytes into a buffer with room for their base64 request body: the request is
+/// then built in that same buffer (the image's only copy becomes the body) when nothing
+/// else holds the `Image`. The room is address space until the body is written into it.
 impl From<&[u8]> for Image {
     fn from(v: &[u8]) -> Self {
-        Image {
-            bytes: Bytes::copy_from_slice(v),
-        }
+        let mut buf = Vec::with_capacity(body_room(v.len()));
+        buf.extend_from_slice(v);
+        Image { bytes: buf.into() }
     }
 }
 impl<const N: usize> From<&[u8; N]> for Image {
     fn from(v: &[u8; N]) -> Self {
-        Image {
-            bytes: Bytes::copy_from_slice(v),
-        }
+        Image::from(&v[..])
     }
+}
+
+/// Capacity for an image of `n` bytes to become its own request body: the base64 text plus
+/// the JSON around it (field names, tags; a body needing more grows the buffer).
+fn body_room(n: usize) -> usize {
+    n.div_ceil(3).saturating_mul(4).saturating_add(256)
 }
 impl From<Bytes> for Image {
     fn from(bytes: Bytes) -> Self {

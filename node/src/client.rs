@@ -131,9 +131,11 @@ fn build_config(o: ClientOptions) -> necid::Result<necid::Config> {
 }
 
 /// An image argument: bytes copied on the JS thread (the caller may reuse its buffer at
-/// once), or a path read on the SDK's blocking pool (the event loop never waits for disk).
+/// once) into a buffer with room for the request body, which the core then builds in place
+/// (one copy of the image in all: `necid::Image::from(&[u8])`), or a path read on the SDK's
+/// blocking pool (the event loop never waits for disk).
 enum ImageArg {
-    Bytes(Vec<u8>),
+    Bytes(necid::Image),
     Path(String),
 }
 
@@ -142,7 +144,7 @@ type JsImage = Either<Uint8Array, String>;
 impl From<JsImage> for ImageArg {
     fn from(v: JsImage) -> Self {
         match v {
-            Either::A(bytes) => ImageArg::Bytes(bytes.to_vec()),
+            Either::A(bytes) => ImageArg::Bytes(necid::Image::from(&bytes[..])),
             Either::B(path) => ImageArg::Path(path),
         }
     }
@@ -151,7 +153,7 @@ impl From<JsImage> for ImageArg {
 impl ImageArg {
     async fn load(self) -> necid::Result<necid::Image> {
         match self {
-            ImageArg::Bytes(b) => Ok(necid::Image::from(b)),
+            ImageArg::Bytes(image) => Ok(image),
             ImageArg::Path(p) => tokio::task::spawn_blocking(move || necid::Image::from_path(p))
                 .await
                 .map_err(|e| {
