@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 /**
  * Result of every fallible necid call. `NECID_OK` (0) is success; every other value is
@@ -149,6 +150,11 @@ typedef struct necid_cancel_t necid_cancel_t;
 typedef struct necid_client_t necid_client_t;
 
 /**
+ * Where a credentials provider puts its answer: call necid_credentials_set on it.
+ */
+typedef struct necid_credentials_sink_t necid_credentials_sink_t;
+
+/**
  * Iterates over every page of list subjects. Use one paginator from one thread at a
  * time (it is locked internally, so misuse is serialised, not undefined).
  */
@@ -236,11 +242,33 @@ typedef void (*necid_log_fn)(int32_t level,
                              void *user_data);
 
 /**
- * Client settings. Zero-initialise it (`necid_config_t cfg = {0};`) and set what you
- * need: NULL strings and 0 numbers take the defaults. The strings are copied; they only
- * need to live during the necid_client_new call.
+ * A credentials provider: called before a request when the client holds no credentials
+ * or they expire within 10 s, on one of the SDK's worker threads (never two at once for a
+ * client), with `user_data` and a sink. It calls necid_credentials_set(sink, ...) and
+ * returns NECID_OK; any other status fails the request with NECID_ERR_AUTH (nothing is
+ * sent) and the next request asks again. `user_data` must be usable from any thread and
+ * stay valid until the client is freed.
+ */
+typedef enum necid_status_t (*necid_credentials_provider_t)(void *user_data,
+                                                            struct necid_credentials_sink_t *sink);
+
+/**
+ * Client settings. Initialise it with necid_config_init(&cfg) (zeroes it and sets
+ * struct_size), then set what you need: NULL strings and 0 numbers take the defaults. The
+ * strings are copied; they only need to live during the necid_client_new call.
+ *
+ * The struct grows by appending fields; struct_size tells the library which layout the
+ * caller was compiled with, so a program built against an older necid.h keeps working
+ * with a newer library (the fields it does not have take their defaults), and one built
+ * against a newer necid.h works with an older library as long as it leaves the fields
+ * that library does not know at zero.
  */
 typedef struct necid_config_t {
+  /**
+   * sizeof(necid_config_t) as the caller compiled it; necid_config_init sets it. 0 or a
+   * size no necid.h ever had is NECID_ERR_INVALID_INPUT (field "struct_size").
+   */
+  size_t struct_size;
   /**
    * Biometric API endpoint (default "https://api.id.nec.com.au").
    */
@@ -320,6 +348,28 @@ typedef struct necid_config_t {
    * Length of ca_bundle_pem in bytes.
    */
   size_t ca_bundle_pem_len;
+  /**
+   * HTTP proxy for every request, "http://[user:password@]host:port" (https://
+   * endpoints are tunnelled with CONNECT), or NULL: HTTPS_PROXY/HTTP_PROXY/NO_PROXY.
+   */
+  const char *proxy;
+  /**
+   * Most idle connections kept open per host (0: no limit, the default).
+   */
+  uint32_t pool_max_idle_per_host;
+  /**
+   * How long an idle connection stays in the pool, in milliseconds (0: 60 s).
+   */
+  uint32_t pool_idle_timeout_ms;
+  /**
+   * Refreshable credentials instead of access_key_id/secret_access_key/session_token
+   * (NULL: the static keys). See necid_credentials_provider_t.
+   */
+  necid_credentials_provider_t credentials_provider;
+  /**
+   * Passed to credentials_provider as is.
+   */
+  void *credentials_provider_user_data;
 } necid_config_t;
 
 /**
@@ -918,12 +968,27 @@ enum necid_status_t necid_set_log_callback(necid_log_fn callback,
                                            int32_t level);
 
 /**
+ * Gives the provider's answer: the access key id and secret (required), the session
+ * token (NULL: none) and when they expire, in milliseconds since the Unix epoch (0: never).
+ * The strings are copied.
+ *
+ * # Safety
+ * `sink` is the sink the provider was given (during its call); strings are NULL or
+ * NUL-terminated.
+ */
+enum necid_status_t necid_credentials_set(struct necid_credentials_sink_t *sink,
+                                          const char *access_key_id,
+                                          const char *secret_access_key,
+                                          const char *session_token,
+                                          int64_t expires_at_unix_ms);
+
+/**
  * Creates a client from `config`. Does no I/O. On success `*out_client` is the new
  * client (free it with necid_client_free); on failure it is NULL.
  *
  * # Safety
- * `config` is NULL or a valid necid_config_t whose strings are NULL or NUL-terminated;
- * `out_client` is NULL or writable.
+ * `config` is NULL or a necid_config_t of `config->struct_size` bytes whose strings are
+ * NULL or NUL-terminated; `out_client` is NULL or writable.
  */
 enum necid_status_t necid_client_new(const struct necid_config_t *config,
                                      struct necid_client_t **out_client);
@@ -1712,3 +1777,16 @@ void necid_string_free(char *s);
 #endif  // __cplusplus
 
 #endif  /* NECID_H */
+
+#ifndef NECID_CONFIG_INIT_DEFINED
+#define NECID_CONFIG_INIT_DEFINED
+/**
+ * Zeroes `cfg` (every setting: its default) and sets cfg->struct_size to the size of
+ * necid_config_t in the necid.h the program is compiled with. Call it before setting
+ * fields: `necid_config_t cfg; necid_config_init(&cfg); cfg.endpoint = ...;`.
+ */
+static inline void necid_config_init(necid_config_t *cfg) {
+  memset(cfg, 0, sizeof *cfg);
+  cfg->struct_size = sizeof *cfg;
+}
+#endif

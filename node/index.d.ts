@@ -400,6 +400,35 @@ export interface ClientOptions {
   caBundle?: string
   /** The CA bundle as PEM text or bytes, instead of a file. */
   caBundlePem?: string | Buffer | Uint8Array
+  /**
+   * HTTP proxy for every request, `http://[user:password@]host:port` (`https://`
+   * endpoints are tunnelled with CONNECT). Unset: `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`.
+   */
+  proxy?: string
+  /** Most idle connections kept open per host (default: no limit; 0 keeps none). */
+  poolMaxIdlePerHost?: number
+  /** How long an idle connection stays in the pool, ms (default 60000). */
+  poolIdleTimeoutMs?: number
+  /**
+   * Refreshable credentials instead of the static keys: called on the JS thread before
+   * a request when the client holds none or they expire within 10 s (one call at a
+   * time); returns (or resolves to) `{ accessKeyId, secretAccessKey, sessionToken?,
+   * expiration? }` (`expiration`: ms since the epoch, e.g. `date.getTime()`). A throw or
+   * rejection fails the request with an `AuthError`. It does not keep Node alive.
+   */
+  credentialsProvider?: () => Credentials | Promise<Credentials>
+}
+
+/** What a credentials provider returns. */
+export interface Credentials {
+  /** Access key id. */
+  accessKeyId: string
+  /** Secret access key. */
+  secretAccessKey: string
+  /** Session token of temporary credentials. */
+  sessionToken?: string
+  /** When they expire, ms since the Unix epoch (absent: never). */
+  expiration?: number
 }
 
 /** Events of one subject. */

@@ -108,7 +108,7 @@ enum Command {
     /// Run the local NEC ID emulator (same API, signatures verified, SQLite storage).
     ///
     /// Example: necid serve --port 0 --memory --ready-file /tmp/necid.json
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Inspect a running emulator: what your code sent (needs recording, see `serve --record`).
     ///
     /// Example: necid emulator requests --ready-file /tmp/necid.json
@@ -137,7 +137,7 @@ fn main() -> ExitCode {
     };
     init_tracing(cli.global.verbose);
     match cli.command {
-        Command::Serve(args) => run_lead(serve::run(args)),
+        Command::Serve(args) => run_lead(serve::run(*args)),
         Command::Demo(args) => run_lead(demo::run(args)),
         Command::Emulator(cmd) => run_lead(emulator::run(cmd)),
         command => {

@@ -64,6 +64,10 @@ pub struct ServeArgs {
     /// signatures scoped to any region/service are accepted; see server/README.md.
     #[arg(long)]
     pub lenient: bool,
+    /// Accept this access key too (ID:SECRET, repeatable), for the same tenant as the dev
+    /// key: tests rotate credentials with both keys valid.
+    #[arg(long, value_name = "ID:SECRET")]
+    pub extra_access_key: Vec<String>,
     /// Throttle each API key to this many requests per second (token bucket, like API
     /// Gateway's usage plans; 429 beyond it) [default: no throttling].
     #[arg(long, value_name = "PER_SECOND", requires = "throttle_burst")]
@@ -231,6 +235,18 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     if args.lenient {
         config.strict = false;
+    }
+    for pair in &args.extra_access_key {
+        let Some((id, secret)) = pair
+            .split_once(':')
+            .filter(|(i, s)| !i.is_empty() && !s.is_empty())
+        else {
+            anyhow::bail!("--extra-access-key must be ID:SECRET");
+        };
+        config
+            .credentials
+            .extra_access_keys
+            .push((id.to_owned(), secret.to_owned()));
     }
     if let (Some(rate), Some(burst)) = (args.throttle_rate, args.throttle_burst) {
         config.throttle = Some(necid_server::throttle::ThrottleSpec { rate, burst });

@@ -132,13 +132,30 @@ impl Client {
     /// A client for `config`. Does no I/O.
     pub fn new(config: Config) -> Result<Client> {
         let (connect_timeout, request_timeout) = (config.connect_timeout, config.request_timeout);
+        let (pool_idle, pool_max) = (config.pool_idle_timeout, config.pool_max_idle_per_host);
+        let proxy = match &config.proxy {
+            Some(url) => Some(reqwest::Proxy::all(url.expose()).map_err(|_| {
+                // reqwest's message quotes the URL, which may hold a password.
+                Error::invalid_input("proxy", "not a usable proxy URL")
+            })?),
+            None => None,
+        };
         let base = move || {
-            reqwest::Client::builder()
+            let mut b = reqwest::Client::builder()
                 .connect_timeout(connect_timeout)
                 .timeout(request_timeout)
-                .pool_idle_timeout(Duration::from_secs(60))
+                .pool_idle_timeout(pool_idle)
                 .tcp_keepalive(Duration::from_secs(30))
-                .tcp_nodelay(true)
+                .tcp_nodelay(true);
+            if let Some(n) = pool_max {
+                b = b.pool_max_idle_per_host(n as usize);
+            }
+            // An explicit proxy replaces the environment's (reqwest reads HTTP(S)_PROXY,
+            // ALL_PROXY and NO_PROXY only when none is given).
+            if let Some(p) = &proxy {
+                b = b.proxy(p.clone());
+            }
+            b
         };
         let built = crate::tls::build(base, config.tls_roots, config.ca_bundle.as_ref())?;
         let mut ua = format!("necid-rust/{}", env!("CARGO_PKG_VERSION"));
@@ -148,14 +165,18 @@ impl Client {
         }
         let user_agent = HeaderValue::from_str(&ua)
             .map_err(|_| Error::invalid_input("user_agent_suffix", "not a valid header value"))?;
+        let provider = config
+            .credentials_provider
+            .clone()
+            .map(|p| crate::credentials::CredentialsCache::new(p, &config.region, &config.service));
         let signer = match (&config.access_key_id, &config.secret_access_key) {
-            (Some(id), Some(secret)) => Some(Signer::new(
+            (Some(id), Some(secret)) => Some(Arc::new(Signer::new(
                 id,
                 secret,
                 config.session_token.as_ref(),
                 &config.region,
                 &config.service,
-            )),
+            ))),
             _ => None,
         };
         Ok(Client {
@@ -165,6 +186,7 @@ impl Client {
                     http: built.http,
                     https_unavailable: built.https_unavailable,
                     signer,
+                    provider,
                     skew_ms: AtomicI64::new(0),
                     user_agent,
                 }),
@@ -994,12 +1016,22 @@ impl Client {
         body: &[u8],
         time: SystemTime,
     ) -> Result<Vec<(String, String)>> {
-        let signer = self.t.signer.as_ref().ok_or_else(|| {
-            Error::invalid_input(
-                "credentials",
-                "no access key id / secret access key configured",
-            )
-        })?;
+        let signer = match &self.t.provider {
+            // Synchronous: only the provider's cached, unexpired answer can be used.
+            Some(p) => p.cached_signer().ok_or_else(|| {
+                Error::invalid_input(
+                    "credentials",
+                    "the credentials provider has no current credentials yet: make a call \
+                     first (sign_request never waits for the provider)",
+                )
+            })?,
+            None => self.t.signer.clone().ok_or_else(|| {
+                Error::invalid_input(
+                    "credentials",
+                    "no access key id / secret access key configured",
+                )
+            })?,
+        };
         if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphabetic()) {
             return Err(Error::invalid_input(
                 "method",

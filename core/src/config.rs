@@ -7,8 +7,10 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
+use crate::credentials::ProvideCredentials;
 use crate::error::{Error, Result};
 use crate::tls::{CaBundle, TlsRoots};
 
@@ -24,6 +26,8 @@ pub const DEFAULT_SERVICE: &str = "execute-api";
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default whole-request timeout. Extract may take up to 30 s server-side, so leave room.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default time an idle pooled connection is kept.
+pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A secret string (secret key, session token, API key): `Debug`/`Display` print `***`.
 #[derive(Clone, PartialEq, Eq)]
@@ -143,6 +147,10 @@ pub struct Config {
     pub(crate) user_agent_suffix: Option<String>,
     pub(crate) tls_roots: TlsRoots,
     pub(crate) ca_bundle: Option<CaBundle>,
+    pub(crate) proxy: Option<Secret>,
+    pub(crate) pool_max_idle_per_host: Option<u32>,
+    pub(crate) pool_idle_timeout: Duration,
+    pub(crate) credentials_provider: Option<Arc<dyn ProvideCredentials>>,
 }
 
 impl fmt::Debug for Config {
@@ -162,6 +170,13 @@ impl fmt::Debug for Config {
             .field("user_agent_suffix", &self.user_agent_suffix)
             .field("tls_roots", &self.tls_roots)
             .field("ca_bundle", &self.ca_bundle)
+            .field("proxy", &self.proxy)
+            .field("pool_max_idle_per_host", &self.pool_max_idle_per_host)
+            .field("pool_idle_timeout", &self.pool_idle_timeout)
+            .field(
+                "credentials_provider",
+                &self.credentials_provider.as_ref().map(|_| "..."),
+            )
             .finish()
     }
 }
@@ -257,6 +272,23 @@ impl Config {
     pub fn ca_bundle(&self) -> Option<&CaBundle> {
         self.ca_bundle.as_ref()
     }
+    /// Whether an explicit proxy is configured (its URL may hold credentials, so it is not
+    /// handed out). Without one, the `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` variables apply.
+    pub fn has_proxy(&self) -> bool {
+        self.proxy.is_some()
+    }
+    /// Whether a credentials provider is configured.
+    pub fn has_credentials_provider(&self) -> bool {
+        self.credentials_provider.is_some()
+    }
+    /// Most idle connections kept per host (`None`: no limit).
+    pub fn pool_max_idle_per_host(&self) -> Option<u32> {
+        self.pool_max_idle_per_host
+    }
+    /// How long an idle pooled connection is kept.
+    pub fn pool_idle_timeout(&self) -> Duration {
+        self.pool_idle_timeout
+    }
     /// A builder pre-filled with this configuration (to derive a variant).
     pub fn to_builder(&self) -> ConfigBuilder {
         ConfigBuilder {
@@ -274,6 +306,10 @@ impl Config {
             user_agent_suffix: self.user_agent_suffix.clone(),
             tls_roots: Some(self.tls_roots),
             ca_bundle: self.ca_bundle.clone(),
+            proxy: self.proxy.clone(),
+            pool_max_idle_per_host: self.pool_max_idle_per_host,
+            pool_idle_timeout: Some(self.pool_idle_timeout),
+            credentials_provider: self.credentials_provider.clone(),
         }
     }
 
@@ -287,6 +323,7 @@ impl Config {
         .into_iter()
         .flatten()
         .map(Secret::expose)
+        .chain(self.proxy.as_ref().and_then(|p| proxy_password(p.expose())))
         .filter(|s| !s.is_empty())
         .collect()
     }
@@ -309,6 +346,17 @@ pub struct ConfigBuilder {
     user_agent_suffix: Option<String>,
     tls_roots: Option<TlsRoots>,
     ca_bundle: Option<CaBundle>,
+    proxy: Option<Secret>,
+    pool_max_idle_per_host: Option<u32>,
+    pool_idle_timeout: Option<Duration>,
+    credentials_provider: Option<Arc<dyn ProvideCredentials>>,
+}
+
+/// The password of a proxy URL (`http://user:password@host`), to scrub from messages.
+fn proxy_password(url: &str) -> Option<&str> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let userinfo = rest.split(['/', '?', '#']).next()?.rsplit_once('@')?.0;
+    userinfo.split_once(':').map(|(_, p)| p)
 }
 
 impl fmt::Debug for ConfigBuilder {
@@ -323,6 +371,7 @@ impl fmt::Debug for ConfigBuilder {
             .field("api_key", &self.api_key)
             .field("tls_roots", &self.tls_roots)
             .field("ca_bundle", &self.ca_bundle)
+            .field("proxy", &self.proxy)
             .finish_non_exhaustive()
     }
 }
@@ -513,6 +562,27 @@ pub const CONFIG_KEYS: &[ConfigKey] = &[
         default: "none",
         doc: "The CA bundle as PEM text or bytes instead of a file (in code only).",
     },
+    ConfigKey {
+        name: "proxy",
+        env: Some("NECID_PROXY"),
+        ty: ConfigType::Secret,
+        default: "from the environment",
+        doc: "HTTP proxy for every request (`http://[user:password@]host:port`; `https://` URLs are tunnelled with CONNECT). Unset: `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY` as usual.",
+    },
+    ConfigKey {
+        name: "pool_max_idle_per_host",
+        env: Some("NECID_POOL_MAX_IDLE_PER_HOST"),
+        ty: ConfigType::Count,
+        default: "no limit",
+        doc: "Most idle connections kept open per host (0: none kept).",
+    },
+    ConfigKey {
+        name: "pool_idle_timeout",
+        env: Some("NECID_POOL_IDLE_TIMEOUT"),
+        ty: ConfigType::Duration,
+        default: "60 s",
+        doc: "How long an idle connection stays in the pool (must be positive).",
+    },
 ];
 
 /// The setting named `name`, if there is one.
@@ -594,6 +664,9 @@ pub const ENV_VARS: &[&str] = &[
     "NECID_MAX_RETRY_AFTER",
     "NECID_TLS_ROOTS",
     "NECID_CA_BUNDLE",
+    "NECID_PROXY",
+    "NECID_POOL_MAX_IDLE_PER_HOST",
+    "NECID_POOL_IDLE_TIMEOUT",
     "NECID_PROFILE",
     "NECID_CONFIG_FILE",
 ];
@@ -703,6 +776,16 @@ impl ConfigBuilder {
                 .map_err(|_| Error::invalid_input(name, format!("not a whole number in {origin}"))),
             _ => Err(Error::invalid_input(name, "expects a whole number")),
         };
+        if matches!(
+            name,
+            "proxy" | "pool_max_idle_per_host" | "pool_idle_timeout"
+        ) {
+            return Ok(match name {
+                "proxy" => self.proxy(text(value)?),
+                "pool_max_idle_per_host" => self.pool_max_idle_per_host(count(value)?),
+                _ => self.pool_idle_timeout(duration(value)?),
+            });
+        }
         if matches!(
             name,
             "max_attempts" | "retry_base_delay" | "retry_max_delay" | "max_retry_after"
@@ -875,6 +958,33 @@ impl ConfigBuilder {
         self.ca_bundle = bundle;
         self
     }
+    /// An HTTP proxy for every request, `http://[user:password@]host:port` (`https://`
+    /// endpoints are tunnelled through it with `CONNECT`). Without it the environment's
+    /// `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY` apply; empty: unset. Config-file
+    /// key `proxy`, variable `NECID_PROXY`. Its password is scrubbed from messages.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        let url = url.into();
+        self.proxy = (!url.trim().is_empty()).then(|| Secret::new(url.trim()));
+        self
+    }
+    /// Credentials from a provider (rotating session tokens) instead of static keys: asked
+    /// before a request when none are cached or they expire within
+    /// [`crate::credentials::REFRESH_BEFORE_EXPIRY`]. Not combinable with
+    /// `access_key_id`/`secret_access_key`/`session_token`.
+    pub fn credentials_provider(mut self, provider: Arc<dyn ProvideCredentials>) -> Self {
+        self.credentials_provider = Some(provider);
+        self
+    }
+    /// Most idle connections kept open per host (default: no limit; 0 keeps none).
+    pub fn pool_max_idle_per_host(mut self, n: u32) -> Self {
+        self.pool_max_idle_per_host = Some(n);
+        self
+    }
+    /// How long an idle pooled connection is kept (default 60 s).
+    pub fn pool_idle_timeout(mut self, v: Duration) -> Self {
+        self.pool_idle_timeout = Some(v);
+        self
+    }
 
     /// Validate and build.
     pub fn build(self) -> Result<Config> {
@@ -943,6 +1053,26 @@ impl ConfigBuilder {
         if request_timeout.is_zero() {
             return Err(Error::invalid_input("request_timeout", "must be positive"));
         }
+        if self.credentials_provider.is_some()
+            && (access_key_id.is_some()
+                || self.session_token.as_ref().is_some_and(|s| !s.0.is_empty()))
+        {
+            return Err(Error::invalid_input(
+                "credentials_provider",
+                "give either a credentials provider or static keys (access_key_id, \
+                 secret_access_key, session_token), not both",
+            ));
+        }
+        let pool_idle_timeout = self.pool_idle_timeout.unwrap_or(DEFAULT_POOL_IDLE_TIMEOUT);
+        if pool_idle_timeout.is_zero() {
+            return Err(Error::invalid_input(
+                "pool_idle_timeout",
+                "must be positive",
+            ));
+        }
+        if let Some(p) = &self.proxy {
+            check_proxy_url(p.expose())?;
+        }
         let retry_policy = self.retry_policy.unwrap_or_default();
         if retry_policy.max_attempts == 0 {
             return Err(Error::invalid_input(
@@ -989,8 +1119,33 @@ impl ConfigBuilder {
             user_agent_suffix: self.user_agent_suffix.filter(|s| !s.is_empty()),
             tls_roots,
             ca_bundle: self.ca_bundle,
+            proxy: self.proxy,
+            pool_max_idle_per_host: self.pool_max_idle_per_host,
+            pool_idle_timeout,
+            credentials_provider: self.credentials_provider,
         })
     }
+}
+
+/// A proxy URL: `http://` or `https://` with a host (SOCKS is not built in). The URL is never quoted (it may hold
+/// a password).
+fn check_proxy_url(raw: &str) -> Result<()> {
+    let bad = |why: &str| {
+        Err(Error::invalid_input(
+            "proxy",
+            format!("{why}: expected http://[user:password@]host:port"),
+        ))
+    };
+    let Ok(url) = reqwest::Url::parse(raw) else {
+        return bad("not a URL");
+    };
+    if !matches!(url.scheme(), "http" | "https") {
+        return bad("the scheme must be http or https");
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return bad("no host");
+    }
+    Ok(())
 }
 
 /// Seconds as text (profile file, environment). Timeouts must be positive; retry delays
@@ -1363,6 +1518,7 @@ mod tests {
             ConfigType::Text if key.name.ends_with("endpoint") => "http://127.0.0.1:9".into(),
             ConfigType::Text if key.name == "tls_roots" => "bundled".into(),
             ConfigType::Text if key.name == "ca_bundle" => "/etc/necid-test-ca.pem".into(),
+            ConfigType::Secret if key.name == "proxy" => "http://u:p4ss@127.0.0.1:3128".into(),
             ConfigType::Text | ConfigType::Secret => "sample".into(),
             ConfigType::Duration => Duration::from_millis(1234).into(),
             ConfigType::Count => 7u32.into(),

@@ -37,6 +37,7 @@ mod body;
 pub mod call;
 mod client;
 pub mod config;
+pub mod credentials;
 pub mod error;
 pub mod image;
 pub mod logging;
@@ -53,6 +54,7 @@ pub use client::{Client, SearchRequest, WaitOptions};
 pub use config::{
     CONFIG_KEYS, Config, ConfigBuilder, ConfigKey, ConfigType, ConfigValue, RetryPolicy, Secret,
 };
+pub use credentials::{Credentials, ProvideCredentials, credentials_fn};
 pub use error::{Error, ErrorKind, Result};
 pub use image::{Image, ImageFormat};
 pub use models::*;

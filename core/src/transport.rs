@@ -84,7 +84,10 @@ pub(crate) struct Transport {
     pub(crate) http: reqwest::Client,
     /// Why `https://` requests cannot be made (no usable trust store), if so.
     pub(crate) https_unavailable: Option<std::sync::Arc<str>>,
-    pub(crate) signer: Option<Signer>,
+    /// Static keys' signer; `None` with a credentials provider or without credentials.
+    pub(crate) signer: Option<std::sync::Arc<Signer>>,
+    /// The credentials provider and its cached answer, if one is configured.
+    pub(crate) provider: Option<crate::credentials::CredentialsCache>,
     /// Server clock minus local clock, milliseconds (learnt from a skew 403).
     pub(crate) skew_ms: AtomicI64,
     pub(crate) user_agent: HeaderValue,
@@ -312,11 +315,21 @@ impl Transport {
         self.skew_ms.load(Ordering::Relaxed)
     }
 
+    /// The signer for the next request: the static keys', or the provider's (asked when
+    /// its cached credentials are missing or about to expire).
+    async fn current_signer(&self) -> Result<Option<std::sync::Arc<Signer>>> {
+        match &self.provider {
+            Some(p) => p.signer().await.map(Some),
+            None => Ok(self.signer.clone()),
+        }
+    }
+
     fn build(
         &self,
         call: &Call,
         url: &reqwest::Url,
         extra: &[(reqwest::header::HeaderName, HeaderValue)],
+        signer: Option<&Signer>,
     ) -> Result<reqwest::Request> {
         let mut headers = HeaderMap::new();
         headers.insert(
@@ -345,7 +358,7 @@ impl Transport {
             .body
             .as_ref()
             .map_or(EMPTY_SHA256, |b| b.sha256_hex.as_str());
-        match &self.signer {
+        match signer {
             Some(signer) => {
                 let pairs: Vec<(&str, &str)> = signed
                     .iter()
@@ -447,7 +460,9 @@ impl Transport {
             sent += 1;
             span.record("attempt", attempt);
             let skew_used = self.skew();
-            let req = self.build(call, url, &extra)?;
+            // Asked before every attempt: a retry after a rotation uses the new keys.
+            let signer = self.current_signer().await?;
+            let req = self.build(call, url, &extra, signer.as_deref())?;
             let started = Instant::now();
             let outcome = match self.http.execute(req).await {
                 Ok(resp) => read_response(resp).await,

@@ -16,7 +16,7 @@ use crate::{Rejection, guard, spawn_promise, spawn_promise_with, to_js_error};
 
 /// Options of `new Client(...)`. Unset values take the core's defaults (endpoint
 /// `https://api.id.nec.com.au`, region `ap-southeast-2`, 3 attempts, …).
-#[napi(object)]
+#[napi(object, object_to_js = false)]
 #[derive(Default)]
 pub struct ClientOptions {
     /// Biometric API endpoint, e.g. `http://127.0.0.1:8080`.
@@ -59,6 +59,80 @@ pub struct ClientOptions {
     /// The CA bundle as PEM text or bytes, instead of a file.
     #[napi(ts_type = "string | Buffer | Uint8Array")]
     pub ca_bundle_pem: Option<Either<String, Uint8Array>>,
+    /// HTTP proxy for every request, `http://[user:password@]host:port` (`https://`
+    /// endpoints are tunnelled with CONNECT). Unset: `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`.
+    pub proxy: Option<String>,
+    /// Most idle connections kept open per host (default: no limit; 0 keeps none).
+    pub pool_max_idle_per_host: Option<f64>,
+    /// How long an idle connection stays in the pool, ms (default 60000).
+    pub pool_idle_timeout_ms: Option<f64>,
+    /// Refreshable credentials instead of the static keys: called on the JS thread before
+    /// a request when the client holds none or they expire within 10 s (one call at a
+    /// time); returns (or resolves to) `{ accessKeyId, secretAccessKey, sessionToken?,
+    /// expiration? }` (`expiration`: ms since the epoch, e.g. `date.getTime()`). A throw or
+    /// rejection fails the request with an `AuthError`. It does not keep Node alive.
+    #[napi(ts_type = "() => Credentials | Promise<Credentials>")]
+    pub credentials_provider: Option<CredentialsFn>,
+}
+
+/// What a credentials provider returns.
+#[napi(object)]
+pub struct Credentials {
+    /// Access key id.
+    pub access_key_id: String,
+    /// Secret access key.
+    pub secret_access_key: String,
+    /// Session token of temporary credentials.
+    pub session_token: Option<String>,
+    /// When they expire, ms since the Unix epoch (absent: never).
+    pub expiration: Option<f64>,
+}
+
+/// Weak (unref'd): a provider never keeps the event loop alive on its own.
+pub type CredentialsFn = ThreadsafeFunction<
+    (),
+    Either<napi::bindgen_prelude::Promise<Credentials>, Credentials>,
+    (),
+    Status,
+    false,
+    true,
+>;
+
+/// The JS function as the core's provider.
+struct JsProvider(CredentialsFn);
+
+impl necid::ProvideCredentials for JsProvider {
+    fn provide_credentials(&self) -> necid::credentials::CredentialsFuture<'_> {
+        Box::pin(async move {
+            let fail = |what: String| {
+                necid::Error::new(
+                    necid::ErrorKind::Auth,
+                    format!("credentialsProvider {what}"),
+                )
+            };
+            let returned = self
+                .0
+                .call_async_catch(())
+                .await
+                .map_err(|e| fail(format!("threw: {}", e.reason)))?;
+            let c = match returned {
+                Either::A(promise) => promise
+                    .await
+                    .map_err(|e| fail(format!("rejected: {}", e.reason)))?,
+                Either::B(c) => c,
+            };
+            let mut out = necid::Credentials::new(c.access_key_id, c.secret_access_key);
+            if let Some(t) = c.session_token {
+                out = out.session_token(t);
+            }
+            if let Some(ms) = c.expiration {
+                let at = Duration::try_from_secs_f64(ms.max(0.0) / 1000.0)
+                    .map_err(|_| fail("returned an expiration out of range".to_owned()))?;
+                out = out.expires_at(Some(SystemTime::UNIX_EPOCH + at));
+            }
+            Ok(out)
+        })
+    }
 }
 
 pub(crate) fn millis(field: &str, ms: f64) -> necid::Result<Duration> {
@@ -120,12 +194,24 @@ fn build_config(o: ClientOptions) -> necid::Result<necid::Config> {
                 Either::B(bytes) => necid::ConfigValue::Bytes(bytes.to_vec()),
             }),
         ),
+        ("proxy", o.proxy.map(Text)),
+        (
+            "pool_max_idle_per_host",
+            whole("poolMaxIdlePerHost", o.pool_max_idle_per_host)?.map(Count),
+        ),
+        (
+            "pool_idle_timeout",
+            ms("poolIdleTimeoutMs", o.pool_idle_timeout_ms)?,
+        ),
     ];
     let mut b = necid::Config::builder();
     for (name, value) in settings {
         if let Some(value) = value {
             b = b.set(name, value)?;
         }
+    }
+    if let Some(f) = o.credentials_provider {
+        b = b.credentials_provider(Arc::new(JsProvider(f)));
     }
     b.build()
 }

@@ -104,8 +104,80 @@ fn build_config(
     base: ConfigBuilder,
     kwargs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<Config> {
-    let b = cv::apply_settings(py, base, kwargs)?;
+    // `credentials_provider` is a callable, not a setting of the table: taken out first.
+    let mut provider = None;
+    let settings = match kwargs {
+        Some(k) if k.contains("credentials_provider")? => {
+            let copy = k.copy()?;
+            let p = copy.get_item("credentials_provider")?;
+            copy.del_item("credentials_provider")?;
+            if let Some(p) = p.filter(|p| !p.is_none()) {
+                if !p.is_callable() {
+                    return Err(PyTypeError::new_err(
+                        "credentials_provider must be a callable returning a mapping",
+                    ));
+                }
+                provider = Some(p.unbind());
+            }
+            Some(copy)
+        }
+        other => other.cloned(),
+    };
+    let mut b = cv::apply_settings(py, base, settings.as_ref())?;
+    if let Some(p) = provider {
+        b = b.credentials_provider(py_credentials_provider(p));
+    }
     b.build().map_err(|e| err::to_py(py, e))
+}
+
+/// A Python callable as the core's provider: called (on the SDK's blocking pool, with the
+/// GIL) with no arguments, it returns a mapping with `access_key_id`, `secret_access_key`,
+/// optional `session_token` and `expiration` (an aware `datetime` or POSIX seconds). What
+/// it raises fails the call as an `AuthError`.
+fn py_credentials_provider(f: Py<PyAny>) -> Arc<dyn necid::ProvideCredentials> {
+    necid::credentials_fn(move || {
+        Python::attach(|py| {
+            let fail = |what: String| {
+                necid::Error::new(
+                    necid::ErrorKind::Auth,
+                    format!("credentials_provider {what}"),
+                )
+            };
+            let r = f
+                .call0(py)
+                .map_err(|e| fail(format!("raised {}", e.value(py))))?;
+            let r = r.bind(py);
+            let get = |k: &str| r.get_item(k).ok().filter(|v| !v.is_none());
+            let text = |k: &str| {
+                get(k)
+                    .map(|v| v.extract::<String>())
+                    .transpose()
+                    .map_err(|_| fail(format!("returned a {k} that is not a str")))
+            };
+            let id = text("access_key_id")?
+                .ok_or_else(|| fail("returned no access_key_id".to_owned()))?;
+            let secret = text("secret_access_key")?
+                .ok_or_else(|| fail("returned no secret_access_key".to_owned()))?;
+            let mut c = necid::Credentials::new(id, secret);
+            if let Some(t) = text("session_token")? {
+                c = c.session_token(t);
+            }
+            if let Some(exp) = get("expiration") {
+                let secs: f64 = if exp.hasattr("timestamp").unwrap_or(false) {
+                    exp.call_method0("timestamp").and_then(|t| t.extract())
+                } else {
+                    exp.extract()
+                }
+                .map_err(|_| {
+                    fail("returned an expiration that is neither a datetime nor seconds".to_owned())
+                })?;
+                let at = std::time::Duration::try_from_secs_f64(secs.max(0.0))
+                    .map_err(|_| fail("returned an expiration out of range".to_owned()))?;
+                c = c.expires_at(Some(UNIX_EPOCH + at));
+            }
+            Ok(c)
+        })
+    })
 }
 
 fn config_from_env(py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Config> {
@@ -513,8 +585,9 @@ impl Mode for AsyncClient {
 /// ``request_timeout`` (seconds), ``max_attempts``, ``retry_base_delay``,
 /// ``retry_max_delay`` and ``max_retry_after`` (seconds), ``user_agent_suffix``,
 /// ``tls_roots`` (``"platform"``, ``"bundled"`` or ``"custom"``), ``ca_bundle`` (path of a
-/// PEM file) and ``ca_bundle_pem`` (PEM ``bytes``/``str``) — the settings table of the
-/// core's README. See also :meth:`from_env` and :meth:`from_profile`.
+/// PEM file), ``ca_bundle_pem`` (PEM ``bytes``/``str``), ``proxy`` (``http://host:port``;
+/// unset: the ``HTTPS_PROXY``/``HTTP_PROXY`` environment), ``pool_max_idle_per_host`` and
+/// ``pool_idle_timeout`` (seconds) — the settings table of the core's README. See also :meth:`from_env` and :meth:`from_profile`.
 ///
 /// Every network call releases the GIL; one client can be shared by many threads (they
 /// share its connection pool). Usable as a context manager; :meth:`close` releases the

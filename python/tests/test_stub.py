@@ -4,9 +4,9 @@ For every class the stub declares: the same public names (methods and properties
 same protocol methods, and for every method the same parameters in the same order, of
 the same kinds, with the same defaults (``None``, or that there is one: PyO3's text
 signature shows other defaults as ``...``). The constructors' ``**kwargs`` are the
-stub's ``Unpack[_Settings]``, whose keys ``tests/e2e/tests/surfaces.rs`` checks against
-the core's settings table. ``AsyncClient``'s operations are ``Client``'s with
-``Awaitable[...]`` results.
+stub's ``Unpack[_Options]`` (``_Settings`` plus ``credentials_provider``), whose
+settings ``tests/e2e/tests/surfaces.rs`` checks against the core's settings table.
+``AsyncClient``'s operations are ``Client``'s with ``Awaitable[...]`` results.
 """
 
 from __future__ import annotations

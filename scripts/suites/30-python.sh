@@ -22,6 +22,9 @@ python3 -m venv "$VENV"
 step "emulator binary (necid-cli)"
 cargo build -q -p necid-cli
 export NECID_BIN="$ROOT/target/x86_64-unknown-linux-gnu/debug/necid"
+# The forward proxy the network-settings tests send traffic through (tests/e2e).
+cargo build -q -p necid-e2e --bin necid-test-proxy
+export NECID_TEST_PROXY="$ROOT/target/x86_64-unknown-linux-gnu/debug/necid-test-proxy"
 
 step "build the wheel (maturin, dev profile, with the core's test hooks)"
 rm -rf "$DIST"

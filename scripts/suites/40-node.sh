@@ -18,6 +18,9 @@ npm --version
 # The emulator binary the tests start (usually already built by the Rust gates).
 cargo build -q -p necid-cli
 export NECID_BIN="$ROOT/target/x86_64-unknown-linux-gnu/debug/necid"
+# The forward proxy the network-settings tests send traffic through (tests/e2e).
+cargo build -q -p necid-e2e --bin necid-test-proxy
+export NECID_TEST_PROXY="$ROOT/target/x86_64-unknown-linux-gnu/debug/necid-test-proxy"
 phase "emulator build (cargo build -p necid-cli)"
 
 cd "$ROOT/node"

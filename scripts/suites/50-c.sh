@@ -41,6 +41,9 @@ step "cargo build -p necid-c (dev, with the core's test hooks) and the emulator"
 cargo build -p necid-c --features test-hooks
 cargo build -p necid-cli
 export NECID_BIN="$TARGET_DIR/debug/necid"
+# The forward proxy test_network sends traffic through (tests/e2e).
+cargo build -p necid-e2e --bin necid-test-proxy
+export NECID_TEST_PROXY="$TARGET_DIR/debug/necid-test-proxy"
 
 step "Rust unit tests of the FFI layer (panic guard, status mapping)"
 cargo test -p necid-c --features test-hooks

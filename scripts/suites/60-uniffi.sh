@@ -14,6 +14,9 @@ UNIFFI=bindings/uniffi
 # The emulator the tests start (necid serve).
 cargo build -q -p necid-cli
 export NECID_BIN="$ROOT/target/x86_64-unknown-linux-gnu/debug/necid"
+# The forward proxy the network-settings tests send traffic through (tests/e2e).
+cargo build -q -p necid-e2e --bin necid-test-proxy
+export NECID_TEST_PROXY="$ROOT/target/x86_64-unknown-linux-gnu/debug/necid-test-proxy"
 
 # The tests' library has the core's test hooks (a request for "necid-test-panic" panics
 # inside the core); every cargo step below uses the same features so the library in

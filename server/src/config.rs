@@ -51,6 +51,22 @@ pub struct DevCredentials {
     pub secret_access_key: String,
     /// API key of the default gallery's application.
     pub api_key: String,
+    /// Further `(access key id, secret)` pairs accepted for the same tenant, so a test can
+    /// rotate credentials mid-run with both keys valid (`necid serve --extra-access-key`).
+    pub extra_access_keys: Vec<(String, String)>,
+}
+
+impl DevCredentials {
+    /// The secret of an accepted access key id.
+    pub fn secret_for(&self, access_key_id: &str) -> Option<String> {
+        if access_key_id == self.access_key_id {
+            return Some(self.secret_access_key.clone());
+        }
+        self.extra_access_keys
+            .iter()
+            .find(|(id, _)| id == access_key_id)
+            .map(|(_, secret)| secret.clone())
+    }
 }
 
 impl Default for DevCredentials {
@@ -59,6 +75,7 @@ impl Default for DevCredentials {
             access_key_id: DEV_ACCESS_KEY_ID.to_owned(),
             secret_access_key: DEV_SECRET_ACCESS_KEY.to_owned(),
             api_key: DEV_API_KEY.to_owned(),
+            extra_access_keys: Vec::new(),
         }
     }
 }
@@ -69,6 +86,14 @@ impl fmt::Debug for DevCredentials {
             .field("access_key_id", &self.access_key_id)
             .field("secret_access_key", &"<redacted>")
             .field("api_key", &"<redacted>")
+            .field(
+                "extra_access_keys",
+                &self
+                    .extra_access_keys
+                    .iter()
+                    .map(|(id, _)| id)
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }

@@ -361,12 +361,7 @@ fn verify_request(
         now: time::OffsetDateTime::now_utc(),
         max_skew_secs,
     };
-    sigv4::verify(
-        &incoming,
-        |ak| (ak == creds.access_key_id).then(|| creds.secret_access_key.clone()),
-        &opts,
-    )
-    .map(|_| ())
+    sigv4::verify(&incoming, |ak| creds.secret_for(ak), &opts).map(|_| ())
 }
 
 /// The gallery an `x-api-key` opens.

@@ -31,12 +31,21 @@ pub struct necid_client_t {
     pub(crate) slot: Option<necid::MetadataSlot>,
 }
 
-/// Client settings. Zero-initialise it (`necid_config_t cfg = {0};`) and set what you
-/// need: NULL strings and 0 numbers take the defaults. The strings are copied; they only
-/// need to live during the necid_client_new call.
+/// Client settings. Initialise it with necid_config_init(&cfg) (zeroes it and sets
+/// struct_size), then set what you need: NULL strings and 0 numbers take the defaults. The
+/// strings are copied; they only need to live during the necid_client_new call.
+///
+/// The struct grows by appending fields; struct_size tells the library which layout the
+/// caller was compiled with, so a program built against an older necid.h keeps working
+/// with a newer library (the fields it does not have take their defaults), and one built
+/// against a newer necid.h works with an older library as long as it leaves the fields
+/// that library does not know at zero.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct necid_config_t {
+    /// sizeof(necid_config_t) as the caller compiled it; necid_config_init sets it. 0 or a
+    /// size no necid.h ever had is NECID_ERR_INVALID_INPUT (field "struct_size").
+    pub struct_size: usize,
     /// Biometric API endpoint (default "https://api.id.nec.com.au").
     pub endpoint: *const c_char,
     /// Tenant (portal) API endpoint (default "https://portal.id.nec.com.au").
@@ -78,6 +87,175 @@ pub struct necid_config_t {
     pub ca_bundle_pem: *const u8,
     /// Length of ca_bundle_pem in bytes.
     pub ca_bundle_pem_len: usize,
+    /// HTTP proxy for every request, "http://[user:password@]host:port" (https://
+    /// endpoints are tunnelled with CONNECT), or NULL: HTTPS_PROXY/HTTP_PROXY/NO_PROXY.
+    pub proxy: *const c_char,
+    /// Most idle connections kept open per host (0: no limit, the default).
+    pub pool_max_idle_per_host: u32,
+    /// How long an idle connection stays in the pool, in milliseconds (0: 60 s).
+    pub pool_idle_timeout_ms: u32,
+    /// Refreshable credentials instead of access_key_id/secret_access_key/session_token
+    /// (NULL: the static keys). See necid_credentials_provider_t.
+    pub credentials_provider: necid_credentials_provider_t,
+    /// Passed to credentials_provider as is.
+    pub credentials_provider_user_data: *mut c_void,
+}
+
+/// Where a credentials provider puts its answer: call necid_credentials_set on it.
+pub struct necid_credentials_sink_t {
+    creds: Option<necid::Credentials>,
+}
+
+/// A credentials provider: called before a request when the client holds no credentials
+/// or they expire within 10 s, on one of the SDK's worker threads (never two at once for a
+/// client), with `user_data` and a sink. It calls necid_credentials_set(sink, ...) and
+/// returns NECID_OK; any other status fails the request with NECID_ERR_AUTH (nothing is
+/// sent) and the next request asks again. `user_data` must be usable from any thread and
+/// stay valid until the client is freed.
+pub type necid_credentials_provider_t = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        sink: *mut necid_credentials_sink_t,
+    ) -> necid_status_t,
+>;
+
+/// Gives the provider's answer: the access key id and secret (required), the session
+/// token (NULL: none) and when they expire, in milliseconds since the Unix epoch (0: never).
+/// The strings are copied.
+///
+/// # Safety
+/// `sink` is the sink the provider was given (during its call); strings are NULL or
+/// NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn necid_credentials_set(
+    sink: *mut necid_credentials_sink_t,
+    access_key_id: *const c_char,
+    secret_access_key: *const c_char,
+    session_token: *const c_char,
+    expires_at_unix_ms: i64,
+) -> necid_status_t {
+    guard(|| {
+        // SAFETY: per the contract.
+        let sink =
+            unsafe { sink.as_mut() }.ok_or_else(|| Error::invalid_input("sink", "is NULL"))?;
+        let id = unsafe { arg_str(access_key_id, "access_key_id")? };
+        let secret = unsafe { arg_str(secret_access_key, "secret_access_key")? };
+        let token = unsafe { arg_opt_str(session_token, "session_token")? };
+        let mut c = necid::Credentials::new(id, secret);
+        if let Some(t) = token {
+            c = c.session_token(t);
+        }
+        if expires_at_unix_ms > 0 {
+            let at = std::time::UNIX_EPOCH
+                + Duration::from_millis(u64::try_from(expires_at_unix_ms).unwrap_or(0));
+            c = c.expires_at(Some(at));
+        }
+        sink.creds = Some(c);
+        Ok(())
+    })
+}
+
+/// The C provider as the core's (a blocking function on the SDK's worker pool).
+struct CProvider {
+    f: unsafe extern "C" fn(*mut c_void, *mut necid_credentials_sink_t) -> necid_status_t,
+    user_data: *mut c_void,
+}
+
+// SAFETY: the documented contract of necid_credentials_provider_t: `user_data` is usable
+// from any thread; the core calls the provider from one thread at a time.
+unsafe impl Send for CProvider {}
+// SAFETY: as above.
+unsafe impl Sync for CProvider {}
+
+impl CProvider {
+    fn call(&self) -> Result<necid::Credentials> {
+        let mut sink = necid_credentials_sink_t { creds: None };
+        // SAFETY: a C function pointer the caller gave, with its user data.
+        let status = unsafe { (self.f)(self.user_data, &mut sink) };
+        let fail = |why: String| {
+            Error::new(
+                necid::ErrorKind::Auth,
+                format!("credentials provider {why}"),
+            )
+        };
+        if status != necid_status_t::NECID_OK {
+            return Err(fail(format!("returned {status:?}")));
+        }
+        sink.creds.ok_or_else(|| {
+            fail("returned NECID_OK without calling necid_credentials_set".to_owned())
+        })
+    }
+}
+
+/// The smallest `struct_size` accepted: the first layout that had the field (every field
+/// up to `ca_bundle_pem_len`).
+const CONFIG_MIN_SIZE: usize =
+    std::mem::offset_of!(necid_config_t, ca_bundle_pem_len) + size_of::<usize>();
+/// Larger is certainly not a necid_config_t (e.g. a program built before struct_size
+/// existed passes its first string pointer here).
+const CONFIG_MAX_SIZE: usize = 64 * 1024;
+// No tail padding: every layout's sizeof ends at its last field, so a field appended later
+// never sits in bytes an older caller left uninitialised. Appending a `uint32_t` alone
+// fails here: pair it with another 32-bit field.
+const _: () = assert!(
+    size_of::<necid_config_t>()
+        == std::mem::offset_of!(necid_config_t, credentials_provider_user_data)
+            + size_of::<*mut c_void>()
+);
+
+/// The caller's config, whatever layout it was compiled with: the first `struct_size`
+/// bytes, the fields it does not have zero (= not set).
+///
+/// # Safety
+/// `p` is NULL or points to `struct_size` readable bytes (its first field).
+unsafe fn read_config(p: *const necid_config_t) -> Result<necid_config_t> {
+    if p.is_null() {
+        return Err(Error::invalid_input("config", "is NULL"));
+    }
+    // SAFETY: every layout starts with the size_t struct_size.
+    let size = unsafe { std::ptr::read(p.cast::<usize>()) };
+    let known = size_of::<necid_config_t>();
+    if size == 0 {
+        return Err(Error::invalid_input(
+            "struct_size",
+            "is 0: initialise the config with necid_config_init(&cfg), which sets it to \
+             sizeof(necid_config_t)",
+        ));
+    }
+    if !(CONFIG_MIN_SIZE..=CONFIG_MAX_SIZE).contains(&size) {
+        return Err(Error::invalid_input(
+            "struct_size",
+            format!(
+                "is {size}, which no necid.h has (this library's is {known}): initialise the \
+                 config with necid_config_init(&cfg) and rebuild against the installed necid.h"
+            ),
+        ));
+    }
+    if size > known {
+        // SAFETY: the caller's struct has `size` bytes.
+        let newer = unsafe { std::slice::from_raw_parts(p.cast::<u8>().add(known), size - known) };
+        if newer.iter().any(|b| *b != 0) {
+            return Err(Error::invalid_input(
+                "struct_size",
+                format!(
+                    "the program was built against a newer necid.h ({size}-byte config, this \
+                     library knows {known} bytes) and sets a setting this library does not \
+                     have: upgrade the library or leave that setting unset"
+                ),
+            ));
+        }
+    }
+    let mut out = std::mem::MaybeUninit::<necid_config_t>::zeroed();
+    // SAFETY: `size.min(known)` bytes are readable at `p` and writable in `out`; all-zero
+    // is a valid necid_config_t (NULL pointers, zero numbers).
+    unsafe {
+        std::ptr::copy_nonoverlapping(
+            p.cast::<u8>(),
+            out.as_mut_ptr().cast::<u8>(),
+            size.min(known),
+        );
+        Ok(out.assume_init())
+    }
 }
 
 fn ms(v: u32) -> Duration {
@@ -131,12 +309,25 @@ unsafe fn build_config(c: &necid_config_t) -> Result<Config> {
             unsafe { arg_bytes(c.ca_bundle_pem, c.ca_bundle_pem_len, "ca_bundle_pem", true) }
                 .map(|pem| (!pem.is_empty()).then(|| ConfigValue::Bytes(pem.to_vec())))?,
         ),
+        ("proxy", text("proxy", c.proxy)?),
+        (
+            "pool_max_idle_per_host",
+            (c.pool_max_idle_per_host > 0).then_some(ConfigValue::Count(c.pool_max_idle_per_host)),
+        ),
+        ("pool_idle_timeout", millis(c.pool_idle_timeout_ms)),
     ];
     let mut b = Config::builder();
     for (name, value) in settings {
         if let Some(value) = value {
             b = b.set(name, value)?;
         }
+    }
+    if let Some(f) = c.credentials_provider {
+        let p = CProvider {
+            f,
+            user_data: c.credentials_provider_user_data,
+        };
+        b = b.credentials_provider(necid::credentials_fn(move || p.call()));
     }
     b.build()
 }
@@ -152,8 +343,8 @@ unsafe fn client_ref<'a>(client: *const necid_client_t) -> Result<&'a Client> {
 /// client (free it with necid_client_free); on failure it is NULL.
 ///
 /// # Safety
-/// `config` is NULL or a valid necid_config_t whose strings are NULL or NUL-terminated;
-/// `out_client` is NULL or writable.
+/// `config` is NULL or a necid_config_t of `config->struct_size` bytes whose strings are
+/// NULL or NUL-terminated; `out_client` is NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn necid_client_new(
     config: *const necid_config_t,
@@ -162,7 +353,7 @@ pub unsafe extern "C" fn necid_client_new(
     guard(|| {
         // SAFETY: per the contract.
         let out = unsafe { out_slot(out_client, "out_client")? };
-        let config = unsafe { build_config(arg_ref(config, "config")?)? };
+        let config = unsafe { build_config(&read_config(config)?)? };
         *out = out_box(necid_client_t {
             slot: None,
             inner: Client::new(config)?,

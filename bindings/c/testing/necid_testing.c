@@ -204,6 +204,12 @@ int necid_emulator_start(const necid_emulator_options_t *options, necid_emulator
     set_err(err, err_len, "the seed folder %s does not exist or is not a folder", o->seed_dir);
     return -1;
   }
+  size_t n_extra = 0;
+  while (o->extra_args && o->extra_args[n_extra]) n_extra++;
+  if (n_extra > 16) {
+    set_err(err, err_len, "too many extra_args (%zu): at most 16", n_extra);
+    return -1;
+  }
   char exe[1024];
   if (find_binary(o->binary, exe, sizeof exe, err, err_len) != 0) return -1;
 
@@ -231,7 +237,7 @@ int necid_emulator_start(const necid_emulator_options_t *options, necid_emulator
   snprintf(ca, sizeof ca, "%s/ca.pem", emu->dir);
   snprintf(port, sizeof port, "%u", (unsigned)o->port);
 
-  const char *argv[32];
+  const char *argv[48];
   int n = 0;
   argv[n++] = exe;
   argv[n++] = "serve";
@@ -279,6 +285,7 @@ int necid_emulator_start(const necid_emulator_options_t *options, necid_emulator
     argv[n++] = "--tls-ca-file";
     argv[n++] = ca;
   }
+  for (size_t i = 0; i < n_extra; i++) argv[n++] = o->extra_args[i];
   argv[n] = NULL;
 
   /* The emulator's stdin is a pipe whose write end only this process holds (close-on-exec,
@@ -379,7 +386,7 @@ long necid_emulator_pid(const necid_emulator_t *emu) { return (long)emu->pid; }
 
 void necid_emulator_config(const necid_emulator_t *emu, const char *api_key,
                            necid_config_t *cfg) {
-  memset(cfg, 0, sizeof *cfg);
+  necid_config_init(cfg);
   cfg->endpoint = emu->endpoint;
   cfg->tenant_endpoint = emu->tenant_endpoint;
   cfg->region = emu->region;

@@ -57,6 +57,9 @@ typedef struct necid_emulator_options_t {
   const char *binary;
   /* Seconds to wait for readiness; 0 means 120. */
   int startup_timeout_s;
+  /* More `necid serve` arguments, a NULL-terminated list (at most 16), or NULL; e.g.
+     {"--extra-access-key", "ID:SECRET", NULL} for a credentials rotation test. */
+  const char *const *extra_args;
 } necid_emulator_options_t;
 
 /* A running emulator. */
@@ -90,7 +93,7 @@ const char *necid_emulator_admin_token(const necid_emulator_t *emu);
 /* The emulator's process id (0 once stopped). */
 long necid_emulator_pid(const necid_emulator_t *emu);
 
-/* Fills cfg (zeroing it first) with the emulator's endpoints, region, dev credentials, the
+/* Fills cfg (necid_config_init first) with the emulator's endpoints, region, dev credentials, the
    API key (api_key, or the default gallery's when NULL) and its CA with TLS; set more
    fields before necid_client_new. The strings belong to emu (and api_key to the caller). */
 void necid_emulator_config(const necid_emulator_t *emu, const char *api_key,

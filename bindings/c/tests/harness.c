@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -41,8 +42,14 @@ int h_contains(const char *haystack, const char *needle) {
   return haystack && needle && strstr(haystack, needle) != NULL;
 }
 
+/* Proxies started and not yet stopped: a failed requirement stops them before exiting
+   (emulators stop by themselves: necid_testing's --stop-on-stdin-eof). */
+static h_proxy *running_proxy[4];
+
 void h_abort(void) {
   fprintf(stderr, "stopping after a failed requirement\n");
+  for (size_t i = 0; i < sizeof running_proxy / sizeof running_proxy[0]; i++)
+    if (running_proxy[i]) h_proxy_stop(running_proxy[i]);
   exit(1);
 }
 
@@ -147,19 +154,29 @@ int h_json_string(const char *json, const char *key, char *out, size_t out_len) 
 /* ------------------------------------------------------------------------------------ */
 /* Emulator */
 
+static void sleep_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
 /* Through necid_testing (the users' helper): the emulator stops with the test program
    even when it crashes or is killed. */
-static void emulator_start(h_emulator *emu, int tls);
+static void emulator_start(h_emulator *emu, int tls, const char *const *extra);
 
-void h_emulator_start(h_emulator *emu) { emulator_start(emu, 0); }
+void h_emulator_start(h_emulator *emu) { emulator_start(emu, 0, NULL); }
 
-void h_emulator_start_tls(h_emulator *emu) { emulator_start(emu, 1); }
+void h_emulator_start_tls(h_emulator *emu) { emulator_start(emu, 1, NULL); }
 
-static void emulator_start(h_emulator *emu, int tls) {
+void h_emulator_start_with(h_emulator *emu, const char *const *extra) {
+  emulator_start(emu, 0, extra);
+}
+
+static void emulator_start(h_emulator *emu, int tls, const char *const *extra) {
   memset(emu, 0, sizeof *emu);
   necid_emulator_options_t opts;
   memset(&opts, 0, sizeof opts);
   opts.tls = tls;
+  opts.extra_args = extra;
   /* $NECID_BIN (the suite's), else the build's default. */
   const char *bin = getenv("NECID_BIN");
   opts.binary = bin && *bin ? bin : NECID_DEFAULT_BIN;
@@ -192,7 +209,7 @@ void h_emulator_stop(h_emulator *emu) {
 
 necid_client_t *h_client(const h_emulator *emu, const char *api_key) {
   necid_config_t cfg;
-  memset(&cfg, 0, sizeof cfg);
+  necid_config_init(&cfg);
   cfg.endpoint = emu->endpoint;
   cfg.tenant_endpoint = emu->tenant_endpoint;
   cfg.region = emu->region;
@@ -363,4 +380,144 @@ void h_closed_endpoint(char *out, size_t out_len) {
   }
   snprintf(out, out_len, "http://127.0.0.1:%d", ntohs(addr.sin_port));
   close(fd);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Forward proxy process */
+
+#define H_PROXY_MAX_SEEN 64
+
+struct h_proxy {
+  pid_t pid;
+  int to_child;   /* its stdin: closing it stops the proxy */
+  int from_child; /* its stdout: READY / SEEN lines */
+  char url[128];
+  pthread_t reader;
+  pthread_mutex_t lock;
+  int seen_count;
+  char *seen[H_PROXY_MAX_SEEN];
+};
+
+/* One line (without the newline) from fd, or 0 at EOF. */
+static int read_line(int fd, char *buf, size_t cap) {
+  size_t n = 0;
+  for (;;) {
+    char ch;
+    ssize_t r = read(fd, &ch, 1);
+    if (r <= 0) return 0;
+    if (ch == '\n') break;
+    if (n + 1 < cap) buf[n++] = ch;
+  }
+  buf[n] = '\0';
+  return 1;
+}
+
+static void *proxy_reader(void *arg) {
+  h_proxy *p = (h_proxy *)arg;
+  char line[1024];
+  while (read_line(p->from_child, line, sizeof line)) {
+    if (strncmp(line, "SEEN ", 5) != 0) continue;
+    pthread_mutex_lock(&p->lock);
+    if (p->seen_count < H_PROXY_MAX_SEEN) {
+      p->seen[p->seen_count] = (char *)malloc(strlen(line + 5) + 1);
+      if (p->seen[p->seen_count]) {
+        strcpy(p->seen[p->seen_count], line + 5);
+        p->seen_count++;
+      }
+    }
+    pthread_mutex_unlock(&p->lock);
+  }
+  return NULL;
+}
+
+h_proxy *h_proxy_start(const char *auth) {
+  h_proxy *p = (h_proxy *)calloc(1, sizeof *p);
+  int in[2], out[2];
+  if (!p || pipe(in) != 0 || pipe(out) != 0) {
+    perror("h_proxy_start");
+    h_abort();
+  }
+  /* Our ends must not leak into later children (another proxy holding this stdin open
+     would keep this proxy alive). */
+  fcntl(in[1], F_SETFD, FD_CLOEXEC);
+  fcntl(out[0], F_SETFD, FD_CLOEXEC);
+  const char *bin = getenv("NECID_TEST_PROXY");
+  if (!bin || !*bin) bin = NECID_DEFAULT_PROXY_BIN;
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+  posix_spawn_file_actions_addclose(&fa, in[1]);
+  posix_spawn_file_actions_addclose(&fa, out[0]);
+  char *argv[] = {(char *)bin, auth ? (char *)"--auth" : NULL, (char *)auth, NULL};
+  int rc = posix_spawn(&p->pid, bin, &fa, NULL, argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  close(in[0]);
+  close(out[1]);
+  if (rc != 0) {
+    fprintf(stderr, "cannot start %s: %s\n", bin, strerror(rc));
+    h_abort();
+  }
+  p->to_child = in[1];
+  p->from_child = out[0];
+  pthread_mutex_init(&p->lock, NULL);
+  for (size_t i = 0; i < sizeof running_proxy / sizeof running_proxy[0]; i++)
+    if (!running_proxy[i]) {
+      running_proxy[i] = p;
+      break;
+    }
+  char line[256];
+  if (!read_line(p->from_child, line, sizeof line) || strncmp(line, "READY ", 6) != 0) {
+    fprintf(stderr, "necid-test-proxy did not start (%s)\n", bin);
+    h_abort();
+  }
+  snprintf(p->url, sizeof p->url, "%s", line + 6);
+  pthread_create(&p->reader, NULL, proxy_reader, p);
+  return p;
+}
+
+const char *h_proxy_url(const h_proxy *p) { return p->url; }
+
+int h_proxy_wait_seen(h_proxy *p, int n) {
+  for (int i = 0; i < 500; i++) {
+    pthread_mutex_lock(&p->lock);
+    int have = p->seen_count;
+    pthread_mutex_unlock(&p->lock);
+    if (have >= n) break;
+    sleep_ms(20);
+  }
+  sleep_ms(100);
+  pthread_mutex_lock(&p->lock);
+  int have = p->seen_count;
+  pthread_mutex_unlock(&p->lock);
+  return have;
+}
+
+const char *h_proxy_seen(h_proxy *p, int i) {
+  pthread_mutex_lock(&p->lock);
+  const char *s = i < p->seen_count ? p->seen[i] : NULL;
+  pthread_mutex_unlock(&p->lock);
+  return s;
+}
+
+void h_proxy_stop(h_proxy *p) {
+  if (!p) return;
+  for (size_t i = 0; i < sizeof running_proxy / sizeof running_proxy[0]; i++)
+    if (running_proxy[i] == p) running_proxy[i] = NULL;
+  close(p->to_child); /* the proxy exits when its stdin closes */
+  int status;
+  int waited = 0;
+  for (int i = 0; i < 500 && !waited; i++) {
+    if (waitpid(p->pid, &status, WNOHANG) == p->pid) waited = 1;
+    else sleep_ms(20);
+  }
+  if (!waited) {
+    kill(p->pid, SIGKILL);
+    waitpid(p->pid, &status, 0);
+  }
+  pthread_join(p->reader, NULL); /* its stdout is closed now */
+  close(p->from_child);
+  for (int i = 0; i < p->seen_count; i++) free(p->seen[i]);
+  pthread_mutex_destroy(&p->lock);
+  free(p);
 }

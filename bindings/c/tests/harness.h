@@ -115,6 +115,8 @@ typedef struct h_emulator {
 void h_emulator_start(h_emulator *emu);
 /* The same with `--tls`: HTTPS with a CA generated at start (emu->ca_file). */
 void h_emulator_start_tls(h_emulator *emu);
+/* The same with extra `necid serve` arguments (a NULL-terminated list, at most 8). */
+void h_emulator_start_with(h_emulator *emu, const char *const *extra);
 void h_emulator_stop(h_emulator *emu);
 /* A client for the emulator; api_key NULL means the default gallery's key. */
 necid_client_t *h_client(const h_emulator *emu, const char *api_key);
@@ -140,6 +142,23 @@ int h_fault_requests(const h_fault_server *s);
 void h_fault_stop(h_fault_server *s);
 /* An endpoint where nothing listens (connection refused). */
 void h_closed_endpoint(char *out, size_t out_len);
+
+/*
+ * The forward proxy program `necid-test-proxy` (tests/e2e; $NECID_TEST_PROXY or the
+ * cargo build's): CONNECT tunnels and absolute-form requests, forwarded for real. It
+ * reports the first request line of every connection it accepts; `auth` is the
+ * "user:password" it requires, or NULL. Stopped by h_proxy_stop (and by h_abort).
+ */
+typedef struct h_proxy h_proxy;
+h_proxy *h_proxy_start(const char *auth);
+/* http://127.0.0.1:PORT */
+const char *h_proxy_url(const h_proxy *p);
+/* Waits (up to 10 s) until at least `n` connections were reported, then 100 ms more for a
+   late extra one; returns how many were. */
+int h_proxy_wait_seen(h_proxy *p, int n);
+/* The i-th reported request line (valid until h_proxy_stop). */
+const char *h_proxy_seen(h_proxy *p, int i);
+void h_proxy_stop(h_proxy *p);
 
 #ifdef __cplusplus
 }

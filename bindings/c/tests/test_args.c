@@ -29,7 +29,7 @@ static void test_config(void) {
   CHECK_INVALID(necid_client_new(NULL, &c), "config");
   CHECK(c == NULL);
   necid_config_t cfg;
-  memset(&cfg, 0, sizeof cfg);
+  necid_config_init(&cfg);
   CHECK_INVALID(necid_client_new(&cfg, NULL), "out_client");
 
   cfg.endpoint = bad_utf8;
@@ -362,7 +362,7 @@ static void test_signing_args(void) {
 
   /* No credentials: signing is impossible, and says so. */
   necid_config_t cfg;
-  memset(&cfg, 0, sizeof cfg);
+  necid_config_init(&cfg);
   necid_client_t *anon = NULL;
   CHECK_OK(necid_client_new(&cfg, &anon));
   CHECK_INVALID(necid_sign_request(anon, "GET", "https://x.invalid/", NULL, 0, NULL, 0,
@@ -405,7 +405,7 @@ int main(void) {
   char endpoint[64];
   h_closed_endpoint(endpoint, sizeof endpoint);
   necid_config_t cfg;
-  memset(&cfg, 0, sizeof cfg);
+  necid_config_init(&cfg);
   cfg.endpoint = endpoint;
   cfg.access_key_id = "AKIDARGS";
   cfg.secret_access_key = "args-secret";

@@ -103,7 +103,7 @@ static void test_auth(void) {
 
   /* A wrong secret key: the signature is refused; the secret never shows. */
   necid_config_t cfg;
-  memset(&cfg, 0, sizeof cfg);
+  necid_config_init(&cfg);
   cfg.endpoint = emu.endpoint;
   cfg.region = emu.region;
   cfg.access_key_id = emu.access_key_id;
@@ -207,7 +207,7 @@ static char *response(const char *status_line, const char *extra_headers, const 
 static necid_client_t *fault_client(const char *endpoint, uint32_t max_attempts,
                                     uint32_t request_timeout_ms) {
   necid_config_t cfg;
-  memset(&cfg, 0, sizeof cfg);
+  necid_config_init(&cfg);
   cfg.endpoint = endpoint;
   cfg.access_key_id = "AKIDFAULT";
   cfg.secret_access_key = "fault-secret";

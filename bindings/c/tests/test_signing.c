@@ -39,7 +39,7 @@ static necid_client_t *signing_client(const char *akid, const char *secret, cons
                                       const char *region, const char *service,
                                       const char *api_key) {
   necid_config_t cfg;
-  memset(&cfg, 0, sizeof cfg);
+  necid_config_init(&cfg);
   cfg.access_key_id = akid;
   cfg.secret_access_key = secret;
   cfg.session_token = token;

@@ -17,7 +17,7 @@ static h_emulator plain;
 
 static necid_config_t tls_config(void) {
   necid_config_t cfg;
-  memset(&cfg, 0, sizeof cfg);
+  necid_config_init(&cfg);
   cfg.endpoint = tls.endpoint;
   cfg.tenant_endpoint = tls.tenant_endpoint;
   cfg.region = tls.region;

@@ -132,6 +132,36 @@ impl ConfigBuilder {
     pub fn ca_bundle_pem(&self, pem: Vec<u8>) -> Arc<Self> {
         self.with(|b| b.ca_bundle_pem(pem))
     }
+    /// HTTP proxy for every request, `http://[user:password@]host:port` (`https://`
+    /// endpoints are tunnelled with CONNECT). Unset: `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`.
+    pub fn proxy(&self, url: String) -> Arc<Self> {
+        self.with(|b| b.proxy(url))
+    }
+    /// Most idle connections kept open per host (default: no limit; 0 keeps none).
+    pub fn pool_max_idle_per_host(&self, value: u32) -> Arc<Self> {
+        self.with(|b| b.pool_max_idle_per_host(value))
+    }
+    /// How long an idle connection stays in the pool (default 60 s).
+    pub fn pool_idle_timeout(&self, value: Duration) -> Arc<Self> {
+        self.with(|b| b.pool_idle_timeout(value))
+    }
+    /// Refreshable credentials instead of the static keys: `provider` is asked (on an SDK
+    /// worker thread, one call at a time) before a request when the client holds none or
+    /// they expire within 10 s. What it throws fails the request with `Auth`.
+    pub fn credentials_provider(&self, provider: Arc<dyn CredentialsProvider>) -> Arc<Self> {
+        let p = provider.clone();
+        self.with(move |b| {
+            b.credentials_provider(necid::credentials_fn(move || {
+                let c = p.credentials().map_err(|e| {
+                    necid::Error::new(
+                        necid::ErrorKind::Auth,
+                        format!("credentials provider failed: {}", e.details().reason),
+                    )
+                })?;
+                Ok(c.0.clone())
+            }))
+        })
+    }
     /// Validate and build (errors are `InvalidInput` naming the setting).
     pub fn build(&self) -> Result<Arc<ClientConfig>, NecIdError> {
         Ok(Arc::new(ClientConfig(self.0.clone().build()?)))
@@ -243,5 +273,48 @@ impl From<necid::TlsRoots> for TlsRoots {
             // Platform, and any root choice a newer core adds.
             _ => TlsRoots::Platform,
         }
+    }
+}
+
+/// A source of credentials that change (rotating session tokens); see
+/// [`ConfigBuilder::credentials_provider`].
+#[uniffi::export(with_foreign)]
+pub trait CredentialsProvider: Send + Sync {
+    /// The current credentials.
+    fn credentials(&self) -> Result<Arc<Credentials>, NecIdError>;
+}
+
+/// One set of credentials, as a provider returns them. An object, not a record, so its
+/// `toString()`/`description` never prints the secret.
+#[derive(uniffi::Object)]
+pub struct Credentials(necid::Credentials);
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The core's Debug hides the secret and the token.
+        self.0.fmt(f)
+    }
+}
+
+#[uniffi::export]
+impl Credentials {
+    /// Access key id and secret (required), session token, and when they expire (`None`:
+    /// never).
+    #[uniffi::constructor(default(session_token = None, expiration = None))]
+    pub fn new(
+        access_key_id: String,
+        secret_access_key: String,
+        session_token: Option<String>,
+        expiration: Option<std::time::SystemTime>,
+    ) -> Arc<Self> {
+        let mut c = necid::Credentials::new(access_key_id, secret_access_key);
+        if let Some(t) = session_token {
+            c = c.session_token(t);
+        }
+        Arc::new(Credentials(c.expires_at(expiration)))
+    }
+    /// The access key id.
+    pub fn access_key_id(&self) -> String {
+        self.0.access_key_id().to_owned()
     }
 }

@@ -2,6 +2,8 @@
 //! clients pointed at it. Every request in these tests is a real, signed HTTP request
 //! verified by the emulator's own SigV4 code.
 
+pub mod proxy;
+
 use necid::{Client, Config, RetryPolicy};
 use necid_server::{EngineChoice, RunningServer, ServerConfig};
 

@@ -386,7 +386,7 @@ int main(int argc, char **argv) {
   const char *text = read_file(argv[1], NULL);
   json *info = parse(&text);
   necid_config_t cfg;
-  memset(&cfg, 0, sizeof cfg);
+  necid_config_init(&cfg);
   cfg.endpoint = get(info, "endpoint")->s;
   cfg.tenant_endpoint = get(info, "tenantEndpoint")->s;
   cfg.region = get(info, "region")->s;

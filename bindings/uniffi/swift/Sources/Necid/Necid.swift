@@ -2659,6 +2659,13 @@ public protocol ConfigBuilderProtocol: AnyObject, Sendable {
     func connectTimeout(value: TimeInterval)  -> ConfigBuilder
     
     /**
+     * Refreshable credentials instead of the static keys: `provider` is asked (on an SDK
+     * worker thread, one call at a time) before a request when the client holds none or
+     * they expire within 10 s. What it throws fails the request with `Auth`.
+     */
+    func credentialsProvider(provider: CredentialsProvider)  -> ConfigBuilder
+    
+    /**
      * Biometric API endpoint, e.g. `http://127.0.0.1:8080`.
      */
     func endpoint(value: String)  -> ConfigBuilder
@@ -2672,6 +2679,22 @@ public protocol ConfigBuilderProtocol: AnyObject, Sendable {
      * Longest server `Retry-After` honoured; longer values are capped to it.
      */
     func maxRetryAfter(value: TimeInterval)  -> ConfigBuilder
+    
+    /**
+     * How long an idle connection stays in the pool (default 60 s).
+     */
+    func poolIdleTimeout(value: TimeInterval)  -> ConfigBuilder
+    
+    /**
+     * Most idle connections kept open per host (default: no limit; 0 keeps none).
+     */
+    func poolMaxIdlePerHost(value: UInt32)  -> ConfigBuilder
+    
+    /**
+     * HTTP proxy for every request, `http://[user:password@]host:port` (`https://`
+     * endpoints are tunnelled with CONNECT). Unset: `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`.
+     */
+    func proxy(url: String)  -> ConfigBuilder
     
     /**
      * SigV4 region.
@@ -2895,6 +2918,21 @@ open func connectTimeout(value: TimeInterval) -> ConfigBuilder  {
 }
     
     /**
+     * Refreshable credentials instead of the static keys: `provider` is asked (on an SDK
+     * worker thread, one call at a time) before a request when the client holds none or
+     * they expire within 10 s. What it throws fails the request with `Auth`.
+     */
+open func credentialsProvider(provider: CredentialsProvider) -> ConfigBuilder  {
+    return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_necid_uniffi_fn_method_configbuilder_credentials_provider(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCredentialsProvider_lower(provider),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Biometric API endpoint, e.g. `http://127.0.0.1:8080`.
      */
 open func endpoint(value: String) -> ConfigBuilder  {
@@ -2929,6 +2967,46 @@ open func maxRetryAfter(value: TimeInterval) -> ConfigBuilder  {
     uniffi_necid_uniffi_fn_method_configbuilder_max_retry_after(
             self.uniffiCloneHandle(),
         FfiConverterDuration.lower(value),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * How long an idle connection stays in the pool (default 60 s).
+     */
+open func poolIdleTimeout(value: TimeInterval) -> ConfigBuilder  {
+    return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_necid_uniffi_fn_method_configbuilder_pool_idle_timeout(
+            self.uniffiCloneHandle(),
+        FfiConverterDuration.lower(value),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Most idle connections kept open per host (default: no limit; 0 keeps none).
+     */
+open func poolMaxIdlePerHost(value: UInt32) -> ConfigBuilder  {
+    return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_necid_uniffi_fn_method_configbuilder_pool_max_idle_per_host(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt32.lower(value),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * HTTP proxy for every request, `http://[user:password@]host:port` (`https://`
+     * endpoints are tunnelled with CONNECT). Unset: `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`.
+     */
+open func proxy(url: String) -> ConfigBuilder  {
+    return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_necid_uniffi_fn_method_configbuilder_proxy(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(url),uniffiCallStatus
     )
 })
 }
@@ -3124,6 +3202,364 @@ public func FfiConverterTypeConfigBuilder_lift(_ handle: UInt64) throws -> Confi
 #endif
 public func FfiConverterTypeConfigBuilder_lower(_ value: ConfigBuilder) -> UInt64 {
     return FfiConverterTypeConfigBuilder.lower(value)
+}
+
+
+
+
+
+
+/**
+ * One set of credentials, as a provider returns them. An object, not a record, so its
+ * `toString()`/`description` never prints the secret.
+ */
+public protocol CredentialsProtocol: AnyObject, Sendable {
+    
+    /**
+     * The access key id.
+     */
+    func accessKeyId()  -> String
+    
+}
+/**
+ * One set of credentials, as a provider returns them. An object, not a record, so its
+ * `toString()`/`description` never prints the secret.
+ */
+open class Credentials: CredentialsProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_necid_uniffi_fn_clone_credentials(self.handle, $0) }
+    }
+    /**
+     * Access key id and secret (required), session token, and when they expire (`None`:
+     * never).
+     */
+public convenience init(accessKeyId: String, secretAccessKey: String, sessionToken: String? = nil, expiration: Date? = nil) {
+    let handle =
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_necid_uniffi_fn_constructor_credentials_new(
+        FfiConverterString.lower(accessKeyId),
+        FfiConverterString.lower(secretAccessKey),
+        FfiConverterOptionString.lower(sessionToken),
+        FfiConverterOptionTimestamp.lower(expiration),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_necid_uniffi_fn_free_credentials(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The access key id.
+     */
+open func accessKeyId() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_necid_uniffi_fn_method_credentials_access_key_id(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCredentials: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = Credentials
+
+    public static func lift(_ handle: UInt64) throws -> Credentials {
+        return Credentials(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: Credentials) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Credentials {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Credentials, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCredentials_lift(_ handle: UInt64) throws -> Credentials {
+    return try FfiConverterTypeCredentials.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCredentials_lower(_ value: Credentials) -> UInt64 {
+    return FfiConverterTypeCredentials.lower(value)
+}
+
+
+
+
+
+
+/**
+ * A source of credentials that change (rotating session tokens); see
+ * [`ConfigBuilder::credentials_provider`].
+ */
+public protocol CredentialsProvider: AnyObject, Sendable {
+    
+    /**
+     * The current credentials.
+     */
+    func credentials() throws  -> Credentials
+    
+}
+/**
+ * A source of credentials that change (rotating session tokens); see
+ * [`ConfigBuilder::credentials_provider`].
+ */
+open class CredentialsProviderImpl: CredentialsProvider, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_necid_uniffi_fn_clone_credentialsprovider(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_necid_uniffi_fn_free_credentialsprovider(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The current credentials.
+     */
+open func credentials()throws  -> Credentials  {
+    return try  FfiConverterTypeCredentials_lift(try rustCallWithError(FfiConverterTypeNecIdError_lift) {
+        uniffiCallStatus in
+    uniffi_necid_uniffi_fn_method_credentialsprovider_credentials(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceCredentialsProvider {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceCredentialsProvider = UniffiVTableCallbackInterfaceCredentialsProvider(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeCredentialsProvider.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface CredentialsProvider: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeCredentialsProvider.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface CredentialsProvider: handle missing in uniffiClone")
+            }
+        },
+        credentials: { (
+            uniffiHandle: UInt64,
+            uniffiOutReturn: UnsafeMutablePointer<UInt64>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> Credentials in
+                guard let uniffiObj = try? FfiConverterTypeCredentialsProvider.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.credentials(
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterTypeCredentials_lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeNecIdError_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceCredentialsProvider> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceCredentialsProvider>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitCredentialsProvider() {
+    uniffi_necid_uniffi_fn_init_callback_vtable_credentialsprovider(UniffiCallbackInterfaceCredentialsProvider.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCredentialsProvider: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<CredentialsProvider>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = CredentialsProvider
+
+    public static func lift(_ handle: UInt64) throws -> CredentialsProvider {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return CredentialsProviderImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: CredentialsProvider) -> UInt64 {
+         if let rustImpl = value as? CredentialsProviderImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CredentialsProvider {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: CredentialsProvider, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCredentialsProvider_lift(_ handle: UInt64) throws -> CredentialsProvider {
+    return try FfiConverterTypeCredentialsProvider.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCredentialsProvider_lower(_ value: CredentialsProvider) -> UInt64 {
+    return FfiConverterTypeCredentialsProvider.lower(value)
 }
 
 
@@ -5486,6 +5922,30 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTimestamp: FfiConverterRustBuffer {
+    typealias SwiftType = Date?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTimestamp.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTimestamp.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionDuration: FfiConverterRustBuffer {
     typealias SwiftType = TimeInterval?
 
@@ -6273,6 +6733,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_necid_uniffi_checksum_method_configbuilder_connect_timeout() != 58618) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_credentials_provider() != 23586) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_necid_uniffi_checksum_method_configbuilder_endpoint() != 34084) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -6280,6 +6743,15 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_configbuilder_max_retry_after() != 70) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_pool_idle_timeout() != 6224) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_pool_max_idle_per_host() != 895) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_proxy() != 61291) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_configbuilder_region() != 16185) {
@@ -6315,6 +6787,12 @@ private let initializationResult: InitializationResult = {
     if (uniffi_necid_uniffi_checksum_method_configbuilder_user_agent_suffix() != 46217) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_necid_uniffi_checksum_method_credentials_access_key_id() != 8363) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_necid_uniffi_checksum_method_credentialsprovider_credentials() != 60809) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_necid_uniffi_checksum_method_bulkprogresspaginator_next_page() != 5050) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -6345,11 +6823,15 @@ private let initializationResult: InitializationResult = {
     if (uniffi_necid_uniffi_checksum_constructor_configbuilder_new() != 6530) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_necid_uniffi_checksum_constructor_credentials_new() != 523) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_necid_uniffi_checksum_constructor_secret_new() != 14599) {
         return InitializationResult.apiChecksumMismatch
     }
 
     uniffiCallbackInitBulkProgressListener()
+    uniffiCallbackInitCredentialsProvider()
     uniffiCallbackInitLogListener()
     uniffiEnsureNecidInitialized()
     return InitializationResult.ok

@@ -49,10 +49,13 @@ public struct EmulatorOptions {
     public var binary: String? = nil
     /// Seconds to wait for readiness.
     public var startupTimeout: TimeInterval = 120
+    /// More `necid serve` arguments, e.g. `["--extra-access-key", "ID:SECRET"]`.
+    public var extraArgs: [String] = []
 
     public init(engine: String = "deterministic", storage: String = "memory", seed: String? = nil,
                 faults: String? = nil, record: Bool = false, lenient: Bool = false, tls: Bool = false,
-                port: Int = 0, binary: String? = nil, startupTimeout: TimeInterval = 120) {
+                port: Int = 0, binary: String? = nil, startupTimeout: TimeInterval = 120,
+                extraArgs: [String] = []) {
         self.engine = engine
         self.storage = storage
         self.seed = seed
@@ -63,6 +66,7 @@ public struct EmulatorOptions {
         self.port = port
         self.binary = binary
         self.startupTimeout = startupTimeout
+        self.extraArgs = extraArgs
     }
 }
 
@@ -135,6 +139,7 @@ public final class Emulator {
         if options.record { args += ["--record", dir.appendingPathComponent("record").path] }
         if options.lenient { args.append("--lenient") }
         if options.tls { args += ["--tls", "--tls-ca-file", dir.appendingPathComponent("ca.pem").path] }
+        args += options.extraArgs
         // The emulator reads no client settings: keep the caller's NECID_* away from it.
         let env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("NECID_") }.map { "\($0.key)=\($0.value)" }
         let log = dir.appendingPathComponent("serve.log").path

@@ -257,6 +257,13 @@ typedef void (*UniffiCallbackInterfaceBulkProgressListenerMethod0)(uint64_t, Rus
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_CREDENTIALS_PROVIDER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_CREDENTIALS_PROVIDER_METHOD0
+typedef void (*UniffiCallbackInterfaceCredentialsProviderMethod0)(uint64_t, uint64_t* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_LOG_LISTENER
 #define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_LOG_LISTENER
 typedef struct UniffiVTableCallbackInterfaceLogListener {
@@ -273,6 +280,15 @@ typedef struct UniffiVTableCallbackInterfaceBulkProgressListener {
     UniffiCallbackInterfaceClone _Nonnull uniffiClone;
     UniffiCallbackInterfaceBulkProgressListenerMethod0 _Nonnull onProgress;
 } UniffiVTableCallbackInterfaceBulkProgressListener;
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CREDENTIALS_PROVIDER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CREDENTIALS_PROVIDER
+typedef struct UniffiVTableCallbackInterfaceCredentialsProvider {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceCredentialsProviderMethod0 _Nonnull credentials;
+} UniffiVTableCallbackInterfaceCredentialsProvider;
 
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_CLONE_CANCELTOKEN
@@ -710,6 +726,11 @@ uint64_t uniffi_necid_uniffi_fn_method_configbuilder_ca_bundle_pem(uint64_t ptr,
 uint64_t uniffi_necid_uniffi_fn_method_configbuilder_connect_timeout(uint64_t ptr, RustBuffer value, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CONFIGBUILDER_CREDENTIALS_PROVIDER
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CONFIGBUILDER_CREDENTIALS_PROVIDER
+uint64_t uniffi_necid_uniffi_fn_method_configbuilder_credentials_provider(uint64_t ptr, uint64_t provider, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CONFIGBUILDER_ENDPOINT
 #define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CONFIGBUILDER_ENDPOINT
 uint64_t uniffi_necid_uniffi_fn_method_configbuilder_endpoint(uint64_t ptr, RustBuffer value, RustCallStatus *_Nonnull out_status
@@ -723,6 +744,21 @@ uint64_t uniffi_necid_uniffi_fn_method_configbuilder_max_attempts(uint64_t ptr, 
 #ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CONFIGBUILDER_MAX_RETRY_AFTER
 #define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CONFIGBUILDER_MAX_RETRY_AFTER
 uint64_t uniffi_necid_uniffi_fn_method_configbuilder_max_retry_after(uint64_t ptr, RustBuffer value, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CONFIGBUILDER_POOL_IDLE_TIMEOUT
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CONFIGBUILDER_POOL_IDLE_TIMEOUT
+uint64_t uniffi_necid_uniffi_fn_method_configbuilder_pool_idle_timeout(uint64_t ptr, RustBuffer value, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CONFIGBUILDER_POOL_MAX_IDLE_PER_HOST
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CONFIGBUILDER_POOL_MAX_IDLE_PER_HOST
+uint64_t uniffi_necid_uniffi_fn_method_configbuilder_pool_max_idle_per_host(uint64_t ptr, uint32_t value, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CONFIGBUILDER_PROXY
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CONFIGBUILDER_PROXY
+uint64_t uniffi_necid_uniffi_fn_method_configbuilder_proxy(uint64_t ptr, RustBuffer url, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CONFIGBUILDER_REGION
@@ -778,6 +814,46 @@ uint64_t uniffi_necid_uniffi_fn_method_configbuilder_tls_roots(uint64_t ptr, Rus
 #ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CONFIGBUILDER_USER_AGENT_SUFFIX
 #define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CONFIGBUILDER_USER_AGENT_SUFFIX
 uint64_t uniffi_necid_uniffi_fn_method_configbuilder_user_agent_suffix(uint64_t ptr, RustBuffer value, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_CLONE_CREDENTIALS
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_CLONE_CREDENTIALS
+uint64_t uniffi_necid_uniffi_fn_clone_credentials(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_FREE_CREDENTIALS
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_FREE_CREDENTIALS
+void uniffi_necid_uniffi_fn_free_credentials(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_CONSTRUCTOR_CREDENTIALS_NEW
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_CONSTRUCTOR_CREDENTIALS_NEW
+uint64_t uniffi_necid_uniffi_fn_constructor_credentials_new(RustBuffer access_key_id, RustBuffer secret_access_key, RustBuffer session_token, RustBuffer expiration, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CREDENTIALS_ACCESS_KEY_ID
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CREDENTIALS_ACCESS_KEY_ID
+RustBuffer uniffi_necid_uniffi_fn_method_credentials_access_key_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_CLONE_CREDENTIALSPROVIDER
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_CLONE_CREDENTIALSPROVIDER
+uint64_t uniffi_necid_uniffi_fn_clone_credentialsprovider(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_FREE_CREDENTIALSPROVIDER
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_FREE_CREDENTIALSPROVIDER
+void uniffi_necid_uniffi_fn_free_credentialsprovider(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_INIT_CALLBACK_VTABLE_CREDENTIALSPROVIDER
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_INIT_CALLBACK_VTABLE_CREDENTIALSPROVIDER
+void uniffi_necid_uniffi_fn_init_callback_vtable_credentialsprovider(const UniffiVTableCallbackInterfaceCredentialsProvider* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CREDENTIALSPROVIDER_CREDENTIALS
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_METHOD_CREDENTIALSPROVIDER_CREDENTIALS
+uint64_t uniffi_necid_uniffi_fn_method_credentialsprovider_credentials(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_FN_CLONE_BULKPROGRESSPAGINATOR
@@ -1496,6 +1572,12 @@ uint16_t uniffi_necid_uniffi_checksum_method_configbuilder_connect_timeout(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CONFIGBUILDER_CREDENTIALS_PROVIDER
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CONFIGBUILDER_CREDENTIALS_PROVIDER
+uint16_t uniffi_necid_uniffi_checksum_method_configbuilder_credentials_provider(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CONFIGBUILDER_ENDPOINT
 #define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CONFIGBUILDER_ENDPOINT
 uint16_t uniffi_necid_uniffi_checksum_method_configbuilder_endpoint(void
@@ -1511,6 +1593,24 @@ uint16_t uniffi_necid_uniffi_checksum_method_configbuilder_max_attempts(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CONFIGBUILDER_MAX_RETRY_AFTER
 #define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CONFIGBUILDER_MAX_RETRY_AFTER
 uint16_t uniffi_necid_uniffi_checksum_method_configbuilder_max_retry_after(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CONFIGBUILDER_POOL_IDLE_TIMEOUT
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CONFIGBUILDER_POOL_IDLE_TIMEOUT
+uint16_t uniffi_necid_uniffi_checksum_method_configbuilder_pool_idle_timeout(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CONFIGBUILDER_POOL_MAX_IDLE_PER_HOST
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CONFIGBUILDER_POOL_MAX_IDLE_PER_HOST
+uint16_t uniffi_necid_uniffi_checksum_method_configbuilder_pool_max_idle_per_host(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CONFIGBUILDER_PROXY
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CONFIGBUILDER_PROXY
+uint16_t uniffi_necid_uniffi_checksum_method_configbuilder_proxy(void
     
 );
 #endif
@@ -1580,6 +1680,18 @@ uint16_t uniffi_necid_uniffi_checksum_method_configbuilder_user_agent_suffix(voi
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CREDENTIALS_ACCESS_KEY_ID
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CREDENTIALS_ACCESS_KEY_ID
+uint16_t uniffi_necid_uniffi_checksum_method_credentials_access_key_id(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CREDENTIALSPROVIDER_CREDENTIALS
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_CREDENTIALSPROVIDER_CREDENTIALS
+uint16_t uniffi_necid_uniffi_checksum_method_credentialsprovider_credentials(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_BULKPROGRESSPAGINATOR_NEXT_PAGE
 #define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_METHOD_BULKPROGRESSPAGINATOR_NEXT_PAGE
 uint16_t uniffi_necid_uniffi_checksum_method_bulkprogresspaginator_next_page(void
@@ -1637,6 +1749,12 @@ uint16_t uniffi_necid_uniffi_checksum_constructor_configbuilder_from_env(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_CONSTRUCTOR_CONFIGBUILDER_NEW
 #define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_CONSTRUCTOR_CONFIGBUILDER_NEW
 uint16_t uniffi_necid_uniffi_checksum_constructor_configbuilder_new(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_CONSTRUCTOR_CREDENTIALS_NEW
+#define UNIFFI_FFIDEF_UNIFFI_NECID_UNIFFI_CHECKSUM_CONSTRUCTOR_CREDENTIALS_NEW
+uint16_t uniffi_necid_uniffi_checksum_constructor_credentials_new(void
     
 );
 #endif

@@ -22,10 +22,10 @@ fun face(name: String): ByteArray = File(repoRoot, "cli/assets/faces/$name").rea
 
 /** The emulator the tests start: `$NECID_BIN` (the suite's dev build), else the workspace's
  * dev build, else what necid.testing finds (packaged, PATH). */
-private fun emulatorOptions(tls: Boolean = false): EmulatorOptions {
+fun emulatorOptions(tls: Boolean = false, faults: String? = null, extraArgs: List<String> = emptyList()): EmulatorOptions {
     val dev = File(repoRoot, "target/x86_64-unknown-linux-gnu/debug/necid")
     val useDev = System.getenv("NECID_BIN").isNullOrEmpty() && dev.canExecute()
-    return EmulatorOptions(tls = tls, binary = if (useDev) dev.toPath() else null)
+    return EmulatorOptions(tls = tls, binary = if (useDev) dev.toPath() else null, faults = faults, extraArgs = extraArgs)
 }
 
 /**
