@@ -86,11 +86,17 @@ SDIST_VENV="$ROOT/target/venv-python-sdist"
 rm -rf "$SDIST_DIR" "$SDIST_VENV"
 "$VENV/bin/maturin" sdist -m "$ROOT/python/Cargo.toml" -o "$SDIST_DIR"
 python3 -m venv "$SDIST_VENV"
+# Unpacked with fresh mtimes (-m): maturin stamps every file of the sdist with one fixed
+# old date, so cargo, sharing the target dir, would take an earlier sdist build's crates
+# for fresh and compile the new bindings against the old core.
+SDIST_SRC="$SDIST_DIR/src"
+mkdir -p "$SDIST_SRC"
+tar -xzmf "$SDIST_DIR"/necid-*.tar.gz -C "$SDIST_SRC"
 (
   cd "$ROOT/target"  # not inside the source tree
   MATURIN_PEP517_ARGS="--profile dev" CARGO_TARGET_DIR="$ROOT/target" \
     CARGO_BUILD_TARGET=x86_64-unknown-linux-gnu \
-    "$SDIST_VENV/bin/python" -m pip install "${PIP[@]}" "$SDIST_DIR"/necid-*.tar.gz
+    "$SDIST_VENV/bin/python" -m pip install "${PIP[@]}" "$SDIST_SRC"/necid-*/
   "$SDIST_VENV/bin/python" - "$ROOT/tests/vectors/get-tags-session-token.json" <<'PY'
 import datetime, json, sys
 import necid
