@@ -73,6 +73,11 @@ python3 "$ROOT/scripts/dist-inspect" --version "$VERSION" --build-root "$ROOT" \
   --c-dir "$WORK/unpacked/c/necid-$VERSION-linux-x86_64" --jna-dir linux-x86-64 \
   --cli "$WORK/unpacked/cli/necid-$VERSION-linux-x86_64-musl/necid"
 
+# The Python and Node network tests drive a real forward proxy, a test tool of tests/e2e
+# (not part of any artifact); the copied Node tests cannot find it beside the repository.
+cargo build -q -p necid-e2e --bin necid-test-proxy
+export NECID_TEST_PROXY="$ROOT/target/x86_64-unknown-linux-gnu/debug/necid-test-proxy"
+
 # ---- from here on: no Rust ----------------------------------------------------------
 NORUST_PATH=$(python3 - <<'PY'
 import os
