@@ -120,7 +120,8 @@ static double pct(const double *v, size_t n, double p) {
 int main(int argc, char **argv) {
   size_t ready_len = 0, probe_len = 0;
   char *ready, *probe, *levels, *tok, *save = NULL;
-  necid_config_t cfg = {0};
+  necid_config_t cfg;
+  necid_config_init(&cfg);  /* sets struct_size: a zeroed config is refused */
   necid_client_t *client = NULL;
   double secs;
   int first = 1;
