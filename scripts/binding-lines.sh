@@ -5,8 +5,10 @@
 # generated files (node/index.d.ts, bindings/uniffi/swift/Sources/ except the hand-written
 # Extensions.swift), build scripts (build.rs, Package.swift), the bindgen tool, and the
 # emulator test helpers (python/necid/testing.py + pytest_plugin.py, node/testing.js +
-# testing.d.ts: a feature of their own, issue 24, that starts the emulator for a user's
-# tests; they mirror nothing of the core's API, which is what this count measures).
+# testing.d.ts, the C libnecid_testing (bindings/c/testing/), Kotlin's necid-kotlin-testing
+# (bindings/uniffi/kotlin/testing/) and Swift's NecidTesting product: a feature of their
+# own, issue 24, that starts the emulator for a user's tests; they mirror nothing of the
+# core's API, which is what this count measures).
 # Lines between `# BEGIN GENERATED` and `# END GENERATED` (the Python stub's operations,
 # rendered and checked by tests/e2e/tests/surfaces.rs) are generated, so not counted.
 # Usage: scripts/binding-lines.sh [repo-dir]   (prints per-file counts and the total)
@@ -16,6 +18,7 @@ git ls-files python node bindings \
   | grep -v -E '(^|/)(tests?|Tests|examples|typecheck|bench)/|src/test/|node/index\.d\.ts$|/build\.rs$|Package\.swift$|bindgen/' \
   | grep -v -E 'swift/Sources/(necidFFI/|Necid/Necid(Models)?\.swift$)' \
   | grep -v -E '^(python/necid/(testing|pytest_plugin)\.py|node/testing\.(js|d\.ts))$' \
+  | grep -v -E '^bindings/(c/testing|uniffi/kotlin/testing|uniffi/swift/Sources/NecidTesting)/' \
   | xargs awk '
       FNR == 1 && NR > 1 { print n, prev; total += n }
       FNR == 1 { n = 0; gen = 0; prev = FILENAME }
