@@ -220,6 +220,12 @@ def null_targets(res: dict[str, Any]) -> list[str]:
     add("Rust blocking p50 ÷ Rust async p50, 1 in flight (the hand-off alone)", v, "(no target)", None)
     v = ratio(pick(res, "c · null server", "necid C (threads)", 1), pick(res, rs, "necid async", 1), "p50_ms")
     add("C p50 ÷ Rust async p50, 1 in flight", v, "(no target)", None)
+    kt = "kotlin · null server"
+    for n in (1, 8, 64):
+        v = ratio(pick(res, kt, "necid Kotlin (coroutines)", n), pick(res, rs, "necid async", n), "cpu_us_per_req")
+        add(f"Kotlin CPU/request ÷ Rust's, {n} in flight", v, "(no target)", None)
+    v = ratio(pick(res, kt, "necid Kotlin (coroutines)", 1), pick(res, rs, "necid async", 1), "p50_ms")
+    add("Kotlin p50 ÷ Rust async p50, 1 in flight", v, "(no target)", None)
     res["null_targets"] = {name: val for name, _, val, _ in rows}
     lines = ["\n### The issue's targets against the null server (this run)\n"]
     pin = res["meta"].get("null_pinned")
