@@ -23,15 +23,65 @@ use crate::err;
 
 static MODELS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
-fn new_model<'py>(
+/// `necid.models.<class>`, looked up once per class (`cache` is the class's own cell).
+fn model_class<'py>(
     py: Python<'py>,
+    cache: &'static PyOnceLock<Py<PyAny>>,
     class: &str,
-    kwargs: Bound<'py, PyDict>,
+) -> PyResult<&'py Bound<'py, PyAny>> {
+    cache
+        .get_or_try_init(py, || {
+            let models = MODELS
+                .get_or_try_init(py, || Ok::<_, PyErr>(py.import("necid.models")?.unbind()))?
+                .bind(py);
+            Ok::<_, PyErr>(models.getattr(class)?.unbind())
+        })
+        .map(|c| c.bind(py))
+}
+
+/// `object.__new__` and `object.__setattr__`.
+static OBJECT: PyOnceLock<(Py<PyAny>, Py<PyAny>)> = PyOnceLock::new();
+
+fn object_fns(py: Python<'_>) -> PyResult<&(Py<PyAny>, Py<PyAny>)> {
+    OBJECT.get_or_try_init(py, || {
+        let object = py.get_type::<PyAny>();
+        Ok::<_, PyErr>((
+            object.getattr("__new__")?.unbind(),
+            object.getattr("__setattr__")?.unbind(),
+        ))
+    })
+}
+
+/// An instance of the frozen dataclass `class` whose attributes are `fields` (every field
+/// of the class, by name), built the way unpickling does: `object.__new__(class)` with
+/// `fields` as its `__dict__`. The result is the object `class(**fields)` makes (the
+/// models have no `__post_init__` and no `init=False` fields), without running the
+/// generated `__init__` (a Python frame and one `object.__setattr__` per field: most of
+/// the cost of a result, measured by bench/ab.py).
+pub fn instance<'py>(
+    class: &Bound<'py, PyAny>,
+    fields: Bound<'py, PyDict>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let models = MODELS
-        .get_or_try_init(py, || Ok::<_, PyErr>(py.import("necid.models")?.unbind()))?
-        .bind(py);
-    models.getattr(class)?.call((), Some(&kwargs))
+    let py = class.py();
+    let (new, setattr) = object_fns(py)?;
+    let obj = new.bind(py).call1((class,))?;
+    setattr
+        .bind(py)
+        .call1((&obj, pyo3::intern!(py, "__dict__"), fields))?;
+    Ok(obj)
+}
+
+/// `object.__setattr__(obj, name, value)`: sets an attribute of a frozen dataclass the
+/// way its own `__init__` does.
+pub fn set_frozen<'py>(
+    obj: &Bound<'py, PyAny>,
+    name: &Bound<'py, PyString>,
+    value: Bound<'py, PyAny>,
+) -> PyResult<()> {
+    let py = obj.py();
+    let (_, setattr) = object_fns(py)?;
+    setattr.bind(py).call1((obj, name, value))?;
+    Ok(())
 }
 
 /// A core value as the Python object a client returns: models become the frozen
@@ -111,12 +161,13 @@ macro_rules! models {
     ($( $model:ident { $( $field:ident $(= $method:ident())? ),* $(,)? } )*) => {$(
         impl ToPy for $model {
             fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-                let kwargs = PyDict::new(py);
-                $( kwargs.set_item(
-                    stringify!($field),
+                static CLASS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+                let fields = PyDict::new(py);
+                $( fields.set_item(
+                    pyo3::intern!(py, stringify!($field)),
                     models!(@value self $field $($method)?).to_py(py)?,
                 )?; )*
-                new_model(py, stringify!($model), kwargs)
+                instance(model_class(py, &CLASS, stringify!($model))?, fields)
             }
         }
         models!(@check $model [] $($field $(= $method())?),*);

@@ -155,12 +155,12 @@ fn classes(py: Python<'_>) -> PyResult<&(Py<PyAny>, Py<PyAny>)> {
 }
 
 fn metadata<'py>(py: Python<'py>, m: necid::ResponseMetadata) -> PyResult<Bound<'py, PyAny>> {
-    let kwargs = PyDict::new(py);
-    kwargs.set_item("request_id", m.request_id)?;
-    kwargs.set_item("status", m.status)?;
-    kwargs.set_item("attempts", m.attempts)?;
-    kwargs.set_item("clock_skew_ms", m.clock_skew_ms)?;
-    classes(py)?.0.bind(py).call((), Some(&kwargs))
+    let fields = PyDict::new(py);
+    fields.set_item(pyo3::intern!(py, "request_id"), m.request_id)?;
+    fields.set_item(pyo3::intern!(py, "status"), m.status)?;
+    fields.set_item(pyo3::intern!(py, "attempts"), m.attempts)?;
+    fields.set_item(pyo3::intern!(py, "clock_skew_ms"), m.clock_skew_ms)?;
+    crate::convert::instance(classes(py)?.0.bind(py), fields)
 }
 
 /// A model result with its `metadata` attribute (frozen dataclasses: set like their own
@@ -171,8 +171,7 @@ pub fn on_model<'py>(
     m: Option<necid::ResponseMetadata>,
 ) -> PyResult<Bound<'py, PyAny>> {
     if let Some(m) = m {
-        let object = py.get_type::<pyo3::types::PyAny>();
-        object.call_method1("__setattr__", (&obj, "metadata", metadata(py, m)?))?;
+        crate::convert::set_frozen(&obj, pyo3::intern!(py, "metadata"), metadata(py, m)?)?;
     }
     Ok(obj)
 }
@@ -188,7 +187,7 @@ pub fn on_list<'py>(
         return Ok(obj);
     };
     let out = classes(py)?.1.bind(py).call1((list,))?;
-    out.setattr("metadata", metadata(py, m)?)?;
+    out.setattr(pyo3::intern!(py, "metadata"), metadata(py, m)?)?;
     Ok(out)
 }
 
