@@ -370,6 +370,13 @@ typedef struct necid_config_t {
    * Passed to credentials_provider as is.
    */
   void *credentials_provider_user_data;
+  /**
+   * Request of necid_rename_tag: "auto" (NULL = default: `PUT /tags/{old}` with
+   * `{"newName"}`, then `PUT /tags/{old}/{new}` once on a 404, 400 InvalidRequest or 403
+   * missing route, remembered), "body" (only the first) or "path" (only the v1.1
+   * reference's second).
+   */
+  const char *rename_tag_form;
 } necid_config_t;
 
 /**
@@ -657,6 +664,10 @@ typedef struct necid_job_status_t {
   bool succeeded;
   bool has_attributes;
   struct necid_face_attributes_t attributes;
+  /**
+   * The raw `attributesJson` text when it did not decode as face attributes, else NULL.
+   */
+  const char *attributes_json;
 } necid_job_status_t;
 
 /**
@@ -1027,8 +1038,8 @@ void necid_client_free(struct necid_client_t *client);
 
 /**
  * One page of subject/event rows (`GET /subjects`; one row per event, deleted
- * rows included). `length` 1-1000; `dir` `"asc"` or `"desc"`. An empty gallery
- * or a start past the end is an empty page.
+ * rows included). `length` 1-1000 (default 1000, the reference's); `dir` `"asc"`
+ * or `"desc"`. An empty gallery or a start past the end is an empty page.
  *
  * # Safety
  * - `client`: NULL or live.
@@ -1058,13 +1069,15 @@ enum necid_status_t necid_register_subject(const struct necid_client_t *client,
                                            struct necid_registered_face_t **out_face);
 
 /**
- * Replace a subject's face and tags (`PUT /subjects/{id}`).
+ * Replace a subject's face, tags or both (`PUT /subjects/{id}`): no face keeps
+ * its events; no tags (none/null/NULL) keeps its tags, an empty list clears
+ * them. At least one of the two.
  *
  * # Safety
  * - `client`: NULL or live.
  * - `subject_id`: NULL or NUL-terminated.
- * - `face`, `face_len`: that many bytes of JPEG, PNG, GIF, BMP, WebP or TIFF.
- * - `tags`, `tag_count`: that many NUL-terminated strings (NULL with 0 for none).
+ * - `face`, `face_len`: that many bytes of JPEG, PNG, GIF, BMP, WebP or TIFF, or NULL with 0 for no new face.
+ * - `tags`, `tag_count`: NULL with 0: tags not sent (kept); non-NULL: that many NUL-terminated strings, sent (0 of them clears the tags).
  * - `out_face`: NULL or writable; the result, freed with necid_registered_face_free (NULL on failure).
  */
 enum necid_status_t necid_update_subject(const struct necid_client_t *client,
@@ -1116,14 +1129,15 @@ enum necid_status_t necid_register_event(const struct necid_client_t *client,
                                          struct necid_registered_face_t **out_face);
 
 /**
- * Replace one event's face (`PUT /subjects/{id}/events/{eventId}`).
+ * Replace one event's face, tags or both (`PUT /subjects/{id}/events/{eventId}`),
+ * like `update_subject`.
  *
  * # Safety
  * - `client`: NULL or live.
  * - `subject_id`: NULL or NUL-terminated.
  * - `event_id`: NULL or NUL-terminated.
- * - `face`, `face_len`: that many bytes of JPEG, PNG, GIF, BMP, WebP or TIFF.
- * - `tags`, `tag_count`: that many NUL-terminated strings (NULL with 0 for none).
+ * - `face`, `face_len`: that many bytes of JPEG, PNG, GIF, BMP, WebP or TIFF, or NULL with 0 for no new face.
+ * - `tags`, `tag_count`: NULL with 0: tags not sent (kept); non-NULL: that many NUL-terminated strings, sent (0 of them clears the tags).
  * - `out_face`: NULL or writable; the result, freed with necid_registered_face_free (NULL on failure).
  */
 enum necid_status_t necid_update_event(const struct necid_client_t *client,

@@ -135,7 +135,7 @@ export declare class Client {
   /** Clock offset (server minus local, ms) learnt from a clock-skew 403; 0 until then. */
   get clockSkewMs(): number
   /**
-   * Every page of list subjects, `length` rows at a time (default 100), as an async
+   * Every page of list subjects, `length` rows at a time (default 1000), as an async
    * iterator: `for await (const page of client.subjects()) { … }`.
    * Throws `InvalidInputError` for a bad `length` (checked again by the core on the
    * first page).
@@ -162,22 +162,29 @@ export declare class Client {
   signRequest(request: SignRequest): Record<string, string>
   /**
    * One page of subject/event rows (`GET /subjects`; one row per event, deleted
-   * rows included). `length` 1-1000; `dir` `"asc"` or `"desc"`. An empty gallery
-   * or a start past the end is an empty page.
+   * rows included). `length` 1-1000 (default 1000, the reference's); `dir` `"asc"`
+   * or `"desc"`. An empty gallery or a start past the end is an empty page.
    */
   listSubjects(start?: number | undefined | null, length?: number | undefined | null, dir?: SortDirection | undefined | null, callOptions?: CallOptions | undefined | null): Promise<SubjectPage & WithMetadata>
   /** Register a new subject from one face (`POST /subjects`). */
   registerSubject(face: ImageInput, tags?: Array<string> | undefined | null, callOptions?: CallOptions | undefined | null): Promise<RegisteredFace & WithMetadata>
-  /** Replace a subject's face and tags (`PUT /subjects/{id}`). */
-  updateSubject(subjectId: string, face: ImageInput, tags?: Array<string> | undefined | null, callOptions?: CallOptions | undefined | null): Promise<RegisteredFace & WithMetadata>
+  /**
+   * Replace a subject's face, tags or both (`PUT /subjects/{id}`): no face keeps
+   * its events; no tags (none/null/NULL) keeps its tags, an empty list clears
+   * them. At least one of the two.
+   */
+  updateSubject(subjectId: string, face?: ImageInput | null, tags?: Array<string> | undefined | null, callOptions?: CallOptions | undefined | null): Promise<RegisteredFace & WithMetadata>
   /** Unregister a subject and its events (`DELETE /subjects/{id}`). */
   unregisterSubject(subjectId: string, callOptions?: CallOptions | undefined | null): Promise<void>
   /** A subject's events (`GET /subjects/{id}/events`). */
   listEvents(subjectId: string, callOptions?: CallOptions | undefined | null): Promise<EventList & WithMetadata>
   /** Add a face to a subject (`POST /subjects/{id}/events`). */
   registerEvent(subjectId: string, face: ImageInput, tags?: Array<string> | undefined | null, callOptions?: CallOptions | undefined | null): Promise<RegisteredFace & WithMetadata>
-  /** Replace one event's face (`PUT /subjects/{id}/events/{eventId}`). */
-  updateEvent(subjectId: string, eventId: string, face: ImageInput, tags?: Array<string> | undefined | null, callOptions?: CallOptions | undefined | null): Promise<RegisteredFace & WithMetadata>
+  /**
+   * Replace one event's face, tags or both (`PUT /subjects/{id}/events/{eventId}`),
+   * like `update_subject`.
+   */
+  updateEvent(subjectId: string, eventId: string, face?: ImageInput | null, tags?: Array<string> | undefined | null, callOptions?: CallOptions | undefined | null): Promise<RegisteredFace & WithMetadata>
   /** Remove one event (`DELETE /subjects/{id}/events/{eventId}`). */
   unregisterEvent(subjectId: string, eventId: string, callOptions?: CallOptions | undefined | null): Promise<void>
   /** Attributes of up to `limit` (1-20) faces in `image` (`POST /face/extract`). */
@@ -417,6 +424,12 @@ export interface ClientOptions {
    * rejection fails the request with an `AuthError`. It does not keep Node alive.
    */
   credentialsProvider?: () => Credentials | Promise<Credentials>
+  /**
+   * Request of `renameTag`: `"auto"` (default: `PUT /tags/{old}` with `{newName}`, then
+   * `PUT /tags/{old}/{new}` once on a 404, 400 InvalidRequest or 403 missing route,
+   * remembered), `"body"` (only the first) or `"path"` (only the v1.1 reference's second).
+   */
+  renameTagForm?: 'auto' | 'body' | 'path'
 }
 
 /** What a credentials provider returns. */
@@ -549,6 +562,8 @@ export interface JobStatus {
   succeeded: boolean
   /** Face attributes, when the service reported readable ones. */
   attributes?: FaceAttributes
+  /** The raw `attributesJson` text when it did not decode as face attributes. */
+  attributesJson?: string
 }
 
 /** One SDK log event (`setLogger`'s callback argument). */

@@ -93,6 +93,11 @@ pub struct ServeArgs {
     /// Registrations then keep no face crops.
     #[arg(long)]
     pub no_console: bool,
+    /// Which rename-tag requests to serve: both (default), body (`PUT /tags/{old}` with
+    /// `{"newName"}`, the later reference) or path (`PUT /tags/{old}/{new}`, the v1.1
+    /// reference); the other answers like an unknown route, to test a client's fallback.
+    #[arg(long, value_parser = ["both", "body", "path"], default_value = "both")]
+    pub rename_tag_routes: String,
     #[command(flatten)]
     pub intake: IntakeArgs,
 }
@@ -257,6 +262,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(dir) = &args.seed {
         config.seed_dir = Some(dir.clone());
     }
+    config.rename_tag_routes =
+        necid_server::RenameTagRoutes::parse(&args.rename_tag_routes).unwrap_or_default();
     if args.no_console {
         config.console = false;
     }

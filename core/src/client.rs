@@ -189,6 +189,7 @@ impl Client {
                     provider,
                     skew_ms: AtomicI64::new(0),
                     user_agent,
+                    rename_tag_path_first: std::sync::atomic::AtomicBool::new(false),
                 }),
                 scope: None,
             },
@@ -378,6 +379,11 @@ impl Client {
     }
 
     /// Every page of list subjects, `length` rows at a time, until the service runs out.
+    ///
+    /// The next page starts after the rows received (not after `length`), and when the
+    /// service reports `total` paging continues until it is reached even if a page is
+    /// shorter than `length` (a service that caps pages below 1000 loses no rows); without a
+    /// `total`, a short or empty page is the last.
     pub fn subjects_paginator(
         &self,
         length: u32,
@@ -392,9 +398,12 @@ impl Client {
                 let n = u32::try_from(page.subjects.len()).unwrap_or(u32::MAX);
                 let next = start.saturating_add(n);
                 let done = n == 0
-                    || n < length
-                    || (page.total > 0 && u64::from(next) >= page.total)
-                    || next == u32::MAX;
+                    || next == u32::MAX
+                    || if page.total > 0 {
+                        u64::from(next) >= page.total
+                    } else {
+                        n < length
+                    };
                 Ok(Some((page, if done { None } else { Some(next) })))
             }
         })
@@ -419,16 +428,21 @@ impl Client {
         self.send_json(call)
     }
 
-    /// `PUT /subjects/{id}`: replace a subject's face (and tags).
+    /// `PUT /subjects/{id}`: replace a subject's face, its tags, or both.
+    ///
+    /// `face`: `Some` replaces the subject's events by one event of that face; `None` sends
+    /// no face (the events stay). `tags`: `None` sends no tags (the service keeps them),
+    /// `Some(&[])` sends an empty list (clears them), `Some(tags)` replaces them. At least
+    /// one of the two must be given (`InvalidInput` naming `face` otherwise).
     pub fn update_subject(
         &self,
         subject_id: &str,
-        face: impl Into<Image>,
-        tags: &[String],
+        face: Option<Image>,
+        tags: Option<&[String]>,
     ) -> impl Future<Output = Result<RegisteredFace>> + Send + 'static {
         let id = subject_id.to_owned();
         let call = validate::path_value("subject_id", subject_id)
-            .and_then(|_| face_tags_body(face.into(), tags))
+            .and_then(|_| update_body(face, tags))
             .map(|b| {
                 Call::new(
                     "update_subject",
@@ -514,19 +528,20 @@ impl Client {
         async move { Ok(fix_event_result(fut.await?, &id, None)) }
     }
 
-    /// `PUT /subjects/{id}/events/{eventId}`: replace one event's face.
+    /// `PUT /subjects/{id}/events/{eventId}`: replace one event's face, its tags, or both
+    /// (`face`/`tags` as in [`Client::update_subject`]).
     pub fn update_event(
         &self,
         subject_id: &str,
         event_id: &str,
-        face: impl Into<Image>,
-        tags: &[String],
+        face: Option<Image>,
+        tags: Option<&[String]>,
     ) -> impl Future<Output = Result<RegisteredFace>> + Send + 'static {
         let id = subject_id.to_owned();
         let eid = event_id.to_owned();
         let call = validate::path_value("subject_id", subject_id)
             .and_then(|_| validate::path_value("event_id", event_id))
-            .and_then(|_| face_tags_body(face.into(), tags))
+            .and_then(|_| update_body(face, tags))
             .map(|b| {
                 Call::new(
                     "update_event",
@@ -769,25 +784,67 @@ impl Client {
         self.send_unit(call)
     }
 
-    /// `PUT /tags/{old}` with `{"newName": new}`.
+    /// Rename a tag. The request follows the `rename_tag_form` setting
+    /// ([`RenameTagForm`](crate::RenameTagForm)): `PUT /tags/{old}` with
+    /// `{"newName": new}` (the later reference), `PUT /tags/{old}/{new}` (the v1.1
+    /// reference), or by default the first and, when the service answers it with 404 or
+    /// 400 `InvalidRequest`, the second once (remembered for this client when it works).
     pub fn rename_tag(
         &self,
         old_name: &str,
         new_name: &str,
     ) -> impl Future<Output = Result<()>> + Send + 'static {
-        let call = validate::tag_name("old_name", old_name)
+        use crate::config::RenameTagForm;
+        use std::sync::atomic::Ordering;
+        let checked = validate::tag_name("old_name", old_name)
             .and_then(|_| validate::tag_name("new_name", new_name))
-            .and_then(|_| Body::json(&serde_json::json!({ "newName": new_name })))
-            .map(|b| {
-                Call::new(
-                    "rename_tag",
-                    Method::PUT,
-                    Api::Biometric,
-                    format!("{BASE}/tags/{}", seg(old_name)),
-                )
-                .body(b)
-            });
-        self.send_unit(call)
+            .and_then(|_| Body::json(&serde_json::json!({ "newName": new_name })));
+        let body_form = checked.map(|b| {
+            Call::new(
+                "rename_tag",
+                Method::PUT,
+                Api::Biometric,
+                format!("{BASE}/tags/{}", seg(old_name)),
+            )
+            .body(b)
+        });
+        let path_form = Call::new(
+            "rename_tag",
+            Method::PUT,
+            Api::Biometric,
+            format!("{BASE}/tags/{}/{}", seg(old_name), seg(new_name)),
+        );
+        let form = self.t.config.rename_tag_form;
+        let t = self.t.clone();
+        self.run(async move {
+            let body_form = body_form?;
+            let path_first = t.rename_tag_path_first.load(Ordering::Relaxed);
+            match form {
+                RenameTagForm::Body => t.send(&body_form).await.map(|_| ()),
+                RenameTagForm::Path => t.send(&path_form).await.map(|_| ()),
+                RenameTagForm::Auto if path_first => t.send(&path_form).await.map(|_| ()),
+                RenameTagForm::Auto => match t.send(&body_form).await {
+                    Ok(_) => Ok(()),
+                    Err(e) if refused_form(&e) => {
+                        tracing::debug!(
+                            status = e.status(),
+                            "rename_tag: the body form was refused; trying PUT /tags/{{old}}/{{new}}"
+                        );
+                        match t.send(&path_form).await {
+                            Ok(_) => {
+                                t.rename_tag_path_first.store(true, Ordering::Relaxed);
+                                Ok(())
+                            }
+                            // Refused in this form too (e.g. a deployment without it): the
+                            // body form's answer (a 404 for a missing tag) is the one to give.
+                            Err(e2) if refused_form(&e2) && e2.status() != Some(404) => Err(e),
+                            Err(e2) => Err(e2),
+                        }
+                    }
+                    Err(e) => Err(e),
+                },
+            }
+        })
     }
 
     /// `DELETE /tags/{name}` (subjects keep the tag).
@@ -1262,6 +1319,41 @@ impl Client {
 }
 
 /// `{face, tags?}` with the image encoded in place.
+/// Whether a rename in the body form was refused in a way the v1.1 path form may not be:
+/// 404 (no such route, or no such tag), 400 `InvalidRequest` (a body it does not read), or
+/// API Gateway's answer for a route it does not have (403 "Missing Authentication Token").
+fn refused_form(e: &crate::Error) -> bool {
+    match e.status() {
+        Some(404) => true,
+        Some(400) => e.kind() == ErrorKind::InvalidRequest,
+        Some(403) => e.message().contains("Missing Authentication Token"),
+        _ => false,
+    }
+}
+
+/// Update subject/event: the face when given, the tags when given (an empty list too: that
+/// clears them); not neither.
+fn update_body(face: Option<Image>, tags: Option<&[String]>) -> Result<Body> {
+    let Some(face) = face else {
+        let Some(tags) = tags else {
+            return Err(crate::Error::invalid_input(
+                "face",
+                "give a face, tags (an empty list clears them) or both",
+            ));
+        };
+        validate::tags(tags)?;
+        return Body::json(&serde_json::json!({ "tags": tags }));
+    };
+    validate::tags(tags.unwrap_or_default())?;
+    face.validate("face")?;
+    let cap = body::check_size(&[("face", &face)], body::json_len(&tags))?;
+    let mut w = JsonObjectWriter::with_image_first("face", face, cap);
+    if let Some(tags) = tags {
+        w.value("tags", &tags)?;
+    }
+    Ok(w.finish())
+}
+
 fn face_tags_body(face: Image, tags: &[String]) -> Result<Body> {
     validate::tags(tags)?;
     face.validate("face")?;

@@ -151,6 +151,7 @@ pub struct Config {
     pub(crate) pool_max_idle_per_host: Option<u32>,
     pub(crate) pool_idle_timeout: Duration,
     pub(crate) credentials_provider: Option<Arc<dyn ProvideCredentials>>,
+    pub(crate) rename_tag_form: RenameTagForm,
 }
 
 impl fmt::Debug for Config {
@@ -177,6 +178,7 @@ impl fmt::Debug for Config {
                 "credentials_provider",
                 &self.credentials_provider.as_ref().map(|_| "..."),
             )
+            .field("rename_tag_form", &self.rename_tag_form)
             .finish()
     }
 }
@@ -289,6 +291,10 @@ impl Config {
     pub fn pool_idle_timeout(&self) -> Duration {
         self.pool_idle_timeout
     }
+    /// Which request `rename_tag` sends.
+    pub fn rename_tag_form(&self) -> RenameTagForm {
+        self.rename_tag_form
+    }
     /// A builder pre-filled with this configuration (to derive a variant).
     pub fn to_builder(&self) -> ConfigBuilder {
         ConfigBuilder {
@@ -310,6 +316,7 @@ impl Config {
             pool_max_idle_per_host: self.pool_max_idle_per_host,
             pool_idle_timeout: Some(self.pool_idle_timeout),
             credentials_provider: self.credentials_provider.clone(),
+            rename_tag_form: Some(self.rename_tag_form),
         }
     }
 
@@ -350,6 +357,46 @@ pub struct ConfigBuilder {
     pool_max_idle_per_host: Option<u32>,
     pool_idle_timeout: Option<Duration>,
     credentials_provider: Option<Arc<dyn ProvideCredentials>>,
+    rename_tag_form: Option<RenameTagForm>,
+}
+
+/// Which request [`Client::rename_tag`](crate::Client::rename_tag) sends (setting
+/// `rename_tag_form`, variable `NECID_RENAME_TAG_FORM`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RenameTagForm {
+    /// The current reference's `PUT /tags/{old}` with `{"newName": new}`; when the service
+    /// answers that with 404, 400 `InvalidRequest` or API Gateway's 403 "Missing
+    /// Authentication Token" (a deployment of the v1.1 reference, which routes only the
+    /// path form), the same rename is sent once as
+    /// `PUT /tags/{old}/{new}`, and after that form worked the client sends it first. The
+    /// default.
+    #[default]
+    Auto,
+    /// Only `PUT /tags/{old}` with `{"newName": new}` (the later reference, Swagger).
+    Body,
+    /// Only `PUT /tags/{old}/{new}` (the v1.1 reference).
+    Path,
+}
+
+impl RenameTagForm {
+    /// The setting's value as written in config files and environment variables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RenameTagForm::Auto => "auto",
+            RenameTagForm::Body => "body",
+            RenameTagForm::Path => "path",
+        }
+    }
+
+    /// Parse `auto`, `body` or `path` (case-insensitive).
+    pub fn parse(value: &str) -> Option<RenameTagForm> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "auto" => Some(RenameTagForm::Auto),
+            "body" => Some(RenameTagForm::Body),
+            "path" => Some(RenameTagForm::Path),
+            _ => None,
+        }
+    }
 }
 
 /// The password of a proxy URL (`http://user:password@host`), to scrub from messages.
@@ -583,6 +630,13 @@ pub const CONFIG_KEYS: &[ConfigKey] = &[
         default: "60 s",
         doc: "How long an idle connection stays in the pool (must be positive).",
     },
+    ConfigKey {
+        name: "rename_tag_form",
+        env: Some("NECID_RENAME_TAG_FORM"),
+        ty: ConfigType::Text,
+        default: "auto",
+        doc: "Request of `rename_tag`: `body` (`PUT /tags/{old}` with `{\"newName\"}`, the later reference), `path` (`PUT /tags/{old}/{new}`, the v1.1 reference) or `auto` (body, then path once on a 404, 400 `InvalidRequest` or 403 `Missing Authentication Token`; remembered).",
+    },
 ];
 
 /// The setting named `name`, if there is one.
@@ -667,6 +721,7 @@ pub const ENV_VARS: &[&str] = &[
     "NECID_PROXY",
     "NECID_POOL_MAX_IDLE_PER_HOST",
     "NECID_POOL_IDLE_TIMEOUT",
+    "NECID_RENAME_TAG_FORM",
     "NECID_PROFILE",
     "NECID_CONFIG_FILE",
 ];
@@ -776,6 +831,14 @@ impl ConfigBuilder {
                 .map_err(|_| Error::invalid_input(name, format!("not a whole number in {origin}"))),
             _ => Err(Error::invalid_input(name, "expects a whole number")),
         };
+        if name == "rename_tag_form" {
+            let v = text(value)?;
+            return Ok(
+                self.rename_tag_form(RenameTagForm::parse(&v).ok_or_else(|| {
+                    Error::invalid_input(name, format!("must be auto, body or path in {origin}"))
+                })?),
+            );
+        }
         if matches!(
             name,
             "proxy" | "pool_max_idle_per_host" | "pool_idle_timeout"
@@ -985,6 +1048,12 @@ impl ConfigBuilder {
         self.pool_idle_timeout = Some(v);
         self
     }
+    /// Which request `rename_tag` sends (default [`RenameTagForm::Auto`]). Config-file key
+    /// `rename_tag_form`, variable `NECID_RENAME_TAG_FORM`.
+    pub fn rename_tag_form(mut self, v: RenameTagForm) -> Self {
+        self.rename_tag_form = Some(v);
+        self
+    }
 
     /// Validate and build.
     pub fn build(self) -> Result<Config> {
@@ -1123,6 +1192,7 @@ impl ConfigBuilder {
             pool_max_idle_per_host: self.pool_max_idle_per_host,
             pool_idle_timeout,
             credentials_provider: self.credentials_provider,
+            rename_tag_form: self.rename_tag_form.unwrap_or_default(),
         })
     }
 }
@@ -1518,6 +1588,7 @@ mod tests {
             ConfigType::Text if key.name.ends_with("endpoint") => "http://127.0.0.1:9".into(),
             ConfigType::Text if key.name == "tls_roots" => "bundled".into(),
             ConfigType::Text if key.name == "ca_bundle" => "/etc/necid-test-ca.pem".into(),
+            ConfigType::Text if key.name == "rename_tag_form" => "path".into(),
             ConfigType::Secret if key.name == "proxy" => "http://u:p4ss@127.0.0.1:3128".into(),
             ConfigType::Text | ConfigType::Secret => "sample".into(),
             ConfigType::Duration => Duration::from_millis(1234).into(),

@@ -52,7 +52,8 @@ pub mod validate;
 pub use call::{CallOptions, CancelToken, MetadataSlot, ResponseMetadata};
 pub use client::{Client, SearchRequest, WaitOptions};
 pub use config::{
-    CONFIG_KEYS, Config, ConfigBuilder, ConfigKey, ConfigType, ConfigValue, RetryPolicy, Secret,
+    CONFIG_KEYS, Config, ConfigBuilder, ConfigKey, ConfigType, ConfigValue, RenameTagForm,
+    RetryPolicy, Secret,
 };
 pub use credentials::{Credentials, ProvideCredentials, credentials_fn};
 pub use error::{Error, ErrorKind, Result};

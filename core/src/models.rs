@@ -665,74 +665,107 @@ impl BulkRegistration {
 
 /// Status of one record of a bulk job.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", from = "JobStatusWire")]
 pub struct JobStatus {
     /// Operation id (not a subject or event id).
-    #[serde(default, deserialize_with = "de_string")]
     pub id: String,
     /// File name from the request.
-    #[serde(default, deserialize_with = "de_string")]
     pub filename: String,
     /// Attempts so far (int or string on the wire).
-    #[serde(
-        default,
-        deserialize_with = "de_opt_u32",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attempts: Option<u32>,
     /// Event id on success.
-    #[serde(
-        default,
-        deserialize_with = "de_opt_nonempty_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
     /// Subject id on success.
-    #[serde(
-        default,
-        deserialize_with = "de_opt_nonempty_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject_id: Option<String>,
     /// `"Success"` or `"Failed"` once processed.
-    #[serde(
-        default,
-        deserialize_with = "de_opt_nonempty_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub register_status: Option<String>,
     /// Failure reason.
-    #[serde(
-        default,
-        deserialize_with = "de_opt_nonempty_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// `"New"` or `"Processed"`.
-    #[serde(default, deserialize_with = "de_string")]
     pub status: String,
     /// Face attributes, decoded from `attributesJson` when it holds valid JSON.
-    #[serde(
-        default,
-        rename(deserialize = "attributesJson"),
-        alias = "attributes",
-        deserialize_with = "de_lenient_attributes",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<FaceAttributes>,
+    /// The raw `attributesJson` text when it did not decode as face attributes (the
+    /// reference example's placeholder `"..."`, or a shape this SDK does not know); `None`
+    /// when it decoded (read [`attributes`](Self::attributes)) or was absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attributes_json: Option<String>,
 }
 
-/// `attributesJson` in the reference example is a placeholder (`"..."`): an unreadable
-/// value is treated as absent rather than failing the whole progress page.
-fn de_lenient_attributes<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<FaceAttributes>, D::Error> {
-    let v = Option::<Value>::deserialize(d)?;
-    Ok(match v {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => serde_json::from_str(&s).ok(),
-        Some(other) => serde_json::from_value(other).ok(),
-    })
+/// [`JobStatus`] as the service sends it (lenient: numbers as strings, empty strings as
+/// absent, `attributesJson` as a JSON-encoded string or an object).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JobStatusWire {
+    #[serde(default, deserialize_with = "de_string")]
+    id: String,
+    #[serde(default, deserialize_with = "de_string")]
+    filename: String,
+    #[serde(default, deserialize_with = "de_opt_u32")]
+    attempts: Option<u32>,
+    #[serde(default, deserialize_with = "de_opt_nonempty_string")]
+    event_id: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_nonempty_string")]
+    subject_id: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_nonempty_string")]
+    register_status: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_nonempty_string")]
+    reason: Option<String>,
+    #[serde(default, deserialize_with = "de_string")]
+    status: String,
+    /// The reference's field (a JSON-encoded string; an object accepted too).
+    #[serde(default)]
+    attributes_json: Option<Value>,
+    /// Another spelling some answers use (and this SDK's own serialisation).
+    #[serde(default)]
+    attributes: Option<Value>,
+}
+
+impl From<JobStatusWire> for JobStatus {
+    fn from(w: JobStatusWire) -> Self {
+        // `attributesJson` first, then `attributes`; a string that does not decode is kept.
+        let mut attributes = None;
+        let mut raw = None;
+        for v in [w.attributes_json, w.attributes].into_iter().flatten() {
+            if attributes.is_some() {
+                break;
+            }
+            match v {
+                Value::Null => {}
+                Value::String(s) => match serde_json::from_str::<FaceAttributes>(&s) {
+                    Ok(a) => attributes = Some(a),
+                    Err(_) if raw.is_none() && !s.is_empty() => raw = Some(s),
+                    Err(_) => {}
+                },
+                other => {
+                    if let Ok(a) = serde_json::from_value(other) {
+                        attributes = Some(a);
+                    }
+                }
+            }
+        }
+        if attributes.is_some() {
+            raw = None;
+        }
+        JobStatus {
+            id: w.id,
+            filename: w.filename,
+            attempts: w.attempts,
+            event_id: w.event_id,
+            subject_id: w.subject_id,
+            register_status: w.register_status,
+            reason: w.reason,
+            status: w.status,
+            attributes,
+            attributes_json: raw,
+        }
+    }
 }
 
 impl JobStatus {
@@ -1309,6 +1342,8 @@ mod tests {
             a.attributes.is_none(),
             "placeholder attributesJson is absent"
         );
+        assert_eq!(a.attributes_json.as_deref(), Some("..."), "and kept raw");
+        assert_eq!(b.attributes_json, None, "decoded: not kept raw");
         assert!(a.succeeded());
         assert_eq!(b.attempts, Some(2));
         assert!(b.is_processed() && !b.succeeded());

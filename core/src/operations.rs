@@ -30,7 +30,8 @@
 //! - `name`: the method name of [`crate::Client`] and [`crate::blocking::Client`] (Python,
 //!   C `necid_<name>`; camelCase in Node, Kotlin and Swift).
 //! - Each argument's core type is one bracketed token list, exactly as the core method
-//!   takes it (`[&str]`, `[Option<&str>]`, `[impl Into<Image>]`, `[&[String]]`, …), so a
+//!   takes it (`[&str]`, `[Option<&str>]`, `[impl Into<Image>]`, `[&[String]]`,
+//!   `[Option<Image>]`, `[Option<&[String]>]` (absent vs an empty list), …), so a
 //!   callback can both re-emit it as a type (`$($ty)*`) and match particular types
 //!   literally (`[impl Into<Image>]` → the host's image input). Types are the names the
 //!   core exports (`necid::*`), plus `Duration`; a callback emitting them as Rust types
@@ -132,11 +133,11 @@ macro_rules! for_each_operation {
             $($($extra)*)?
 
             /// One page of subject/event rows (`GET /subjects`; one row per event, deleted
-            /// rows included). `length` 1-1000; `dir` `"asc"` or `"desc"`. An empty gallery
-            /// or a start past the end is an empty page.
+            /// rows included). `length` 1-1000 (default 1000, the reference's); `dir` `"asc"`
+            /// or `"desc"`. An empty gallery or a start past the end is an empty page.
             async fn list_subjects(
                 start: [u32] = 0,
-                length: [u32] = 100,
+                length: [u32] = 1000,
                 dir: [SortDirection] = "asc"
             ) -> [SubjectPage] = (GET "/v1.1/subjects");
 
@@ -146,11 +147,13 @@ macro_rules! for_each_operation {
                 tags: [&[String]]
             ) -> [RegisteredFace] = (POST "/v1.1/subjects");
 
-            /// Replace a subject's face and tags (`PUT /subjects/{id}`).
+            /// Replace a subject's face, tags or both (`PUT /subjects/{id}`): no face keeps
+            /// its events; no tags (none/null/NULL) keeps its tags, an empty list clears
+            /// them. At least one of the two.
             async fn update_subject(
                 subject_id: [&str],
-                face: [impl Into<Image>],
-                tags: [&[String]]
+                face: [Option<Image>],
+                tags: [Option<&[String]>]
             ) -> [RegisteredFace] = (PUT "/v1.1/subjects/{id}");
 
             /// Unregister a subject and its events (`DELETE /subjects/{id}`).
@@ -168,12 +171,13 @@ macro_rules! for_each_operation {
                 tags: [&[String]]
             ) -> [RegisteredFace] = (POST "/v1.1/subjects/{id}/events");
 
-            /// Replace one event's face (`PUT /subjects/{id}/events/{eventId}`).
+            /// Replace one event's face, tags or both (`PUT /subjects/{id}/events/{eventId}`),
+            /// like `update_subject`.
             async fn update_event(
                 subject_id: [&str],
                 event_id: [&str],
-                face: [impl Into<Image>],
-                tags: [&[String]]
+                face: [Option<Image>],
+                tags: [Option<&[String]>]
             ) -> [RegisteredFace] = (PUT "/v1.1/subjects/{id}/events/{event_id}");
 
             /// Remove one event (`DELETE /subjects/{id}/events/{eventId}`).

@@ -91,6 +91,9 @@ pub(crate) struct Transport {
     /// Server clock minus local clock, milliseconds (learnt from a skew 403).
     pub(crate) skew_ms: AtomicI64,
     pub(crate) user_agent: HeaderValue,
+    /// `rename_tag_form` `auto`: set once the path form worked after the body form was
+    /// refused, so later renames send the path form first.
+    pub(crate) rename_tag_path_first: std::sync::atomic::AtomicBool,
 }
 
 /// Whether a method is safe to resend after the server may have acted on it.

@@ -67,6 +67,8 @@ pub const SEARCH_LIMIT_MAX: u32 = 50;
 pub const EXTRACT_LIMIT_MAX: u32 = 20;
 /// List subjects page length 1–1000.
 pub const LIST_LENGTH_MAX: u32 = 1000;
+/// List subjects page length when the caller gives none: the reference's default (1000).
+pub const LIST_LENGTH_DEFAULT: u32 = 1000;
 
 /// A quality score in 0.45–1.0 as the tenant API requires.
 pub(crate) fn quality(field: &str, v: Option<f64>) -> Result<()> {

@@ -52,7 +52,9 @@ async fn put_and_delete_retry_5xx() {
     ])
     .await;
     let c = client(&server, fast_retries(3));
-    c.update_subject("s1", jpeg(), &tags()).await.unwrap();
+    c.update_subject("s1", Some(jpeg().into()), Some(&tags()))
+        .await
+        .unwrap();
     c.unregister_subject("s1").await.unwrap();
     let reqs = server.requests();
     let methods: Vec<&str> = reqs.iter().map(|r| r.method.as_str()).collect();

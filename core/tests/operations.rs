@@ -73,7 +73,10 @@ async fn subjects_and_events() {
     assert_eq!(a.face_area.unwrap().left, 161);
     assert_eq!(a.face_roll, Some(0.0));
 
-    let r = c.update_subject("s1", &face[..], &[]).await.unwrap();
+    let r = c
+        .update_subject("s1", Some(face[..].into()), None)
+        .await
+        .unwrap();
     assert_eq!(r.attributes.unwrap().face_score, Some(0.5));
     c.unregister_subject("s/1?x").await.unwrap();
     let events = c.list_events("s 1").await.unwrap();
@@ -86,7 +89,7 @@ async fn subjects_and_events() {
         ("s1", Some("e3"))
     );
     let r = c
-        .update_event("s1", "e3", face.clone(), &tags)
+        .update_event("s1", "e3", Some(face.clone().into()), Some(&tags))
         .await
         .unwrap();
     assert_eq!(r.event_id.as_deref(), Some("e3"));
@@ -647,4 +650,203 @@ fn image_from_path() {
         (ErrorKind::InvalidInput, Some("image"))
     );
     assert!(e.message().contains("missing.jpg"), "{e}");
+}
+
+/// Issue 16: update subject/event sends the face and the tags as given — no tags (kept),
+/// an empty list (cleared), tags alone (no face) — and refuses neither, before sending.
+#[tokio::test]
+async fn update_sends_face_and_tags_as_given() {
+    let ok = || json(200, r#"{"id":"s1","eventId":"e1"}"#);
+    let server = FaultServer::start(vec![ok(), ok(), ok(), ok(), ok()]).await;
+    let c = client(&server, fast_retries(1));
+    let face = jpeg();
+    let staff = vec!["staff".to_owned()];
+    c.update_subject("s1", None, Some(&staff)).await.unwrap();
+    c.update_subject("s1", None, Some(&[])).await.unwrap();
+    c.update_subject("s1", Some(face[..].into()), Some(&[]))
+        .await
+        .unwrap();
+    c.update_event("s1", "e1", None, Some(&[])).await.unwrap();
+    let r = c
+        .update_event("s1", "e1", Some(face[..].into()), None)
+        .await
+        .unwrap();
+    assert_eq!(r.event_id.as_deref(), Some("e1"));
+    let neither = c.update_subject("s1", None, None).await.unwrap_err();
+    assert_eq!(neither.kind(), ErrorKind::InvalidInput);
+    assert_eq!(neither.field(), Some("face"));
+    let neither = c.update_event("s1", "e1", None, None).await.unwrap_err();
+    assert_eq!(neither.kind(), ErrorKind::InvalidInput);
+    let bad = c
+        .update_subject("s1", None, Some(&["".to_owned()]))
+        .await
+        .unwrap_err();
+    assert_eq!(bad.kind(), ErrorKind::InvalidInput);
+
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 5, "the refused calls sent nothing");
+    let bodies: Vec<serde_json::Value> = reqs.iter().map(|r| r.json()).collect();
+    assert_eq!(bodies[0], json!({"tags": ["staff"]}));
+    assert_eq!(bodies[1], json!({"tags": []}), "an empty list is sent");
+    assert_eq!(bodies[2], json!({"face": b64(&face), "tags": []}));
+    assert_eq!(reqs[3].target, "/v1.1/subjects/s1/events/e1");
+    assert_eq!(bodies[3], json!({"tags": []}));
+    assert_eq!(bodies[4], json!({"face": b64(&face)}), "no tags: not sent");
+    for r in &reqs {
+        assert_signed(r, true);
+    }
+}
+
+/// Issue 16: rename tag in each `rename_tag_form`; `auto` (the default) falls back to the
+/// v1.1 path form on 404, 400 InvalidRequest and API Gateway's missing-route 403, once,
+/// and then sends the path form first; other errors are not retried in the other form.
+#[tokio::test]
+async fn rename_tag_forms_and_the_fallback() {
+    use necid::RenameTagForm;
+    let targets = |s: &FaultServer| -> Vec<String> {
+        s.requests()
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.target))
+            .collect()
+    };
+    // body: only the body form, even when refused.
+    let server = FaultServer::start(vec![json(404, r#"{"message":"Not Found"}"#)]).await;
+    let c = client_with(&server, fast_retries(1), |b| {
+        b.rename_tag_form(RenameTagForm::Body)
+    });
+    let e = c.rename_tag("old", "new one").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    assert_eq!(targets(&server), ["PUT /v1.1/tags/old"]);
+    assert_eq!(server.requests()[0].json(), json!({"newName": "new one"}));
+
+    // path: only the path form, no body.
+    let server = FaultServer::start(vec![empty(200)]).await;
+    let c = client_with(&server, fast_retries(1), |b| {
+        b.rename_tag_form(RenameTagForm::Path)
+    });
+    c.rename_tag("old", "new one").await.unwrap();
+    assert_eq!(targets(&server), ["PUT /v1.1/tags/old/new%20one"]);
+    assert!(server.requests()[0].body.is_empty());
+    assert_signed(&server.requests()[0], true);
+
+    // auto (the default): body, refused with 404 → path; then path first.
+    let server = FaultServer::start(vec![
+        json(404, r#"{"message":"Not Found"}"#),
+        empty(200),
+        empty(200),
+    ])
+    .await;
+    let c = client(&server, fast_retries(1));
+    assert_eq!(c.config().rename_tag_form(), RenameTagForm::Auto);
+    c.rename_tag("a", "b").await.unwrap();
+    c.rename_tag("b", "c").await.unwrap();
+    assert_eq!(
+        targets(&server),
+        [
+            "PUT /v1.1/tags/a",
+            "PUT /v1.1/tags/a/b",
+            "PUT /v1.1/tags/b/c"
+        ]
+    );
+
+    // auto: API Gateway's answer for a route it lacks, and 400 InvalidRequest, fall back.
+    let server = FaultServer::start(vec![
+        json_with(
+            403,
+            r#"{"message":"Missing Authentication Token"}"#,
+            &[("x-amzn-errortype", "MissingAuthenticationTokenException")],
+        ),
+        empty(200),
+    ])
+    .await;
+    client(&server, fast_retries(1))
+        .rename_tag("a", "b")
+        .await
+        .unwrap();
+    assert_eq!(targets(&server), ["PUT /v1.1/tags/a", "PUT /v1.1/tags/a/b"]);
+    let server = FaultServer::start(vec![
+        json(
+            400,
+            r#"{"message":"newName is not allowed","errorCode":1001,"errorType":"InvalidRequest"}"#,
+        ),
+        empty(200),
+    ])
+    .await;
+    client(&server, fast_retries(1))
+        .rename_tag("a", "b")
+        .await
+        .unwrap();
+    assert_eq!(targets(&server).len(), 2);
+
+    // auto: a Duplicate (or any other refusal) is the answer; both forms failing gives the
+    // second form's error.
+    let server = FaultServer::start(vec![json(
+        400,
+        r#"{"message":"Tag b exists","errorCode":1002,"errorType":"Duplicate"}"#,
+    )])
+    .await;
+    let e = client(&server, fast_retries(1))
+        .rename_tag("a", "b")
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Duplicate);
+    assert_eq!(targets(&server), ["PUT /v1.1/tags/a"]);
+    let server = FaultServer::start(vec![
+        json(404, r#"{"message":"Not Found"}"#),
+        json(404, r#"{"message":"Tag a not found"}"#),
+    ])
+    .await;
+    let c = client(&server, fast_retries(1));
+    let e = c.rename_tag("a", "b").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    assert!(e.message().contains("Tag a not found"), "{e}");
+    assert_eq!(targets(&server).len(), 2);
+}
+
+/// Issue 16: the paginator follows `total` past pages shorter than `length` (a service
+/// that caps pages below what was asked loses no rows), and without a `total` stops at a
+/// short page.
+#[tokio::test]
+async fn subjects_paginator_follows_total_past_short_pages() {
+    let row = |i: u32| json!({"id": format!("s{i}"), "eventId": format!("e{i}"), "status": "A", "lastUpdated": "2026-01-01T00:00:00Z"});
+    let page = |rows: Vec<serde_json::Value>, total: Option<u32>| {
+        let mut v = json!({ "subjects": rows });
+        if let Some(t) = total {
+            v["total"] = json!(t);
+        }
+        json(200, &v.to_string())
+    };
+    let server = FaultServer::start(vec![
+        page(vec![row(0), row(1)], Some(5)),
+        page(vec![row(2), row(3)], Some(5)),
+        page(vec![row(4)], Some(5)),
+        page(vec![row(0), row(1)], None),
+    ])
+    .await;
+    let c = client(&server, fast_retries(1));
+    let pages: Vec<_> = c
+        .subjects_paginator(necid::validate::LIST_LENGTH_DEFAULT, SortDirection::Asc)
+        .collect()
+        .await;
+    let rows: Vec<String> = pages
+        .into_iter()
+        .flat_map(|p| p.unwrap().subjects)
+        .map(|s| s.subject_id)
+        .collect();
+    assert_eq!(rows, ["s0", "s1", "s2", "s3", "s4"]);
+    let pages: Vec<_> = c
+        .subjects_paginator(1000, SortDirection::Asc)
+        .collect()
+        .await;
+    assert_eq!(pages.len(), 1, "no total: a short page is the last");
+    let targets: Vec<String> = server.requests().into_iter().map(|r| r.target).collect();
+    assert_eq!(
+        targets,
+        [
+            "/v1.1/subjects?start=0&length=1000&dir=asc",
+            "/v1.1/subjects?start=2&length=1000&dir=asc",
+            "/v1.1/subjects?start=4&length=1000&dir=asc",
+            "/v1.1/subjects?start=0&length=1000&dir=asc",
+        ]
+    );
 }

@@ -73,6 +73,11 @@ pub struct ClientOptions {
     /// rejection fails the request with an `AuthError`. It does not keep Node alive.
     #[napi(ts_type = "() => Credentials | Promise<Credentials>")]
     pub credentials_provider: Option<CredentialsFn>,
+    /// Request of `renameTag`: `"auto"` (default: `PUT /tags/{old}` with `{newName}`, then
+    /// `PUT /tags/{old}/{new}` once on a 404, 400 InvalidRequest or 403 missing route,
+    /// remembered), `"body"` (only the first) or `"path"` (only the v1.1 reference's second).
+    #[napi(ts_type = "'auto' | 'body' | 'path'")]
+    pub rename_tag_form: Option<String>,
 }
 
 /// What a credentials provider returns.
@@ -203,6 +208,7 @@ fn build_config(o: ClientOptions) -> necid::Result<necid::Config> {
             "pool_idle_timeout",
             ms("poolIdleTimeoutMs", o.pool_idle_timeout_ms)?,
         ),
+        ("rename_tag_form", o.rename_tag_form.map(Text)),
     ];
     let mut b = necid::Config::builder();
     for (name, value) in settings {
@@ -383,6 +389,23 @@ macro_rules! node_client {
             [$($c)* $arg,]] $($($rest)*)?);
     };
     (@args $k:tt [$d:tt $n:ident $r:tt [$($p:tt)*] [$($b:tt)*] [$($i:tt)*] [$($c:tt)*]]
+        $arg:ident : [Option<Image>] $(, $($rest:tt)*)?) => {
+        node_client!(@args $k [$d $n $r
+            [$($p)* #[napi(ts_arg_type = "ImageInput | null")] $arg: Option<JsImage>,]
+            [$($b)* let $arg = $arg.map(ImageArg::from);]
+            [$($i)* let $arg = match $arg {
+                Some(a) => Some(a.load().await?),
+                None => None,
+            };]
+            [$($c)* $arg,]] $($($rest)*)?);
+    };
+    // Tags that may be absent: undefined/null (not sent) vs an array (an empty one clears).
+    (@args $k:tt [$d:tt $n:ident $r:tt [$($p:tt)*] [$($b:tt)*] [$($i:tt)*] [$($c:tt)*]]
+        $arg:ident : [Option<&[String]>] $(, $($rest:tt)*)?) => {
+        node_client!(@args $k [$d $n $r [$($p)* $arg: Option<Vec<String>>,] [$($b)*] [$($i)*]
+            [$($c)* $arg.as_deref(),]] $($($rest)*)?);
+    };
+    (@args $k:tt [$d:tt $n:ident $r:tt [$($p:tt)*] [$($b:tt)*] [$($i:tt)*] [$($c:tt)*]]
         $arg:ident : [&[String]] $(, $($rest:tt)*)?) => {
         node_client!(@args $k [$d $n $r [$($p)* $arg: Option<Vec<String>>,] [$($b)*]
             [$($i)* let $arg = $arg.unwrap_or_default();] [$($c)* &$arg,]] $($($rest)*)?);
@@ -518,7 +541,7 @@ necid::for_each_operation! { node_client, [
     // ---------------------------------------------------------------------------------
     // subjects
 
-    /// Every page of list subjects, `length` rows at a time (default 100), as an async
+    /// Every page of list subjects, `length` rows at a time (default 1000), as an async
     /// iterator: `for await (const page of client.subjects()) { … }`.
     /// Throws `InvalidInputError` for a bad `length` (checked again by the core on the
     /// first page).
@@ -532,7 +555,7 @@ necid::for_each_operation! { node_client, [
         guard(&env, || {
             let length = whole("length", length).map_err(|e| to_js_error(&env, &e))?;
             let s = self.inner.subjects_paginator(
-                length.unwrap_or(100),
+                length.unwrap_or(necid::validate::LIST_LENGTH_DEFAULT),
                 dir.map_or(necid::SortDirection::Asc, Into::into),
             );
             Ok(SubjectPaginator {

@@ -98,7 +98,7 @@ js_from! {
     Tag from necid::Tag { name, id }
     JobStatus from necid::JobStatus {
         id, filename, attempts, event_id, subject_id, register_status, reason, status,
-        processed = is_processed(), succeeded = succeeded(), attributes,
+        processed = is_processed(), succeeded = succeeded(), attributes, attributes_json,
     }
     BulkProgressPage from necid::BulkProgressPage { batch_id, processed, last_evaluated_key }
     Health from necid::Health { status, ok = is_ok() }
@@ -342,6 +342,8 @@ pub struct JobStatus {
     pub succeeded: bool,
     /// Face attributes, when the service reported readable ones.
     pub attributes: Option<FaceAttributes>,
+    /// The raw `attributesJson` text when it did not decode as face attributes.
+    pub attributes_json: Option<String>,
 }
 
 /// One page of bulk-register progress.

@@ -16,5 +16,5 @@ test('no doc line of index.d.ts is a raw-string token', () => {
 
 test('an operation expanded from the table has the table doc', () => {
   assert.match(dts, /\/\*\* Delete a tag \(`DELETE \/tags\/\{name\}`\); subjects keep it\. \*\/\n\s*deleteTag\(name: string, callOptions\?: CallOptions \| undefined \| null\): Promise<void>/)
-  assert.match(dts, /\* One page of subject\/event rows \(`GET \/subjects`; one row per event, deleted\n\s*\* rows included\)\. `length` 1-1000; `dir` `"asc"` or `"desc"`\. An empty gallery\n/)
+  assert.match(dts, /\* One page of subject\/event rows \(`GET \/subjects`; one row per event, deleted\n\s*\* rows included\)\. `length` 1-1000 \(default 1000, the reference's\); `dir` `"asc"`\n\s*\* or `"desc"`\. An empty gallery/)
 })

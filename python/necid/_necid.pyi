@@ -65,6 +65,7 @@ class _Settings(TypedDict, total=False):
     proxy: Optional[str]
     pool_max_idle_per_host: Optional[int]
     pool_idle_timeout: Optional[float]
+    rename_tag_form: Optional[Literal["auto", "body", "path"]]
 
 class _Options(_Settings, total=False):
     """The settings plus ``credentials_provider``: a callable the client calls (from a
@@ -140,7 +141,7 @@ class Client:
     ) -> None: ...
     def close(self) -> None: ...
     def subjects_paginator(
-        self, length: int = 100, dir: SortDirection = "asc"
+        self, length: int = 1000, dir: SortDirection = "asc"
     ) -> PageIterator[SubjectPage]: ...
     def bulk_progress_paginator(self, batch_id: str) -> PageIterator[BulkProgressPage]: ...
     # BEGIN GENERATED: the operations (tests/e2e/tests/surfaces.rs renders them from
@@ -149,7 +150,7 @@ class Client:
     def list_subjects(
         self,
         start: int = 0,
-        length: int = 100,
+        length: int = 1000,
         dir: SortDirection = "asc",
         *,
         options: Optional[CallOptions] = None,
@@ -164,7 +165,7 @@ class Client:
     def update_subject(
         self,
         subject_id: str,
-        face: ImageInput,
+        face: Optional[ImageInput] = None,
         tags: Optional[Iterable[str]] = None,
         *,
         options: Optional[CallOptions] = None,
@@ -187,7 +188,7 @@ class Client:
         self,
         subject_id: str,
         event_id: str,
-        face: ImageInput,
+        face: Optional[ImageInput] = None,
         tags: Optional[Iterable[str]] = None,
         *,
         options: Optional[CallOptions] = None,
@@ -333,7 +334,7 @@ class AsyncClient:
     def aclose(self) -> Awaitable[None]: ...
     def close(self) -> None: ...
     def subjects_paginator(
-        self, length: int = 100, dir: SortDirection = "asc"
+        self, length: int = 1000, dir: SortDirection = "asc"
     ) -> AsyncPageIterator[SubjectPage]: ...
     def bulk_progress_paginator(self, batch_id: str) -> AsyncPageIterator[BulkProgressPage]: ...
     # BEGIN GENERATED: the operations (tests/e2e/tests/surfaces.rs renders them from
@@ -342,7 +343,7 @@ class AsyncClient:
     def list_subjects(
         self,
         start: int = 0,
-        length: int = 100,
+        length: int = 1000,
         dir: SortDirection = "asc",
         *,
         options: Optional[CallOptions] = None,
@@ -357,7 +358,7 @@ class AsyncClient:
     def update_subject(
         self,
         subject_id: str,
-        face: ImageInput,
+        face: Optional[ImageInput] = None,
         tags: Optional[Iterable[str]] = None,
         *,
         options: Optional[CallOptions] = None,
@@ -380,7 +381,7 @@ class AsyncClient:
         self,
         subject_id: str,
         event_id: str,
-        face: ImageInput,
+        face: Optional[ImageInput] = None,
         tags: Optional[Iterable[str]] = None,
         *,
         options: Optional[CallOptions] = None,

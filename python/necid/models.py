@@ -272,6 +272,8 @@ class JobStatus(_Model):
     """Failure reason."""
     attributes: Optional[FaceAttributes] = None
     """Face attributes, when the service reported readable ones."""
+    attributes_json: Optional[str] = None
+    """The raw ``attributesJson`` text when it did not decode as face attributes."""
     processed: bool = False
     """Whether the service has finished with this record."""
     succeeded: bool = False

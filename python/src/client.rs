@@ -587,7 +587,8 @@ impl Mode for AsyncClient {
 /// ``tls_roots`` (``"platform"``, ``"bundled"`` or ``"custom"``), ``ca_bundle`` (path of a
 /// PEM file), ``ca_bundle_pem`` (PEM ``bytes``/``str``), ``proxy`` (``http://host:port``;
 /// unset: the ``HTTPS_PROXY``/``HTTP_PROXY`` environment), ``pool_max_idle_per_host`` and
-/// ``pool_idle_timeout`` (seconds) — the settings table of the core's README. See also :meth:`from_env` and :meth:`from_profile`.
+/// ``pool_idle_timeout`` (seconds), ``rename_tag_form`` (``"auto"``, ``"body"`` or
+/// ``"path"``) — the settings table of the core's README. See also :meth:`from_env` and :meth:`from_profile`.
 ///
 /// Every network call releases the GIL; one client can be shared by many threads (they
 /// share its connection pool). Usable as a context manager; :meth:`close` releases the
@@ -746,7 +747,7 @@ macro_rules! py_clients {
 
             /// Iterator (``Client``; ``async for`` with ``AsyncClient``) over every page of
             /// list subjects, ``length`` rows at a time; each step is one request.
-            #[pyo3(signature = (length=100, dir="asc"))]
+            #[pyo3(signature = (length=necid::validate::LIST_LENGTH_DEFAULT, dir="asc"))]
             fn subjects_paginator<'py>(
                 &self,
                 py: Python<'py>,
@@ -860,6 +861,22 @@ macro_rules! py_clients {
         ($arg:ident: [Option<&str>], $($more:tt)*) $($rest:tt)*) => {
         py_clients! { @args $py $lt $op [$($pp)* $arg: Option<&str>,] [$($ps)* $arg = None,] $kp $ks
             [$($conv)*] [$($call)* $arg,] ($($more)*) $($rest)* }
+    };
+    (@args $py:ident $lt:lifetime $op:tt [$($pp:tt)*] [$($ps:tt)*] $kp:tt $ks:tt [$($conv:tt)*] [$($call:tt)*]
+        ($arg:ident: [Option<Image>], $($more:tt)*) $($rest:tt)*) => {
+        py_clients! { @args $py $lt $op [$($pp)* $arg: Option<&Bound<$lt, PyAny>>,] [$($ps)* $arg = None,]
+            $kp $ks [$($conv)*
+                let $arg = match $arg {
+                    Some(v) if !v.is_none() => Some(cv::image(v, stringify!($arg))?),
+                    _ => None,
+                };
+            ] [$($call)* $arg,] ($($more)*) $($rest)* }
+    };
+    (@args $py:ident $lt:lifetime $op:tt [$($pp:tt)*] [$($ps:tt)*] $kp:tt $ks:tt [$($conv:tt)*] [$($call:tt)*]
+        ($arg:ident: [Option<&[String]>], $($more:tt)*) $($rest:tt)*) => {
+        py_clients! { @args $py $lt $op [$($pp)* $arg: Option<&Bound<$lt, PyAny>>,] [$($ps)* $arg = None,]
+            $kp $ks [$($conv)* let $arg = cv::opt_tags($arg, stringify!($arg))?;]
+            [$($call)* $arg.as_deref(),] ($($more)*) $($rest)* }
     };
     (@args $py:ident $lt:lifetime $op:tt [$($pp:tt)*] [$($ps:tt)*] $kp:tt $ks:tt [$($conv:tt)*] [$($call:tt)*]
         ($arg:ident: [Option<$t:ident>], $($more:tt)*) $($rest:tt)*) => {

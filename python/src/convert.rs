@@ -208,7 +208,7 @@ models! {
     Tag { name, id }
     JobStatus {
         id, filename, status, attempts, event_id, subject_id, register_status, reason,
-        attributes, processed = is_processed(), succeeded = succeeded(),
+        attributes, attributes_json, processed = is_processed(), succeeded = succeeded(),
     }
     BulkProgressPage { batch_id, processed, last_evaluated_key }
     BulkProgress {
@@ -336,6 +336,16 @@ pub fn tags(obj: Option<&Bound<'_, PyAny>>, arg: &str) -> PyResult<Vec<String>> 
         )));
     }
     obj.try_iter()?.map(|t| t?.extract::<String>()).collect()
+}
+
+/// Tags that may be absent: `None` (not sent) stays `None`; a sequence (an empty one
+/// too: it clears the tags) is `Some`.
+pub fn opt_tags(obj: Option<&Bound<'_, PyAny>>, arg: &str) -> PyResult<Option<Vec<String>>> {
+    match obj {
+        None => Ok(None),
+        Some(o) if o.is_none() => Ok(None),
+        Some(o) => tags(Some(o), arg).map(Some),
+    }
 }
 
 /// Bulk registrations: `necid.BulkRegistration`s (or anything with `filename` and

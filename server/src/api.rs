@@ -834,6 +834,10 @@ pub(crate) async fn rename_tag_body(
     p: Result<Path<String>, PathRejection>,
     body: Bytes,
 ) -> ApiResult {
+    if st.rename_tag_routes == crate::config::RenameTagRoutes::Path {
+        // A deployment of the v1.1 reference: no such route (API Gateway's answer).
+        return Err(ApiError::missing_token());
+    }
     let old = path(p)?;
     let m = json_object_off_worker(&st, body).await?;
     let new = req_str(&m, "newName")?;
@@ -846,6 +850,10 @@ pub(crate) async fn rename_tag_path(
     t: Tenant,
     p: Result<Path<(String, String)>, PathRejection>,
 ) -> ApiResult {
+    if st.rename_tag_routes == crate::config::RenameTagRoutes::Body {
+        // A deployment of the later reference: no such route (API Gateway's answer).
+        return Err(ApiError::missing_token());
+    }
     let (old, new) = path(p)?;
     rename(&st, &t, &old, &new)
 }

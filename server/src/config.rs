@@ -275,6 +275,34 @@ pub struct ServerConfig {
     /// With it on, every registration also stores a small JPEG crop of the face for the
     /// console (see the crate README, "Web console").
     pub console: bool,
+    /// Which forms of rename tag are served (default both; `necid serve
+    /// --rename-tag-routes`): one alone is a deployment of one reference revision, to test
+    /// a client's fallback.
+    pub rename_tag_routes: RenameTagRoutes,
+}
+
+/// The rename-tag requests the emulator serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RenameTagRoutes {
+    /// `PUT /tags/{old}` with `{"newName"}` and `PUT /tags/{old}/{new}`.
+    #[default]
+    Both,
+    /// Only `PUT /tags/{old}` with `{"newName"}` (the later reference).
+    Body,
+    /// Only `PUT /tags/{old}/{new}` (the v1.1 reference).
+    Path,
+}
+
+impl RenameTagRoutes {
+    /// `both`, `body` or `path`.
+    pub fn parse(s: &str) -> Option<RenameTagRoutes> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "both" => Some(RenameTagRoutes::Both),
+            "body" => Some(RenameTagRoutes::Body),
+            "path" => Some(RenameTagRoutes::Path),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Debug for ServerConfig {
@@ -301,6 +329,7 @@ impl fmt::Debug for ServerConfig {
             .field("record_memory", &self.record_memory)
             .field("seed_dir", &self.seed_dir)
             .field("console", &self.console)
+            .field("rename_tag_routes", &self.rename_tag_routes)
             .finish()
     }
 }
@@ -326,6 +355,7 @@ impl Default for ServerConfig {
             record_memory: false,
             seed_dir: None,
             console: true,
+            rename_tag_routes: RenameTagRoutes::Both,
         }
     }
 }

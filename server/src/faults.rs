@@ -69,6 +69,12 @@ pub struct FaultRuleSpec {
     /// `slowBody`: pause before each chunk, milliseconds (default 100).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval_ms: Option<u64>,
+    /// `rewrite`: values to put into the real JSON answer, by path: `/a/b` (object keys,
+    /// array indexes) where a `*` segment stands for every element or member; the last
+    /// segment is the key set (added when absent). E.g. `{"/processed/*/attributesJson":
+    /// "..."}` answers the bulk progress with the reference example's placeholder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// A latency distribution, in milliseconds.
@@ -185,6 +191,9 @@ pub(crate) enum Action {
         chunk: usize,
         interval: Duration,
     },
+    Rewrite {
+        set: Vec<(Vec<String>, serde_json::Value)>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -261,6 +270,7 @@ impl Rule {
                 ("keepBytes", spec.keep_bytes.is_some()),
                 ("chunkBytes", spec.chunk_bytes.is_some()),
                 ("intervalMs", spec.interval_ms.is_some()),
+                ("set", spec.set.is_some()),
             ];
             match present
                 .iter()
@@ -328,9 +338,37 @@ impl Rule {
                     interval: Duration::from_millis(interval),
                 }
             }
+            "rewrite" => {
+                only(&["set"])?;
+                let set = spec
+                    .set
+                    .as_ref()
+                    .filter(|m| !m.is_empty())
+                    .ok_or("fault \"rewrite\" needs a set ({\"/path/to/key\": value, ...})")?;
+                let mut out = Vec::with_capacity(set.len());
+                for (path, value) in set {
+                    let segs: Vec<String> = match path.strip_prefix('/') {
+                        Some(rest) if !rest.is_empty() => {
+                            rest.split('/').map(str::to_owned).collect()
+                        }
+                        _ => {
+                            return Err(format!(
+                                "set path {path:?} must start with / and name a key"
+                            ));
+                        }
+                    };
+                    if segs.iter().any(String::is_empty) || segs.last().is_some_and(|s| s == "*") {
+                        return Err(format!(
+                            "set path {path:?}: empty segments are not allowed and the last names a key"
+                        ));
+                    }
+                    out.push((segs, value.clone()));
+                }
+                Action::Rewrite { set: out }
+            }
             other => {
                 return Err(format!(
-                    "unknown fault {other:?} (known: error, timeout, reset, truncate, latency, slowBody)"
+                    "unknown fault {other:?} (known: error, timeout, reset, truncate, latency, slowBody, rewrite)"
                 ));
             }
         };
@@ -632,10 +670,87 @@ impl Faults {
     }
 }
 
+/// Puts `value` at `path` in `doc` (see [`FaultRuleSpec::set`]): `*` walks every element
+/// of an array or member of an object; a path through a missing or scalar value sets
+/// nothing. Returns how many places were set.
+pub(crate) fn rewrite_json(
+    doc: &mut serde_json::Value,
+    path: &[String],
+    value: &serde_json::Value,
+) -> usize {
+    use serde_json::Value;
+    let Some((first, rest)) = path.split_first() else {
+        return 0;
+    };
+    if rest.is_empty() {
+        return match doc {
+            Value::Object(m) => {
+                m.insert(first.clone(), value.clone());
+                1
+            }
+            Value::Array(a) => match first.parse::<usize>().ok().and_then(|i| a.get_mut(i)) {
+                Some(slot) => {
+                    *slot = value.clone();
+                    1
+                }
+                None => 0,
+            },
+            _ => 0,
+        };
+    }
+    match (doc, first.as_str()) {
+        (Value::Array(a), "*") => a.iter_mut().map(|d| rewrite_json(d, rest, value)).sum(),
+        (Value::Object(m), "*") => m.values_mut().map(|d| rewrite_json(d, rest, value)).sum(),
+        (Value::Array(a), i) => i
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| a.get_mut(i))
+            .map_or(0, |d| rewrite_json(d, rest, value)),
+        (Value::Object(m), k) => m.get_mut(k).map_or(0, |d| rewrite_json(d, rest, value)),
+        _ => 0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn rewrite_paths() {
+        let rule = |set: serde_json::Value| {
+            Rule::compile(
+                &FaultRuleSpec {
+                    set: set.as_object().cloned(),
+                    ..spec("rewrite")
+                },
+                "r".into(),
+            )
+        };
+        assert!(rule(serde_json::json!({"/processed/*/attributesJson": "..."})).is_ok());
+        for bad in [
+            serde_json::json!({}),
+            serde_json::json!({"processed": 1}),
+            serde_json::json!({"/": 1}),
+            serde_json::json!({"/a//b": 1}),
+            serde_json::json!({"/a/*": 1}),
+        ] {
+            assert!(rule(bad.clone()).is_err(), "{bad}");
+        }
+        assert!(Rule::compile(&spec("rewrite"), "r".into()).is_err());
+        let mut doc = serde_json::json!({"batchId": "b", "processed": [
+            {"id": "1", "attributesJson": "{}"}, {"id": "2"}, 5
+        ]});
+        let path: Vec<String> = ["processed", "*", "attributesJson"]
+            .map(String::from)
+            .into();
+        assert_eq!(rewrite_json(&mut doc, &path, &serde_json::json!("...")), 2);
+        assert_eq!(doc["processed"][0]["attributesJson"], "...");
+        assert_eq!(doc["processed"][1]["attributesJson"], "...");
+        assert_eq!(doc["processed"][2], 5);
+        let path: Vec<String> = ["missing", "x"].map(String::from).into();
+        assert_eq!(rewrite_json(&mut doc, &path, &serde_json::json!(1)), 0);
+    }
 
     fn spec(fault: &str) -> FaultRuleSpec {
         FaultRuleSpec {

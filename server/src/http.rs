@@ -56,6 +56,8 @@ pub(crate) struct AppState {
     /// The server listens on a loopback address only: the console opens without the
     /// admin token (see [`crate::console`]).
     pub loopback: bool,
+    /// The rename-tag forms served (`ServerConfig::rename_tag_routes`).
+    pub rename_tag_routes: crate::config::RenameTagRoutes,
 }
 
 impl AppState {

@@ -1,6 +1,6 @@
 //! Applies what the fault rules decided ([`crate::faults`]) to one request: latency, an
 //! error or `Timeout` answered before or after the request is processed, a reset
-//! connection, a truncated or slow body.
+//! connection, a truncated or slow body, a JSON answer with values rewritten.
 
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Request};
@@ -47,6 +47,7 @@ pub(crate) async fn run(st: &Shared, req: Request, next: Next) -> Response {
         Action::Truncate { .. } => "truncate",
         Action::Latency(_) => "latency",
         Action::SlowBody { .. } => "slowBody",
+        Action::Rewrite { .. } => "rewrite",
     };
     let mut resp = match action {
         Action::Error {
@@ -128,6 +129,28 @@ pub(crate) async fn run(st: &Shared, req: Request, next: Next) -> Response {
                 }
             });
             Response::from_parts(parts, Body::from_stream(stream))
+        }
+        Action::Rewrite { set } => {
+            let resp = next.run(req).await;
+            let (mut parts, body) = resp.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .unwrap_or_default();
+            // Only a JSON answer is rewritten; anything else passes as it was.
+            let body = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+                Ok(mut doc) => {
+                    for (path, value) in &set {
+                        crate::faults::rewrite_json(&mut doc, path, value);
+                    }
+                    let out = serde_json::to_vec(&doc).unwrap_or_else(|_| bytes.to_vec());
+                    parts
+                        .headers
+                        .insert(header::CONTENT_LENGTH, HeaderValue::from(out.len()));
+                    Bytes::from(out)
+                }
+                Err(_) => bytes,
+            };
+            Response::from_parts(parts, Body::from(body))
         }
         Action::Latency(_) => next.run(req).await,
     };

@@ -48,7 +48,7 @@ use tokio::task::JoinHandle;
 pub use admin::ADMIN_API_VERSION;
 pub use config::{
     DEFAULT_GALLERY_ID, DEV_ACCESS_KEY_ID, DEV_API_KEY, DEV_SECRET_ACCESS_KEY, DevCredentials,
-    EngineChoice, GallerySeed, Limits, REGION, SERVICE, ServerConfig, Storage,
+    EngineChoice, GallerySeed, Limits, REGION, RenameTagRoutes, SERVICE, ServerConfig, Storage,
 };
 pub use engine::{DetectedFace, DeterministicEngine, EngineError, FaceAttributes, FaceEngine};
 pub use real_engine::RealEngine;
@@ -246,6 +246,7 @@ pub async fn start_with_engine(
         seeded: std::sync::Mutex::new(Vec::new()),
         console: config.console,
         loopback: addr.ip().is_loopback(),
+        rename_tag_routes: config.rename_tag_routes,
         admin_token: admin_token.clone(),
         decoders: intake::DecodePool::new("necid-decode", config.limits.decode_slots())
             .map_err(|e| ServerError::Config(format!("cannot start the decode threads: {e}")))?,

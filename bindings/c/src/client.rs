@@ -16,8 +16,8 @@ use necid::{
 use crate::error::{guard, guard_value, necid_status_t};
 use crate::types::*;
 use crate::util::{
-    arg_bytes, arg_image, arg_opt_str, arg_ref, arg_slice, arg_str, arg_str_array, free_box,
-    out_box, out_slot, out_str,
+    arg_bytes, arg_image, arg_opt_image, arg_opt_str, arg_opt_str_array, arg_ref, arg_slice,
+    arg_str, arg_str_array, free_box, out_box, out_slot, out_str,
 };
 
 /// An opaque client. Create with necid_client_new, necid_client_from_env or
@@ -99,6 +99,11 @@ pub struct necid_config_t {
     pub credentials_provider: necid_credentials_provider_t,
     /// Passed to credentials_provider as is.
     pub credentials_provider_user_data: *mut c_void,
+    /// Request of necid_rename_tag: "auto" (NULL = default: `PUT /tags/{old}` with
+    /// `{"newName"}`, then `PUT /tags/{old}/{new}` once on a 404, 400 InvalidRequest or 403
+    /// missing route, remembered), "body" (only the first) or "path" (only the v1.1
+    /// reference's second).
+    pub rename_tag_form: *const c_char,
 }
 
 /// Where a credentials provider puts its answer: call necid_credentials_set on it.
@@ -199,8 +204,7 @@ const CONFIG_MAX_SIZE: usize = 64 * 1024;
 // fails here: pair it with another 32-bit field.
 const _: () = assert!(
     size_of::<necid_config_t>()
-        == std::mem::offset_of!(necid_config_t, credentials_provider_user_data)
-            + size_of::<*mut c_void>()
+        == std::mem::offset_of!(necid_config_t, rename_tag_form) + size_of::<*const c_char>()
 );
 
 /// The caller's config, whatever layout it was compiled with: the first `struct_size`
@@ -315,6 +319,10 @@ unsafe fn build_config(c: &necid_config_t) -> Result<Config> {
             (c.pool_max_idle_per_host > 0).then_some(ConfigValue::Count(c.pool_max_idle_per_host)),
         ),
         ("pool_idle_timeout", millis(c.pool_idle_timeout_ms)),
+        (
+            "rename_tag_form",
+            text("rename_tag_form", c.rename_tag_form)?,
+        ),
     ];
     let mut b = Config::builder();
     for (name, value) in settings {
@@ -461,6 +469,7 @@ macro_rules! c_operations {
     // The call's arguments: flattened structs rebuilt, slices borrowed.
     (@call $arg:ident [SearchRequest] { $($field:ident),* }) => { SearchRequest { $($field),* } };
     (@call $arg:ident [&[$($t:tt)*]]) => { &$arg };
+    (@call $arg:ident [Option<&[$($t:tt)*]>]) => { $arg.as_deref() };
     (@call $arg:ident [$($t:tt)*] $($fields:tt)?) => { $arg };
 
     // The result: its out-pointer (name, C type, free function), or none.
@@ -568,6 +577,8 @@ macro_rules! c_operations {
     };
 
     (@ptr_ty [impl Into<Image>]) => { *const u8 };
+    (@ptr_ty [Option<Image>]) => { *const u8 };
+    (@ptr_ty [Option<&[String]>]) => { *const *const c_char };
     (@ptr_ty [Image]) => { *const u8 };
     (@ptr_ty [&[u8]]) => { *const u8 };
     (@ptr_ty [&[String]]) => { *const *const c_char };
@@ -575,6 +586,8 @@ macro_rules! c_operations {
     (@ptr_ty [&[(String, String)]]) => { *const necid_header_t };
     (@ptr_ty [&[BulkRegistration]]) => { *const necid_bulk_registration_t };
     (@conv [impl Into<Image>] $a:ident $n:ident) => { arg_image($a, $n, stringify!($a)) };
+    (@conv [Option<Image>] $a:ident $n:ident) => { arg_opt_image($a, $n, stringify!($a)) };
+    (@conv [Option<&[String]>] $a:ident $n:ident) => { arg_opt_str_array($a, $n, stringify!($a)) };
     (@conv [Image] $a:ident $n:ident) => { arg_image($a, $n, stringify!($a)) };
     (@conv [&[u8]] $a:ident $n:ident) => { arg_bytes($a, $n, stringify!($a), true) };
     (@conv [&[String]] $a:ident $n:ident) => { arg_str_array($a, $n, stringify!($a)) };
@@ -582,6 +595,8 @@ macro_rules! c_operations {
     (@conv [&[(String, String)]] $a:ident $n:ident) => { arg_headers($a, $n, stringify!($a)) };
     (@conv [&[BulkRegistration]] $a:ident $n:ident) => { arg_registrations($a, $n, stringify!($a)) };
     (@doc [impl Into<Image>]) => { "that many bytes of JPEG, PNG, GIF, BMP, WebP or TIFF" };
+    (@doc [Option<Image>]) => { "that many bytes of JPEG, PNG, GIF, BMP, WebP or TIFF, or NULL with 0 for no new face" };
+    (@doc [Option<&[String]>]) => { "NULL with 0: tags not sent (kept); non-NULL: that many NUL-terminated strings, sent (0 of them clears the tags)" };
     (@doc [Image]) => { "that many bytes of JPEG, PNG, GIF, BMP, WebP or TIFF" };
     (@doc [&[u8]]) => { "that many bytes (NULL with 0 for none)" };
     (@doc [&[String]]) => { "that many NUL-terminated strings (NULL with 0 for none)" };

@@ -237,6 +237,8 @@ pub struct necid_job_status_t {
     pub succeeded: bool,
     pub has_attributes: bool,
     pub attributes: necid_face_attributes_t,
+    /// The raw `attributesJson` text when it did not decode as face attributes, else NULL.
+    pub attributes_json: *const c_char,
 }
 
 /// One page of bulk-register progress.
@@ -526,6 +528,7 @@ c_result! {
     necid_job_status_t from JobStatus {
         id, filename, has_attempts attempts?, event_id, subject_id, register_status, reason,
         status, processed = is_processed(), succeeded = succeeded(), has_attributes attributes?,
+        attributes_json,
     }
     necid_bulk_progress_page_t from BulkProgressPage {
         batch_id, records[record_count] = processed, last_evaluated_key,
@@ -577,7 +580,8 @@ frees! {
     necid_verification_t: subject_id, events[event_count];
     necid_tag_t: name;
     necid_tag_list_t: tags[tag_count];
-    necid_job_status_t: id, filename, event_id, subject_id, register_status, reason, status;
+    necid_job_status_t: id, filename, event_id, subject_id, register_status, reason, status,
+        attributes_json;
     necid_bulk_progress_page_t: batch_id, records[record_count], last_evaluated_key;
     necid_bulk_progress_t: batch_id, records[record_count];
     necid_health_t: status;

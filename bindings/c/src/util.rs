@@ -142,6 +142,39 @@ pub(crate) unsafe fn arg_image(p: *const u8, len: usize, name: &str) -> Result<n
     Ok(necid::Image::from(bytes))
 }
 
+/// An image that may be absent: NULL with length 0 is none; otherwise as [`arg_image`].
+///
+/// # Safety
+/// As [`arg_image`].
+pub(crate) unsafe fn arg_opt_image(
+    p: *const u8,
+    len: usize,
+    name: &str,
+) -> Result<Option<necid::Image>> {
+    if p.is_null() && len == 0 {
+        return Ok(None);
+    }
+    // SAFETY: forwarded contract.
+    unsafe { arg_image(p, len, name) }.map(Some)
+}
+
+/// Strings that may be absent: NULL is none (not sent; its count must be 0); a non-NULL
+/// pointer is a list of `count` strings, 0 of them too (an empty list is sent).
+///
+/// # Safety
+/// As [`arg_str_array`].
+pub(crate) unsafe fn arg_opt_str_array(
+    p: *const *const c_char,
+    count: usize,
+    name: &str,
+) -> Result<Option<Vec<String>>> {
+    if p.is_null() && count == 0 {
+        return Ok(None);
+    }
+    // SAFETY: forwarded contract.
+    unsafe { arg_str_array(p, count, name) }.map(Some)
+}
+
 /// An array of `count` strings (`const char *const *`); NULL is fine when `count` is 0.
 ///
 /// # Safety

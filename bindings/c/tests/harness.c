@@ -161,22 +161,30 @@ static void sleep_ms(long ms) {
 
 /* Through necid_testing (the users' helper): the emulator stops with the test program
    even when it crashes or is killed. */
-static void emulator_start(h_emulator *emu, int tls, const char *const *extra);
+static void emulator_start(h_emulator *emu, int tls, const char *const *extra,
+                           const char *faults_json);
 
-void h_emulator_start(h_emulator *emu) { emulator_start(emu, 0, NULL); }
+void h_emulator_start(h_emulator *emu) { emulator_start(emu, 0, NULL, NULL); }
 
-void h_emulator_start_tls(h_emulator *emu) { emulator_start(emu, 1, NULL); }
+void h_emulator_start_tls(h_emulator *emu) { emulator_start(emu, 1, NULL, NULL); }
 
 void h_emulator_start_with(h_emulator *emu, const char *const *extra) {
-  emulator_start(emu, 0, extra);
+  emulator_start(emu, 0, extra, NULL);
 }
 
-static void emulator_start(h_emulator *emu, int tls, const char *const *extra) {
+void h_emulator_start_faults(h_emulator *emu, const char *faults_json,
+                             const char *const *extra) {
+  emulator_start(emu, 0, extra, faults_json);
+}
+
+static void emulator_start(h_emulator *emu, int tls, const char *const *extra,
+                           const char *faults_json) {
   memset(emu, 0, sizeof *emu);
   necid_emulator_options_t opts;
   memset(&opts, 0, sizeof opts);
   opts.tls = tls;
   opts.extra_args = extra;
+  opts.faults_json = faults_json;
   /* $NECID_BIN (the suite's), else the build's default. */
   const char *bin = getenv("NECID_BIN");
   opts.binary = bin && *bin ? bin : NECID_DEFAULT_BIN;

@@ -115,8 +115,12 @@ typedef struct h_emulator {
 void h_emulator_start(h_emulator *emu);
 /* The same with `--tls`: HTTPS with a CA generated at start (emu->ca_file). */
 void h_emulator_start_tls(h_emulator *emu);
-/* The same with extra `necid serve` arguments (a NULL-terminated list, at most 8). */
+/* The same with extra `necid serve` arguments (a NULL-terminated list, at most 16). */
 void h_emulator_start_with(h_emulator *emu, const char *const *extra);
+/* The same with fault rules from the start (JSON, as necid_emulator_options_t.faults_json)
+   and extra arguments (or NULL). */
+void h_emulator_start_faults(h_emulator *emu, const char *faults_json,
+                             const char *const *extra);
 void h_emulator_stop(h_emulator *emu);
 /* A client for the emulator; api_key NULL means the default gallery's key. */
 necid_client_t *h_client(const h_emulator *emu, const char *api_key);

@@ -92,7 +92,7 @@ impl Client {
 
     /// Every page of list subjects, `length` rows at a time (see the Kotlin `subjectPages`
     /// / Swift `subjectPages` helpers for a Flow / AsyncSequence).
-    #[uniffi::method(default(length = 100, dir = None))]
+    #[uniffi::method(default(length = 1000, dir = None))]
     pub fn subjects_paginator(
         &self,
         length: u32,
@@ -245,6 +245,14 @@ macro_rules! uniffi_operations {
     };
     (@args $out:tt $docs:tt $name:ident $ret:tt [$($p:tt)*] [$($c:tt)*] [$($d:tt)*] ($arg:ident: [&[$t:ident]] $(, $($more:tt)*)?) $rest:tt) => {
         uniffi_operations!(@args $out $docs $name $ret [$($p)* $arg: Vec<$t>,] [$($c)* &map_vec::<$t, necid::$t>($arg),] [$($d)*] ($($($more)*)?) $rest);
+    };
+    // An optional image (null: none sent) and optional tags (null: not sent; an empty
+    // list: sent, which clears them).
+    (@args $out:tt $docs:tt $name:ident $ret:tt [$($p:tt)*] [$($c:tt)*] [$($d:tt)*] ($arg:ident: [Option<Image>] $(, $($more:tt)*)?) $rest:tt) => {
+        uniffi_operations!(@args $out $docs $name $ret [$($p)* $arg: Option<Vec<u8>>,] [$($c)* $arg.map(necid::Image::from),] [$($d)* $arg = None,] ($($($more)*)?) $rest);
+    };
+    (@args $out:tt $docs:tt $name:ident $ret:tt [$($p:tt)*] [$($c:tt)*] [$($d:tt)*] ($arg:ident: [Option<&[String]>] $(, $($more:tt)*)?) $rest:tt) => {
+        uniffi_operations!(@args $out $docs $name $ret [$($p)* $arg: Option<Vec<String>>,] [$($c)* $arg.as_deref(),] [$($d)* $arg = None,] ($($($more)*)?) $rest);
     };
     (@args $out:tt $docs:tt $name:ident $ret:tt [$($p:tt)*] [$($c:tt)*] [$($d:tt)*] ($arg:ident: [Option<$t:ident>] $(, $($more:tt)*)?) $rest:tt) => {
         uniffi_operations!(@args $out $docs $name $ret [$($p)* $arg: Option<$t>,] [$($c)* $arg,] [$($d)* $arg = None,] ($($($more)*)?) $rest);

@@ -145,6 +145,12 @@ impl ConfigBuilder {
     pub fn pool_idle_timeout(&self, value: Duration) -> Arc<Self> {
         self.with(|b| b.pool_idle_timeout(value))
     }
+    /// Request of `renameTag` (default `AUTO`: `PUT /tags/{old}` with `{newName}`, then
+    /// `PUT /tags/{old}/{new}` once on a 404, 400 InvalidRequest or 403 missing route,
+    /// remembered; `BODY`: only the first; `PATH`: only the v1.1 reference's second).
+    pub fn rename_tag_form(&self, value: RenameTagForm) -> Arc<Self> {
+        self.with(|b| b.rename_tag_form(value.into()))
+    }
     /// Refreshable credentials instead of the static keys: `provider` is asked (on an SDK
     /// worker thread, one call at a time) before a request when the client holds none or
     /// they expire within 10 s. What it throws fails the request with `Auth`.
@@ -239,6 +245,42 @@ impl ClientConfig {
     }
     pub fn tls_roots(&self) -> TlsRoots {
         self.0.tls_roots().into()
+    }
+    pub fn rename_tag_form(&self) -> RenameTagForm {
+        self.0.rename_tag_form().into()
+    }
+}
+
+/// Which request `renameTag` sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum RenameTagForm {
+    /// `PUT /tags/{old}` with `{"newName"}`, then `PUT /tags/{old}/{new}` once when the
+    /// service answers 404, 400 InvalidRequest or a 403 missing route (remembered when it
+    /// works). The default.
+    Auto,
+    /// Only `PUT /tags/{old}` with `{"newName"}` (the later reference).
+    Body,
+    /// Only `PUT /tags/{old}/{new}` (the v1.1 reference).
+    Path,
+}
+
+impl From<RenameTagForm> for necid::RenameTagForm {
+    fn from(v: RenameTagForm) -> Self {
+        match v {
+            RenameTagForm::Auto => necid::RenameTagForm::Auto,
+            RenameTagForm::Body => necid::RenameTagForm::Body,
+            RenameTagForm::Path => necid::RenameTagForm::Path,
+        }
+    }
+}
+
+impl From<necid::RenameTagForm> for RenameTagForm {
+    fn from(v: necid::RenameTagForm) -> Self {
+        match v {
+            necid::RenameTagForm::Body => RenameTagForm::Body,
+            necid::RenameTagForm::Path => RenameTagForm::Path,
+            necid::RenameTagForm::Auto => RenameTagForm::Auto,
+        }
     }
 }
 

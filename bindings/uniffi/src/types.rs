@@ -80,6 +80,8 @@ pub struct JobStatus {
     /// `"New"` or `"Processed"`.
     pub status: String,
     pub attributes: Option<FaceAttributes>,
+    /// The raw `attributesJson` text when it did not decode as face attributes.
+    pub attributes_json: Option<String>,
     /// Whether the service has finished with this record (computed by the core).
     pub processed: bool,
     /// Whether the record was registered successfully (computed by the core).
@@ -212,6 +214,7 @@ impl From<necid::JobStatus> for JobStatus {
             reason: j.reason,
             status: j.status,
             attributes: j.attributes,
+            attributes_json: j.attributes_json,
             processed,
             succeeded,
         }

@@ -56,11 +56,15 @@ pub struct UpdateArgs {
     pub subject_id: String,
     /// Event id.
     pub event_id: String,
-    /// The new face image (file or -).
-    pub image: String,
-    /// Tags.
+    /// The new face image (file or -); without it only the tags change.
+    #[arg(required_unless_present_any = ["tags", "clear_tags"])]
+    pub image: Option<String>,
+    /// Tags (replace the event's tags; without --tags or --clear-tags they are kept).
     #[arg(long, short = 't', value_name = "TAG")]
     pub tags: Vec<String>,
+    /// Remove every tag of the event (sends an empty tag list).
+    #[arg(long, conflicts_with = "tags")]
+    pub clear_tags: bool,
 }
 
 #[derive(Debug, Args)]
@@ -112,9 +116,16 @@ pub async fn run(g: &GlobalArgs, cmd: EventsCmd) -> Result<(), CliError> {
             .await
         }
         EventsCmd::Update(a) => {
-            let bytes = read_input(inputs::single(&a.image)?).await?;
+            let face = match &a.image {
+                Some(image) => Some(necid::Image::from(
+                    read_input(inputs::single(image)?).await?,
+                )),
+                None => None,
+            };
+            let tags = tag_list(&a.tags);
+            let tags = (a.clear_tags || !tags.is_empty()).then_some(&tags[..]);
             let r = client
-                .update_event(&a.subject_id, &a.event_id, bytes, &tag_list(&a.tags))
+                .update_event(&a.subject_id, &a.event_id, face, tags)
                 .await?;
             out.result(&r, || {
                 format!(

@@ -37,7 +37,7 @@ pub struct ListArgs {
     #[arg(long, default_value_t = 0)]
     pub start: u32,
     /// Rows per page (1–1000).
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = necid::validate::LIST_LENGTH_DEFAULT)]
     pub length: u32,
     /// Sort by last update: asc (oldest first) or desc.
     #[arg(long, value_parser = ["asc", "desc"], default_value = "asc")]
@@ -67,11 +67,15 @@ pub struct RegisterArgs {
 pub struct UpdateArgs {
     /// Subject id.
     pub subject_id: String,
-    /// The new face image (file or - for stdin).
-    pub image: String,
-    /// Tags (replace the subject's tags).
+    /// The new face image (file or - for stdin); without it only the tags change.
+    #[arg(required_unless_present_any = ["tags", "clear_tags"])]
+    pub image: Option<String>,
+    /// Tags (replace the subject's tags; without --tags or --clear-tags they are kept).
     #[arg(long, short = 't', value_name = "TAG")]
     pub tags: Vec<String>,
+    /// Remove every tag of the subject (sends an empty tag list).
+    #[arg(long, conflicts_with = "tags")]
+    pub clear_tags: bool,
 }
 
 #[derive(Debug, Args)]
@@ -145,10 +149,15 @@ pub async fn run(g: &GlobalArgs, cmd: SubjectsCmd) -> Result<(), CliError> {
             .await
         }
         SubjectsCmd::Update(a) => {
-            let bytes = read_input(inputs::single(&a.image)?).await?;
-            let r = client
-                .update_subject(&a.subject_id, bytes, &tag_list(&a.tags))
-                .await?;
+            let face = match &a.image {
+                Some(image) => Some(necid::Image::from(
+                    read_input(inputs::single(image)?).await?,
+                )),
+                None => None,
+            };
+            let tags = tag_list(&a.tags);
+            let tags = (a.clear_tags || !tags.is_empty()).then_some(&tags[..]);
+            let r = client.update_subject(&a.subject_id, face, tags).await?;
             out.result(&r, || {
                 format!(
                     "updated subject {} (event {}): {}\n",

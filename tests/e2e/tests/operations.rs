@@ -109,8 +109,8 @@ async fn subjects_and_events_lifecycle() {
         .update_event(
             &reg.subject_id,
             &second_event,
-            faces::OBAMA3,
-            &tags(&["staff"]),
+            Some(faces::OBAMA3.into()),
+            Some(&tags(&["staff"])),
         )
         .await
         .unwrap();
@@ -130,7 +130,7 @@ async fn subjects_and_events_lifecycle() {
 
     // Update the subject itself, then unregister it.
     let up = c
-        .update_subject(&reg.subject_id, faces::ASTRONAUT, &[])
+        .update_subject(&reg.subject_id, Some(faces::ASTRONAUT.into()), None)
         .await
         .unwrap();
     assert_eq!(up.subject_id, reg.subject_id);
@@ -139,7 +139,7 @@ async fn subjects_and_events_lifecycle() {
     assert_eq!(gone.kind(), ErrorKind::NotFound);
     assert_eq!(gone.status(), Some(404));
     let gone = c
-        .update_subject(&reg.subject_id, faces::OBAMA, &[])
+        .update_subject(&reg.subject_id, Some(faces::OBAMA.into()), None)
         .await
         .unwrap_err();
     assert_eq!(gone.kind(), ErrorKind::NotFound);

@@ -541,6 +541,10 @@ macro_rules! py_param {
     ($v:ident $a:ident [Option<u64>]) => { py_param!(@opt $v $a "Optional[int]") };
     ($v:ident $a:ident [Option<f64>]) => { py_param!(@opt $v $a "Optional[float]") };
     ($v:ident $a:ident [&[String]]) => { py_param!(@opt $v $a "Optional[Iterable[str]]") };
+    ($v:ident $a:ident [Option<Image>]) => { py_param!(@opt $v $a "Optional[ImageInput]") };
+    ($v:ident $a:ident [Option<&[String]>]) => {
+        py_param!(@opt $v $a "Optional[Iterable[str]]")
+    };
     ($v:ident $a:ident [Vec<String>]) => { py_param!(@opt $v $a "Optional[Iterable[str]]") };
     ($v:ident $a:ident [&[(String, String)]]) => { py_param!(@opt $v $a "Optional[HeadersInput]") };
     ($v:ident $a:ident [&[u8]]) => { py_param!(@opt $v $a "Optional[BodyInput]") };

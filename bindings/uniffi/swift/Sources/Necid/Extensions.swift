@@ -91,12 +91,12 @@ public struct BulkProgressPages: AsyncSequence, Sendable {
 
 extension Client {
     /// Every page of list subjects, `length` rows at a time, as an async sequence.
-    public func subjectPages(length: UInt32 = 100, dir: SortDirection? = nil) -> SubjectPages {
+    public func subjectPages(length: UInt32 = 1000, dir: SortDirection? = nil) -> SubjectPages {
         SubjectPages(client: self, length: length, dir: dir)
     }
 
     /// Every subject/event row across all pages.
-    public func subjectEntries(length: UInt32 = 100, dir: SortDirection? = nil) -> SubjectEntries {
+    public func subjectEntries(length: UInt32 = 1000, dir: SortDirection? = nil) -> SubjectEntries {
         SubjectEntries(pages: subjectPages(length: length, dir: dir))
     }
 

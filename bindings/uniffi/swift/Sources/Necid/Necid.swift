@@ -1346,8 +1346,8 @@ public protocol ClientProtocol: AnyObject, Sendable {
     
     /**
      * One page of subject/event rows (`GET /subjects`; one row per event, deleted
-     * rows included). `length` 1-1000; `dir` `"asc"` or `"desc"`. An empty gallery
-     * or a start past the end is an empty page.
+     * rows included). `length` 1-1000 (default 1000, the reference's); `dir` `"asc"`
+     * or `"desc"`. An empty gallery or a start past the end is an empty page.
      */
     func listSubjects(start: UInt32, length: UInt32, dir: SortDirection?) async throws  -> SubjectPage
     
@@ -1412,9 +1412,10 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func updateApplication(applicationId: String, update: ApplicationUpdate) async throws  -> Application
     
     /**
-     * Replace one event's face (`PUT /subjects/{id}/events/{eventId}`).
+     * Replace one event's face, tags or both (`PUT /subjects/{id}/events/{eventId}`),
+     * like `update_subject`.
      */
-    func updateEvent(subjectId: String, eventId: String, face: Data, tags: [String]) async throws  -> RegisteredFace
+    func updateEvent(subjectId: String, eventId: String, face: Data?, tags: [String]?) async throws  -> RegisteredFace
     
     /**
      * Tenant API: change a gallery; only the fields given are sent
@@ -1423,9 +1424,11 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func updateGallery(galleryId: String, update: GalleryUpdate) async throws  -> Gallery
     
     /**
-     * Replace a subject's face and tags (`PUT /subjects/{id}`).
+     * Replace a subject's face, tags or both (`PUT /subjects/{id}`): no face keeps
+     * its events; no tags (none/null/NULL) keeps its tags, an empty list clears
+     * them. At least one of the two.
      */
-    func updateSubject(subjectId: String, face: Data, tags: [String]) async throws  -> RegisteredFace
+    func updateSubject(subjectId: String, face: Data?, tags: [String]?) async throws  -> RegisteredFace
     
     /**
      * Verify two faces against each other (`POST /face/verify`).
@@ -1875,10 +1878,10 @@ open func listGalleries()async throws  -> [Gallery]  {
     
     /**
      * One page of subject/event rows (`GET /subjects`; one row per event, deleted
-     * rows included). `length` 1-1000; `dir` `"asc"` or `"desc"`. An empty gallery
-     * or a start past the end is an empty page.
+     * rows included). `length` 1-1000 (default 1000, the reference's); `dir` `"asc"`
+     * or `"desc"`. An empty gallery or a start past the end is an empty page.
      */
-open func listSubjects(start: UInt32 = UInt32(0), length: UInt32 = UInt32(100), dir: SortDirection? = nil)async throws  -> SubjectPage  {
+open func listSubjects(start: UInt32 = UInt32(0), length: UInt32 = UInt32(1000), dir: SortDirection? = nil)async throws  -> SubjectPage  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
@@ -2029,7 +2032,7 @@ open func signRequestAt(method: String, url: String, headers: [HttpHeader], body
      * Every page of list subjects, `length` rows at a time (see the Kotlin `subjectPages`
      * / Swift `subjectPages` helpers for a Flow / AsyncSequence).
      */
-open func subjectsPaginator(length: UInt32 = UInt32(100), dir: SortDirection? = nil) -> SubjectsPaginator  {
+open func subjectsPaginator(length: UInt32 = UInt32(1000), dir: SortDirection? = nil) -> SubjectsPaginator  {
     return try!  FfiConverterTypeSubjectsPaginator_lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_necid_uniffi_fn_method_client_subjects_paginator(
@@ -2099,14 +2102,15 @@ open func updateApplication(applicationId: String, update: ApplicationUpdate)asy
 }
     
     /**
-     * Replace one event's face (`PUT /subjects/{id}/events/{eventId}`).
+     * Replace one event's face, tags or both (`PUT /subjects/{id}/events/{eventId}`),
+     * like `update_subject`.
      */
-open func updateEvent(subjectId: String, eventId: String, face: Data, tags: [String] = [])async throws  -> RegisteredFace  {
+open func updateEvent(subjectId: String, eventId: String, face: Data? = nil, tags: [String]? = nil)async throws  -> RegisteredFace  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_necid_uniffi_fn_method_client_update_event(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(subjectId),FfiConverterString.lower(eventId),FfiConverterData.lower(face),FfiConverterSequenceString.lower(tags)
+                        self.uniffiCloneHandle(),FfiConverterString.lower(subjectId),FfiConverterString.lower(eventId),FfiConverterOptionData.lower(face),FfiConverterOptionSequenceString.lower(tags)
                 )
             },
             pollFunc: ffi_necid_uniffi_rust_future_poll_rust_buffer,
@@ -2138,14 +2142,16 @@ open func updateGallery(galleryId: String, update: GalleryUpdate)async throws  -
 }
     
     /**
-     * Replace a subject's face and tags (`PUT /subjects/{id}`).
+     * Replace a subject's face, tags or both (`PUT /subjects/{id}`): no face keeps
+     * its events; no tags (none/null/NULL) keeps its tags, an empty list clears
+     * them. At least one of the two.
      */
-open func updateSubject(subjectId: String, face: Data, tags: [String] = [])async throws  -> RegisteredFace  {
+open func updateSubject(subjectId: String, face: Data? = nil, tags: [String]? = nil)async throws  -> RegisteredFace  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_necid_uniffi_fn_method_client_update_subject(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(subjectId),FfiConverterData.lower(face),FfiConverterSequenceString.lower(tags)
+                        self.uniffiCloneHandle(),FfiConverterString.lower(subjectId),FfiConverterOptionData.lower(face),FfiConverterOptionSequenceString.lower(tags)
                 )
             },
             pollFunc: ffi_necid_uniffi_rust_future_poll_rust_buffer,
@@ -2306,6 +2312,8 @@ public protocol ClientConfigProtocol: AnyObject, Sendable {
     func maxRetryAfter()  -> TimeInterval
     
     func region()  -> String
+    
+    func renameTagForm()  -> RenameTagForm
     
     func requestTimeout()  -> TimeInterval
     
@@ -2486,6 +2494,15 @@ open func region() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_necid_uniffi_fn_method_clientconfig_region(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+open func renameTagForm() -> RenameTagForm  {
+    return try!  FfiConverterTypeRenameTagForm_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_necid_uniffi_fn_method_clientconfig_rename_tag_form(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -2700,6 +2717,13 @@ public protocol ConfigBuilderProtocol: AnyObject, Sendable {
      * SigV4 region.
      */
     func region(value: String)  -> ConfigBuilder
+    
+    /**
+     * Request of `renameTag` (default `AUTO`: `PUT /tags/{old}` with `{newName}`, then
+     * `PUT /tags/{old}/{new}` once on a 404, 400 InvalidRequest or 403 missing route,
+     * remembered; `BODY`: only the first; `PATH`: only the v1.1 reference's second).
+     */
+    func renameTagForm(value: RenameTagForm)  -> ConfigBuilder
     
     /**
      * Per-attempt request timeout.
@@ -3020,6 +3044,21 @@ open func region(value: String) -> ConfigBuilder  {
     uniffi_necid_uniffi_fn_method_configbuilder_region(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(value),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Request of `renameTag` (default `AUTO`: `PUT /tags/{old}` with `{newName}`, then
+     * `PUT /tags/{old}/{new}` once on a 404, 400 InvalidRequest or 403 missing route,
+     * remembered; `BODY`: only the first; `PATH`: only the v1.1 reference's second).
+     */
+open func renameTagForm(value: RenameTagForm) -> ConfigBuilder  {
+    return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_necid_uniffi_fn_method_configbuilder_rename_tag_form(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeRenameTagForm_lower(value),uniffiCallStatus
     )
 })
 }
@@ -4808,6 +4847,10 @@ public struct JobStatus: Equatable, Hashable {
     public var status: String
     public var attributes: FaceAttributes?
     /**
+     * The raw `attributesJson` text when it did not decode as face attributes.
+     */
+    public var attributesJson: String?
+    /**
      * Whether the service has finished with this record (computed by the core).
      */
     public var processed: Bool
@@ -4829,6 +4872,9 @@ public struct JobStatus: Equatable, Hashable {
          * `"New"` or `"Processed"`.
          */status: String, attributes: FaceAttributes?, 
         /**
+         * The raw `attributesJson` text when it did not decode as face attributes.
+         */attributesJson: String?, 
+        /**
          * Whether the service has finished with this record (computed by the core).
          */processed: Bool, 
         /**
@@ -4843,6 +4889,7 @@ public struct JobStatus: Equatable, Hashable {
         self.reason = reason
         self.status = status
         self.attributes = attributes
+        self.attributesJson = attributesJson
         self.processed = processed
         self.succeeded = succeeded
     }
@@ -4872,6 +4919,7 @@ public struct FfiConverterTypeJobStatus: FfiConverterRustBuffer {
                 reason: FfiConverterOptionString.read(from: &buf), 
                 status: FfiConverterString.read(from: &buf), 
                 attributes: FfiConverterOptionTypeFaceAttributes.read(from: &buf), 
+                attributesJson: FfiConverterOptionString.read(from: &buf), 
                 processed: FfiConverterBool.read(from: &buf), 
                 succeeded: FfiConverterBool.read(from: &buf)
         )
@@ -4887,6 +4935,7 @@ public struct FfiConverterTypeJobStatus: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.reason, into: &buf)
         FfiConverterString.write(value.status, into: &buf)
         FfiConverterOptionTypeFaceAttributes.write(value.attributes, into: &buf)
+        FfiConverterOptionString.write(value.attributesJson, into: &buf)
         FfiConverterBool.write(value.processed, into: &buf)
         FfiConverterBool.write(value.succeeded, into: &buf)
     }
@@ -5690,6 +5739,93 @@ public func FfiConverterTypeNecIdError_lower(_ value: NecIdError) -> RustBuffer 
 
 
 /**
+ * Which request `renameTag` sends.
+ */
+
+public enum RenameTagForm: Equatable, Hashable {
+    
+    /**
+     * `PUT /tags/{old}` with `{"newName"}`, then `PUT /tags/{old}/{new}` once when the
+     * service answers 404, 400 InvalidRequest or a 403 missing route (remembered when it
+     * works). The default.
+     */
+    case auto
+    /**
+     * Only `PUT /tags/{old}` with `{"newName"}` (the later reference).
+     */
+    case body
+    /**
+     * Only `PUT /tags/{old}/{new}` (the v1.1 reference).
+     */
+    case path
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension RenameTagForm: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRenameTagForm: FfiConverterRustBuffer {
+    typealias SwiftType = RenameTagForm
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RenameTagForm {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .auto
+        
+        case 2: return .body
+        
+        case 3: return .path
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: RenameTagForm, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .auto:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .body:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .path:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRenameTagForm_lift(_ buf: RustBuffer) throws -> RenameTagForm {
+    return try FfiConverterTypeRenameTagForm.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRenameTagForm_lower(_ value: RenameTagForm) -> RustBuffer {
+    return FfiConverterTypeRenameTagForm.lower(value)
+}
+
+
+
+/**
  * Which certificate authorities `https://` connections trust.
  */
 
@@ -5914,6 +6050,30 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterString.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionData: FfiConverterRustBuffer {
+    typealias SwiftType = Data?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterData.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterData.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -6202,6 +6362,30 @@ fileprivate struct FfiConverterOptionTypeSortDirection: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeSortDirection.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionSequenceString: FfiConverterRustBuffer {
+    typealias SwiftType = [String]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceString.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceString.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -6607,7 +6791,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_necid_uniffi_checksum_method_client_list_galleries() != 54083) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_list_subjects() != 53928) {
+    if (uniffi_necid_uniffi_checksum_method_client_list_subjects() != 52275) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_client_list_tags() != 39881) {
@@ -6631,7 +6815,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_necid_uniffi_checksum_method_client_sign_request_at() != 38018) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_subjects_paginator() != 36648) {
+    if (uniffi_necid_uniffi_checksum_method_client_subjects_paginator() != 59287) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_client_unregister_event() != 1647) {
@@ -6643,13 +6827,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_necid_uniffi_checksum_method_client_update_application() != 65147) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_update_event() != 14181) {
+    if (uniffi_necid_uniffi_checksum_method_client_update_event() != 50486) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_client_update_gallery() != 30016) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_client_update_subject() != 50577) {
+    if (uniffi_necid_uniffi_checksum_method_client_update_subject() != 17694) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_client_verify_faces() != 57505) {
@@ -6689,6 +6873,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_clientconfig_region() != 49790) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_necid_uniffi_checksum_method_clientconfig_rename_tag_form() != 62972) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_clientconfig_request_timeout() != 26109) {
@@ -6755,6 +6942,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_configbuilder_region() != 16185) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_rename_tag_form() != 7006) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_configbuilder_request_timeout() != 24330) {

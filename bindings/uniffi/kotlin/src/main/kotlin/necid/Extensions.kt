@@ -10,7 +10,7 @@ import kotlinx.coroutines.flow.flow
  * page, `length` rows at a time, until the service runs out. The paginator is closed
  * when collection ends (normally, by error or by cancellation).
  */
-fun Client.subjectPages(length: UInt = 100u, dir: SortDirection? = null): Flow<SubjectPage> = flow {
+fun Client.subjectPages(length: UInt = 1000u, dir: SortDirection? = null): Flow<SubjectPage> = flow {
     subjectsPaginator(length, dir).use { pages ->
         while (true) {
             emit(pages.nextPage() ?: break)
@@ -19,7 +19,7 @@ fun Client.subjectPages(length: UInt = 100u, dir: SortDirection? = null): Flow<S
 }
 
 /** Every subject/event row across all pages (see [subjectPages]). */
-fun Client.subjectEntries(length: UInt = 100u, dir: SortDirection? = null): Flow<SubjectEntry> = flow {
+fun Client.subjectEntries(length: UInt = 1000u, dir: SortDirection? = null): Flow<SubjectEntry> = flow {
     subjectPages(length, dir).collect { page -> page.subjects.forEach { emit(it) } }
 }
 

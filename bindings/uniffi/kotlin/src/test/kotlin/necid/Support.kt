@@ -22,10 +22,17 @@ fun face(name: String): ByteArray = File(repoRoot, "cli/assets/faces/$name").rea
 
 /** The emulator the tests start: `$NECID_BIN` (the suite's dev build), else the workspace's
  * dev build, else what necid.testing finds (packaged, PATH). */
-fun emulatorOptions(tls: Boolean = false, faults: String? = null, extraArgs: List<String> = emptyList()): EmulatorOptions {
+fun emulatorOptions(
+    tls: Boolean = false,
+    faults: String? = null,
+    record: Boolean = false,
+    extraArgs: List<String> = emptyList(),
+): EmulatorOptions {
     val dev = File(repoRoot, "target/x86_64-unknown-linux-gnu/debug/necid")
     val useDev = System.getenv("NECID_BIN").isNullOrEmpty() && dev.canExecute()
-    return EmulatorOptions(tls = tls, binary = if (useDev) dev.toPath() else null, faults = faults, extraArgs = extraArgs)
+    return EmulatorOptions(
+        tls = tls, binary = if (useDev) dev.toPath() else null, faults = faults, record = record, extraArgs = extraArgs,
+    )
 }
 
 /**
