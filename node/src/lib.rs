@@ -213,9 +213,12 @@ where
     T: ToNapiValue + Send + 'static,
     Fut: Future<Output = necid::Result<T>> + Send + 'static,
 {
+    // A combinator, not `async move { fut.await.map_err(..) }`: an async block stores the
+    // operation's future twice (the captured value and the awaited one), and the whole
+    // state is copied into the task when it is spawned (25 KB instead of 12.5 KB for
+    // `extractFaces`, measured with size_of_val).
     spawn_promise_with(env, move || {
-        let fut = make_fut();
-        async move { fut.await.map_err(Rejection::Core) }
+        futures_util::TryFutureExt::map_err(make_fut(), Rejection::Core)
     })
 }
 
@@ -258,15 +261,15 @@ where
             return Ok(promise);
         }
     };
-    rt.spawn(async move {
-        let outcome = AssertUnwindSafe(fut).catch_unwind().await;
+    // Combinators again (see `spawn_promise`): the task holds the future once.
+    rt.spawn(AssertUnwindSafe(fut).catch_unwind().map(move |outcome| {
         deferred.settle(Box::new(move |env: &Env| match outcome {
             Ok(Ok(value)) => settle::value(env, value),
             Ok(Err(Rejection::Core(e))) => Err(to_js_error(env, &e)),
             Ok(Err(Rejection::Js(e))) => Err(e),
             Err(payload) => Err(panic_error(env, payload.as_ref())),
         }));
-    });
+    }));
     Ok(promise)
 }
 
