@@ -413,15 +413,16 @@ mod completions {
         let py = event_loop.py();
         let future = event_loop.call_method0(pyo3::intern!(py, "create_future"))?;
         let target = future.clone().unbind();
-        let task = rt.spawn(async move {
-            let outcome = AssertUnwindSafe(fut).catch_unwind().await;
+        // A combinator, not an async block: an async block would store `fut` twice (the
+        // captured value and the awaited one), and the task's state is copied at spawn.
+        let task = rt.spawn(AssertUnwindSafe(fut).catch_unwind().map(move |outcome| {
             let finish: Finish = Box::new(move |py| match outcome {
                 Ok(Ok(v)) => convert(py, v),
                 Ok(Err(e)) => Err(e.into().into_py(py)),
                 Err(payload) => Err(err::panic_to_py(py, payload.as_ref())),
             });
             notifier.push(target, finish);
-        });
+        }));
         let abort = Bound::new(py, AbortTask(task.abort_handle()))?;
         future.call_method1(pyo3::intern!(py, "add_done_callback"), (abort,))?;
         Ok(future)
