@@ -86,6 +86,25 @@ export interface WithMetadata {
   readonly $metadata?: ResponseMetadata
 }
 
+/** What `client.withMetadata(fn)` resolves to. */
+export interface ResultWithMetadata<T> {
+  /** What `fn` resolved to. */
+  result: T
+  /** The response metadata of the last call `fn` made through its view. */
+  $metadata: ResponseMetadata
+}
+
+export interface Client {
+  /**
+   * Run `fn` on a view of this client (same pool and settings) and resolve to its result
+   * with the response metadata of the last call it made through the view: for operations
+   * resolving to `undefined` or a string, e.g.
+   * `const { $metadata } = await client.withMetadata((c) => c.deleteTag('x'))`.
+   * Status 0 and 0 attempts when no request was answered; a rejection propagates.
+   */
+  withMetadata<T>(fn: (client: Client) => T | Promise<T>): Promise<ResultWithMetadata<T>>
+}
+
 /** Pages of `listSubjects`, as an async iterator. */
 export interface SubjectPaginator extends AsyncIterable<SubjectPage> {}
 /** Progress pages of a bulk registration, as an async iterator. */

@@ -84,6 +84,25 @@ function typeArgumentErrors(cls) {
   })
 }
 
+/**
+ * `client.withMetadata(fn)`: `{ result, $metadata }`, where `result` is what `fn(view)`
+ * resolves to and `$metadata` is the response metadata of the last call `fn` made through
+ * `view` (a view of this client: same pool and settings; its calls record into a slot of
+ * their own, so concurrent `withMetadata` calls never mix). For the calls whose result
+ * carries no `$metadata` (`undefined`, strings). A rejection of `fn` propagates.
+ * @this {any}
+ * @template T
+ * @param {(client: any) => T | Promise<T>} fn
+ */
+native.Client.prototype.withMetadata = async function withMetadata(fn) {
+  if (typeof fn !== 'function') {
+    throw errors.makeError('InvalidInput', 'INVALID_INPUT', 'withMetadata: expected a function (client) => Promise', undefined, undefined, undefined, undefined, 'fn')
+  }
+  const view = this.__metadataView()
+  const result = await fn(view)
+  return { result, $metadata: view.__capturedMetadata() }
+}
+
 const Client = typeArgumentErrors(native.Client)
 
 const { makeError: _factory, ...errorClasses } = errors

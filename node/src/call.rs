@@ -154,6 +154,17 @@ impl<'e> Prepared<'e> {
     }
 }
 
+impl From<necid::ResponseMetadata> for ResponseMetadata {
+    fn from(m: necid::ResponseMetadata) -> Self {
+        ResponseMetadata {
+            request_id: m.request_id,
+            status: u32::from(m.status),
+            attempts: m.attempts,
+            clock_skew_ms: m.clock_skew_ms,
+        }
+    }
+}
+
 /// A result with the call's metadata: objects and arrays get a non-enumerable
 /// `$metadata` (so `deepStrictEqual` and `JSON.stringify` see the result as before);
 /// `undefined` and strings stay as they are.
@@ -168,12 +179,7 @@ impl<T: ToNapiValue> ToNapiValue for WithMetadata<T> {
         if ty != sys::ValueType::napi_object {
             return Ok(value);
         }
-        let meta = ResponseMetadata {
-            request_id: m.request_id,
-            status: u32::from(m.status),
-            attempts: m.attempts,
-            clock_skew_ms: m.clock_skew_ms,
-        };
+        let meta = ResponseMetadata::from(m);
         let meta = unsafe { ResponseMetadata::to_napi_value(env, meta) }?;
         let prop = sys::napi_property_descriptor {
             utf8name: c"$metadata".as_ptr(),

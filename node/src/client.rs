@@ -10,7 +10,7 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, JsValue as _, Status};
 use napi_derive::napi;
 
-use crate::call::{CallOptions, Prepared, WithMetadata};
+use crate::call::{CallOptions, Prepared, ResponseMetadata, WithMetadata};
 use crate::models::*;
 use crate::{Rejection, guard, spawn_promise, spawn_promise_with, to_js_error};
 
@@ -305,6 +305,15 @@ pub struct SignRequest {
 #[napi]
 pub struct Client {
     inner: necid::Client,
+    /// A `withMetadata` view's slot: every call of the view records into it.
+    capture: Option<necid::MetadataSlot>,
+}
+
+impl Client {
+    /// Where a call records its metadata: the view's slot, or a fresh one.
+    fn call_slot(&self) -> necid::MetadataSlot {
+        self.capture.clone().unwrap_or_default()
+    }
 }
 
 /// Expands the core's operation table into `Client`'s `#[napi] impl` block: the
@@ -456,7 +465,7 @@ macro_rules! node_client {
                 call_options: Option<CallOptions>,
             ) -> napi::Result<Object<'e>> {
                 let call = Prepared::new(env, call_options)?;
-                let slot = necid::MetadataSlot::new();
+                let slot = self.call_slot();
                 let c = call.client(&self.inner, &slot);
                 $($b)*
                 let promise = spawn_promise(env, move || async move {
@@ -510,7 +519,10 @@ necid::for_each_operation! { node_client, [
 
     fn from_config(env: &Env, cfg: necid::Result<necid::Config>) -> napi::Result<Self> {
         cfg.and_then(necid::Client::new)
-            .map(|inner| Client { inner })
+            .map(|inner| Client {
+                inner,
+                capture: None,
+            })
             .map_err(|e| to_js_error(env, &e))
     }
 
@@ -536,6 +548,28 @@ necid::for_each_operation! { node_client, [
     #[napi(catch_unwind, getter)]
     pub fn clock_skew_ms(&self) -> i64 {
         self.inner.clock_skew_ms()
+    }
+
+    /// A view of this client (same pool and settings) whose calls record their metadata
+    /// in one slot of its own; `withMetadata` (index.js) hands it to the caller's function.
+    #[napi(catch_unwind, js_name = "__metadataView", skip_typescript)]
+    pub fn metadata_view(&self) -> Client {
+        Client {
+            inner: self.inner.clone(),
+            capture: Some(necid::MetadataSlot::new()),
+        }
+    }
+
+    /// The metadata a `__metadataView` view recorded last (status 0 and 0 attempts when
+    /// no request was answered).
+    #[napi(catch_unwind, js_name = "__capturedMetadata", skip_typescript)]
+    pub fn captured_metadata(&self) -> ResponseMetadata {
+        ResponseMetadata::from(
+            self.capture
+                .as_ref()
+                .and_then(necid::MetadataSlot::get)
+                .unwrap_or_default(),
+        )
     }
 
     // ---------------------------------------------------------------------------------
@@ -578,7 +612,7 @@ necid::for_each_operation! { node_client, [
         call_options: Option<CallOptions>,
     ) -> napi::Result<Object<'e>> {
         let call = Prepared::new(env, call_options)?;
-        let slot = necid::MetadataSlot::new();
+        let slot = self.call_slot();
         let c = call.client(&self.inner, &slot);
         let probe = ImageArg::from(probe);
         let promise = spawn_promise(env, move || async move {
@@ -621,7 +655,7 @@ necid::for_each_operation! { node_client, [
         call_options: Option<CallOptions>,
     ) -> napi::Result<Object<'e>> {
         let call = Prepared::new(env, call_options)?;
-        let slot = necid::MetadataSlot::new();
+        let slot = self.call_slot();
         let c = call.client(&self.inner, &slot);
         let promise = spawn_promise_with(env, move || async move {
             let c = c?;

@@ -95,6 +95,47 @@ describe('$metadata', () => {
     // Operations resolving to undefined have none.
     assert.equal(await c.createTag('meta'), undefined)
   })
+
+  it('withMetadata gives it for calls resolving to undefined, retries counted', async () => {
+    const c = client({ maxAttempts: 3, retryBaseDelayMs: 10 })
+    await c.createTag('staff')
+    await emu.emulator.clearRequests()
+    await emu.emulator.addFault({ method: 'DELETE', path: '/v1.1/tags/staff', fault: 'error', status: 503, count: 1 })
+    const { result, $metadata: m } = await c.withMetadata((v) => v.deleteTag('staff'))
+    assert.equal(result, undefined)
+    assert.equal(m.status, 200)
+    assert.equal(m.attempts, 2)
+    assert.equal(m.clockSkewMs, 0)
+    // The request id is the one the emulator answered with (its x-amzn-RequestId,
+    // recorded as requestId): the second request's, not the 503's.
+    const sent = await emu.emulator.requests({ method: 'DELETE', path: '/v1.1/tags/staff' })
+    assert.deepEqual(sent.map((r) => r.status), [503, 200])
+    assert.equal(m.requestId, sent[1].requestId)
+    assert.notEqual(m.requestId, sent[0].requestId)
+
+    // Concurrent withMetadata calls keep their metadata apart; the last call of a view wins.
+    await c.createTag('a')
+    await c.createTag('b')
+    await emu.emulator.clearRequests()
+    await emu.emulator.addFault({ method: 'DELETE', path: '/v1.1/tags/a', fault: 'error', status: 503, count: 1 })
+    const [a, b] = await Promise.all([
+      c.withMetadata((v) => v.deleteTag('a')),
+      c.withMetadata(async (v) => {
+        await v.health()
+        return v.deleteTag('b')
+      }),
+    ])
+    assert.deepEqual([a.$metadata.attempts, b.$metadata.attempts], [2, 1])
+    const ids = Object.fromEntries((await emu.emulator.requests({ method: 'DELETE' })).map((r) => [r.path, r.requestId]))
+    assert.equal(a.$metadata.requestId, ids['/v1.1/tags/a'])
+    assert.equal(b.$metadata.requestId, ids['/v1.1/tags/b'])
+
+    // Nothing sent: nothing to describe. A rejection propagates.
+    const none = await c.withMetadata(() => 'no call')
+    assert.deepEqual([none.result, none.$metadata.status, none.$metadata.attempts], ['no call', 0, 0])
+    await assert.rejects(c.withMetadata((v) => v.deleteTag('ghost')), (e) => e instanceof necid.NotFoundError && !!e.requestId)
+    await assert.rejects(c.withMetadata('nope'), necid.InvalidInputError)
+  })
 })
 
 describe('call options', () => {

@@ -20,7 +20,7 @@ use pyo3::types::{PyDict, PyType};
 
 use crate::convert::{self as cv, ToPy as _};
 use crate::err::{self, Fail, guard};
-use crate::options::{CallOptions, call_client, on_list, on_model};
+use crate::options::{CallOptions, MetadataReader, call_client, metadata, on_list, on_model};
 use crate::rt::{self, Msg};
 
 // -------------------------------------------------------------------------------------
@@ -595,7 +595,9 @@ impl Mode for AsyncClient {
 /// connection pool. Errors are subclasses of :class:`necid.NecIdError`.
 #[pyclass(module = "necid", name = "Client", frozen)]
 pub struct Client {
-    core: Core,
+    core: Arc<Core>,
+    /// A `with_metadata` view's slot: every call of the view records into it.
+    capture: Option<necid::MetadataSlot>,
 }
 
 /// asyncio NEC ID client: every operation is a coroutine-like awaitable.
@@ -607,7 +609,9 @@ pub struct Client {
 /// :meth:`aclose` (or :meth:`close`) releases the connection pool.
 #[pyclass(module = "necid", name = "AsyncClient", frozen)]
 pub struct AsyncClient {
-    core: Core,
+    core: Arc<Core>,
+    /// A `with_metadata` view's slot: every call of the view records into it.
+    capture: Option<necid::MetadataSlot>,
 }
 
 /// Both clients' `#[pymethods]`, expanded from the core's operation table
@@ -638,6 +642,25 @@ macro_rules! py_clients {
             fn __exit__(&self, _args: &Bound<'_, pyo3::types::PyTuple>) {
                 self.core.close();
             }
+
+            /// ``call(view)`` and the response metadata of the calls it made through
+            /// ``view`` (a view of this client: same connection pool and settings), as
+            /// ``(result, metadata)``; for calls whose result carries none (``None``,
+            /// strings): ``_, meta = client.with_metadata(lambda c: c.delete_tag("x"))``.
+            /// ``metadata`` is the last response's (status 0 and 0 attempts when no
+            /// request was answered). Exceptions of ``call`` propagate (errors carry their
+            /// own ``status`` and ``request_id``).
+            fn with_metadata<'py>(
+                &self,
+                py: Python<'py>,
+                call: &Bound<'py, PyAny>,
+            ) -> PyResult<Bound<'py, pyo3::types::PyTuple>> {
+                let slot = necid::MetadataSlot::new();
+                let view = Bound::new(py, Client { core: self.core.clone(), capture: Some(slot.clone()) })?;
+                let result = call.call1((view,))?;
+                let meta = metadata(py, slot.get().unwrap_or_default())?;
+                pyo3::types::PyTuple::new(py, [result, meta])
+            }
         ] $($ops)* }
         py_clients! { @class AsyncClient [
             /// Awaitable of the client itself (`async with necid.AsyncClient(...) as c:`).
@@ -664,6 +687,25 @@ macro_rules! py_clients {
                 self.core.close();
                 rt::awaitable(py, async { Ok::<_, Fail>(()) }, none)
             }
+
+            /// Awaitable of ``(result, metadata)``: ``await call(view)`` and the response
+            /// metadata of the calls it made through ``view`` (a view of this client),
+            /// e.g. ``_, meta = await client.with_metadata(lambda c: c.delete_tag("x"))``.
+            /// Each call of ``with_metadata`` has its own view, so concurrent tasks never
+            /// see each other's metadata.
+            fn with_metadata<'py>(
+                &self,
+                py: Python<'py>,
+                call: &Bound<'py, PyAny>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                let slot = necid::MetadataSlot::new();
+                let view = Bound::new(py, AsyncClient { core: self.core.clone(), capture: Some(slot.clone()) })?;
+                let awaitable = call.call1((view,))?;
+                let reader = Bound::new(py, MetadataReader { slot })?;
+                py.import("necid._metadata")?
+                    .getattr("await_with_metadata")?
+                    .call1((awaitable, reader))
+            }
         ] $($ops)* }
     };
 
@@ -676,7 +718,7 @@ macro_rules! py_clients {
             fn new(py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
                 guard(py, || {
                     let config = build_config(py, ConfigBuilder::default(), kwargs)?;
-                    Ok($class { core: Core::new(py, config)? })
+                    Ok($class { core: Arc::new(Core::new(py, config)?), capture: None })
                 })
             }
 
@@ -689,7 +731,10 @@ macro_rules! py_clients {
                 py: Python<'_>,
                 overrides: Option<&Bound<'_, PyDict>>,
             ) -> PyResult<Self> {
-                guard(py, || Ok($class { core: Core::new(py, config_from_env(py, overrides)?)? }))
+                guard(py, || {
+                    let config = config_from_env(py, overrides)?;
+                    Ok($class { core: Arc::new(Core::new(py, config)?), capture: None })
+                })
             }
 
             /// A client configured from profile ``name`` (default: ``NECID_PROFILE`` or
@@ -704,7 +749,7 @@ macro_rules! py_clients {
             ) -> PyResult<Self> {
                 guard(py, || {
                     let config = config_from_profile(py, name, overrides)?;
-                    Ok($class { core: Core::new(py, config)? })
+                    Ok($class { core: Arc::new(Core::new(py, config)?), capture: None })
                 })
             }
 
@@ -773,6 +818,13 @@ macro_rules! py_clients {
             $($own)*
             $($ops)*
         }
+
+        impl $class {
+            /// Where a call records its metadata: the view's slot, or a fresh one.
+            fn call_slot(&self) -> necid::MetadataSlot {
+                self.capture.clone().unwrap_or_default()
+            }
+        }
     };
 
     // ---- the operations with rules of their own
@@ -804,7 +856,7 @@ macro_rules! py_clients {
                     let wait = WaitOptions {
                         $($field: cv::seconds(py, $field, stringify!($field))?,)*
                     };
-                    let slot = necid::MetadataSlot::new();
+                    let slot = self.call_slot();
                     let client = call_client(&self.core.get(py)?, options.as_deref(), &slot);
                     Self::wait(py, client, batch_id, wait, on_progress, slot)
                 })
@@ -970,7 +1022,7 @@ macro_rules! py_clients {
             ) -> PyResult<Bound<$lt, PyAny>> {
                 guard($py, || {
                     $($conv)*
-                    let slot = necid::MetadataSlot::new();
+                    let slot = self.call_slot();
                     let future = call_client(&self.core.get($py)?, options.as_deref(), &slot)
                         .$name($($call)*);
                     Self::run($py, future, move |py, value| {

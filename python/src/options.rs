@@ -154,7 +154,8 @@ fn classes(py: Python<'_>) -> PyResult<&(Py<PyAny>, Py<PyAny>)> {
     })
 }
 
-fn metadata<'py>(py: Python<'py>, m: necid::ResponseMetadata) -> PyResult<Bound<'py, PyAny>> {
+/// `necid.ResponseMetadata` of `m`.
+pub fn metadata<'py>(py: Python<'py>, m: necid::ResponseMetadata) -> PyResult<Bound<'py, PyAny>> {
     let fields = PyDict::new(py);
     fields.set_item(pyo3::intern!(py, "request_id"), m.request_id)?;
     fields.set_item(pyo3::intern!(py, "status"), m.status)?;
@@ -213,4 +214,18 @@ pub fn _set_log_bridge(py: Python<'_>, level: &str, emit: Option<Py<PyAny>>) -> 
     });
     py.detach(|| necid::logging::set_log_sink(sink, level))
         .map_err(|e| err::to_py(py, e))
+}
+
+/// Reads an `AsyncClient.with_metadata` view's slot once its awaitable is done (called by
+/// `necid._metadata.await_with_metadata`).
+#[pyclass(module = "necid", frozen)]
+pub struct MetadataReader {
+    pub(crate) slot: necid::MetadataSlot,
+}
+
+#[pymethods]
+impl MetadataReader {
+    fn __call__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        metadata(py, self.slot.get().unwrap_or_default())
+    }
 }

@@ -145,6 +145,58 @@ def test_async_results_carry_their_metadata(fresh: Emulator) -> None:
     asyncio.run(main())
 
 
+def test_with_metadata_covers_calls_without_a_result(fresh: Emulator) -> None:
+    """``with_metadata`` gives the metadata of calls returning ``None`` or a string: the
+    request id is the one the emulator answered with (its ``x-amzn-RequestId``, recorded
+    as ``requestId``), the retry after an injected 503 counts."""
+    with necid.Client(**settings(fresh, max_attempts=3, retry_base_delay=0.01)) as c:
+        c.create_tag("staff")
+        fresh.clear_requests()
+        fresh.add_fault(
+            method="DELETE", path="/v1.1/tags/staff", fault="error", status=503, count=1
+        )
+        result, meta = c.with_metadata(lambda v: v.delete_tag("staff"))
+        assert result is None
+        assert meta.status == 200 and meta.attempts == 2 and meta.clock_skew_ms == 0
+        sent = fresh.requests(method="DELETE", path="/v1.1/tags/staff")
+        assert [r["status"] for r in sent] == [503, 200]
+        assert meta.request_id == sent[1]["requestId"] != sent[0]["requestId"]
+
+        # A view's calls record into it; the last response wins. The client itself is
+        # unchanged (results of plain calls still carry their own metadata).
+        (first, second), meta = c.with_metadata(lambda v: (v.health(), v.list_tags()))
+        assert second.metadata is not None and meta == second.metadata
+        assert first.metadata is not None and first.metadata.request_id != meta.request_id
+        # Nothing sent: no response to describe.
+        _, none = c.with_metadata(lambda v: None)
+        assert none.request_id is None and none.status == 0 and none.attempts == 0
+        # Exceptions propagate, with their own request id.
+        with pytest.raises(necid.NotFoundError) as e:
+            c.with_metadata(lambda v: v.delete_tag("ghost"))
+        assert e.value.request_id
+
+
+def test_async_with_metadata_keeps_concurrent_calls_apart(fresh: Emulator) -> None:
+    async def main() -> None:
+        async with necid.AsyncClient(**settings(fresh, max_attempts=3, retry_base_delay=0.01)) as c:
+            await c.create_tag("a")
+            await c.create_tag("b")
+            fresh.clear_requests()
+            fresh.add_fault(
+                method="DELETE", path="/v1.1/tags/a", fault="error", status=503, count=1
+            )
+            (ra, ma), (rb, mb) = await asyncio.gather(
+                c.with_metadata(lambda v: v.delete_tag("a")),
+                c.with_metadata(lambda v: v.delete_tag("b")),
+            )
+            assert ra is None and rb is None
+            assert (ma.status, ma.attempts, mb.status, mb.attempts) == (200, 2, 200, 1)
+            ids = {r["path"]: r["requestId"] for r in fresh.requests(method="DELETE")}
+            assert ma.request_id == ids["/v1.1/tags/a"] and mb.request_id == ids["/v1.1/tags/b"]
+
+    asyncio.run(main())
+
+
 def test_max_attempts_per_call(fresh: Emulator) -> None:
     fresh.add_fault(method="GET", path="/v1.1/tags", fault="error", status=503, count=2)
     with necid.Client(**settings(fresh, max_attempts=1)) as c:
