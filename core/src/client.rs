@@ -140,6 +140,10 @@ impl Client {
             })?),
             None => None,
         };
+        let identity = match (&config.client_cert, &config.client_key) {
+            (Some(cert), Some(key)) => Some(crate::tls::load_client_identity(cert, key)?),
+            _ => None,
+        };
         let base = move || {
             let mut b = reqwest::Client::builder()
                 .connect_timeout(connect_timeout)
@@ -154,6 +158,9 @@ impl Client {
             // ALL_PROXY and NO_PROXY only when none is given).
             if let Some(p) = &proxy {
                 b = b.proxy(p.clone());
+            }
+            if let Some(id) = &identity {
+                b = b.identity(id.clone());
             }
             b
         };

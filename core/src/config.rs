@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use crate::credentials::ProvideCredentials;
 use crate::error::{Error, Result};
-use crate::tls::{CaBundle, TlsRoots};
+use crate::tls::{CaBundle, PemSource, TlsRoots};
 
 /// Default biometric API endpoint.
 pub const DEFAULT_ENDPOINT: &str = "https://api.id.nec.com.au";
@@ -152,6 +152,8 @@ pub struct Config {
     pub(crate) pool_idle_timeout: Duration,
     pub(crate) credentials_provider: Option<Arc<dyn ProvideCredentials>>,
     pub(crate) rename_tag_form: RenameTagForm,
+    pub(crate) client_cert: Option<PemSource>,
+    pub(crate) client_key: Option<PemSource>,
 }
 
 impl fmt::Debug for Config {
@@ -179,6 +181,8 @@ impl fmt::Debug for Config {
                 &self.credentials_provider.as_ref().map(|_| "..."),
             )
             .field("rename_tag_form", &self.rename_tag_form)
+            .field("client_cert", &self.client_cert)
+            .field("client_key", &self.client_key)
             .finish()
     }
 }
@@ -295,6 +299,15 @@ impl Config {
     pub fn rename_tag_form(&self) -> RenameTagForm {
         self.rename_tag_form
     }
+    /// The client certificate (mutual TLS), if one is configured.
+    pub fn client_cert(&self) -> Option<&PemSource> {
+        self.client_cert.as_ref()
+    }
+    /// Whether a client certificate and its key are configured (the key is not handed
+    /// out).
+    pub fn has_client_key(&self) -> bool {
+        self.client_key.is_some()
+    }
     /// A builder pre-filled with this configuration (to derive a variant).
     pub fn to_builder(&self) -> ConfigBuilder {
         ConfigBuilder {
@@ -317,6 +330,8 @@ impl Config {
             pool_idle_timeout: Some(self.pool_idle_timeout),
             credentials_provider: self.credentials_provider.clone(),
             rename_tag_form: Some(self.rename_tag_form),
+            client_cert: self.client_cert.clone(),
+            client_key: self.client_key.clone(),
         }
     }
 
@@ -358,6 +373,8 @@ pub struct ConfigBuilder {
     pool_idle_timeout: Option<Duration>,
     credentials_provider: Option<Arc<dyn ProvideCredentials>>,
     rename_tag_form: Option<RenameTagForm>,
+    client_cert: Option<PemSource>,
+    client_key: Option<PemSource>,
 }
 
 /// Which request [`Client::rename_tag`](crate::Client::rename_tag) sends (setting
@@ -419,6 +436,8 @@ impl fmt::Debug for ConfigBuilder {
             .field("tls_roots", &self.tls_roots)
             .field("ca_bundle", &self.ca_bundle)
             .field("proxy", &self.proxy)
+            .field("client_cert", &self.client_cert)
+            .field("client_key", &self.client_key)
             .finish_non_exhaustive()
     }
 }
@@ -637,6 +656,34 @@ pub const CONFIG_KEYS: &[ConfigKey] = &[
         default: "auto",
         doc: "Request of `rename_tag`: `body` (`PUT /tags/{old}` with `{\"newName\"}`, the later reference), `path` (`PUT /tags/{old}/{new}`, the v1.1 reference) or `auto` (body, then path once on a 404, 400 `InvalidRequest` or 403 `Missing Authentication Token`; remembered).",
     },
+    ConfigKey {
+        name: "client_cert",
+        env: Some("NECID_CLIENT_CERT"),
+        ty: ConfigType::Text,
+        default: "none",
+        doc: "Path of a PEM file holding the client certificate (leaf first, then any intermediates) for servers that require mutual TLS, read when the client is built; needs `client_key`. Empty: none.",
+    },
+    ConfigKey {
+        name: "client_key",
+        env: Some("NECID_CLIENT_KEY"),
+        ty: ConfigType::Text,
+        default: "none",
+        doc: "Path of the PEM private key (PKCS#8, RSA or EC) of `client_cert` (may be the same file); checked against the certificate when the client is built, never printed.",
+    },
+    ConfigKey {
+        name: "client_cert_pem",
+        env: None,
+        ty: ConfigType::Pem,
+        default: "none",
+        doc: "The client certificate as PEM text or bytes instead of a file (in code only).",
+    },
+    ConfigKey {
+        name: "client_key_pem",
+        env: None,
+        ty: ConfigType::Pem,
+        default: "none",
+        doc: "The client certificate's private key as PEM text or bytes instead of a file (in code only).",
+    },
 ];
 
 /// The setting named `name`, if there is one.
@@ -722,6 +769,8 @@ pub const ENV_VARS: &[&str] = &[
     "NECID_POOL_MAX_IDLE_PER_HOST",
     "NECID_POOL_IDLE_TIMEOUT",
     "NECID_RENAME_TAG_FORM",
+    "NECID_CLIENT_CERT",
+    "NECID_CLIENT_KEY",
     "NECID_PROFILE",
     "NECID_CONFIG_FILE",
 ];
@@ -891,6 +940,28 @@ impl ConfigBuilder {
                 ConfigValue::Bytes(b) => self.ca_bundle_pem(b),
                 _ => return Err(Error::invalid_input(name, "expects PEM text or bytes")),
             },
+            "client_cert" | "client_key" => {
+                let v = text(value)?;
+                let v = v.trim();
+                let source = (!v.is_empty()).then(|| PemSource::File(PathBuf::from(v)));
+                if name == "client_cert" {
+                    self.client_cert(source)
+                } else {
+                    self.client_key(source)
+                }
+            }
+            "client_cert_pem" | "client_key_pem" => {
+                let pem = match value {
+                    ConfigValue::Text(t) => t.into_bytes(),
+                    ConfigValue::Bytes(b) => b,
+                    _ => return Err(Error::invalid_input(name, "expects PEM text or bytes")),
+                };
+                if name == "client_cert_pem" {
+                    self.client_cert_pem(pem)
+                } else {
+                    self.client_key_pem(pem)
+                }
+            }
             _ => return Err(Error::invalid_input(name, "is not a known setting")),
         })
     }
@@ -1019,6 +1090,42 @@ impl ConfigBuilder {
     /// Set (or with `None` clear) the CA bundle.
     pub fn ca_bundle(mut self, bundle: Option<CaBundle>) -> Self {
         self.ca_bundle = bundle;
+        self
+    }
+    /// A PEM file holding the client certificate (leaf first, then any intermediates),
+    /// presented to servers that require mutual TLS; read and checked against the key when
+    /// the client is built. Needs [`ConfigBuilder::client_key_file`] or
+    /// [`ConfigBuilder::client_key_pem`]. Config-file key `client_cert`, variable
+    /// `NECID_CLIENT_CERT`.
+    pub fn client_cert_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.client_cert = Some(PemSource::File(path.into()));
+        self
+    }
+    /// Like [`ConfigBuilder::client_cert_file`] with the PEM text itself.
+    pub fn client_cert_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.client_cert = Some(PemSource::Pem(pem.into().into()));
+        self
+    }
+    /// Set (or with `None` clear) the client certificate.
+    pub fn client_cert(mut self, cert: Option<PemSource>) -> Self {
+        self.client_cert = cert;
+        self
+    }
+    /// A PEM file holding the client certificate's private key (PKCS#8, RSA or EC; it may
+    /// be the certificate's own file). Never printed or logged. Config-file key
+    /// `client_key`, variable `NECID_CLIENT_KEY`.
+    pub fn client_key_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.client_key = Some(PemSource::File(path.into()));
+        self
+    }
+    /// Like [`ConfigBuilder::client_key_file`] with the PEM text itself.
+    pub fn client_key_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.client_key = Some(PemSource::Pem(pem.into().into()));
+        self
+    }
+    /// Set (or with `None` clear) the client certificate's private key.
+    pub fn client_key(mut self, key: Option<PemSource>) -> Self {
+        self.client_key = key;
         self
     }
     /// An HTTP proxy for every request, `http://[user:password@]host:port` (`https://`
@@ -1173,6 +1280,37 @@ impl ConfigBuilder {
         {
             return Err(Error::invalid_input("ca_bundle", "the path is empty"));
         }
+        match (&self.client_cert, &self.client_key) {
+            (Some(_), None) => {
+                return Err(Error::invalid_input(
+                    "client_key",
+                    "a client certificate (client_cert) was given without its private key \
+                     (client_key / NECID_CLIENT_KEY, or client_key_pem)",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(Error::invalid_input(
+                    "client_cert",
+                    "a client private key (client_key) was given without its certificate \
+                     (client_cert / NECID_CLIENT_CERT, or client_cert_pem)",
+                ));
+            }
+            _ => {}
+        }
+        for (name, source) in [
+            ("client_cert", &self.client_cert),
+            ("client_key", &self.client_key),
+        ] {
+            match source {
+                Some(PemSource::File(p)) if p.as_os_str().is_empty() => {
+                    return Err(Error::invalid_input(name, "the path is empty"));
+                }
+                Some(PemSource::Pem(b)) if b.is_empty() => {
+                    return Err(Error::invalid_input(name, "the PEM bytes are empty"));
+                }
+                _ => {}
+            }
+        }
         Ok(Config {
             endpoint,
             tenant_endpoint,
@@ -1193,6 +1331,8 @@ impl ConfigBuilder {
             pool_idle_timeout,
             credentials_provider: self.credentials_provider,
             rename_tag_form: self.rename_tag_form.unwrap_or_default(),
+            client_cert: self.client_cert,
+            client_key: self.client_key,
         })
     }
 }
@@ -1608,6 +1748,17 @@ mod tests {
             .unwrap();
         let view = |c: &Config| format!("{c:?}|{}", c.secrets().join(","));
         for key in CONFIG_KEYS {
+            // The client certificate and its key come in pairs: start with both (3-byte
+            // PEM, which `Debug` shows as its length) and change one.
+            let base = if key.name.starts_with("client_") {
+                base.to_builder()
+                    .client_cert_pem(b"PEM".to_vec())
+                    .client_key_pem(b"PEM".to_vec())
+                    .build()
+                    .unwrap()
+            } else {
+                base.clone()
+            };
             let b = base.to_builder().set(key.name, sample(key)).unwrap();
             let changed = b.build().unwrap();
             assert_ne!(view(&changed), view(&base), "{} changed nothing", key.name);

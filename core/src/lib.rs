@@ -60,7 +60,7 @@ pub use error::{Error, ErrorKind, Result};
 pub use image::{Image, ImageFormat};
 pub use models::*;
 pub use runtime::runtime;
-pub use tls::{CaBundle, TlsRoots};
+pub use tls::{CaBundle, PemSource, TlsRoots};
 
 /// The API's default match threshold (search's default; face-to-face verify's verdict).
 pub const DEFAULT_THRESHOLD: u32 = 7000;

@@ -429,3 +429,159 @@ pub(crate) fn certificate_hint(roots: TlsRoots, bundle: Option<&CaBundle>) -> St
          as the CA bundle (ca_bundle / NECID_CA_BUNDLE)"
     )
 }
+
+/// PEM data from a file (read when the client is built) or given as bytes: the client
+/// certificate chain or its private key (mutual TLS). Its `Debug` shows the path or the
+/// length, never the contents.
+#[derive(Clone, PartialEq, Eq)]
+pub enum PemSource {
+    /// A PEM file, read when the client is built.
+    File(PathBuf),
+    /// PEM text.
+    Pem(Arc<[u8]>),
+}
+
+impl fmt::Debug for PemSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PemSource::File(p) => f.debug_tuple("File").field(p).finish(),
+            PemSource::Pem(b) => write!(f, "Pem({} bytes)", b.len()),
+        }
+    }
+}
+
+impl PemSource {
+    /// The bytes and how to name their origin in a message (the path, never the content).
+    fn read(&self, field: &'static str, what: &str) -> Result<(Vec<u8>, String)> {
+        match self {
+            PemSource::File(path) => match std::fs::read(path) {
+                Ok(b) => Ok((b, path.display().to_string())),
+                Err(e) => Err(Error::invalid_input(
+                    field,
+                    format!("cannot read the {what} {}: {e}", path.display()),
+                )
+                .with_source(e)),
+            },
+            PemSource::Pem(b) => Ok((b.to_vec(), format!("the {what} PEM bytes given"))),
+        }
+    }
+}
+
+/// The client certificate (mutual TLS), checked when the client is built: the chain and
+/// the key are read and parsed, and the key must belong to the first certificate. Every
+/// failure is `InvalidInput` naming `client_cert` or `client_key` and the file, never the
+/// key's content.
+pub(crate) fn load_client_identity(cert: &PemSource, key: &PemSource) -> Result<reqwest::Identity> {
+    use base64::Engine as _;
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    let (cert_bytes, cert_origin) = cert.read("client_cert", "client certificate")?;
+    let certs = CertificateDer::pem_slice_iter(&cert_bytes)
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| {
+            Error::invalid_input(
+                "client_cert",
+                format!("{cert_origin} is not a PEM certificate file: {e}"),
+            )
+        })?;
+    if certs.is_empty() {
+        return Err(Error::invalid_input(
+            "client_cert",
+            format!("no PEM certificate (-----BEGIN CERTIFICATE-----) in {cert_origin}"),
+        ));
+    }
+    let (key_bytes, key_origin) = key.read("client_key", "client key")?;
+    // The parser's own message may quote a line of the key: only say which check failed.
+    let key_der = match PrivateKeyDer::from_pem_slice(&key_bytes) {
+        Ok(k) => k,
+        Err(rustls::pki_types::pem::Error::NoItemsFound) => {
+            return Err(Error::invalid_input(
+                "client_key",
+                format!(
+                    "no PEM private key (-----BEGIN PRIVATE KEY-----, RSA or EC) in {key_origin}"
+                ),
+            ));
+        }
+        Err(_) => {
+            return Err(Error::invalid_input(
+                "client_key",
+                format!("{key_origin} is not a valid PEM private key"),
+            ));
+        }
+    };
+    let provider = rustls::crypto::aws_lc_rs::default_provider();
+    if let Err(e) =
+        rustls::sign::CertifiedKey::from_der(certs.clone(), key_der.clone_key(), &provider)
+    {
+        let why = match e {
+            rustls::Error::InconsistentKeys(_) => format!(
+                "the private key in {key_origin} does not belong to the certificate in \
+                 {cert_origin}"
+            ),
+            _ => format!(
+                "the private key in {key_origin} cannot be used with the certificate in \
+                 {cert_origin} (an RSA, ECDSA or Ed25519 key is needed)"
+            ),
+        };
+        return Err(Error::invalid_input("client_key", why));
+    }
+    // reqwest takes the identity as PEM: write the parsed items back as clean PEM.
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut pem = String::new();
+    let mut section = |label: &str, der: &[u8]| {
+        pem.push_str(&format!("-----BEGIN {label}-----\n"));
+        let text = b64.encode(der);
+        for line in text.as_bytes().chunks(64) {
+            pem.push_str(std::str::from_utf8(line).unwrap_or_default());
+            pem.push('\n');
+        }
+        pem.push_str(&format!("-----END {label}-----\n"));
+    };
+    for c in &certs {
+        section("CERTIFICATE", c.as_ref());
+    }
+    let label = match &key_der {
+        PrivateKeyDer::Pkcs1(_) => "RSA PRIVATE KEY",
+        PrivateKeyDer::Sec1(_) => "EC PRIVATE KEY",
+        _ => "PRIVATE KEY",
+    };
+    section(label, key_der.secret_der());
+    reqwest::Identity::from_pem(pem.as_bytes()).map_err(|_| {
+        Error::invalid_input(
+            "client_cert",
+            format!("the client certificate in {cert_origin} cannot be used"),
+        )
+    })
+}
+
+/// Whether a transport error is the server refusing our side of the handshake: it asked
+/// for a client certificate and got none, or one it does not trust (TLS alerts). With a
+/// certificate configured, `DecryptError` counts too: a verifier that finds a trusted CA of
+/// the same name whose signature does not match (another CA with the same name) says so.
+pub(crate) fn is_client_certificate_rejection(message: &str, configured: bool) -> bool {
+    (configured && message.contains("received fatal alert: DecryptError"))
+        || [
+            "received fatal alert: CertificateRequired",
+            "received fatal alert: BadCertificate",
+            "received fatal alert: UnknownCA",
+            "received fatal alert: UnsupportedCertificate",
+            "received fatal alert: CertificateUnknown",
+            "received fatal alert: CertificateRevoked",
+            "received fatal alert: CertificateExpired",
+            "received fatal alert: AccessDenied",
+        ]
+        .iter()
+        .any(|m| message.contains(m))
+}
+
+/// The hint for [`is_client_certificate_rejection`].
+pub(crate) fn client_certificate_hint(configured: bool) -> &'static str {
+    if configured {
+        "TLS handshake refused by the server: it does not accept the client certificate \
+         (client_cert / NECID_CLIENT_CERT); give one issued by a CA the server trusts"
+    } else {
+        "TLS handshake refused by the server: it requires a client certificate; give one \
+         with its key (client_cert and client_key / NECID_CLIENT_CERT and NECID_CLIENT_KEY)"
+    }
+}

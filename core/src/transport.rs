@@ -543,7 +543,27 @@ impl Transport {
                             ),
                         );
                     }
+                    let refused = !certificate
+                        && crate::tls::is_client_certificate_rejection(
+                            err.message(),
+                            self.config.client_cert.is_some(),
+                        );
+                    if refused {
+                        // The server refused our certificate (or its absence): retrying
+                        // cannot change that either.
+                        err = Error::new(
+                            ErrorKind::Network,
+                            format!(
+                                "{} ({})",
+                                crate::tls::client_certificate_hint(
+                                    self.config.client_cert.is_some()
+                                ),
+                                err.message()
+                            ),
+                        );
+                    }
                     if !certificate
+                        && !refused
                         && attempt < max_attempts
                         && should_retry_failure(&call.method, failure)
                     {
