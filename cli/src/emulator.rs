@@ -110,7 +110,7 @@ async fn requests(a: RequestsArgs) -> anyhow::Result<()> {
 }
 
 async fn from_admin(a: &RequestsArgs) -> anyhow::Result<Vec<Value>> {
-    let (endpoint, token, ca) = match &a.ready_file {
+    let (endpoint, token, ca, identity) = match &a.ready_file {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading {}", path.display()))?;
@@ -124,10 +124,14 @@ async fn from_admin(a: &RequestsArgs) -> anyhow::Result<Vec<Value>> {
                     .or_else(|| field("adminToken"))
                     .context("the ready file has no adminToken")?,
                 field("caFile").map(PathBuf::from),
+                // With --tls-client-auth the admin API needs the client certificate too.
+                field("clientCertFile")
+                    .zip(field("clientKeyFile"))
+                    .map(|(c, k)| (PathBuf::from(c), PathBuf::from(k))),
             )
         }
         None => match (&a.admin_endpoint, &a.admin_token) {
-            (Some(e), Some(t)) => (e.clone(), t.clone(), None),
+            (Some(e), Some(t)) => (e.clone(), t.clone(), None, None),
             _ => bail!(
                 "say where the emulator is: --ready-file F, --admin-endpoint URL with --admin-token T \
                  (or NECID_ADMIN_ENDPOINT/NECID_ADMIN_TOKEN), or --from DIR"
@@ -139,6 +143,15 @@ async fn from_admin(a: &RequestsArgs) -> anyhow::Result<Vec<Value>> {
         let pem = std::fs::read(&ca).with_context(|| format!("reading {}", ca.display()))?;
         builder = builder.add_root_certificate(
             reqwest::Certificate::from_pem(&pem).context("the CA file is not PEM")?,
+        );
+    }
+    if let Some((cert, key)) = identity {
+        let mut pem =
+            std::fs::read(&cert).with_context(|| format!("reading {}", cert.display()))?;
+        pem.push(b'\n');
+        pem.extend(std::fs::read(&key).with_context(|| format!("reading {}", key.display()))?);
+        builder = builder.identity(
+            reqwest::Identity::from_pem(&pem).context("the client certificate is not usable")?,
         );
     }
     let client = builder.build().context("building the HTTP client")?;

@@ -44,6 +44,16 @@ pub struct ServeArgs {
     /// Where --tls writes the CA certificate (PEM).
     #[arg(long, requires = "tls")]
     pub tls_ca_file: Option<PathBuf>,
+    /// With --tls: require a client certificate (mutual TLS) issued by the emulator's CA
+    /// (or by a --tls-client-ca); a connection without one is refused at the handshake. A
+    /// client certificate and key signed by the CA are written to temporary files (removed
+    /// at exit), printed, and given as `clientCertFile`/`clientKeyFile` in the ready file.
+    #[arg(long, requires = "tls")]
+    pub tls_client_auth: bool,
+    /// With --tls: also accept client certificates issued by the CA certificates in FILE
+    /// (PEM); implies --tls-client-auth.
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub tls_client_ca: Option<PathBuf>,
     /// Face engine [default: real, or the config file's `engine`].
     #[arg(long, value_enum)]
     pub engine: Option<EngineArg>,
@@ -184,6 +194,11 @@ pub struct ReadyInfo {
     pub bucket_dir: Option<PathBuf>,
     /// With --tls: the PEM file of the CA clients must trust; otherwise null.
     pub ca_file: Option<PathBuf>,
+    /// With --tls-client-auth: a PEM client certificate the emulator accepts; otherwise
+    /// null.
+    pub client_cert_file: Option<PathBuf>,
+    /// With --tls-client-auth: that certificate's private key (PEM); otherwise null.
+    pub client_key_file: Option<PathBuf>,
     /// Base URL of the admin API (`<endpoint>/_admin/v1`).
     pub admin_endpoint: String,
     /// Token of the admin API (`Authorization: Bearer <adminToken>`).
@@ -205,6 +220,8 @@ impl ReadyInfo {
             api_key: creds.api_key.clone(),
             bucket_dir,
             ca_file: None,
+            client_cert_file: None,
+            client_key_file: None,
             admin_endpoint: server.admin_endpoint(),
             admin_token: server.admin_token().to_owned(),
             console_url: server.console_url(),
@@ -287,11 +304,40 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         Storage::Sqlite(path) => format!("SQLite at {}", path.display()),
     };
 
-    // The CA file is removed at exit only when it was our own temporary choice.
+    // The CA file is removed at exit only when it was our own temporary choice; the
+    // client certificate files always are.
     let mut ca_file: Option<(PathBuf, bool)> = None;
+    let mut client_files: Vec<(PathBuf, bool)> = Vec::new();
     if args.tls {
-        let identity = necid_server::TlsIdentity::generate(std::slice::from_ref(&args.host))
-            .context("generating the TLS certificate")?;
+        let names = std::slice::from_ref(&args.host);
+        let identity = if args.tls_client_auth || args.tls_client_ca.is_some() {
+            let extra = match &args.tls_client_ca {
+                Some(p) => std::fs::read(p)
+                    .with_context(|| format!("reading the client CA file {}", p.display()))?,
+                None => Vec::new(),
+            };
+            necid_server::TlsIdentity::generate_with_client_auth(names, &extra)
+        } else {
+            necid_server::TlsIdentity::generate(names)
+        }
+        .context("generating the TLS certificate")?;
+        if let (Some(cert), Some(key)) = (identity.client_cert_pem(), identity.client_key_pem()) {
+            let base = std::env::temp_dir();
+            let pid = std::process::id();
+            let cert_path = base.join(format!("necid-emulator-{pid}-client-cert.pem"));
+            let key_path = base.join(format!("necid-emulator-{pid}-client-key.pem"));
+            client_files.push((cert_path.clone(), true));
+            client_files.push((key_path.clone(), true));
+            let written = std::fs::write(&cert_path, cert)
+                .with_context(|| format!("writing {}", cert_path.display()))
+                .and_then(|()| write_private(&key_path, key.as_bytes()));
+            if let Err(e) = written {
+                for f in &client_files {
+                    remove_temporary(Some(f));
+                }
+                return Err(e);
+            }
+        }
         let (path, temporary) = match &args.tls_ca_file {
             Some(p) => (p.clone(), false),
             None => (
@@ -309,11 +355,16 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         Ok(s) => s,
         Err(e) => {
             remove_temporary(ca_file.as_ref());
+            for f in &client_files {
+                remove_temporary(Some(f));
+            }
             return Err(e).context("starting the emulator");
         }
     };
     let mut info = ReadyInfo::new(&server, args.bucket_dir.clone());
     info.ca_file = ca_file.as_ref().map(|(p, _)| p.clone());
+    info.client_cert_file = client_files.first().map(|(p, _)| p.clone());
+    info.client_key_file = client_files.get(1).map(|(p, _)| p.clone());
     let json = serde_json::to_string(&info)?;
 
     println!("necid emulator listening on {}", info.endpoint);
@@ -362,7 +413,24 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         "  admin token:       {}  (Authorization: Bearer ...)",
         info.admin_token
     );
-    if let Some(ca) = &info.ca_file {
+    if let (Some(ca), Some(cert), Some(key)) =
+        (&info.ca_file, &info.client_cert_file, &info.client_key_file)
+    {
+        println!("  TLS CA certificate: {}", ca.display());
+        println!(
+            "  TLS client cert:   {} (required; key {})",
+            cert.display(),
+            key.display()
+        );
+        println!(
+            "  try: NECID_ENDPOINT={} NECID_CA_BUNDLE={} NECID_CLIENT_CERT={} \
+             NECID_CLIENT_KEY={} necid health",
+            info.endpoint,
+            ca.display(),
+            cert.display(),
+            key.display()
+        );
+    } else if let Some(ca) = &info.ca_file {
         println!("  TLS CA certificate: {}", ca.display());
         println!(
             "  try: NECID_ENDPOINT={} NECID_CA_BUNDLE={} necid health",
@@ -391,7 +459,27 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     eprintln!("necid emulator: shutting down");
     server.shutdown().await;
     remove_temporary(ca_file.as_ref());
+    for f in &client_files {
+        remove_temporary(Some(f));
+    }
     Ok(())
+}
+
+/// Write a private key readable by its owner only (on Unix).
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    file.write_all(bytes)
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 fn remove_temporary(ca_file: Option<&(PathBuf, bool)>) {

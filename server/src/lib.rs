@@ -107,6 +107,16 @@ impl RunningServer {
         self.tls.as_ref().map(TlsIdentity::ca_pem)
     }
 
+    /// With TLS client authentication: a client certificate (PEM) the server accepts.
+    pub fn client_cert_pem(&self) -> Option<&str> {
+        self.tls.as_ref().and_then(TlsIdentity::client_cert_pem)
+    }
+
+    /// With TLS client authentication: that client certificate's private key (PEM).
+    pub fn client_key_pem(&self) -> Option<&str> {
+        self.tls.as_ref().and_then(TlsIdentity::client_key_pem)
+    }
+
     /// The bound address (the real port when the config asked for port 0).
     pub fn addr(&self) -> SocketAddr {
         self.addr
