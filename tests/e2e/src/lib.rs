@@ -49,6 +49,29 @@ impl Emulator {
         .await
     }
 
+    /// Like [`Emulator::start_tls`], and the handshake requires a client certificate
+    /// issued by the emulator's CA (`necid serve --tls-client-auth`); the server's
+    /// `TlsIdentity` holds one for the tests ([`Emulator::client_identity`]).
+    pub async fn start_mtls() -> Emulator {
+        let identity = match necid_server::TlsIdentity::generate_with_client_auth(&[], &[]) {
+            Ok(i) => i,
+            Err(err) => panic_free_abort(&format!("TLS identity: {err}")),
+        };
+        Self::start_with(ServerConfig {
+            tls: Some(identity),
+            ..Self::deterministic()
+        })
+        .await
+    }
+
+    /// With [`Emulator::start_mtls`]: the client certificate and key (PEM) it accepts.
+    pub fn client_identity(&self) -> (Vec<u8>, Vec<u8>) {
+        match (self.server.client_cert_pem(), self.server.client_key_pem()) {
+            (Some(c), Some(k)) => (c.as_bytes().to_vec(), k.as_bytes().to_vec()),
+            _ => panic_free_abort("this emulator does not require client certificates"),
+        }
+    }
+
     pub async fn start_with(config: ServerConfig) -> Emulator {
         match necid_server::start(config).await {
             Ok(server) => Emulator { server },

@@ -217,3 +217,218 @@ async fn no_system_store_http_works_https_explains() {
     http.stop().await;
     https.stop().await;
 }
+
+/// The emulator's CA, and a client certificate + key it accepts, as files.
+#[allow(clippy::expect_used)] // test helper
+fn mtls_files(emu: &Emulator, dir: &std::path::Path) -> [std::path::PathBuf; 3] {
+    let (cert, key) = emu.client_identity();
+    let files = [
+        dir.join("ca.pem"),
+        dir.join("client.pem"),
+        dir.join("key.pem"),
+    ];
+    for (path, bytes) in files.iter().zip([ca_pem(emu), cert, key]) {
+        std::fs::write(path, bytes).expect("writing a test file");
+    }
+    files
+}
+
+#[tokio::test]
+async fn mtls_calls_succeed_with_the_client_certificate() {
+    let emu = Emulator::start_mtls().await;
+    let dir = tempfile::tempdir().unwrap();
+    let [ca, cert, key] = mtls_files(&emu, dir.path());
+    // Files, as `client_cert` / `client_key` (NECID_CLIENT_CERT / NECID_CLIENT_KEY) give.
+    let client = emu.client_with(
+        emu.config()
+            .ca_bundle_file(&ca)
+            .client_cert_file(&cert)
+            .client_key_file(&key),
+    );
+    client.health().await.unwrap();
+    let face = necid::Image::from(necid_e2e::faces::OBAMA.to_vec());
+    let registered = client.register_subject(face, &[]).await.unwrap();
+    assert!(!registered.subject_id.is_empty());
+    // PEM bytes (`client_cert_pem` / `client_key_pem`), through the one `set` entry point.
+    let (cert_pem, key_pem) = emu.client_identity();
+    let b = emu
+        .config()
+        .ca_bundle_file(&ca)
+        .set("client_cert_pem", cert_pem)
+        .and_then(|b| b.set("client_key_pem", String::from_utf8(key_pem).unwrap()))
+        .unwrap();
+    emu.client_with(b).health().await.unwrap();
+    // One PEM file holding both the certificate and the key, named by both settings.
+    let both = dir.path().join("both.pem");
+    let mut text = std::fs::read(&cert).unwrap();
+    text.extend(std::fs::read(&key).unwrap());
+    std::fs::write(&both, text).unwrap();
+    let b = emu
+        .config()
+        .ca_bundle_file(&ca)
+        .set("client_cert", both.display().to_string())
+        .and_then(|b| b.set("client_key", both.display().to_string()))
+        .unwrap();
+    emu.client_with(b).health().await.unwrap();
+    // The environment spelling.
+    let env = |k: &str| match k {
+        "NECID_ENDPOINT" => Some(emu.server.endpoint()),
+        "NECID_CA_BUNDLE" => Some(ca.display().to_string()),
+        "NECID_CLIENT_CERT" => Some(cert.display().to_string()),
+        "NECID_CLIENT_KEY" => Some(key.display().to_string()),
+        "NECID_CONFIG_FILE" => Some(dir.path().join("absent.toml").display().to_string()),
+        _ => None,
+    };
+    let client = emu.client_with(necid::ConfigBuilder::from_lookup(env).unwrap());
+    client.health().await.unwrap();
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn mtls_without_a_client_certificate_is_refused_at_the_handshake() {
+    let emu = Emulator::start_mtls().await;
+    let client = emu.client_with(
+        emu.config().ca_bundle_pem(ca_pem(&emu)).retry_policy(
+            necid::RetryPolicy::default()
+                .with_max_attempts(5)
+                .with_delays(
+                    std::time::Duration::from_secs(2),
+                    std::time::Duration::from_secs(2),
+                ),
+        ),
+    );
+    let started = std::time::Instant::now();
+    let e = client.health().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Network, "{e}");
+    assert!(
+        e.message().contains("requires a client certificate")
+            && e.message().contains("client_cert"),
+        "{e}"
+    );
+    // The verdict cannot change: not retried.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "a refused handshake was retried ({:?})",
+        started.elapsed()
+    );
+    let face = necid::Image::from(necid_e2e::faces::OBAMA.to_vec());
+    let e = client.register_subject(face, &[]).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Network, "{e}");
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn mtls_with_a_certificate_from_another_ca_is_refused() {
+    let emu = Emulator::start_mtls().await;
+    // A certificate and key made by another CA (another emulator identity's).
+    let other = necid_server::TlsIdentity::generate_with_client_auth(&[], &[]).unwrap();
+    let client = emu.client_with(
+        emu.config()
+            .ca_bundle_pem(ca_pem(&emu))
+            .client_cert_pem(other.client_cert_pem().unwrap().as_bytes().to_vec())
+            .client_key_pem(other.client_key_pem().unwrap().as_bytes().to_vec()),
+    );
+    let e = client.health().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Network, "{e}");
+    assert!(
+        e.message()
+            .contains("does not accept the client certificate"),
+        "{e}"
+    );
+    // The same certificate is fine for a server that asks for none.
+    let plain = Emulator::start_tls().await;
+    let client = plain.client_with(
+        plain
+            .config()
+            .ca_bundle_pem(ca_pem(&plain))
+            .client_cert_pem(other.client_cert_pem().unwrap().as_bytes().to_vec())
+            .client_key_pem(other.client_key_pem().unwrap().as_bytes().to_vec()),
+    );
+    client.health().await.unwrap();
+    plain.stop().await;
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn bad_client_certificate_settings_are_invalid_input_without_the_key() {
+    let emu = Emulator::start_mtls().await;
+    let dir = tempfile::tempdir().unwrap();
+    let [ca, cert, key] = mtls_files(&emu, dir.path());
+    let (_, key_pem) = emu.client_identity();
+    let key_text = String::from_utf8(key_pem.clone()).unwrap();
+    // A line of the key's base64, to look for in messages.
+    let key_line = key_text.lines().nth(1).unwrap().to_owned();
+    let base = || emu.config().ca_bundle_file(&ca);
+    let fails = |b: necid::ConfigBuilder, field: &str| {
+        let e = b.build().and_then(necid::Client::new).unwrap_err();
+        assert_eq!(
+            (e.kind(), e.field()),
+            (ErrorKind::InvalidInput, Some(field)),
+            "{e}"
+        );
+        assert!(
+            !e.to_string().contains(&key_line),
+            "key in the message: {e}"
+        );
+        e
+    };
+    // One without the other.
+    fails(base().client_cert_file(&cert), "client_key");
+    fails(base().client_key_file(&key), "client_cert");
+    // Unreadable files name the setting and the path.
+    let e = fails(
+        base()
+            .client_cert_file(dir.path().join("absent.pem"))
+            .client_key_file(&key),
+        "client_cert",
+    );
+    assert!(e.message().contains("absent.pem"), "{e}");
+    let e = fails(
+        base()
+            .client_cert_file(&cert)
+            .client_key_file(dir.path().join("nokey.pem")),
+        "client_key",
+    );
+    assert!(e.message().contains("nokey.pem"), "{e}");
+    // Not PEM / no key in the file / the CA certificate given as the key.
+    fails(
+        base()
+            .client_cert_pem(b"not a certificate".to_vec())
+            .client_key_file(&key),
+        "client_cert",
+    );
+    let e = fails(
+        base().client_cert_file(&cert).client_key_file(&ca),
+        "client_key",
+    );
+    assert!(e.message().contains("no PEM private key"), "{e}");
+    // A damaged key: its base64 altered.
+    let damaged = key_text.replacen(&key_line, &"A".repeat(key_line.len()), 1);
+    fails(
+        base()
+            .client_cert_file(&cert)
+            .client_key_pem(damaged.into_bytes()),
+        "client_key",
+    );
+    // A key that belongs to another certificate.
+    let other = necid_server::TlsIdentity::generate_with_client_auth(&[], &[]).unwrap();
+    let e = fails(
+        base()
+            .client_cert_file(&cert)
+            .client_key_pem(other.client_key_pem().unwrap().as_bytes().to_vec()),
+        "client_key",
+    );
+    assert!(e.message().contains("does not belong"), "{e}");
+    // Debug output names the file, never the key.
+    let config = base()
+        .client_cert_file(&cert)
+        .client_key_pem(key_pem)
+        .build()
+        .unwrap();
+    let debug = format!("{config:?}");
+    assert!(
+        debug.contains("client_key") && !debug.contains(&key_line),
+        "{debug}"
+    );
+    emu.stop().await;
+}
