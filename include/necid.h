@@ -377,6 +377,34 @@ typedef struct necid_config_t {
    * reference's second).
    */
   const char *rename_tag_form;
+  /**
+   * Path of a PEM file holding the client certificate for servers that require mutual
+   * TLS (leaf first, then any intermediates), or NULL; needs client_key or
+   * client_key_pem. Read and checked against the key by necid_client_new.
+   */
+  const char *client_cert;
+  /**
+   * Path of the client certificate's PEM private key (PKCS#8, RSA or EC; may be the
+   * same file), or NULL. Never printed or logged.
+   */
+  const char *client_key;
+  /**
+   * The client certificate as PEM bytes instead of a file (NULL/0: none); copied.
+   */
+  const uint8_t *client_cert_pem;
+  /**
+   * Length of client_cert_pem in bytes.
+   */
+  size_t client_cert_pem_len;
+  /**
+   * The client certificate's private key as PEM bytes instead of a file (NULL/0:
+   * none); copied.
+   */
+  const uint8_t *client_key_pem;
+  /**
+   * Length of client_key_pem in bytes.
+   */
+  size_t client_key_pem_len;
 } necid_config_t;
 
 /**

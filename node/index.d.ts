@@ -436,6 +436,17 @@ export interface ClientOptions {
   /** How long an idle connection stays in the pool, ms (default 60000). */
   poolIdleTimeoutMs?: number
   /**
+   * Path of a PEM file holding the client certificate (mutual TLS; leaf first); needs
+   * `clientKey` or `clientKeyPem`.
+   */
+  clientCert?: string
+  /** Path of the client certificate's PEM private key (may be the same file). */
+  clientKey?: string
+  /** The client certificate as PEM text or bytes, instead of a file. */
+  clientCertPem?: string | Buffer | Uint8Array
+  /** The client certificate's private key as PEM text or bytes, instead of a file. */
+  clientKeyPem?: string | Buffer | Uint8Array
+  /**
    * Refreshable credentials instead of the static keys: called on the JS thread before
    * a request when the client holds none or they expire within 10 s (one call at a
    * time); returns (or resolves to) `{ accessKeyId, secretAccessKey, sessionToken?,

@@ -41,6 +41,10 @@ export interface EmulatorInfo {
   apiKey: string
   bucketDir: string
   caFile: string | null
+  /** With `--tls-client-auth`: a client certificate (PEM file) the emulator accepts. */
+  clientCertFile: string | null
+  /** With `--tls-client-auth`: that certificate's private key (PEM file). */
+  clientKeyFile: string | null
   adminEndpoint: string
   adminToken: string
   /** The web console (`<endpoint>/_console/`), null with `--no-console`. */

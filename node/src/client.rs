@@ -66,6 +66,17 @@ pub struct ClientOptions {
     pub pool_max_idle_per_host: Option<f64>,
     /// How long an idle connection stays in the pool, ms (default 60000).
     pub pool_idle_timeout_ms: Option<f64>,
+    /// Path of a PEM file holding the client certificate (mutual TLS; leaf first); needs
+    /// `clientKey` or `clientKeyPem`.
+    pub client_cert: Option<String>,
+    /// Path of the client certificate's PEM private key (may be the same file).
+    pub client_key: Option<String>,
+    /// The client certificate as PEM text or bytes, instead of a file.
+    #[napi(ts_type = "string | Buffer | Uint8Array")]
+    pub client_cert_pem: Option<Either<String, Uint8Array>>,
+    /// The client certificate's private key as PEM text or bytes, instead of a file.
+    #[napi(ts_type = "string | Buffer | Uint8Array")]
+    pub client_key_pem: Option<Either<String, Uint8Array>>,
     /// Refreshable credentials instead of the static keys: called on the JS thread before
     /// a request when the client holds none or they expire within 10 s (one call at a
     /// time); returns (or resolves to) `{ accessKeyId, secretAccessKey, sessionToken?,
@@ -153,6 +164,14 @@ pub(crate) fn millis(field: &str, ms: f64) -> necid::Result<Duration> {
 
 /// The options onto the core's settings table (`necid::CONFIG_KEYS`): each option is
 /// the camelCase of a setting's name, durations with `Ms` in milliseconds.
+/// A PEM setting given as text or bytes.
+fn pem_value(pem: Either<String, Uint8Array>) -> necid::ConfigValue {
+    match pem {
+        Either::A(text) => necid::ConfigValue::Text(text),
+        Either::B(bytes) => necid::ConfigValue::Bytes(bytes.to_vec()),
+    }
+}
+
 fn build_config(o: ClientOptions) -> necid::Result<necid::Config> {
     use necid::ConfigValue::{Count, Duration as Dur, Text};
     let ms = |field: &str, v: Option<f64>| v.map(|v| millis(field, v).map(Dur)).transpose();
@@ -192,13 +211,7 @@ fn build_config(o: ClientOptions) -> necid::Result<necid::Config> {
         ),
         ("tls_roots", o.tls_roots.map(Text)),
         ("ca_bundle", o.ca_bundle.map(Text)),
-        (
-            "ca_bundle_pem",
-            o.ca_bundle_pem.map(|pem| match pem {
-                Either::A(text) => Text(text),
-                Either::B(bytes) => necid::ConfigValue::Bytes(bytes.to_vec()),
-            }),
-        ),
+        ("ca_bundle_pem", o.ca_bundle_pem.map(pem_value)),
         ("proxy", o.proxy.map(Text)),
         (
             "pool_max_idle_per_host",
@@ -209,6 +222,10 @@ fn build_config(o: ClientOptions) -> necid::Result<necid::Config> {
             ms("poolIdleTimeoutMs", o.pool_idle_timeout_ms)?,
         ),
         ("rename_tag_form", o.rename_tag_form.map(Text)),
+        ("client_cert", o.client_cert.map(Text)),
+        ("client_key", o.client_key.map(Text)),
+        ("client_cert_pem", o.client_cert_pem.map(pem_value)),
+        ("client_key_pem", o.client_key_pem.map(pem_value)),
     ];
     let mut b = necid::Config::builder();
     for (name, value) in settings {

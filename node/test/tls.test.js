@@ -13,15 +13,23 @@ const { startEmulator, optionsFor, face } = require('./helpers')
 
 let tls
 let plain
+// Two emulators requiring client certificates (`--tls-client-auth`), each with its own CA:
+// the one's client certificate is one the other does not trust.
+let mtls
+let otherMtls
 
 before(async () => {
   tls = await startEmulator(undefined, ['--tls'])
   plain = await startEmulator()
+  mtls = await startEmulator(undefined, ['--tls', '--tls-client-auth'])
+  otherMtls = await startEmulator(undefined, ['--tls', '--tls-client-auth'])
 })
 
 after(async () => {
   if (tls) await tls.stop()
   if (plain) await plain.stop()
+  if (mtls) await mtls.stop()
+  if (otherMtls) await otherMtls.stop()
 })
 
 const tlsOptions = (extra) => ({ ...optionsFor(tls), maxAttempts: 1, ...extra })
@@ -70,6 +78,71 @@ describe('TLS trust roots', () => {
       () => new Client(tlsOptions({ tlsRoots: 'system' })),
       (e) => e.kind === 'InvalidInput' && e.field === 'tls_roots',
     )
+  })
+})
+
+describe('client certificate (mutual TLS)', () => {
+  const mtlsOptions = (extra) => ({
+    ...optionsFor(mtls),
+    maxAttempts: 1,
+    caBundle: mtls.caFile,
+    ...extra,
+  })
+
+  it('calls succeed with the client certificate, from files or PEM', async () => {
+    const c = new Client(mtlsOptions({ clientCert: mtls.clientCertFile, clientKey: mtls.clientKeyFile }))
+    assert.equal((await c.health()).ok, true)
+    const reg = await c.registerSubject(face('obama.jpg'))
+    assert.ok(reg.subjectId)
+    const pem = new Client(
+      mtlsOptions({
+        clientCertPem: fs.readFileSync(mtls.clientCertFile),
+        clientKeyPem: fs.readFileSync(mtls.clientKeyFile, 'utf8'),
+      }),
+    )
+    assert.equal((await pem.health()).ok, true)
+  })
+
+  it('is refused at the handshake without a client certificate (Network)', async () => {
+    const c = new Client(mtlsOptions())
+    await assert.rejects(c.health(), (e) => {
+      assert.equal(e.kind, 'Network')
+      assert.match(e.message, /requires a client certificate/)
+      assert.match(e.message, /client_cert/)
+      return true
+    })
+  })
+
+  it('is refused with a certificate from another CA (Network)', async () => {
+    const c = new Client(
+      mtlsOptions({ clientCert: otherMtls.clientCertFile, clientKey: otherMtls.clientKeyFile }),
+    )
+    await assert.rejects(c.health(), (e) => {
+      assert.equal(e.kind, 'Network')
+      assert.match(e.message, /does not accept the client certificate/)
+      return true
+    })
+  })
+
+  it('names the setting, never the key, when the files are wrong', () => {
+    const key = fs.readFileSync(mtls.clientKeyFile, 'utf8')
+    const keyLine = key.split('\n')[1]
+    const fails = (extra, field) =>
+      assert.throws(
+        () => new Client(mtlsOptions(extra)),
+        (e) => {
+          assert.equal(e.kind, 'InvalidInput')
+          assert.equal(e.field, field)
+          assert.ok(!e.message.includes(keyLine), e.message)
+          return true
+        },
+      )
+    fails({ clientCert: mtls.clientCertFile }, 'client_key')
+    fails({ clientKey: mtls.clientKeyFile }, 'client_cert')
+    fails({ clientCert: '/nonexistent/client.pem', clientKey: mtls.clientKeyFile }, 'client_cert')
+    fails({ clientCert: mtls.clientCertFile, clientKey: mtls.caFile }, 'client_key')
+    // The other emulator's key does not belong to this certificate.
+    fails({ clientCert: mtls.clientCertFile, clientKey: otherMtls.clientKeyFile }, 'client_key')
   })
 })
 

@@ -67,6 +67,10 @@ class _Settings(TypedDict, total=False):
     pool_max_idle_per_host: Optional[int]
     pool_idle_timeout: Optional[float]
     rename_tag_form: Optional[Literal["auto", "body", "path"]]
+    client_cert: Optional[Union[str, os.PathLike[str]]]
+    client_key: Optional[Union[str, os.PathLike[str]]]
+    client_cert_pem: Optional[Union[bytes, str]]
+    client_key_pem: Optional[Union[bytes, str]]
 
 class _Options(_Settings, total=False):
     """The settings plus ``credentials_provider``: a callable the client calls (from a

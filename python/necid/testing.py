@@ -345,8 +345,10 @@ class Emulator:
     @property
     def info(self) -> dict[str, Any]:
         """The ready file's JSON: endpoint, tenantEndpoint, region, accessKeyId,
-        secretAccessKey, apiKey, bucketDir, caFile, adminEndpoint, adminToken, consoleUrl
-        (the web console, None with --no-console), pid."""
+        secretAccessKey, apiKey, bucketDir, caFile, clientCertFile and clientKeyFile (with
+        ``extra_args=["--tls-client-auth"]``: a client certificate the emulator requires),
+        adminEndpoint, adminToken, consoleUrl (the web console, None with --no-console),
+        pid."""
         if self._info is None:
             raise EmulatorError("the emulator is not started (use start() or 'with')")
         return self._info
@@ -410,6 +412,8 @@ class Emulator:
         ctx = None
         if info.get("caFile"):
             ctx = ssl.create_default_context(cafile=info["caFile"])
+            if info.get("clientCertFile"):
+                ctx.load_cert_chain(info["clientCertFile"], info["clientKeyFile"])
         try:
             with urllib.request.urlopen(req, timeout=30, context=ctx) as r:
                 return json.load(r)

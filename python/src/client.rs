@@ -588,7 +588,9 @@ impl Mode for AsyncClient {
 /// PEM file), ``ca_bundle_pem`` (PEM ``bytes``/``str``), ``proxy`` (``http://host:port``;
 /// unset: the ``HTTPS_PROXY``/``HTTP_PROXY`` environment), ``pool_max_idle_per_host`` and
 /// ``pool_idle_timeout`` (seconds), ``rename_tag_form`` (``"auto"``, ``"body"`` or
-/// ``"path"``) — the settings table of the core's README. See also :meth:`from_env` and :meth:`from_profile`.
+/// ``"path"``), ``client_cert`` and ``client_key`` (paths of PEM files: a client certificate
+/// for mutual TLS and its key) or ``client_cert_pem`` and ``client_key_pem`` (PEM
+/// ``bytes``/``str``) — the settings table of the core's README. See also :meth:`from_env` and :meth:`from_profile`.
 ///
 /// Every network call releases the GIL; one client can be shared by many threads (they
 /// share its connection pool). Usable as a context manager; :meth:`close` releases the

@@ -409,7 +409,7 @@ pub fn apply_settings(
         let value = match key.ty {
             ConfigType::Text | ConfigType::Secret => match v.extract::<String>() {
                 Ok(text) => ConfigValue::Text(text),
-                // A path setting (ca_bundle) may be an os.PathLike.
+                // A path setting (ca_bundle, client_cert…) may be an os.PathLike.
                 Err(e) => match v.extract::<PathBuf>() {
                     Ok(path) => ConfigValue::Text(path.to_str().ok_or(e)?.to_owned()),
                     Err(_) => return Err(e),

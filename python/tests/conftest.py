@@ -39,6 +39,15 @@ def tls_emulator() -> Iterator[dict[str, Any]]:
         yield emu.info
 
 
+@pytest.fixture(scope="module")
+def mtls_emulators() -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """Two emulators requiring client certificates (`--tls --tls-client-auth`), each with
+    its own CA: `clientCertFile`/`clientKeyFile` of one are not trusted by the other."""
+    with Emulator(tls=True, extra_args=["--tls-client-auth"]) as one:
+        with Emulator(tls=True, extra_args=["--tls-client-auth"]) as other:
+            yield one.info, other.info
+
+
 def settings(info: dict[str, Any], **overrides: Any) -> dict[str, Any]:
     """Client keyword arguments for the emulator (dev credentials, dev gallery)."""
     kw: dict[str, Any] = {

@@ -71,6 +71,71 @@ def test_bad_tls_settings_name_the_setting(tls_emulator: dict[str, Any], tmp_pat
     assert e.value.field == "ca_bundle"
 
 
+def mtls_settings(info: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    return settings(info, max_attempts=1, ca_bundle=info["caFile"], **overrides)
+
+
+def test_client_certificate_calls_succeed(
+    mtls_emulators: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    info, _ = mtls_emulators
+    cert, key = info["clientCertFile"], info["clientKeyFile"]
+    with necid.Client(**mtls_settings(info, client_cert=cert, client_key=Path(key))) as c:
+        assert c.health().ok
+        assert c.register_subject((FACES / "obama.jpg").read_bytes()).subject_id
+    pem = mtls_settings(
+        info,
+        client_cert_pem=Path(cert).read_bytes(),
+        client_key_pem=Path(key).read_text(),
+    )
+    with necid.Client(**pem) as c:
+        assert c.health().ok
+
+    async def main() -> None:
+        async with necid.AsyncClient(**mtls_settings(info, client_cert=cert, client_key=key)) as c:
+            assert (await c.health()).ok
+
+    asyncio.run(main())
+
+
+def test_client_certificate_refused_without_or_from_another_ca(
+    mtls_emulators: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    info, other = mtls_emulators
+    with necid.Client(**mtls_settings(info)) as c:
+        with pytest.raises(necid.NetworkError, match="requires a client certificate") as e:
+            c.health()
+    assert "client_cert" in str(e.value)
+    wrong = mtls_settings(
+        info, client_cert=other["clientCertFile"], client_key=other["clientKeyFile"]
+    )
+    with necid.Client(**wrong) as c:
+        with pytest.raises(necid.NetworkError, match="does not accept the client certificate"):
+            c.health()
+
+
+def test_bad_client_certificate_settings_name_the_setting_not_the_key(
+    mtls_emulators: tuple[dict[str, Any], dict[str, Any]], tmp_path: Path
+) -> None:
+    info, other = mtls_emulators
+    cert, key = info["clientCertFile"], info["clientKeyFile"]
+    key_line = Path(key).read_text().splitlines()[1]
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"client_cert": cert}, "client_key"),
+        ({"client_key": key}, "client_cert"),
+        ({"client_cert": tmp_path / "absent.pem", "client_key": key}, "client_cert"),
+        ({"client_cert": cert, "client_key": info["caFile"]}, "client_key"),
+        ({"client_cert": cert, "client_key": other["clientKeyFile"]}, "client_key"),
+        ({"client_cert_pem": b"not a certificate", "client_key": key}, "client_cert"),
+    ]
+    for extra, field in cases:
+        with pytest.raises(necid.InvalidInputError) as e:
+            necid.Client(**mtls_settings(info, **extra))
+        assert e.value.field == field, (extra, str(e.value))
+        assert key_line not in str(e.value)
+        assert key_line not in repr(e.value)
+
+
 def test_a_panic_inside_a_request_is_a_server_error(emulator: dict[str, Any]) -> None:
     with necid.Client(**settings(emulator)) as c:
         with pytest.raises(necid.ServerError, match="deliberate panic inside a request"):

@@ -104,6 +104,22 @@ pub struct necid_config_t {
     /// missing route, remembered), "body" (only the first) or "path" (only the v1.1
     /// reference's second).
     pub rename_tag_form: *const c_char,
+    /// Path of a PEM file holding the client certificate for servers that require mutual
+    /// TLS (leaf first, then any intermediates), or NULL; needs client_key or
+    /// client_key_pem. Read and checked against the key by necid_client_new.
+    pub client_cert: *const c_char,
+    /// Path of the client certificate's PEM private key (PKCS#8, RSA or EC; may be the
+    /// same file), or NULL. Never printed or logged.
+    pub client_key: *const c_char,
+    /// The client certificate as PEM bytes instead of a file (NULL/0: none); copied.
+    pub client_cert_pem: *const u8,
+    /// Length of client_cert_pem in bytes.
+    pub client_cert_pem_len: usize,
+    /// The client certificate's private key as PEM bytes instead of a file (NULL/0:
+    /// none); copied.
+    pub client_key_pem: *const u8,
+    /// Length of client_key_pem in bytes.
+    pub client_key_pem_len: usize,
 }
 
 /// Where a credentials provider puts its answer: call necid_credentials_set on it.
@@ -204,7 +220,7 @@ const CONFIG_MAX_SIZE: usize = 64 * 1024;
 // fails here: pair it with another 32-bit field.
 const _: () = assert!(
     size_of::<necid_config_t>()
-        == std::mem::offset_of!(necid_config_t, rename_tag_form) + size_of::<*const c_char>()
+        == std::mem::offset_of!(necid_config_t, client_key_pem_len) + size_of::<usize>()
 );
 
 /// The caller's config, whatever layout it was compiled with: the first `struct_size`
@@ -322,6 +338,34 @@ unsafe fn build_config(c: &necid_config_t) -> Result<Config> {
         (
             "rename_tag_form",
             text("rename_tag_form", c.rename_tag_form)?,
+        ),
+        ("client_cert", text("client_cert", c.client_cert)?),
+        ("client_key", text("client_key", c.client_key)?),
+        (
+            "client_cert_pem",
+            // SAFETY: forwarded contract (NULL with length 0 is "not set").
+            unsafe {
+                arg_bytes(
+                    c.client_cert_pem,
+                    c.client_cert_pem_len,
+                    "client_cert_pem",
+                    true,
+                )
+            }
+            .map(|pem| (!pem.is_empty()).then(|| ConfigValue::Bytes(pem.to_vec())))?,
+        ),
+        (
+            "client_key_pem",
+            // SAFETY: forwarded contract (NULL with length 0 is "not set").
+            unsafe {
+                arg_bytes(
+                    c.client_key_pem,
+                    c.client_key_pem_len,
+                    "client_key_pem",
+                    true,
+                )
+            }
+            .map(|pem| (!pem.is_empty()).then(|| ConfigValue::Bytes(pem.to_vec())))?,
         ),
     ];
     let mut b = Config::builder();

@@ -32,6 +32,8 @@ struct necid_emulator_t {
   char api_key[256];
   char bucket_dir[512];
   char ca_file[512];
+  char client_cert_file[512];
+  char client_key_file[512];
   char admin_endpoint[300];
   char admin_token[256];
 };
@@ -352,6 +354,10 @@ int necid_emulator_start(const necid_emulator_options_t *options, necid_emulator
            json_string(json, "adminEndpoint", emu->admin_endpoint, sizeof emu->admin_endpoint) &&
            json_string(json, "adminToken", emu->admin_token, sizeof emu->admin_token);
   if (o->tls) ok = ok && json_string(json, "caFile", emu->ca_file, sizeof emu->ca_file);
+  /* Only with --tls-client-auth (null otherwise). */
+  if (!json_string(json, "clientCertFile", emu->client_cert_file, sizeof emu->client_cert_file) ||
+      !json_string(json, "clientKeyFile", emu->client_key_file, sizeof emu->client_key_file))
+    emu->client_cert_file[0] = emu->client_key_file[0] = '\0';
   if (!json_string(json, "bucketDir", emu->bucket_dir, sizeof emu->bucket_dir))
     snprintf(emu->bucket_dir, sizeof emu->bucket_dir, "%s", buckets);
   free(json);
@@ -378,6 +384,12 @@ const char *necid_emulator_secret_access_key(const necid_emulator_t *emu) {
 const char *necid_emulator_api_key(const necid_emulator_t *emu) { return emu->api_key; }
 const char *necid_emulator_bucket_dir(const necid_emulator_t *emu) { return emu->bucket_dir; }
 const char *necid_emulator_ca_file(const necid_emulator_t *emu) { return emu->ca_file; }
+const char *necid_emulator_client_cert_file(const necid_emulator_t *emu) {
+  return emu->client_cert_file;
+}
+const char *necid_emulator_client_key_file(const necid_emulator_t *emu) {
+  return emu->client_key_file;
+}
 const char *necid_emulator_admin_endpoint(const necid_emulator_t *emu) {
   return emu->admin_endpoint;
 }

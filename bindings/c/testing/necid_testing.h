@@ -87,6 +87,10 @@ const char *necid_emulator_secret_access_key(const necid_emulator_t *emu);
 const char *necid_emulator_api_key(const necid_emulator_t *emu);
 const char *necid_emulator_bucket_dir(const necid_emulator_t *emu);
 const char *necid_emulator_ca_file(const necid_emulator_t *emu);
+/* With the extra argument --tls-client-auth: a client certificate (PEM file) the emulator
+   requires, and its private key; "" otherwise. */
+const char *necid_emulator_client_cert_file(const necid_emulator_t *emu);
+const char *necid_emulator_client_key_file(const necid_emulator_t *emu);
 /* The admin API (fault rules, recording, reset: server/README.md) and its bearer token. */
 const char *necid_emulator_admin_endpoint(const necid_emulator_t *emu);
 const char *necid_emulator_admin_token(const necid_emulator_t *emu);

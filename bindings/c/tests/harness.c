@@ -168,6 +168,11 @@ void h_emulator_start(h_emulator *emu) { emulator_start(emu, 0, NULL, NULL); }
 
 void h_emulator_start_tls(h_emulator *emu) { emulator_start(emu, 1, NULL, NULL); }
 
+void h_emulator_start_mtls(h_emulator *emu) {
+  static const char *const args[] = {"--tls-client-auth", NULL};
+  emulator_start(emu, 1, args, NULL);
+}
+
 void h_emulator_start_with(h_emulator *emu, const char *const *extra) {
   emulator_start(emu, 0, extra, NULL);
 }
@@ -207,6 +212,10 @@ static void emulator_start(h_emulator *emu, int tls, const char *const *extra,
   snprintf(emu->api_key, sizeof emu->api_key, "%s", necid_emulator_api_key(emu->handle));
   snprintf(emu->bucket_dir, sizeof emu->bucket_dir, "%s", necid_emulator_bucket_dir(emu->handle));
   snprintf(emu->ca_file, sizeof emu->ca_file, "%s", necid_emulator_ca_file(emu->handle));
+  snprintf(emu->client_cert_file, sizeof emu->client_cert_file, "%s",
+           necid_emulator_client_cert_file(emu->handle));
+  snprintf(emu->client_key_file, sizeof emu->client_key_file, "%s",
+           necid_emulator_client_key_file(emu->handle));
 }
 
 void h_emulator_stop(h_emulator *emu) {

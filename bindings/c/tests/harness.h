@@ -108,6 +108,9 @@ typedef struct h_emulator {
   char api_key[128];
   char bucket_dir[512];
   char ca_file[512]; /* with TLS: the PEM file of the emulator's generated CA; else "" */
+  /* With --tls-client-auth: a client certificate the emulator requires and its key. */
+  char client_cert_file[512];
+  char client_key_file[512];
 } h_emulator;
 
 /* Starts `necid serve --memory --port 0` through necid_testing (binary: $NECID_BIN or
@@ -115,6 +118,9 @@ typedef struct h_emulator {
 void h_emulator_start(h_emulator *emu);
 /* The same with `--tls`: HTTPS with a CA generated at start (emu->ca_file). */
 void h_emulator_start_tls(h_emulator *emu);
+/* `--tls --tls-client-auth`: HTTPS requiring a client certificate signed by the emulator's
+   CA (emu->client_cert_file, emu->client_key_file). */
+void h_emulator_start_mtls(h_emulator *emu);
 /* The same with extra `necid serve` arguments (a NULL-terminated list, at most 16). */
 void h_emulator_start_with(h_emulator *emu, const char *const *extra);
 /* The same with fault rules from the start (JSON, as necid_emulator_options_t.faults_json)

@@ -14,6 +14,10 @@
 
 static h_emulator tls;
 static h_emulator plain;
+/* Two emulators requiring client certificates (--tls-client-auth), each with its own CA:
+   one's client certificate is not trusted by the other. */
+static h_emulator mtls;
+static h_emulator other_mtls;
 
 static necid_config_t tls_config(void) {
   necid_config_t cfg;
@@ -102,6 +106,94 @@ static void test_bad_tls_settings_name_the_setting(void) {
   CHECK_STR(necid_last_error_field(), "ca_bundle_pem");
 }
 
+static necid_config_t mtls_config(void) {
+  necid_config_t cfg;
+  necid_config_init(&cfg);
+  cfg.endpoint = mtls.endpoint;
+  cfg.tenant_endpoint = mtls.tenant_endpoint;
+  cfg.region = mtls.region;
+  cfg.access_key_id = mtls.access_key_id;
+  cfg.secret_access_key = mtls.secret_access_key;
+  cfg.api_key = mtls.api_key;
+  cfg.ca_bundle = mtls.ca_file;
+  cfg.max_attempts = 1;
+  return cfg;
+}
+
+/* The whole of a small file (NUL-terminated), or abort. */
+static char *slurp(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  REQUIRE(f != NULL);
+  char *buf = calloc(1, 65536);
+  REQUIRE(buf != NULL);
+  *len = fread(buf, 1, 65535, f);
+  fclose(f);
+  return buf;
+}
+
+static void test_client_certificate_calls_succeed(void) {
+  CHECK(mtls.client_cert_file[0] && mtls.client_key_file[0]);
+  necid_config_t cfg = mtls_config();
+  cfg.client_cert = mtls.client_cert_file;
+  cfg.client_key = mtls.client_key_file;
+  CHECK_OK(health(&cfg));
+  /* The PEM bytes instead of the files. */
+  size_t cert_len = 0, key_len = 0;
+  char *cert = slurp(mtls.client_cert_file, &cert_len);
+  char *key = slurp(mtls.client_key_file, &key_len);
+  cfg = mtls_config();
+  cfg.client_cert_pem = (const uint8_t *)cert;
+  cfg.client_cert_pem_len = cert_len;
+  cfg.client_key_pem = (const uint8_t *)key;
+  cfg.client_key_pem_len = key_len;
+  CHECK_OK(health(&cfg));
+  free(cert);
+  free(key);
+}
+
+static void test_client_certificate_refused_without_or_from_another_ca(void) {
+  necid_config_t cfg = mtls_config();
+  CHECK_STATUS(health(&cfg), NECID_ERR_NETWORK);
+  CHECK(h_contains(necid_last_error_message(), "requires a client certificate"));
+  cfg.client_cert = other_mtls.client_cert_file;
+  cfg.client_key = other_mtls.client_key_file;
+  CHECK_STATUS(health(&cfg), NECID_ERR_NETWORK);
+  CHECK(h_contains(necid_last_error_message(), "does not accept the client certificate"));
+}
+
+static void test_bad_client_certificate_settings_name_the_setting(void) {
+  size_t key_len = 0;
+  char *key = slurp(mtls.client_key_file, &key_len);
+  /* The first base64 line of the key: never in a message. */
+  char line[80] = {0};
+  const char *nl = strchr(key, '\n');
+  REQUIRE(nl != NULL);
+  snprintf(line, sizeof line, "%.64s", nl + 1);
+  necid_config_t cfg = mtls_config();
+  cfg.client_cert = mtls.client_cert_file; /* without its key */
+  CHECK_STATUS(health(&cfg), NECID_ERR_INVALID_INPUT);
+  CHECK_STR(necid_last_error_field(), "client_key");
+  cfg = mtls_config();
+  cfg.client_cert = "/nonexistent/client.pem";
+  cfg.client_key = mtls.client_key_file;
+  CHECK_STATUS(health(&cfg), NECID_ERR_INVALID_INPUT);
+  CHECK_STR(necid_last_error_field(), "client_cert");
+  CHECK(h_contains(necid_last_error_message(), "/nonexistent/client.pem"));
+  cfg = mtls_config();
+  cfg.client_cert = mtls.client_cert_file;
+  cfg.client_key = other_mtls.client_key_file; /* another certificate's key */
+  CHECK_STATUS(health(&cfg), NECID_ERR_INVALID_INPUT);
+  CHECK_STR(necid_last_error_field(), "client_key");
+  CHECK(!h_contains(necid_last_error_message(), line));
+  cfg = mtls_config();
+  cfg.client_cert = mtls.client_cert_file;
+  cfg.client_key_pem = NULL;
+  cfg.client_key_pem_len = 5; /* NULL with a length */
+  CHECK_STATUS(health(&cfg), NECID_ERR_INVALID_INPUT);
+  CHECK_STR(necid_last_error_field(), "client_key_pem");
+  free(key);
+}
+
 static void test_a_panic_inside_a_request_is_a_server_error(void) {
   necid_client_t *c = h_client(&plain, NULL);
   CHECK_STATUS(necid_unregister_subject(c, "necid-test-panic"), NECID_ERR_SERVER);
@@ -142,12 +234,19 @@ static void test_no_system_store_http_works_https_explains(void) {
 int main(void) {
   h_emulator_start_tls(&tls);
   h_emulator_start(&plain);
+  h_emulator_start_mtls(&mtls);
+  h_emulator_start_mtls(&other_mtls);
   RUN(test_https_with_the_emulator_ca_as_custom_bundle);
   RUN(test_without_the_ca_the_certificate_error_is_clear);
   RUN(test_bundled_roots_reject_the_self_signed_emulator);
   RUN(test_bad_tls_settings_name_the_setting);
   RUN(test_a_panic_inside_a_request_is_a_server_error);
   RUN(test_no_system_store_http_works_https_explains);
+  RUN(test_client_certificate_calls_succeed);
+  RUN(test_client_certificate_refused_without_or_from_another_ca);
+  RUN(test_bad_client_certificate_settings_name_the_setting);
+  h_emulator_stop(&other_mtls);
+  h_emulator_stop(&mtls);
   h_emulator_stop(&plain);
   h_emulator_stop(&tls);
   return h_finish();

@@ -151,6 +151,25 @@ impl ConfigBuilder {
     pub fn rename_tag_form(&self, value: RenameTagForm) -> Arc<Self> {
         self.with(|b| b.rename_tag_form(value.into()))
     }
+    /// A PEM file holding the client certificate for servers that require mutual TLS
+    /// (leaf first, then any intermediates); needs `client_key` or `client_key_pem`. Read
+    /// and checked against the key when the client is built.
+    pub fn client_cert(&self, path: String) -> Arc<Self> {
+        self.with(|b| b.client_cert_file(path))
+    }
+    /// The client certificate's PEM private key file (PKCS#8, RSA or EC; may be the same
+    /// file). Never printed or logged.
+    pub fn client_key(&self, path: String) -> Arc<Self> {
+        self.with(|b| b.client_key_file(path))
+    }
+    /// Like [`ConfigBuilder::client_cert`] with the PEM text itself.
+    pub fn client_cert_pem(&self, pem: Vec<u8>) -> Arc<Self> {
+        self.with(|b| b.client_cert_pem(pem))
+    }
+    /// Like [`ConfigBuilder::client_key`] with the PEM text itself.
+    pub fn client_key_pem(&self, pem: Vec<u8>) -> Arc<Self> {
+        self.with(|b| b.client_key_pem(pem))
+    }
     /// Refreshable credentials instead of the static keys: `provider` is asked (on an SDK
     /// worker thread, one call at a time) before a request when the client holds none or
     /// they expire within 10 s. What it throws fails the request with `Auth`.

@@ -46,12 +46,7 @@ fn is_duration(k: &necid::ConfigKey) -> bool {
 /// Settings the core has and some bindings do not spell yet (the TLS settings, being
 /// added binding by binding). Each is reported loudly; remove it here once every binding
 /// has it, so the test guards it from then on.
-const PENDING: &[&str] = &[
-    "client_cert",
-    "client_key",
-    "client_cert_pem",
-    "client_key_pem",
-];
+const PENDING: &[&str] = &[];
 
 /// The settings every binding must declare (all but [`PENDING`]).
 fn required_keys(binding: &str, declared: impl Fn(&str) -> bool) -> Vec<&'static necid::ConfigKey> {

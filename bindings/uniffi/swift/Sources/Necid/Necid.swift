@@ -2671,6 +2671,29 @@ public protocol ConfigBuilderProtocol: AnyObject, Sendable {
     func caBundlePem(pem: Data)  -> ConfigBuilder
     
     /**
+     * A PEM file holding the client certificate for servers that require mutual TLS
+     * (leaf first, then any intermediates); needs `client_key` or `client_key_pem`. Read
+     * and checked against the key when the client is built.
+     */
+    func clientCert(path: String)  -> ConfigBuilder
+    
+    /**
+     * Like [`ConfigBuilder::client_cert`] with the PEM text itself.
+     */
+    func clientCertPem(pem: Data)  -> ConfigBuilder
+    
+    /**
+     * The client certificate's PEM private key file (PKCS#8, RSA or EC; may be the same
+     * file). Never printed or logged.
+     */
+    func clientKey(path: String)  -> ConfigBuilder
+    
+    /**
+     * Like [`ConfigBuilder::client_key`] with the PEM text itself.
+     */
+    func clientKeyPem(pem: Data)  -> ConfigBuilder
+    
+    /**
      * Connect timeout.
      */
     func connectTimeout(value: TimeInterval)  -> ConfigBuilder
@@ -2922,6 +2945,61 @@ open func caBundlePem(pem: Data) -> ConfigBuilder  {
     return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_necid_uniffi_fn_method_configbuilder_ca_bundle_pem(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(pem),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A PEM file holding the client certificate for servers that require mutual TLS
+     * (leaf first, then any intermediates); needs `client_key` or `client_key_pem`. Read
+     * and checked against the key when the client is built.
+     */
+open func clientCert(path: String) -> ConfigBuilder  {
+    return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_necid_uniffi_fn_method_configbuilder_client_cert(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(path),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Like [`ConfigBuilder::client_cert`] with the PEM text itself.
+     */
+open func clientCertPem(pem: Data) -> ConfigBuilder  {
+    return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_necid_uniffi_fn_method_configbuilder_client_cert_pem(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(pem),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The client certificate's PEM private key file (PKCS#8, RSA or EC; may be the same
+     * file). Never printed or logged.
+     */
+open func clientKey(path: String) -> ConfigBuilder  {
+    return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_necid_uniffi_fn_method_configbuilder_client_key(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(path),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Like [`ConfigBuilder::client_key`] with the PEM text itself.
+     */
+open func clientKeyPem(pem: Data) -> ConfigBuilder  {
+    return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_necid_uniffi_fn_method_configbuilder_client_key_pem(
             self.uniffiCloneHandle(),
         FfiConverterData.lower(pem),uniffiCallStatus
     )
@@ -6915,6 +6993,18 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_configbuilder_ca_bundle_pem() != 12467) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_client_cert() != 45709) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_client_cert_pem() != 37906) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_client_key() != 6234) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_client_key_pem() != 48198) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_configbuilder_connect_timeout() != 58618) {

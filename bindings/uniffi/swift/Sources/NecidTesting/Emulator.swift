@@ -84,6 +84,10 @@ public struct EmulatorInfo: CustomStringConvertible {
     /// The admin API (`<endpoint>/_admin/v1`: fault rules, recording, reset) and its token.
     public let adminEndpoint: String
     public let adminToken: String
+    /// With `extraArgs: ["--tls-client-auth"]`: a client certificate (PEM file) the emulator
+    /// requires, and its private key.
+    public let clientCertFile: String?
+    public let clientKeyFile: String?
 
     public var description: String { "EmulatorInfo(endpoint: \(endpoint), region: \(region), accessKeyId: \(accessKeyId))" }
 }
@@ -164,7 +168,8 @@ public final class Emulator {
                 found = EmulatorInfo(endpoint: s("endpoint"), tenantEndpoint: s("tenantEndpoint"), region: s("region"),
                                      accessKeyId: s("accessKeyId"), secretAccessKey: s("secretAccessKey"), apiKey: s("apiKey"),
                                      bucketDir: (o["bucketDir"] as? String) ?? dir.appendingPathComponent("buckets").path,
-                                     caFile: o["caFile"] as? String, adminEndpoint: s("adminEndpoint"), adminToken: s("adminToken"))
+                                     caFile: o["caFile"] as? String, adminEndpoint: s("adminEndpoint"), adminToken: s("adminToken"),
+                                     clientCertFile: o["clientCertFile"] as? String, clientKeyFile: o["clientKeyFile"] as? String)
                 break
             }
             var status: Int32 = 0

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Necid
+import NecidTesting
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -50,6 +51,61 @@ final class TlsTests: XCTestCase {
         let trusted = try Client(config: tlsBuilder().tlsRoots(value: .bundled).caBundle(path: caFile()).build())
         let ok = try await trusted.health().ok
         XCTAssertTrue(ok)
+    }
+
+    /// Client certificates (mutual TLS) against two emulators started with `--tls
+    /// --tls-client-auth`, each with its own CA (one's client certificate is not trusted by
+    /// the other); both stop when the test ends.
+    func testClientCertificatesAreRequiredCheckedAndNeverQuoted() async throws {
+        let options = EmulatorOptions(tls: true, binary: devBinary(), extraArgs: ["--tls-client-auth"])
+        let one = try startEmulator(options)
+        let other = try startEmulator(options)
+        func builder() -> ConfigBuilder {
+            one.builder().retryPolicy(maxAttempts: 1, baseDelay: 0.01, maxDelay: 0.01)
+        }
+        let cert = try XCTUnwrap(one.info.clientCertFile)
+        let key = try XCTUnwrap(one.info.clientKeyFile)
+        // With the certificate: calls succeed (from files and from PEM bytes).
+        let c = try Client(config: builder().clientCert(path: cert).clientKey(path: key).build())
+        let ok = try await c.health().ok
+        XCTAssertTrue(ok)
+        let registered = try await c.registerSubject(face: face("obama.jpg"))
+        XCTAssertFalse(registered.subjectId.isEmpty)
+        let pem = try Client(config: builder()
+            .clientCertPem(pem: Data(contentsOf: URL(fileURLWithPath: cert)))
+            .clientKeyPem(pem: Data(contentsOf: URL(fileURLWithPath: key))).build())
+        let pemOk = try await pem.health().ok
+        XCTAssertTrue(pemOk)
+        // Without one: refused at the handshake, a Network error saying what is missing.
+        let without = try Client(config: builder().build())
+        let e = await expectError { try await without.health() }
+        guard case .Network(let reason, _, _, _, _, _)? = e else { return XCTFail("\(String(describing: e))") }
+        XCTAssertTrue(reason.contains("requires a client certificate"), reason)
+        // One issued by another CA: refused.
+        let otherKey = try XCTUnwrap(other.info.clientKeyFile)
+        let wrong = try Client(config: builder().clientCert(path: XCTUnwrap(other.info.clientCertFile))
+            .clientKey(path: otherKey).build())
+        let e2 = await expectError { try await wrong.health() }
+        guard case .Network(let reason2, _, _, _, _, _)? = e2 else { return XCTFail("\(String(describing: e2))") }
+        XCTAssertTrue(reason2.contains("does not accept the client certificate"), reason2)
+        // Bad settings: InvalidInput naming the setting, never quoting the key.
+        let keyLine = try String(contentsOfFile: key, encoding: .utf8).split(separator: "\n")[1]
+        func fails(_ field: String, _ make: () throws -> Void) {
+            do {
+                try make()
+                XCTFail("no error for \(field)")
+            } catch let error as NecIdError {
+                guard case .InvalidInput(let reason, _, _, _, _, let f) = error else { return XCTFail("\(error)") }
+                XCTAssertEqual(f, field, reason)
+                XCTAssertFalse(reason.contains(keyLine), reason)
+            } catch {
+                XCTFail("\(error)")
+            }
+        }
+        fails("client_key") { _ = try builder().clientCert(path: cert).build() }
+        fails("client_cert") { _ = try builder().clientKey(path: key).build() }
+        fails("client_cert") { _ = try Client(config: builder().clientCert(path: "/nonexistent/client.pem").clientKey(path: key).build()) }
+        fails("client_key") { _ = try Client(config: builder().clientCert(path: cert).clientKey(path: otherKey).build()) }
     }
 
     func testAPanicInsideARequestIsAServerError() async throws {

@@ -4,6 +4,7 @@ import com.sun.jna.Library
 import com.sun.jna.Native
 import java.io.File
 import java.nio.file.Files
+import java.time.Duration
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
@@ -116,6 +117,64 @@ class TlsTest {
             libc.unsetenv("SSL_CERT_FILE")
             libc.unsetenv("SSL_CERT_DIR")
             dir.toFile().deleteRecursively()
+        }
+    }
+}
+
+/**
+ * Client certificates (mutual TLS) against two emulators started with `--tls
+ * --tls-client-auth`, each with its own CA: one's client certificate is not trusted by the
+ * other. Both are stopped when the class ends.
+ */
+class ClientCertificateTest {
+    private fun start() = necid.testing.Emulator.start(emulatorOptions(tls = true, extraArgs = listOf("--tls-client-auth")))
+
+    private fun builder(info: necid.testing.EmulatorInfo): ConfigBuilder = ConfigBuilder()
+        .endpoint(info.endpoint)
+        .tenantEndpoint(info.tenantEndpoint)
+        .region(info.region)
+        .accessKeyId(info.accessKeyId)
+        .secretAccessKey(info.secretAccessKey)
+        .apiKey(info.apiKey)
+        .caBundle(checkNotNull(info.caFile))
+        .retryPolicy(1u, Duration.ofMillis(10), Duration.ofMillis(10))
+
+    @Test
+    fun clientCertificatesAreRequiredCheckedAndNeverQuoted() = start().use { one ->
+        start().use { other ->
+            val info = one.info
+            val cert = checkNotNull(info.clientCertFile) { "no clientCertFile with --tls-client-auth" }
+            val key = checkNotNull(info.clientKeyFile)
+            // With the certificate: calls succeed (from files and from PEM bytes).
+            Client(builder(info).clientCert(cert).clientKey(key).build()).use { c ->
+                assertTrue(runBlocking { c.health() }.ok)
+                assertTrue(runBlocking { c.registerSubject(face("obama.jpg")) }.subjectId.isNotEmpty())
+            }
+            val pem = builder(info).clientCertPem(File(cert).readBytes()).clientKeyPem(File(key).readBytes()).build()
+            Client(pem).use { c -> assertTrue(runBlocking { c.health() }.ok) }
+            // Without one: refused at the handshake, a Network error saying what is missing.
+            Client(builder(info).build()).use { c ->
+                val e = assertThrows<NecIdException.Network> { runBlocking { c.health() } }
+                assertTrue(e.reason.contains("requires a client certificate"), e.reason)
+            }
+            // One issued by another CA: refused.
+            val otherCert = checkNotNull(other.info.clientCertFile)
+            val otherKey = checkNotNull(other.info.clientKeyFile)
+            Client(builder(info).clientCert(otherCert).clientKey(otherKey).build()).use { c ->
+                val e = assertThrows<NecIdException.Network> { runBlocking { c.health() } }
+                assertTrue(e.reason.contains("does not accept the client certificate"), e.reason)
+            }
+            // Bad settings: InvalidInput naming the setting, never quoting the key.
+            val keyLine = File(key).readLines()[1]
+            fun fails(field: String, make: () -> Unit) {
+                val e = assertThrows<NecIdException.InvalidInput> { make() }
+                assertTrue(e.reason.startsWith("$field:"), e.reason)
+                assertTrue(!e.reason.contains(keyLine), e.reason)
+            }
+            fails("client_key") { builder(info).clientCert(cert).build() }
+            fails("client_cert") { builder(info).clientKey(key).build() }
+            fails("client_cert") { Client(builder(info).clientCert("/nonexistent/client.pem").clientKey(key).build()) }
+            fails("client_key") { Client(builder(info).clientCert(cert).clientKey(otherKey).build()) }
         }
     }
 }

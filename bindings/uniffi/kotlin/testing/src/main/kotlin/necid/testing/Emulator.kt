@@ -113,6 +113,10 @@ class EmulatorInfo(
     val adminEndpoint: String,
     val adminToken: String,
     val pid: Long,
+    /** With `extraArgs = listOf("--tls-client-auth")`: a client certificate (PEM file) the
+     * emulator requires, and its private key. */
+    val clientCertFile: String? = null,
+    val clientKeyFile: String? = null,
 ) {
     override fun toString() =
         "EmulatorInfo(endpoint=$endpoint, region=$region, accessKeyId=$accessKeyId, pid=$pid, caFile=$caFile)"
@@ -327,6 +331,7 @@ class Emulator private constructor(
             accessKeyId = req("accessKeyId"), secretAccessKey = req("secretAccessKey"), apiKey = req("apiKey"),
             bucketDir = s("bucketDir") ?: work.resolve("buckets").toString(), caFile = s("caFile"),
             adminEndpoint = req("adminEndpoint"), adminToken = req("adminToken"), pid = process.pid(),
+            clientCertFile = s("clientCertFile"), clientKeyFile = s("clientKeyFile"),
         )
     }
 
