@@ -130,6 +130,38 @@ extension Client {
     }
 }
 
+// MARK: - Task cancellation
+
+extension Client {
+    /// Runs `body` with a view of this client (`withOptions(options:)`) whose calls stop
+    /// when the calling `Task` is cancelled: the request in flight is abandoned at once (its
+    /// connection is closed, no retry follows) and calls made afterwards send nothing; this
+    /// function then throws `CancellationError`. (UniFFI's Swift bridge does not observe
+    /// `Task` cancellation by itself: this connects it to a `CancelToken`.)
+    ///
+    /// `options.cancel`, when given, is the token used (a Task cancellation cancels it, and
+    /// with it every other view using it); else a new one. The view is for this `body`
+    /// only: once the Task is cancelled its calls fail with `NecIdError.Cancelled`.
+    public func withTaskCancellation<T>(
+        options: CallOptions = CallOptions(),
+        _ body: (Client) async throws -> T
+    ) async throws -> T {
+        var options = options
+        let token = options.cancel ?? CancelToken()
+        options.cancel = token
+        let view = try withOptions(options: options)
+        do {
+            return try await withTaskCancellationHandler {
+                try await body(view)
+            } onCancel: {
+                token.cancel()
+            }
+        } catch let e as NecIdError where e.kind == "Cancelled" && Task.isCancelled {
+            throw CancellationError()
+        }
+    }
+}
+
 /// Calls the closure after each poll; once cancelled, throws instead so the core stops.
 private final class ClosureListener: BulkProgressListener, @unchecked Sendable {
     private let body: @Sendable (BulkProgress) throws -> Void

@@ -111,6 +111,48 @@ final class CallOptionsTests: XCTestCase {
         XCTAssertEqual(wire.opened, 2)
     }
 
+    func testTaskCancellationStopsWithTaskCancellationOnTheWire() async throws {
+        let emu = try emulator(faults: latency)
+        let wire = try WireWatch(upstream: emu.endpoint)
+        defer { wire.close() }
+        let c = try client(emu, maxAttempts: 3, endpoint: wire.endpoint)
+        let task = Task { try await c.withTaskCancellation { try await $0.listTags() } }
+        let sent = Date().addingTimeInterval(5)
+        while wire.opened < 1 && Date() < sent { try await Task.sleep(nanoseconds: 10_000_000) }
+        XCTAssertEqual(wire.opened, 1, "the call reached the wire")
+        try await Task.sleep(nanoseconds: 100_000_000)
+        let started = Date()
+        task.cancel()
+        let result = await task.result
+        XCTAssertLessThan(Date().timeIntervalSince(started), 1.5, "the call did not wait for the answer")
+        guard case .failure(let error) = result, error is CancellationError else {
+            return XCTFail("expected CancellationError, got \(result)")
+        }
+        let closed = await wire.waitClosed(1, timeout: 1)
+        XCTAssertTrue(closed, "cancelling the Task closed the connection before the emulator answered")
+
+        // A Task cancelled before the call: nothing is sent.
+        let early = Task { () async throws -> Bool in
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await c.withTaskCancellation { try await $0.health().ok }
+        }
+        let earlyResult = await early.result
+        guard case .failure(let earlyError) = earlyResult, earlyError is CancellationError else {
+            return XCTFail("expected CancellationError, got \(earlyResult)")
+        }
+        XCTAssertEqual(wire.opened, 1)
+
+        // Not cancelled: the answer, with the options given (metadata recorded by the view).
+        let (ok, attempts) = try await c.withTaskCancellation(options: CallOptions(maxAttempts: 1)) {
+            (v: Client) async throws -> (Bool, UInt32?) in
+            let ok = try await v.health().ok
+            return (ok, v.lastMetadata()?.attempts)
+        }
+        XCTAssertTrue(ok)
+        XCTAssertEqual(attempts, 1)
+        XCTAssertEqual(wire.opened, 2)
+    }
+
     func testLogEventsReachTheListenerWithoutSecrets() async throws {
         let emu = try emulator(faults: one503)
         let events = LogEvents()
