@@ -332,8 +332,9 @@ for old, new in [('"http://127.0.0.1:8700"', f'"{endpoint}"'), ('File("face.jpg"
     code = code.replace(old, new)
 open(out, "w").write(code)
 PY
-# (Maven's own colour codes are taken out of the output before it is read.)
-(cd "$KW" && norust mvn -B -q -Dstyle.color=never compile exec:java) | sed 's/\x1b\[[0-9;]*m//g' | tee "$WORK/kotlin.txt"
+# (Maven's own colour codes are taken out of the output before it is read. The Kotlin compiler
+# runs inside Maven's JVM: its default daemon would outlive this suite.)
+(cd "$KW" && norust mvn -B -q -Dstyle.color=never -Dkotlin.compiler.daemon=false compile exec:java) | sed 's/\x1b\[[0-9;]*m//g' | tee "$WORK/kotlin.txt"
 stop_emulator
 if ! grep -q '^subject ' "$WORK/kotlin.txt" || ! grep -qx 'true' "$WORK/kotlin.txt"; then
   fail "the Kotlin README example did not register and verify"
@@ -382,7 +383,7 @@ if len(blocks) != 1 or 'File("face.jpg")' not in blocks[0]:
     sys.exit(f"no complete @NecidEmulator test reading File(\"face.jpg\") in {readme}")
 open(out, "w").write(blocks[0].replace('File("face.jpg")', f'File("{face}")'))
 PY
-(cd "$KT" && norust env -u NECID_BIN mvn -B -q -Dstyle.color=never test) | sed 's/\x1b\[[0-9;]*m//g' | tee "$WORK/kotlin-testing.txt"
+(cd "$KT" && norust env -u NECID_BIN mvn -B -q -Dstyle.color=never -Dkotlin.compiler.daemon=false test) | sed 's/\x1b\[[0-9;]*m//g' | tee "$WORK/kotlin-testing.txt"
 python3 - "$KT/target/surefire-reports" <<'PY' || fail "the Kotlin README's offline test"
 import glob, sys, xml.etree.ElementTree as ET
 reports = glob.glob(sys.argv[1] + "/TEST-FaceSearchTest.xml")
