@@ -139,6 +139,25 @@ async fn rename_tag_against_either_reference_revision() {
     }
 }
 
+/// Registers the bucket's `obama.jpg` in one bulk job and waits for it to finish.
+async fn register_one_in_bulk(c: &necid::Client) -> necid::BulkProgress {
+    let batch = c
+        .bulk_register(&[BulkRegistration::new("obama.jpg", Vec::<String>::new())])
+        .await
+        .unwrap();
+    c.wait_for_bulk_register(
+        &batch,
+        WaitOptions {
+            poll_interval: Duration::from_millis(20),
+            max_poll_interval: Duration::from_millis(100),
+            timeout: Duration::from_secs(60),
+        },
+        |_| {},
+    )
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
 async fn bulk_progress_keeps_an_unreadable_attributes_json() {
     let bucket = tempfile::tempdir().unwrap();
@@ -159,22 +178,7 @@ async fn bulk_progress_keeps_an_unreadable_attributes_json() {
     })
     .await;
     let c = emu.client();
-    let batch = c
-        .bulk_register(&[BulkRegistration::new("obama.jpg", Vec::<String>::new())])
-        .await
-        .unwrap();
-    let done = c
-        .wait_for_bulk_register(
-            &batch,
-            WaitOptions {
-                poll_interval: Duration::from_millis(20),
-                max_poll_interval: Duration::from_millis(100),
-                timeout: Duration::from_secs(60),
-            },
-            |_| {},
-        )
-        .await
-        .unwrap();
+    let done = register_one_in_bulk(&c).await;
     let rec = &done.records[0];
     assert!(rec.succeeded(), "{rec:?}");
     assert!(rec.attributes.is_none());
@@ -189,22 +193,7 @@ async fn bulk_progress_keeps_an_unreadable_attributes_json() {
     })
     .await;
     let c = emu.client();
-    let batch = c
-        .bulk_register(&[BulkRegistration::new("obama.jpg", Vec::<String>::new())])
-        .await
-        .unwrap();
-    let done = c
-        .wait_for_bulk_register(
-            &batch,
-            WaitOptions {
-                poll_interval: Duration::from_millis(20),
-                max_poll_interval: Duration::from_millis(100),
-                timeout: Duration::from_secs(60),
-            },
-            |_| {},
-        )
-        .await
-        .unwrap();
+    let done = register_one_in_bulk(&c).await;
     assert!(done.records[0].attributes.is_some());
     assert_eq!(done.records[0].attributes_json, None);
     // And list subjects pages by the reference's default length.
