@@ -2,12 +2,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
@@ -35,6 +36,41 @@ const MAX_TAG_LEN: usize = 128;
 type ApiResult = Result<Response, ApiError>;
 /// (subject id, best score, [(event id, score)]).
 type Candidate = (String, u32, Vec<(String, u32)>);
+
+/// The biometric API's routes (authenticated by `http::app`; health is routed there,
+/// unauthenticated). Each operation of the core's table is routed here at the path and
+/// method the table gives (`tests/e2e/tests/surfaces.rs` checks), next to its handler below.
+pub(crate) fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/v1.1/subjects", get(list_subjects).post(register_subject))
+        .route(
+            "/v1.1/subjects/{id}",
+            put(update_subject).delete(unregister_subject),
+        )
+        .route(
+            "/v1.1/subjects/{id}/events",
+            get(list_events).post(register_event),
+        )
+        .route(
+            "/v1.1/subjects/{id}/events/{event_id}",
+            put(update_event).delete(unregister_event),
+        )
+        .route("/v1.1/face/extract", post(extract))
+        .route("/v1.1/face/search", post(search))
+        .route("/v1.1/face/verify", post(verify))
+        .route("/v1.1/tags", get(list_tags))
+        .route(
+            "/v1.1/tags/{name}",
+            post(create_tag).put(rename_tag_body).delete(delete_tag),
+        )
+        .route("/v1.1/tags/{old}/{new}", put(rename_tag_path))
+        .route("/v1.1/jobs/bulkregister", post(bulk_register))
+        .route("/v1.1/jobs/bulkregister/{batch_id}", get(bulk_progress))
+        .route(
+            "/v1.1/jobs/bulkregister/{batch_id}/{paging_id}",
+            get(bulk_progress_paged),
+        )
+}
 
 // ----- small helpers -------------------------------------------------------------------
 

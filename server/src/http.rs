@@ -12,7 +12,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::get;
 use serde_json::{Map, Value};
 
 use crate::config::{DevCredentials, Limits, REGION, SERVICE};
@@ -79,63 +79,10 @@ pub(crate) struct RawTarget {
 /// Builds the whole service: the router wrapped in the pre-routing front middleware.
 pub(crate) fn app(state: Shared) -> Router {
     let limit = state.limits.max_body_bytes;
-    let biometric = Router::new()
-        .route(
-            "/v1.1/subjects",
-            get(api::list_subjects).post(api::register_subject),
-        )
-        .route(
-            "/v1.1/subjects/{id}",
-            put(api::update_subject).delete(api::unregister_subject),
-        )
-        .route(
-            "/v1.1/subjects/{id}/events",
-            get(api::list_events).post(api::register_event),
-        )
-        .route(
-            "/v1.1/subjects/{id}/events/{event_id}",
-            put(api::update_event).delete(api::unregister_event),
-        )
-        .route("/v1.1/face/extract", post(api::extract))
-        .route("/v1.1/face/search", post(api::search))
-        .route("/v1.1/face/verify", post(api::verify))
-        .route("/v1.1/tags", get(api::list_tags))
-        .route(
-            "/v1.1/tags/{name}",
-            post(api::create_tag)
-                .put(api::rename_tag_body)
-                .delete(api::delete_tag),
-        )
-        .route("/v1.1/tags/{old}/{new}", put(api::rename_tag_path))
-        .route("/v1.1/jobs/bulkregister", post(api::bulk_register))
-        .route(
-            "/v1.1/jobs/bulkregister/{batch_id}",
-            get(api::bulk_progress),
-        )
-        .route(
-            "/v1.1/jobs/bulkregister/{batch_id}/{paging_id}",
-            get(api::bulk_progress_paged),
-        )
-        .route(
-            "/api/galleries",
-            get(tenant::list_galleries).post(tenant::create_gallery),
-        )
-        .route(
-            "/api/galleries/{id}",
-            get(tenant::get_gallery)
-                .patch(tenant::update_gallery)
-                .delete(tenant::delete_gallery),
-        )
-        .route(
-            "/api/applications",
-            get(tenant::list_applications).post(tenant::create_application),
-        )
-        .route(
-            "/api/applications/{id}",
-            get(tenant::get_application)
-                .patch(tenant::update_application)
-                .delete(tenant::delete_application),
-        )
+    // Each module routes its own operations next to their handlers (api.rs the biometric
+    // API, tenant.rs the tenant API), so adding an operation does not touch this file.
+    let biometric = api::routes()
+        .merge(tenant::routes())
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
     Router::new()
         .route("/v1.1/health", get(api::health))

@@ -1,11 +1,12 @@
 //! The tenant API (`/api/galleries`, `/api/applications`): SigV4 only, no `x-api-key`.
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
 use serde_json::{Map, Value, json};
 
 use crate::api::{opt_str, path, req_str};
@@ -43,6 +44,28 @@ fn opt_size(m: &Map<String, Value>) -> Result<Option<u64>, ApiError> {
         },
         Some(_) => Err(ApiError::invalid("size must be a positive integer.")),
     }
+}
+
+/// The tenant API's routes (authenticated by `http::app`), next to their handlers below.
+pub(crate) fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/api/galleries", get(list_galleries).post(create_gallery))
+        .route(
+            "/api/galleries/{id}",
+            get(get_gallery)
+                .patch(update_gallery)
+                .delete(delete_gallery),
+        )
+        .route(
+            "/api/applications",
+            get(list_applications).post(create_application),
+        )
+        .route(
+            "/api/applications/{id}",
+            get(get_application)
+                .patch(update_application)
+                .delete(delete_application),
+        )
 }
 
 fn gallery_json(g: &Gallery, count: u64) -> Value {
