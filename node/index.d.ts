@@ -6,7 +6,9 @@
 /** An image: its bytes (`Buffer` or `Uint8Array`), or the path of an image file. */
 export type ImageInput = Buffer | Uint8Array | string
 
-/** Node-style error codes, one per error kind. */
+// # BEGIN GENERATED: the codes (tests/e2e/tests/surfaces.rs renders them from the core's
+// necid::error_kinds!; NECID_BLESS=1 cargo test -p necid-e2e --test surfaces rewrites them).
+/** Node-style error codes, one per error kind (`INTERNAL`: a failure of the addon itself). */
 export type NecIdErrorCode =
   | 'INVALID_INPUT'
   | 'AUTH'
@@ -24,6 +26,7 @@ export type NecIdErrorCode =
   | 'DECODE'
   | 'CANCELLED'
   | 'INTERNAL'
+// # END GENERATED
 
 /**
  * Base class of every error the SDK rejects with (or throws). The subclass and `code`
@@ -46,17 +49,20 @@ export declare class NecIdError extends Error {
   /** For `InvalidInputError`: the argument or setting that was rejected. */
   readonly field: string | undefined
 }
-/** Rejected by the SDK before anything was sent (bad argument or setting). Code `INVALID_INPUT`. */
+// # BEGIN GENERATED: one class per error kind, documented by the core's necid::error_kinds!
+// (tests/e2e/tests/surfaces.rs renders them; NECID_BLESS=1 cargo test -p necid-e2e --test
+// surfaces rewrites them).
+/** Rejected by the SDK before any byte was sent (bad argument or configuration). Code `INVALID_INPUT`. */
 export declare class InvalidInputError extends NecIdError {}
 /** 401/403: bad or missing signature, credentials or API key. Code `AUTH`. */
 export declare class AuthError extends NecIdError {}
 /** 404: unknown subject, event, tag, gallery or application. Code `NOT_FOUND`. */
 export declare class NotFoundError extends NecIdError {}
-/** The service's `InvalidRequest` (1001) or another 4xx. Code `INVALID_REQUEST`. */
+/** The service's `InvalidRequest` (1001), or another 4xx without a known errorType. Code `INVALID_REQUEST`. */
 export declare class InvalidRequestError extends NecIdError {}
 /** The service's `Duplicate` (1002). Code `DUPLICATE`. */
 export declare class DuplicateError extends NecIdError {}
-/** The service's own `Timeout` (1003: the server gave up). Code `TIMEOUT`. */
+/** The service's `Timeout` (1003): the *server* gave up. Code `TIMEOUT`. */
 export declare class ServiceTimeoutError extends NecIdError {}
 /** The service's `NoFace` (2001). Code `NO_FACE`. */
 export declare class NoFaceError extends NecIdError {}
@@ -64,18 +70,19 @@ export declare class NoFaceError extends NecIdError {}
 export declare class PoorQualityError extends NecIdError {}
 /** The service's `MultipleFaces` (2003). Code `MULTIPLE_FACES`. */
 export declare class MultipleFacesError extends NecIdError {}
-/** 429: the service is throttling this client. Code `THROTTLED`. */
+/** 429: the service is throttling this client (after the configured retries). Code `THROTTLED`. */
 export declare class ThrottledError extends NecIdError {}
-/** 5xx from the service. Code `SERVER`. */
+/** 5xx from the service (after the configured retries). Code `SERVER`. */
 export declare class ServerError extends NecIdError {}
-/** The connection failed or broke (DNS, refused, reset, TLS). Code `NETWORK`. */
+/** The connection failed or broke (DNS, refused, reset, TLS, truncated response). Code `NETWORK`. */
 export declare class NetworkError extends NecIdError {}
-/** A client-side timeout or deadline expired. Code `TIMED_OUT`. */
+/** A *client-side* timeout or deadline expired. Code `TIMED_OUT`. */
 export declare class TimedOutError extends NecIdError {}
 /** The response could not be read as the documented shape. Code `DECODE`. */
 export declare class DecodeError extends NecIdError {}
-/** The call was cancelled (its `AbortSignal` aborted): it stopped and closed its connection. Code `CANCELLED`. */
+/** The caller cancelled the call (a cancel token, an AbortSignal): it stopped, closed its connection and retried no more. Code `CANCELLED`. */
 export declare class CancelledError extends NecIdError {}
+// # END GENERATED
 
 /**
  * What a result carries besides its fields: the call's response metadata as a
@@ -109,6 +116,77 @@ export interface Client {
 export interface SubjectPaginator extends AsyncIterable<SubjectPage> {}
 /** Progress pages of a bulk registration, as an async iterator. */
 export interface BulkProgressPaginator extends AsyncIterable<BulkProgressPage> {}
+
+/**
+ * Options of `new Client(...)`: the core's settings, each under its camelCase name
+ * (durations `…Ms`, in milliseconds). Unset values take the core's defaults.
+ */
+export interface ClientOptions {
+  // # BEGIN GENERATED: the settings (tests/e2e/tests/surfaces.rs renders them from the
+  // core's necid::CONFIG_KEYS; NECID_BLESS=1 cargo test -p necid-e2e --test surfaces
+  // rewrites them).
+  /** Biometric API endpoint (http or https URL, no query; trailing `/` trimmed). Default: `https://api.id.nec.com.au`. */
+  endpoint?: string
+  /** Tenant (portal) API endpoint. Default: `https://portal.id.nec.com.au`. */
+  tenantEndpoint?: string
+  /** SigV4 region. Default: `ap-southeast-2`. */
+  region?: string
+  /** SigV4 service name. Default: `execute-api`. */
+  service?: string
+  /** Access key id (with `secretAccessKey`, or neither). */
+  accessKeyId?: string
+  /** Secret access key. Never printed or put in an error message. */
+  secretAccessKey?: string
+  /** Session token of temporary credentials. Never printed or put in an error message. */
+  sessionToken?: string
+  /** Application API key (`x-api-key`), which selects the gallery. Never printed or put in an error message. */
+  apiKey?: string
+  /** Connect timeout (must be positive). In milliseconds. Default: `10 s`. */
+  connectTimeoutMs?: number
+  /** Whole-request timeout, per attempt (must be positive). In milliseconds. Default: `60 s`. */
+  requestTimeoutMs?: number
+  /** Total attempts including the first (1 = no retries). Default: `3`. */
+  maxAttempts?: number
+  /** Backoff base between retries (full jitter, doubling per retry). In milliseconds. Default: `0.2 s`. */
+  retryBaseDelayMs?: number
+  /** Backoff ceiling. In milliseconds. Default: `5 s`. */
+  retryMaxDelayMs?: number
+  /** Appended to the `User-Agent` header. */
+  userAgentSuffix?: string
+  /** Longest server `Retry-After` honoured; longer values are capped to it. In milliseconds. Default: `20 s`. */
+  maxRetryAfterMs?: number
+  /** Trusted CAs for `https://`: `platform` (the OS store; `SSL_CERT_FILE`/`SSL_CERT_DIR` honoured), `bundled` (Mozilla roots built in) or `custom` (only the CA bundle). Default: `platform (custom when only a CA bundle is given)`. */
+  tlsRoots?: 'platform' | 'bundled' | 'custom'
+  /** Path of a PEM file of CA certificates, read when the client is built: alone the only trust, with `tlsRoots` `platform`/`bundled` trusted in addition. Empty: none. */
+  caBundle?: string
+  /** The CA bundle as PEM text or bytes instead of a file (in code only). */
+  caBundlePem?: string | Buffer | Uint8Array
+  /** HTTP proxy for every request (`http://[user:password@]host:port`; `https://` URLs are tunnelled with CONNECT). Unset: `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY` as usual. Never printed or put in an error message. Default: `from the environment`. */
+  proxy?: string
+  /** Most idle connections kept open per host (0: none kept). Default: `no limit`. */
+  poolMaxIdlePerHost?: number
+  /** How long an idle connection stays in the pool (must be positive). In milliseconds. Default: `60 s`. */
+  poolIdleTimeoutMs?: number
+  /** Request of `renameTag`: `body` (`PUT /tags/{old}` with `{"newName"}`, the later reference), `path` (`PUT /tags/{old}/{new}`, the v1.1 reference) or `auto` (body, then path once on a 404, 400 `InvalidRequest` or 403 `Missing Authentication Token`; remembered). Default: `auto`. */
+  renameTagForm?: 'auto' | 'body' | 'path'
+  /** Path of a PEM file holding the client certificate (leaf first, then any intermediates) for servers that require mutual TLS, read when the client is built; needs `clientKey`. Empty: none. */
+  clientCert?: string
+  /** Path of the PEM private key (PKCS#8, RSA or EC) of `clientCert` (may be the same file); checked against the certificate when the client is built, never printed. */
+  clientKey?: string
+  /** The client certificate as PEM text or bytes instead of a file (in code only). */
+  clientCertPem?: string | Buffer | Uint8Array
+  /** The client certificate's private key as PEM text or bytes instead of a file (in code only). */
+  clientKeyPem?: string | Buffer | Uint8Array
+  // # END GENERATED
+  /**
+   * Refreshable credentials instead of the static keys: called on the JS thread before
+   * a request when the client holds none or they expire within 10 s (one call at a
+   * time); returns (or resolves to) `{ accessKeyId, secretAccessKey, sessionToken?,
+   * expiration? }` (`expiration`: ms since the epoch, e.g. `date.getTime()`). A throw or
+   * rejection fails the request with an `AuthError`. It does not keep Node alive.
+   */
+  credentialsProvider?: () => Credentials | Promise<Credentials>
+}
 
 /**
  * Progress pages of one bulk registration. Iterate with `for await`, or call
@@ -377,89 +455,6 @@ export interface Candidate {
   score: number
   /** Matching events with their scores. */
   events: Array<SubjectEvent>
-}
-
-/**
- * Options of `new Client(...)`. Unset values take the core's defaults (endpoint
- * `https://api.id.nec.com.au`, region `ap-southeast-2`, 3 attempts, …).
- */
-export interface ClientOptions {
-  /** Biometric API endpoint, e.g. `http://127.0.0.1:8080`. */
-  endpoint?: string
-  /** Tenant (portal) API endpoint; defaults to the biometric endpoint's host. */
-  tenantEndpoint?: string
-  /** SigV4 region (default `ap-southeast-2`). */
-  region?: string
-  /** SigV4 service name (default `execute-api`). */
-  service?: string
-  /** Access key id. */
-  accessKeyId?: string
-  /** Secret access key (never appears in errors or logs). */
-  secretAccessKey?: string
-  /** Session token for temporary credentials. */
-  sessionToken?: string
-  /** API key (`x-api-key`), which selects the gallery. */
-  apiKey?: string
-  /** Connect timeout in milliseconds. */
-  connectTimeoutMs?: number
-  /** Whole-request timeout in milliseconds (per attempt). */
-  requestTimeoutMs?: number
-  /** Total attempts including the first (1 = no retries; default 3). */
-  maxAttempts?: number
-  /** Backoff base between retries, ms (default 200; full jitter, doubling). */
-  retryBaseDelayMs?: number
-  /** Backoff ceiling, ms (default 5000). */
-  retryMaxDelayMs?: number
-  /** Longest `Retry-After` honoured, ms (default 20000; longer values are capped). */
-  maxRetryAfterMs?: number
-  /** Appended to the User-Agent header. */
-  userAgentSuffix?: string
-  /**
-   * Trusted CAs for `https://`: `"platform"` (the OS store; default), `"bundled"` (Mozilla
-   * roots built in) or `"custom"` (only the CA bundle).
-   */
-  tlsRoots?: 'platform' | 'bundled' | 'custom'
-  /**
-   * Path of a PEM file of CA certificates (alone: the only trust; with `tlsRoots`
-   * `platform`/`bundled`: trusted in addition).
-   */
-  caBundle?: string
-  /** The CA bundle as PEM text or bytes, instead of a file. */
-  caBundlePem?: string | Buffer | Uint8Array
-  /**
-   * HTTP proxy for every request, `http://[user:password@]host:port` (`https://`
-   * endpoints are tunnelled with CONNECT). Unset: `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`.
-   */
-  proxy?: string
-  /** Most idle connections kept open per host (default: no limit; 0 keeps none). */
-  poolMaxIdlePerHost?: number
-  /** How long an idle connection stays in the pool, ms (default 60000). */
-  poolIdleTimeoutMs?: number
-  /**
-   * Path of a PEM file holding the client certificate (mutual TLS; leaf first); needs
-   * `clientKey` or `clientKeyPem`.
-   */
-  clientCert?: string
-  /** Path of the client certificate's PEM private key (may be the same file). */
-  clientKey?: string
-  /** The client certificate as PEM text or bytes, instead of a file. */
-  clientCertPem?: string | Buffer | Uint8Array
-  /** The client certificate's private key as PEM text or bytes, instead of a file. */
-  clientKeyPem?: string | Buffer | Uint8Array
-  /**
-   * Refreshable credentials instead of the static keys: called on the JS thread before
-   * a request when the client holds none or they expire within 10 s (one call at a
-   * time); returns (or resolves to) `{ accessKeyId, secretAccessKey, sessionToken?,
-   * expiration? }` (`expiration`: ms since the epoch, e.g. `date.getTime()`). A throw or
-   * rejection fails the request with an `AuthError`. It does not keep Node alive.
-   */
-  credentialsProvider?: () => Credentials | Promise<Credentials>
-  /**
-   * Request of `renameTag`: `"auto"` (default: `PUT /tags/{old}` with `{newName}`, then
-   * `PUT /tags/{old}/{new}` once on a 404, 400 InvalidRequest or 403 missing route,
-   * remembered), `"body"` (only the first) or `"path"` (only the v1.1 reference's second).
-   */
-  renameTagForm?: 'auto' | 'body' | 'path'
 }
 
 /** What a credentials provider returns. */

@@ -10,6 +10,9 @@ export const {
   BulkProgressPaginator,
   setLogger,
   NecIdError,
+  // # BEGIN GENERATED: one class per error kind (tests/e2e/tests/surfaces.rs renders them
+  // from the core's necid::error_kinds!; NECID_BLESS=1 cargo test -p necid-e2e --test
+  // surfaces rewrites them).
   InvalidInputError,
   AuthError,
   NotFoundError,
@@ -25,5 +28,6 @@ export const {
   TimedOutError,
   DecodeError,
   CancelledError,
+  // # END GENERATED
 } = necid
 export default necid

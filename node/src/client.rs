@@ -14,83 +14,6 @@ use crate::call::{CallOptions, Prepared, ResponseMetadata, WithMetadata};
 use crate::models::*;
 use crate::{Rejection, guard, spawn_promise, spawn_promise_with, to_js_error};
 
-/// Options of `new Client(...)`. Unset values take the core's defaults (endpoint
-/// `https://api.id.nec.com.au`, region `ap-southeast-2`, 3 attempts, …).
-#[napi(object, object_to_js = false)]
-#[derive(Default)]
-pub struct ClientOptions {
-    /// Biometric API endpoint, e.g. `http://127.0.0.1:8080`.
-    pub endpoint: Option<String>,
-    /// Tenant (portal) API endpoint; defaults to the biometric endpoint's host.
-    pub tenant_endpoint: Option<String>,
-    /// SigV4 region (default `ap-southeast-2`).
-    pub region: Option<String>,
-    /// SigV4 service name (default `execute-api`).
-    pub service: Option<String>,
-    /// Access key id.
-    pub access_key_id: Option<String>,
-    /// Secret access key (never appears in errors or logs).
-    pub secret_access_key: Option<String>,
-    /// Session token for temporary credentials.
-    pub session_token: Option<String>,
-    /// API key (`x-api-key`), which selects the gallery.
-    pub api_key: Option<String>,
-    /// Connect timeout in milliseconds.
-    pub connect_timeout_ms: Option<f64>,
-    /// Whole-request timeout in milliseconds (per attempt).
-    pub request_timeout_ms: Option<f64>,
-    /// Total attempts including the first (1 = no retries; default 3).
-    pub max_attempts: Option<f64>,
-    /// Backoff base between retries, ms (default 200; full jitter, doubling).
-    pub retry_base_delay_ms: Option<f64>,
-    /// Backoff ceiling, ms (default 5000).
-    pub retry_max_delay_ms: Option<f64>,
-    /// Longest `Retry-After` honoured, ms (default 20000; longer values are capped).
-    pub max_retry_after_ms: Option<f64>,
-    /// Appended to the User-Agent header.
-    pub user_agent_suffix: Option<String>,
-    /// Trusted CAs for `https://`: `"platform"` (the OS store; default), `"bundled"` (Mozilla
-    /// roots built in) or `"custom"` (only the CA bundle).
-    #[napi(ts_type = "'platform' | 'bundled' | 'custom'")]
-    pub tls_roots: Option<String>,
-    /// Path of a PEM file of CA certificates (alone: the only trust; with `tlsRoots`
-    /// `platform`/`bundled`: trusted in addition).
-    pub ca_bundle: Option<String>,
-    /// The CA bundle as PEM text or bytes, instead of a file.
-    #[napi(ts_type = "string | Buffer | Uint8Array")]
-    pub ca_bundle_pem: Option<Either<String, Uint8Array>>,
-    /// HTTP proxy for every request, `http://[user:password@]host:port` (`https://`
-    /// endpoints are tunnelled with CONNECT). Unset: `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`.
-    pub proxy: Option<String>,
-    /// Most idle connections kept open per host (default: no limit; 0 keeps none).
-    pub pool_max_idle_per_host: Option<f64>,
-    /// How long an idle connection stays in the pool, ms (default 60000).
-    pub pool_idle_timeout_ms: Option<f64>,
-    /// Path of a PEM file holding the client certificate (mutual TLS; leaf first); needs
-    /// `clientKey` or `clientKeyPem`.
-    pub client_cert: Option<String>,
-    /// Path of the client certificate's PEM private key (may be the same file).
-    pub client_key: Option<String>,
-    /// The client certificate as PEM text or bytes, instead of a file.
-    #[napi(ts_type = "string | Buffer | Uint8Array")]
-    pub client_cert_pem: Option<Either<String, Uint8Array>>,
-    /// The client certificate's private key as PEM text or bytes, instead of a file.
-    #[napi(ts_type = "string | Buffer | Uint8Array")]
-    pub client_key_pem: Option<Either<String, Uint8Array>>,
-    /// Refreshable credentials instead of the static keys: called on the JS thread before
-    /// a request when the client holds none or they expire within 10 s (one call at a
-    /// time); returns (or resolves to) `{ accessKeyId, secretAccessKey, sessionToken?,
-    /// expiration? }` (`expiration`: ms since the epoch, e.g. `date.getTime()`). A throw or
-    /// rejection fails the request with an `AuthError`. It does not keep Node alive.
-    #[napi(ts_type = "() => Credentials | Promise<Credentials>")]
-    pub credentials_provider: Option<CredentialsFn>,
-    /// Request of `renameTag`: `"auto"` (default: `PUT /tags/{old}` with `{newName}`, then
-    /// `PUT /tags/{old}/{new}` once on a 404, 400 InvalidRequest or 403 missing route,
-    /// remembered), `"body"` (only the first) or `"path"` (only the v1.1 reference's second).
-    #[napi(ts_type = "'auto' | 'body' | 'path'")]
-    pub rename_tag_form: Option<String>,
-}
-
 /// What a credentials provider returns.
 #[napi(object)]
 pub struct Credentials {
@@ -162,81 +85,58 @@ pub(crate) fn millis(field: &str, ms: f64) -> necid::Result<Duration> {
     }
 }
 
-/// The options onto the core's settings table (`necid::CONFIG_KEYS`): each option is
-/// the camelCase of a setting's name, durations with `Ms` in milliseconds.
-/// A PEM setting given as text or bytes.
-fn pem_value(pem: Either<String, Uint8Array>) -> necid::ConfigValue {
-    match pem {
-        Either::A(text) => necid::ConfigValue::Text(text),
-        Either::B(bytes) => necid::ConfigValue::Bytes(bytes.to_vec()),
-    }
-}
-
-fn build_config(o: ClientOptions) -> necid::Result<necid::Config> {
-    use necid::ConfigValue::{Count, Duration as Dur, Text};
-    let ms = |field: &str, v: Option<f64>| v.map(|v| millis(field, v).map(Dur)).transpose();
-    let settings = [
-        ("endpoint", o.endpoint.map(Text)),
-        ("tenant_endpoint", o.tenant_endpoint.map(Text)),
-        ("region", o.region.map(Text)),
-        ("service", o.service.map(Text)),
-        ("access_key_id", o.access_key_id.map(Text)),
-        ("secret_access_key", o.secret_access_key.map(Text)),
-        ("session_token", o.session_token.map(Text)),
-        ("api_key", o.api_key.map(Text)),
-        (
-            "connect_timeout",
-            ms("connectTimeoutMs", o.connect_timeout_ms)?,
-        ),
-        (
-            "request_timeout",
-            ms("requestTimeoutMs", o.request_timeout_ms)?,
-        ),
-        (
-            "max_attempts",
-            whole("maxAttempts", o.max_attempts)?.map(Count),
-        ),
-        (
-            "retry_base_delay",
-            ms("retryBaseDelayMs", o.retry_base_delay_ms)?,
-        ),
-        (
-            "retry_max_delay",
-            ms("retryMaxDelayMs", o.retry_max_delay_ms)?,
-        ),
-        ("user_agent_suffix", o.user_agent_suffix.map(Text)),
-        (
-            "max_retry_after",
-            ms("maxRetryAfterMs", o.max_retry_after_ms)?,
-        ),
-        ("tls_roots", o.tls_roots.map(Text)),
-        ("ca_bundle", o.ca_bundle.map(Text)),
-        ("ca_bundle_pem", o.ca_bundle_pem.map(pem_value)),
-        ("proxy", o.proxy.map(Text)),
-        (
-            "pool_max_idle_per_host",
-            whole("poolMaxIdlePerHost", o.pool_max_idle_per_host)?.map(Count),
-        ),
-        (
-            "pool_idle_timeout",
-            ms("poolIdleTimeoutMs", o.pool_idle_timeout_ms)?,
-        ),
-        ("rename_tag_form", o.rename_tag_form.map(Text)),
-        ("client_cert", o.client_cert.map(Text)),
-        ("client_key", o.client_key.map(Text)),
-        ("client_cert_pem", o.client_cert_pem.map(pem_value)),
-        ("client_key_pem", o.client_key_pem.map(pem_value)),
-    ];
+/// `new Client(options)` onto the core's settings table (`necid::CONFIG_KEYS`): each setting
+/// is read from the option of its camelCase name (durations `…Ms`, in milliseconds) and
+/// forwarded to `ConfigBuilder::set`. The TypeScript `ClientOptions` is rendered from the
+/// same table (dts-header.d.ts). Every option's JS type is checked before any value is used.
+fn build_config(env: &Env, options: Option<Object>) -> napi::Result<necid::Config> {
+    use necid::ConfigType;
+    let core = |e: necid::Error| to_js_error(env, &e);
     let mut b = necid::Config::builder();
-    for (name, value) in settings {
-        if let Some(value) = value {
-            b = b.set(name, value)?;
-        }
+    let Some(o) = options else {
+        return b.build().map_err(core);
+    };
+    let mut given = Vec::new();
+    for key in necid::CONFIG_KEYS {
+        let ms = key.ty == ConfigType::Duration;
+        let prop = necid::config::camel_case(key.name) + if ms { "Ms" } else { "" };
+        let value = match key.ty {
+            ConfigType::Duration | ConfigType::Count => {
+                o.get::<Option<_>>(&prop)?.flatten().map(Given::Number)
+            }
+            ConfigType::Pem => o.get::<Option<_>>(&prop)?.flatten().map(Given::Pem),
+            _ => o.get::<Option<_>>(&prop)?.flatten().map(Given::Text),
+        };
+        given.extend(value.map(|v| (key, prop, v)));
     }
-    if let Some(f) = o.credentials_provider {
+    let provider = o
+        .get::<Option<CredentialsFn>>("credentialsProvider")?
+        .flatten();
+    for (key, prop, value) in given {
+        let value = match value {
+            Given::Number(ms) if key.ty == ConfigType::Duration => {
+                necid::ConfigValue::Duration(millis(&prop, ms).map_err(core)?)
+            }
+            Given::Number(n) => {
+                necid::ConfigValue::Count(whole(&prop, Some(n)).map_err(core)?.unwrap_or_default())
+            }
+            Given::Text(text) | Given::Pem(Either::A(text)) => necid::ConfigValue::Text(text),
+            Given::Pem(Either::B(bytes)) => necid::ConfigValue::Bytes(bytes.to_vec()),
+        };
+        b = b.set(key.name, value).map_err(core)?;
+    }
+    if let Some(f) = provider {
         b = b.credentials_provider(Arc::new(JsProvider(f)));
     }
-    b.build()
+    b.build().map_err(core)
+}
+
+/// An option's value as JS gave it (its JS type checked).
+enum Given {
+    Number(f64),
+    Text(String),
+    /// PEM text or bytes.
+    Pem(Either<String, Uint8Array>),
 }
 
 /// An image argument: bytes copied on the JS thread (the caller may reuse its buffer at
@@ -510,10 +410,13 @@ necid::for_each_operation! { node_client, [
     /// A client from explicit options. Does no I/O. Throws `InvalidInputError` for a bad
     /// setting (e.g. a malformed endpoint).
     #[napi(catch_unwind, constructor)]
-    pub fn new(env: Env, options: Option<ClientOptions>) -> napi::Result<Self> {
+    pub fn new(
+        env: Env,
+        #[napi(ts_arg_type = "ClientOptions | undefined | null")] options: Option<Object>,
+    ) -> napi::Result<Self> {
         guard(&env, || {
-            let cfg = build_config(options.unwrap_or_default());
-            Self::from_config(&env, cfg)
+            let cfg = build_config(&env, options)?;
+            Self::from_config(&env, Ok(cfg))
         })
     }
 
@@ -827,36 +730,36 @@ where
     })
 }
 
-/// Pages of `listSubjects`. Iterate with `for await (const page of paginator)`, or call
-/// `nextPage()` until it resolves to `null`.
-#[napi]
-pub struct SubjectPaginator {
-    stream: PageStream<necid::SubjectPage>,
+/// A paginator class over a core page stream: `nextPage()` resolves to the next page
+/// converted, or `null` when there are no more; `index.js` makes it async-iterable.
+macro_rules! paginator {
+    ($(#[doc = $doc:literal])* $name:ident($core:ty) -> $page:ident, $ts:literal) => {
+        $(#[doc = $doc])*
+        #[napi]
+        pub struct $name {
+            stream: PageStream<$core>,
+        }
+
+        #[napi]
+        impl $name {
+            /// The next page, or `null` when there are no more. After a rejection the paginator
+            /// is finished.
+            #[napi(catch_unwind, ts_return_type = $ts)]
+            pub fn next_page<'e>(&self, env: &'e Env) -> napi::Result<Object<'e>> {
+                next_page::<_, $page>(env, &self.stream)
+            }
+        }
+    };
 }
 
-#[napi]
-impl SubjectPaginator {
-    /// The next page, or `null` when there are no more. After a rejection the paginator
-    /// is finished.
-    #[napi(catch_unwind, ts_return_type = "Promise<SubjectPage | null>")]
-    pub fn next_page<'e>(&self, env: &'e Env) -> napi::Result<Object<'e>> {
-        next_page::<_, SubjectPage>(env, &self.stream)
-    }
+paginator! {
+    /// Pages of `listSubjects`. Iterate with `for await (const page of paginator)`, or call
+    /// `nextPage()` until it resolves to `null`.
+    SubjectPaginator(necid::SubjectPage) -> SubjectPage, "Promise<SubjectPage | null>"
 }
 
-/// Progress pages of one bulk registration. Iterate with `for await`, or call
-/// `nextPage()` until it resolves to `null`.
-#[napi]
-pub struct BulkProgressPaginator {
-    stream: PageStream<necid::BulkProgressPage>,
-}
-
-#[napi]
-impl BulkProgressPaginator {
-    /// The next page, or `null` when there are no more. After a rejection the paginator
-    /// is finished.
-    #[napi(catch_unwind, ts_return_type = "Promise<BulkProgressPage | null>")]
-    pub fn next_page<'e>(&self, env: &'e Env) -> napi::Result<Object<'e>> {
-        next_page::<_, BulkProgressPage>(env, &self.stream)
-    }
+paginator! {
+    /// Progress pages of one bulk registration. Iterate with `for await`, or call
+    /// `nextPage()` until it resolves to `null`.
+    BulkProgressPaginator(necid::BulkProgressPage) -> BulkProgressPage, "Promise<BulkProgressPage | null>"
 }

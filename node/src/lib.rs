@@ -38,28 +38,12 @@ pub use call::*;
 pub use client::*;
 pub use models::*;
 
-/// What the JS error factory receives (internal; passed as positional arguments).
-pub(crate) struct ErrorInfo {
-    /// Core kind name, e.g. `"NoFace"`.
-    pub kind: String,
-    /// Node-style code, e.g. `"NO_FACE"`.
-    pub code: String,
-    /// Human-readable message (never contains secrets).
-    pub message: String,
-    /// HTTP status, when there was a response.
-    pub status: Option<u32>,
-    /// The service's numeric errorCode.
-    pub error_code: Option<i64>,
-    /// The service's errorType.
-    pub error_type: Option<String>,
-    /// The response's request id.
-    pub request_id: Option<String>,
-    /// For InvalidInput: the rejected argument.
-    pub field: Option<String>,
-}
-
-/// `(kind, code, message, status, errorCode, errorType, requestId, field)`.
-type ErrorArgs = FnArgs<(
+/// What the JS error factory (`makeError` in errors.js) receives, as positional arguments:
+/// `(kind, code, message, status, errorCode, errorType, requestId, field)` — the core kind
+/// name (`"NoFace"`), the Node-style code (`"NO_FACE"`), the message (never a secret), the
+/// HTTP status, the service's errorCode and errorType, the request id, and for
+/// InvalidInput the rejected argument.
+type ErrorArgs = (
     String,
     String,
     String,
@@ -68,8 +52,8 @@ type ErrorArgs = FnArgs<(
     Option<String>,
     Option<String>,
     Option<String>,
-)>;
-type ErrorFactory = FunctionRef<ErrorArgs, Unknown<'static>>;
+);
+type ErrorFactory = FunctionRef<FnArgs<ErrorArgs>, Unknown<'static>>;
 
 thread_local! {
     // One per JS thread (main thread and each worker thread load their own copy of the
@@ -79,7 +63,9 @@ thread_local! {
 
 /// Internal: `index.js` registers the function that builds typed error objects.
 #[napi(catch_unwind, skip_typescript, js_name = "__registerErrorFactory")]
-pub fn register_error_factory(factory: Function<ErrorArgs, Unknown<'static>>) -> napi::Result<()> {
+pub fn register_error_factory(
+    factory: Function<FnArgs<ErrorArgs>, Unknown<'static>>,
+) -> napi::Result<()> {
     let r = factory.create_ref()?;
     ERROR_FACTORY.with(|f| *f.borrow_mut() = Some(r));
     Ok(())
@@ -97,30 +83,30 @@ fn screaming_snake(kind: &str) -> String {
     out
 }
 
-fn error_info(e: &necid::Error) -> ErrorInfo {
+fn error_args(e: &necid::Error) -> ErrorArgs {
     let kind = e.kind().as_str();
-    ErrorInfo {
-        kind: kind.to_owned(),
-        code: screaming_snake(kind),
-        message: e.to_string(),
-        status: e.status().map(u32::from),
-        error_code: e.error_code(),
-        error_type: e.error_type().map(str::to_owned),
-        request_id: e.request_id().map(str::to_owned),
-        field: e.field().map(str::to_owned),
-    }
+    (
+        kind.to_owned(),
+        screaming_snake(kind),
+        e.to_string(),
+        e.status().map(u32::from),
+        e.error_code(),
+        e.error_type().map(str::to_owned),
+        e.request_id().map(str::to_owned),
+        e.field().map(str::to_owned),
+    )
 }
 
-/// Build the JS error object for `info` on the JS thread and wrap it so napi rejects (or
+/// Build the JS error object for `args` on the JS thread and wrap it so napi rejects (or
 /// throws) with exactly that object.
-fn js_error(env: &Env, info: ErrorInfo) -> napi::Error {
+fn js_error(env: &Env, args: ErrorArgs) -> napi::Error {
     let made = ERROR_FACTORY.with(|f| -> Option<napi::Result<napi::Error>> {
         let f = f.borrow();
         let factory = f.as_ref()?;
         Some(
             factory
                 .borrow_back(env)
-                .and_then(|func| func.call(info_args(&info)))
+                .and_then(|func| func.call(FnArgs::from(args.clone())))
                 .map(napi::Error::from),
         )
     });
@@ -128,38 +114,26 @@ fn js_error(env: &Env, info: ErrorInfo) -> napi::Error {
         Some(Ok(e)) => e,
         // No factory (the raw `.node` loaded without index.js) or the factory failed: a plain
         // Error with the same fields, so callers still get `code` and friends.
-        _ => plain_error(env, info).unwrap_or_else(|e| e),
+        _ => plain_error(env, args).unwrap_or_else(|e| e),
     }
 }
 
-fn info_args(i: &ErrorInfo) -> ErrorArgs {
-    FnArgs::from((
-        i.kind.clone(),
-        i.code.clone(),
-        i.message.clone(),
-        i.status,
-        i.error_code,
-        i.error_type.clone(),
-        i.request_id.clone(),
-        i.field.clone(),
-    ))
-}
-
-fn plain_error(env: &Env, info: ErrorInfo) -> napi::Result<napi::Error> {
-    let mut obj: Object = env.create_error(napi::Error::from_reason(info.message.clone()))?;
-    obj.set("code", info.code)?;
-    obj.set("kind", info.kind)?;
-    obj.set("status", info.status)?;
-    obj.set("errorCode", info.error_code)?;
-    obj.set("errorType", info.error_type)?;
-    obj.set("requestId", info.request_id)?;
-    obj.set("field", info.field)?;
+fn plain_error(env: &Env, args: ErrorArgs) -> napi::Result<napi::Error> {
+    let (kind, code, message, status, error_code, error_type, request_id, field) = args;
+    let mut obj: Object = env.create_error(napi::Error::from_reason(message))?;
+    obj.set("code", code)?;
+    obj.set("kind", kind)?;
+    obj.set("status", status)?;
+    obj.set("errorCode", error_code)?;
+    obj.set("errorType", error_type)?;
+    obj.set("requestId", request_id)?;
+    obj.set("field", field)?;
     Ok(napi::Error::from(obj.to_unknown()))
 }
 
 /// The typed JS error for a core error (call on the JS thread).
 pub(crate) fn to_js_error(env: &Env, e: &necid::Error) -> napi::Error {
-    js_error(env, error_info(e))
+    js_error(env, error_args(e))
 }
 
 fn panic_message(payload: &(dyn Any + Send)) -> String {
@@ -174,22 +148,12 @@ fn panic_message(payload: &(dyn Any + Send)) -> String {
 
 /// The JS error for a caught panic: the base `NecIdError` with code `INTERNAL`.
 fn panic_error(env: &Env, payload: &(dyn Any + Send)) -> napi::Error {
-    js_error(
-        env,
-        ErrorInfo {
-            kind: "Internal".to_owned(),
-            code: "INTERNAL".to_owned(),
-            message: format!(
-                "Internal: the necid native addon panicked (a bug; please report it): {}",
-                panic_message(payload)
-            ),
-            status: None,
-            error_code: None,
-            error_type: None,
-            request_id: None,
-            field: None,
-        },
-    )
+    let message = format!(
+        "Internal: the necid native addon panicked (a bug; please report it): {}",
+        panic_message(payload)
+    );
+    let (kind, code) = ("Internal".to_owned(), "INTERNAL".to_owned());
+    js_error(env, (kind, code, message, None, None, None, None, None))
 }
 
 /// Run `f` (synchronous binding code on the JS thread) and turn a panic into a thrown

@@ -46,14 +46,16 @@ impl<T: ToJs> ToJs for Vec<T> {
 
 /// `From<necid::Model>` (and `ToJs`) for a JS object, from its field names in order:
 /// `field` (the model's field of that name, through [`ToJs`]) or `field = method()`
-/// (computed by the core). `Object into necid::Model { … }`: the other way, every field
-/// moved as it is (arguments).
+/// (computed by the core). `Object into necid::Model { … }`: the other way (arguments),
+/// every field moved as it is, as `into_core` (what `node_client!` calls on a struct
+/// argument).
 macro_rules! js_from {
     () => {};
     ($js:ident into $core:path { $($field:ident),* $(,)? } $($rest:tt)*) => {
-        impl From<$js> for $core {
-            fn from(src: $js) -> Self {
-                Self { $($field: src.$field),* }
+        impl $js {
+            pub(crate) fn into_core(self) -> necid::Result<$core> {
+                type Core = $core;
+                Ok(Core { $($field: self.$field),* })
             }
         }
         js_from!($($rest)*);
@@ -565,19 +567,5 @@ impl GalleryUpdate {
             description: self.description,
             size: size(self.size)?,
         })
-    }
-}
-
-// The application arguments convert like the gallery ones (`node_client!` calls
-// `into_core` on every struct argument).
-impl NewApplication {
-    pub(crate) fn into_core(self) -> necid::Result<necid::NewApplication> {
-        Ok(self.into())
-    }
-}
-
-impl ApplicationUpdate {
-    pub(crate) fn into_core(self) -> necid::Result<necid::ApplicationUpdate> {
-        Ok(self.into())
     }
 }

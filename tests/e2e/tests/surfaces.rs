@@ -320,8 +320,6 @@ fn node_has_a_class_and_code_per_error_kind() {
     let header = read("node/dts-header.d.ts");
     let dts = read("node/index.d.ts");
     let mjs = read("node/index.mjs");
-    let by_kind = section(&errors_js, "const byKind = {", "}", "errors.js");
-    let exports = section(&errors_js, "module.exports = {", "}", "errors.js");
     let codes = section(
         &header,
         "export type NecIdErrorCode =",
@@ -335,12 +333,11 @@ fn node_has_a_class_and_code_per_error_kind() {
     for kind in ErrorKind::ALL {
         let class = class_of(kind);
         assert!(
-            by_kind.contains(&format!("  {}: {class},", kind.as_str())),
+            errors_js.contains(&format!(
+                "  {}: class {class} extends NecIdError {{}},",
+                kind.as_str()
+            )),
             "errors.js byKind lacks {kind:?}: {class}"
-        );
-        assert!(
-            exports.contains(&format!("  {class},")),
-            "errors.js does not export {class}"
         );
         assert!(
             mjs.contains(&format!("  {class},")),
@@ -358,6 +355,163 @@ fn node_has_a_class_and_code_per_error_kind() {
     }
     assert!(codes.contains("| 'INTERNAL'"));
     assert_eq!(codes.matches("| '").count(), ErrorKind::ALL.len() + 1);
+}
+
+/// `(kind, doc)` of every error kind, from the core's list.
+macro_rules! kind_docs {
+    ($($kind:ident $doc:literal,)*) => { [$((stringify!($kind), $doc)),*] };
+}
+
+/// The parts of Node's sources rendered from the core's error kinds and settings: `(file,
+/// body of each of its generated blocks in order)`.
+fn node_generated_blocks() -> Vec<(&'static str, Vec<String>)> {
+    let kinds: Vec<(ErrorKind, &str)> = ErrorKind::ALL
+        .into_iter()
+        .zip(necid::error_kinds!(kind_docs))
+        .map(|(kind, (name, doc))| {
+            assert_eq!(kind.as_str(), name);
+            (kind, doc)
+        })
+        .collect();
+    let each = |line: &dyn Fn(ErrorKind, &str) -> String| -> String {
+        kinds.iter().map(|&(k, doc)| line(k, doc) + "\n").collect()
+    };
+    let by_kind = format!(
+        "/** @type {{Record<string, typeof NecIdError>}} */\nconst byKind = {{\n{}}}\n",
+        each(&|k, _| format!(
+            "  {}: class {} extends NecIdError {{}},",
+            k.as_str(),
+            class_of(k)
+        ))
+    );
+    let codes = format!(
+        "/** Node-style error codes, one per error kind (`INTERNAL`: a failure of the addon \
+         itself). */\nexport type NecIdErrorCode =\n{}  | 'INTERNAL'\n",
+        each(&|k, _| format!("  | '{}'", screaming(k.as_str())))
+    );
+    let classes = each(&|k, doc| {
+        format!(
+            "/** {doc} Code `{}`. */\nexport declare class {} extends NecIdError {{}}",
+            screaming(k.as_str()),
+            class_of(k)
+        )
+    });
+    vec![
+        ("node/errors.js", vec![by_kind]),
+        (
+            "node/index.mjs",
+            vec![each(&|k, _| format!("  {},", class_of(k)))],
+        ),
+        (
+            "node/dts-header.d.ts",
+            vec![codes, classes, node_client_options()],
+        ),
+    ]
+}
+
+/// The TypeScript type of a setting in Node's `ClientOptions`.
+fn node_option_type(k: &necid::ConfigKey) -> &'static str {
+    match (k.name, k.ty) {
+        ("tls_roots", _) => "'platform' | 'bundled' | 'custom'",
+        ("rename_tag_form", _) => "'auto' | 'body' | 'path'",
+        (_, ConfigType::Duration | ConfigType::Count) => "number",
+        (_, ConfigType::Pem) => "string | Buffer | Uint8Array",
+        _ => "string",
+    }
+}
+
+/// Node's spelling of a setting: camelCase, durations `…Ms`.
+fn node_option(k: &necid::ConfigKey) -> String {
+    camel(k.name) + if is_duration(k) { "Ms" } else { "" }
+}
+
+/// The settings of Node's `ClientOptions`, documented by the table (a `snake_case` name in
+/// backticks in Node's spelling).
+fn node_client_options() -> String {
+    let mut out = String::new();
+    for k in CONFIG_KEYS {
+        let doc: String = k
+            .doc
+            .split('`')
+            .enumerate()
+            .map(|(i, part)| {
+                let snake = i % 2 == 1
+                    && part.contains('_')
+                    && part.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+                match necid::config::config_key(part) {
+                    Some(key) if snake => node_option(key),
+                    None if snake => camel(part),
+                    _ => part.to_owned(),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("`");
+        let unit = match k.ty {
+            ConfigType::Duration => " In milliseconds.",
+            ConfigType::Secret => " Never printed or put in an error message.",
+            _ => "",
+        };
+        let default = match k.default {
+            "none" => String::new(),
+            d => format!(" Default: `{d}`."),
+        };
+        out += &format!(
+            "  /** {doc}{unit}{default} */\n  {}?: {}\n",
+            node_option(k),
+            node_option_type(k)
+        );
+    }
+    out
+}
+
+/// Replaces the body of each `# BEGIN GENERATED` block of `text` (the lines after the
+/// marker's comment, up to the `# END GENERATED` line) with `bodies`, in order; whether
+/// anything changed.
+fn render_blocks(text: &mut String, bodies: &[String], what: &str) -> bool {
+    let mut changed = false;
+    let mut from = 0;
+    for body in bodies {
+        let begin = from
+            + text[from..]
+                .find("# BEGIN GENERATED")
+                .unwrap_or_else(|| panic!("{what}: too few generated blocks"));
+        let mut start = begin + text[begin..].find('\n').unwrap() + 1;
+        while text[start..].trim_start().starts_with("//") {
+            start += text[start..].find('\n').unwrap() + 1;
+        }
+        let end_marker = start
+            + text[start..]
+                .find("# END GENERATED")
+                .unwrap_or_else(|| panic!("{what}: a generated block has no end"));
+        let end = text[..end_marker].rfind('\n').unwrap() + 1;
+        if text[start..end] != *body {
+            text.replace_range(start..end, body);
+            changed = true;
+        }
+        from = start + body.len();
+    }
+    changed
+}
+
+#[test]
+fn node_lists_are_rendered_from_the_core() {
+    let mut stale = Vec::new();
+    for (rel, bodies) in node_generated_blocks() {
+        let mut text = read(rel);
+        if !render_blocks(&mut text, &bodies, rel) {
+            continue;
+        }
+        if std::env::var_os("NECID_BLESS").is_some() {
+            std::fs::write(repo().join(rel), &text).unwrap();
+        } else {
+            stale.push(rel);
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "{stale:?}: the error kinds or settings are not the core's; rerun with NECID_BLESS=1 \
+         cargo test -p necid-e2e --test surfaces to rewrite them"
+    );
 }
 
 #[test]
