@@ -8,25 +8,7 @@ from typing import IO, Any, Generic, Literal, Optional, TypeVar, Union
 
 from typing_extensions import Self, TypedDict, Unpack
 
-from .models import (
-    Application,
-    BulkProgress,
-    BulkProgressPage,
-    BulkRegistration,
-    EventList,
-    FaceAttributes,
-    FaceVerification,
-    Gallery,
-    GalleryDetails,
-    Health,
-    RegisteredFace,
-    ResponseMetadata,
-    ResultList,
-    SearchResult,
-    SubjectPage,
-    Tag,
-    Verification,
-)
+from .models import *
 
 __version__: str
 
@@ -45,6 +27,8 @@ SortDirection = Literal["asc", "desc"]
 class _Settings(TypedDict, total=False):
     """The clients' keyword arguments: the core's settings table (``None`` = unset)."""
 
+    # BEGIN GENERATED from the core's settings table (tests/e2e/tests/surfaces.rs renders
+    # it; NECID_BLESS=1 cargo test -p necid-e2e --test surfaces rewrites it)
     endpoint: Optional[str]
     tenant_endpoint: Optional[str]
     region: Optional[str]
@@ -58,8 +42,8 @@ class _Settings(TypedDict, total=False):
     max_attempts: Optional[int]
     retry_base_delay: Optional[float]
     retry_max_delay: Optional[float]
-    max_retry_after: Optional[float]
     user_agent_suffix: Optional[str]
+    max_retry_after: Optional[float]
     tls_roots: Optional[Literal["platform", "bundled", "custom"]]
     ca_bundle: Optional[Union[str, os.PathLike[str]]]
     ca_bundle_pem: Optional[Union[bytes, str]]
@@ -71,6 +55,7 @@ class _Settings(TypedDict, total=False):
     client_key: Optional[Union[str, os.PathLike[str]]]
     client_cert_pem: Optional[Union[bytes, str]]
     client_key_pem: Optional[Union[bytes, str]]
+    # END GENERATED
 
 class _Options(_Settings, total=False):
     """The settings plus ``credentials_provider``: a callable the client calls (from a
@@ -122,6 +107,15 @@ class AsyncPageIterator(Generic[_T]):
 class Client:
     """Blocking NEC ID client (GIL released during I/O; thread-safe)."""
 
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None: ...
+    def with_metadata(self, call: Callable[[Client], _T]) -> tuple[_T, ResponseMetadata]: ...
+    # Shared with AsyncClient (tests/e2e/tests/surfaces.rs copies these into it).
     def __init__(self, **kwargs: Unpack[_Options]) -> None: ...
     @classmethod
     def from_env(cls, **overrides: Unpack[_Options]) -> Self: ...
@@ -137,15 +131,7 @@ class Client:
     def access_key_id(self) -> Optional[str]: ...
     @property
     def closed(self) -> bool: ...
-    def __enter__(self) -> Self: ...
-    def __exit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None: ...
     def close(self) -> None: ...
-    def with_metadata(self, call: Callable[[Client], _T]) -> tuple[_T, ResponseMetadata]: ...
     def subjects_paginator(
         self, length: int = 1000, dir: SortDirection = "asc"
     ) -> PageIterator[SubjectPage]: ...
@@ -315,6 +301,19 @@ class Client:
 class AsyncClient:
     """asyncio NEC ID client: every operation returns an awaitable."""
 
+    def __aenter__(self) -> Awaitable[Self]: ...
+    def __aexit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> Awaitable[None]: ...
+    def aclose(self) -> Awaitable[None]: ...
+    def with_metadata(
+        self, call: Callable[[AsyncClient], Awaitable[_T]]
+    ) -> Awaitable[tuple[_T, ResponseMetadata]]: ...
+    # BEGIN GENERATED: Client's shared members (tests/e2e/tests/surfaces.rs copies them;
+    # NECID_BLESS=1 cargo test -p necid-e2e --test surfaces rewrites them).
     def __init__(self, **kwargs: Unpack[_Options]) -> None: ...
     @classmethod
     def from_env(cls, **overrides: Unpack[_Options]) -> Self: ...
@@ -330,22 +329,12 @@ class AsyncClient:
     def access_key_id(self) -> Optional[str]: ...
     @property
     def closed(self) -> bool: ...
-    def __aenter__(self) -> Awaitable[Self]: ...
-    def __aexit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> Awaitable[None]: ...
-    def aclose(self) -> Awaitable[None]: ...
     def close(self) -> None: ...
-    def with_metadata(
-        self, call: Callable[[AsyncClient], Awaitable[_T]]
-    ) -> Awaitable[tuple[_T, ResponseMetadata]]: ...
     def subjects_paginator(
         self, length: int = 1000, dir: SortDirection = "asc"
     ) -> AsyncPageIterator[SubjectPage]: ...
     def bulk_progress_paginator(self, batch_id: str) -> AsyncPageIterator[BulkProgressPage]: ...
+    # END GENERATED
     # BEGIN GENERATED: the operations (tests/e2e/tests/surfaces.rs renders them from
     # the core's operation table; NECID_BLESS=1 cargo test -p necid-e2e --test surfaces
     # rewrites them).

@@ -17,26 +17,7 @@ key) never appear in an error.
 
 from __future__ import annotations
 
-from typing import Optional
-
-__all__ = [
-    "AuthError",
-    "CancelledError",
-    "DecodeError",
-    "DuplicateError",
-    "InvalidInputError",
-    "InvalidRequestError",
-    "MultipleFacesError",
-    "NecIdError",
-    "NetworkError",
-    "NoFaceError",
-    "NotFoundError",
-    "PoorQualityError",
-    "ServerError",
-    "ServiceTimeoutError",
-    "ThrottledError",
-    "TimedOutError",
-]
+from typing import Dict, Optional, Type
 
 
 class NecIdError(Exception):
@@ -92,8 +73,31 @@ class NecIdError(Exception):
         return f"{type(self).__name__}({', '.join(parts)})"
 
 
+# BEGIN GENERATED: a class per error kind (tests/e2e/tests/surfaces.rs renders them from
+# the core's `necid::error_kinds!`; NECID_BLESS=1 cargo test -p necid-e2e --test surfaces
+# rewrites them).
+__all__ = [
+    "AuthError",
+    "CancelledError",
+    "DecodeError",
+    "DuplicateError",
+    "InvalidInputError",
+    "InvalidRequestError",
+    "MultipleFacesError",
+    "NecIdError",
+    "NetworkError",
+    "NoFaceError",
+    "NotFoundError",
+    "PoorQualityError",
+    "ServerError",
+    "ServiceTimeoutError",
+    "ThrottledError",
+    "TimedOutError",
+]
+
+
 class InvalidInputError(NecIdError, ValueError):
-    """Rejected by the SDK before anything was sent (bad argument or configuration)."""
+    """Rejected by the SDK before any byte was sent (bad argument or configuration)."""
 
     kind = "InvalidInput"
 
@@ -111,53 +115,52 @@ class NotFoundError(NecIdError):
 
 
 class InvalidRequestError(NecIdError):
-    """The service's ``InvalidRequest`` (1001), or another 4xx without a known type."""
+    """The service's ``InvalidRequest`` (1001), or another 4xx without a known errorType."""
 
     kind = "InvalidRequest"
 
 
 class DuplicateError(NecIdError):
-    """The service's ``Duplicate`` (1002), e.g. a tag that already exists."""
+    """The service's ``Duplicate`` (1002). For example, a tag that already exists."""
 
     kind = "Duplicate"
 
 
 class ServiceTimeoutError(NecIdError):
-    """The service's ``Timeout`` (1003): the service gave up on the request.
+    """The service's ``Timeout`` (1003): the *server* gave up.
 
-    Not a :class:`TimeoutError`: the client did not time out (that is
-    :class:`TimedOutError`); the service answered that it could not finish.
-    """
+    Not a :class:`TimeoutError`: the client did not time out (that is :class:`TimedOutError`);
+    the service answered that it could not finish."""
 
     kind = "Timeout"
 
 
 class NoFaceError(NecIdError):
-    """The service's ``NoFace`` (2001): no face was found in the image."""
+    """The service's ``NoFace`` (2001). No face was found in the image."""
 
     kind = "NoFace"
 
 
 class PoorQualityError(NecIdError):
-    """The service's ``PoorQuality`` (2002): the face's quality is below the minimum."""
+    """The service's ``PoorQuality`` (2002). The face's quality is below the minimum."""
 
     kind = "PoorQuality"
 
 
 class MultipleFacesError(NecIdError):
-    """The service's ``MultipleFaces`` (2003): one face was required, several found."""
+    """The service's ``MultipleFaces`` (2003). One face was required, several were found."""
 
     kind = "MultipleFaces"
 
 
 class ThrottledError(NecIdError):
-    """429: the service is throttling this client (after the SDK's own retries)."""
+    """429: the service is throttling this client (after the configured retries)."""
 
     kind = "Throttled"
 
 
 class ServerError(NecIdError):
-    """5xx from the service (after the SDK's own retries)."""
+    """5xx from the service (after the configured retries)."""
 
     kind = "Server"
 
@@ -169,7 +172,7 @@ class NetworkError(NecIdError, ConnectionError):
 
 
 class TimedOutError(NecIdError, TimeoutError):
-    """A client-side timeout or deadline expired (connect, request, or a wait)."""
+    """A *client-side* timeout or deadline expired."""
 
     kind = "TimedOut"
 
@@ -181,8 +184,17 @@ class DecodeError(NecIdError):
 
 
 class CancelledError(NecIdError):
-    """The caller cancelled the call (a cancel handle): it stopped, closed its connection
-    and retried no more. (asyncio's own task cancellation raises
-    :class:`asyncio.CancelledError` as usual.)"""
+    """The caller cancelled the call (a cancel token, an AbortSignal): it stopped, closed its
+    connection and retried no more.
+
+    In Python the cancel handle is a :class:`CancelToken`; asyncio's own task cancellation raises
+    :class:`asyncio.CancelledError` as usual."""
 
     kind = "Cancelled"
+
+
+# END GENERATED
+
+#: Each kind's class (the extension raises the one of an error's kind; an unknown kind is
+#: :class:`NecIdError` itself).
+_BY_KIND: Dict[str, Type[NecIdError]] = {cls.kind: cls for cls in NecIdError.__subclasses__()}

@@ -16,32 +16,6 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple, TypeVar
 
-__all__ = [
-    "Application",
-    "BulkProgress",
-    "BulkProgressPage",
-    "BulkRegistration",
-    "Candidate",
-    "Event",
-    "EventList",
-    "FaceAttributes",
-    "FaceVerification",
-    "Gallery",
-    "GalleryDetails",
-    "Health",
-    "JobStatus",
-    "Point",
-    "Rect",
-    "RegisteredFace",
-    "ResponseMetadata",
-    "ResultList",
-    "SearchResult",
-    "SubjectEntry",
-    "SubjectPage",
-    "Tag",
-    "Verification",
-]
-
 
 def _plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -93,14 +67,48 @@ class _Model:
         return result
 
 
+# BEGIN GENERATED: the result classes (tests/e2e/tests/surfaces.rs renders them from the
+# core's models and the attributes `models!` lists in python/src/convert.rs; NECID_BLESS=1
+# cargo test -p necid-e2e --test surfaces rewrites them).
+__all__ = [
+    "Application",
+    "BulkProgress",
+    "BulkProgressPage",
+    "BulkRegistration",
+    "Candidate",
+    "Event",
+    "EventList",
+    "FaceAttributes",
+    "FaceVerification",
+    "Gallery",
+    "GalleryDetails",
+    "Health",
+    "JobStatus",
+    "Point",
+    "Rect",
+    "RegisteredFace",
+    "ResponseMetadata",
+    "ResultList",
+    "SearchResult",
+    "SubjectEntry",
+    "SubjectPage",
+    "Tag",
+    "Verification",
+]
+
+
 @dataclass(frozen=True)
 class Rect(_Model):
     """A pixel rectangle."""
 
     left: int
+    """Left edge."""
     top: int
+    """Top edge."""
     right: int
+    """Right edge."""
     bottom: int
+    """Bottom edge."""
 
 
 @dataclass(frozen=True)
@@ -108,12 +116,14 @@ class Point(_Model):
     """A pixel position."""
 
     x: int
+    """X."""
     y: int
+    """Y."""
 
 
 @dataclass(frozen=True)
 class FaceAttributes(_Model):
-    """Attributes of one detected face. Values the service omitted are ``None``."""
+    """Attributes of one detected face. Fields the service omitted are ``None``."""
 
     face_area: Optional[Rect] = None
     """Bounds of the face."""
@@ -146,7 +156,7 @@ class RegisteredFace(_Model):
     event_id: Optional[str] = None
     """Event id (the registered image)."""
     attributes: Optional[FaceAttributes] = None
-    """Attributes of the registered face."""
+    """Attributes of the face that was registered."""
 
 
 @dataclass(frozen=True)
@@ -162,7 +172,7 @@ class SubjectEntry(_Model):
     last_updated: Optional[str] = None
     """ISO 8601 timestamp of the last update."""
     active: bool = False
-    """Whether the row is active."""
+    """Whether the row is active (status ``A``)."""
 
 
 @dataclass(frozen=True)
@@ -177,10 +187,12 @@ class SubjectPage(_Model):
 
 @dataclass(frozen=True)
 class Event(_Model):
-    """An event id with, where the service gave one, a match score (0-9999)."""
+    """An event id with, where the service gave one, a match score."""
 
     event_id: str
+    """Event id."""
     score: Optional[int] = None
+    """Match score 0-9999 (search/verify results; Swagger's list events)."""
 
 
 @dataclass(frozen=True)
@@ -188,7 +200,9 @@ class EventList(_Model):
     """Events of one subject."""
 
     subject_id: str
+    """Subject id (filled from the request when the response omits it, as Swagger's does)."""
     events: Tuple[Event, ...] = ()
+    """Events."""
 
 
 @dataclass(frozen=True)
@@ -205,7 +219,7 @@ class Candidate(_Model):
 
 @dataclass(frozen=True)
 class SearchResult(_Model):
-    """Result of a search. No candidates is an empty tuple (not an error)."""
+    """Result of a search. No candidates (the service's 404) is an empty tuple."""
 
     candidates: Tuple[Candidate, ...] = ()
     """Candidates, best first as the service ordered them."""
@@ -217,38 +231,42 @@ class SearchResult(_Model):
 class Verification(_Model):
     """Result of verifying a probe against a registered subject.
 
-    A probe that does not match is ``verified=False`` (not an error)."""
+    The service answers 404 when the probe does not match; the SDK returns that as
+    ``verified=False`` (not an error), like search's "no candidates"."""
 
     subject_id: str
+    """Subject id."""
     verified: bool
+    """Whether the service verified the probe as this subject."""
     score: Optional[int] = None
     """Score of the subject's best event (absent when not verified)."""
     events: Tuple[Event, ...] = ()
-    """Per-event scores, when the service sent them."""
+    """Per-event scores (Swagger variant only)."""
 
 
 @dataclass(frozen=True)
 class FaceVerification(_Model):
-    """Result of verifying two faces against each other."""
+    """Result of verifying two faces against each other. 404 becomes ``verified=False``.
+
+    The service answers face-to-face verify with a score only; the client sets
+    ``verified = score >= DEFAULT_THRESHOLD`` (7000, the API's default search threshold), and
+    ``verified=False`` on a 404. Callers with a stricter policy compare ``score`` with their own
+    threshold."""
 
     verified: bool
+    """``score >= DEFAULT_THRESHOLD``, or the service's verdict when it sends no score."""
     score: Optional[int] = None
+    """Match score (0-9999)."""
 
 
 @dataclass(frozen=True)
 class Tag(_Model):
-    """A tag; ``id`` when the service sent a numeric id."""
+    """A tag. The service usually lists bare names; Swagger's shape adds a numeric id."""
 
     name: str
+    """Tag name."""
     id: Optional[int] = None
-
-
-@dataclass(frozen=True)
-class BulkRegistration(_Model):
-    """Input of ``bulk_register``: a file in the gallery's bucket, with tags."""
-
-    filename: str
-    tags: Tuple[str, ...] = ()
+    """Numeric id when the service sent one."""
 
 
 @dataclass(frozen=True)
@@ -262,6 +280,7 @@ class JobStatus(_Model):
     status: str
     """``"New"`` or ``"Processed"``."""
     attempts: Optional[int] = None
+    """Attempts so far (int or string on the wire)."""
     event_id: Optional[str] = None
     """Event id on success."""
     subject_id: Optional[str] = None
@@ -271,9 +290,11 @@ class JobStatus(_Model):
     reason: Optional[str] = None
     """Failure reason."""
     attributes: Optional[FaceAttributes] = None
-    """Face attributes, when the service reported readable ones."""
+    """Face attributes, decoded from ``attributesJson`` when it holds valid JSON."""
     attributes_json: Optional[str] = None
-    """The raw ``attributesJson`` text when it did not decode as face attributes."""
+    """The raw ``attributesJson`` text when it did not decode as face attributes (the reference
+    example's placeholder ``"..."``, or a shape this SDK does not know); ``None`` when it decoded
+    (read ``attributes``) or was absent."""
     processed: bool = False
     """Whether the service has finished with this record."""
     succeeded: bool = False
@@ -285,8 +306,9 @@ class BulkProgressPage(_Model):
     """One page of bulk-register progress."""
 
     batch_id: str
+    """Batch id."""
     processed: Tuple[JobStatus, ...] = ()
-    """Records on this page."""
+    """Records on this page (``processed``, or the reference's misspelt ``processsed``)."""
     last_evaluated_key: Optional[str] = None
     """Paging id of the next page; ``None`` on the last page."""
 
@@ -296,7 +318,9 @@ class BulkProgress(_Model):
     """All records of a batch, as gathered by ``wait_for_bulk_register``."""
 
     batch_id: str
+    """Batch id."""
     records: Tuple[JobStatus, ...] = ()
+    """Every record across all pages."""
     total: int = 0
     """Number of records."""
     processed: int = 0
@@ -314,6 +338,7 @@ class Health(_Model):
     """Health check result."""
 
     status: str
+    """``"OK"`` when healthy."""
     ok: bool = False
     """Whether the status is ``OK``."""
 
@@ -323,12 +348,17 @@ class Application(_Model):
     """An application (API key holder). ``repr`` hides the API key."""
 
     id: str
+    """Application id."""
     name: str
+    """Name."""
     description: Optional[str] = None
+    """Description."""
     api_key: Optional[str] = field(default=None, repr=False)
-    """The application's API key (sent as ``x-api-key``)."""
+    """The application's API key (send as ``x-api-key``)."""
     face_minimum_quality_score: Optional[float] = None
+    """Minimum face quality accepted."""
     gallery_id: Optional[str] = None
+    """Gallery the application accesses, when reported."""
 
 
 @dataclass(frozen=True)
@@ -336,20 +366,39 @@ class Gallery(_Model):
     """A gallery as listed, created or updated. ``repr`` hides the API key."""
 
     id: str
+    """Gallery id."""
     name: str
+    """Name."""
     description: Optional[str] = None
+    """Description."""
     size: Optional[int] = None
     """Capacity."""
     count: Optional[int] = None
     """Registered count."""
     face_minimum_quality_score: Optional[float] = None
+    """Minimum face quality accepted."""
     api_key: Optional[str] = field(default=None, repr=False)
     """API key of the application created with the gallery (create only)."""
 
 
 @dataclass(frozen=True)
 class GalleryDetails(_Model):
-    """A gallery with its applications."""
+    """A gallery with its applications (get gallery)."""
 
     gallery: Gallery
+    """The gallery."""
     applications: Tuple[Application, ...] = ()
+    """Applications that access it."""
+
+
+@dataclass(frozen=True)
+class BulkRegistration(_Model):
+    """One file to register in a bulk job (a file name in the gallery's bucket)."""
+
+    filename: str
+    """Object name in the gallery's bucket."""
+    tags: Tuple[str, ...] = ()
+    """Tags to register with the subject."""
+
+
+# END GENERATED

@@ -9,7 +9,6 @@
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use necid::ErrorKind;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
@@ -24,41 +23,20 @@ fn exceptions(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
         .map(|m| m.bind(py))
 }
 
-/// The class name of `kind` in `necid.exceptions`.
-fn class_name(kind: ErrorKind) -> &'static str {
-    match kind {
-        ErrorKind::InvalidInput => "InvalidInputError",
-        ErrorKind::Auth => "AuthError",
-        ErrorKind::NotFound => "NotFoundError",
-        ErrorKind::InvalidRequest => "InvalidRequestError",
-        ErrorKind::Duplicate => "DuplicateError",
-        ErrorKind::Timeout => "ServiceTimeoutError",
-        ErrorKind::NoFace => "NoFaceError",
-        ErrorKind::PoorQuality => "PoorQualityError",
-        ErrorKind::MultipleFaces => "MultipleFacesError",
-        ErrorKind::Throttled => "ThrottledError",
-        ErrorKind::Server => "ServerError",
-        ErrorKind::Network => "NetworkError",
-        ErrorKind::TimedOut => "TimedOutError",
-        ErrorKind::Decode => "DecodeError",
-        ErrorKind::Cancelled => "CancelledError",
-        // A kind added to the core after this build: the base class, kind "Internal".
-        _ => "NecIdError",
-    }
-}
-
 fn build(py: Python<'_>, e: &necid::Error) -> PyResult<PyErr> {
-    // The core's Display is "Kind: message (HTTP s, errorType t, ...)"; the class already
-    // names the kind.
-    // A kind this build does not know is the base class (kind "Internal", as in every
-    // binding) and keeps the kind's name at the start of the message.
-    let class = class_name(e.kind());
+    // The class of the error's kind (`necid.exceptions._BY_KIND`, built from the classes'
+    // `kind`). The core's Display is "Kind: message (HTTP s, errorType t, ...)"; the class
+    // already names the kind. A kind this build does not know is the base class (kind
+    // "Internal", as in every binding) and keeps the kind's name at the start of the message.
+    let exceptions = exceptions(py)?;
+    let by_kind = exceptions.getattr(pyo3::intern!(py, "_BY_KIND"))?;
     let text = e.to_string();
-    let prefix = format!("{}: ", e.kind());
-    let message = if class == "NecIdError" {
-        &text
-    } else {
-        text.strip_prefix(&prefix).unwrap_or(&text)
+    let (class, message) = match by_kind.cast::<PyDict>()?.get_item(e.kind().as_str())? {
+        Some(class) => {
+            let prefix = format!("{}: ", e.kind());
+            (class, text.strip_prefix(&prefix).unwrap_or(&text))
+        }
+        None => (exceptions.getattr("NecIdError")?, text.as_str()),
     };
     let kwargs = PyDict::new(py);
     kwargs.set_item("status", e.status())?;
@@ -66,9 +44,7 @@ fn build(py: Python<'_>, e: &necid::Error) -> PyResult<PyErr> {
     kwargs.set_item("error_type", e.error_type())?;
     kwargs.set_item("request_id", e.request_id())?;
     kwargs.set_item("field", e.field())?;
-    let instance = exceptions(py)?
-        .getattr(class)?
-        .call((message,), Some(&kwargs))?;
+    let instance = class.call((message,), Some(&kwargs))?;
     Ok(PyErr::from_value(instance))
 }
 

@@ -303,15 +303,19 @@ fn python_has_a_class_per_error_kind() {
             all.contains(&format!("\"{class}\"")),
             "exceptions.__all__ lacks {class}"
         );
-        assert!(
-            init.matches(&class).count() >= 2,
-            "necid/__init__.py should import and export {class}"
-        );
-        assert!(
-            err_rs.contains(&format!("ErrorKind::{kind:?} => \"{class}\"")),
-            "python/src/err.rs does not map {kind:?} to {class}"
-        );
     }
+    // `necid` imports and exports every class of `exceptions.__all__`.
+    assert!(
+        init.contains("from .exceptions import *")
+            && init.contains("__all__ += exceptions.__all__"),
+        "necid/__init__.py should import and export every exception class"
+    );
+    // The extension raises the class whose `kind` is the error's.
+    assert!(
+        exceptions.contains("_BY_KIND: Dict[str, Type[NecIdError]] = {cls.kind: cls for cls in NecIdError.__subclasses__()}")
+            && err_rs.contains("\"_BY_KIND\""),
+        "python/src/err.rs should find each kind's class by its `kind`"
+    );
 }
 
 #[test]
@@ -851,35 +855,407 @@ fn py_class_operations(is_async_class: bool) -> String {
     out
 }
 
+const PY_SHARED: &str =
+    "    # Shared with AsyncClient (tests/e2e/tests/surfaces.rs copies these into it).\n";
+const PY_SHARED_BEGIN: &str = "    # BEGIN GENERATED: Client's shared members (tests/e2e/tests/surfaces.rs copies them;\n    # NECID_BLESS=1 cargo test -p necid-e2e --test surfaces rewrites them).\n";
+
+/// AsyncClient's copy of the members both classes have (constructors, configuration
+/// getters, `close`, paginators: one template in `py_clients!`), from the stub's `Client`;
+/// its paginators return `AsyncPageIterator`s.
+fn py_async_shared(pyi: &str) -> String {
+    let client = section(pyi, "class Client:", "\nclass ", "the stub's Client");
+    let shared = section(client, PY_SHARED, PY_BEGIN, "the stub's Client");
+    let shared = shared.replace("-> PageIterator[", "-> AsyncPageIterator[");
+    format!("{PY_SHARED_BEGIN}{shared}    # END GENERATED\n")
+}
+
 #[test]
 fn python_stub_operations_are_the_table() {
     let rel = "python/necid/_necid.pyi";
-    let mut pyi = read(rel);
+    let blocks = [("class Client:", false), ("class AsyncClient:", true)]
+        .map(|(class, is_async)| (class, PY_BEGIN, py_class_operations(is_async)));
+    check_generated(rel, &blocks);
+    let settings = "class _Settings(TypedDict, total=False):";
+    check_generated(rel, &[(settings, PY_SETTINGS_BEGIN, py_settings())]);
+    // (One test writes the stub: tests run in parallel.)
+    let shared = py_async_shared(&read(rel));
+    check_generated(rel, &[("class AsyncClient:", PY_SHARED_BEGIN, shared)]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Generated blocks of the Python package
+
+/// Checks the generated blocks of `rel`: for each `(anchor, begin, expected)`, the text
+/// from the first `begin` after `anchor` through the next `# END GENERATED` line must be
+/// `expected` (which includes both marker lines). `NECID_BLESS=1` rewrites stale blocks.
+fn check_generated(rel: &str, blocks: &[(&str, &str, String)]) {
+    let mut text = read(rel);
     let mut stale = Vec::new();
-    for (class, is_async) in [("class Client:", false), ("class AsyncClient:", true)] {
-        let at = pyi
-            .find(class)
-            .unwrap_or_else(|| panic!("{rel}: no {class}"));
+    for (anchor, begin_marker, expected) in blocks {
+        let at = text
+            .find(anchor)
+            .unwrap_or_else(|| panic!("{rel}: no {anchor:?}"));
         let begin = at
-            + pyi[at..]
-                .find(PY_BEGIN)
-                .unwrap_or_else(|| panic!("{class}: no generated part"));
-        let end = begin + pyi[begin..].find(PY_END).unwrap() + PY_END.len();
-        let expected = py_class_operations(is_async);
-        if pyi[begin..end] != expected {
-            stale.push(class);
-            pyi.replace_range(begin..end, &expected);
+            + text[at..]
+                .find(begin_marker)
+                .unwrap_or_else(|| panic!("{rel}: no generated part after {anchor:?}"));
+        let end_line = text[begin..]
+            .find("# END GENERATED\n")
+            .unwrap_or_else(|| panic!("{rel}: the block after {anchor:?} has no end"));
+        let end = begin + end_line + "# END GENERATED\n".len();
+        if text[begin..end] != **expected {
+            stale.push(*anchor);
+            text.replace_range(begin..end, expected);
         }
     }
     if stale.is_empty() {
         return;
     }
     if std::env::var_os("NECID_BLESS").is_some() {
-        std::fs::write(repo().join(rel), &pyi).unwrap();
+        std::fs::write(repo().join(rel), &text).unwrap();
         return;
     }
     panic!(
-        "{rel}: the operations of {stale:?} are not the table's; rerun with NECID_BLESS=1 to \
+        "{rel}: the generated parts after {stale:?} are stale; rerun with NECID_BLESS=1 to \
          rewrite them"
     );
+}
+
+/// `text` as a Python docstring at `indent`, wrapped to the line length.
+fn py_docstring(indent: &str, text: &str) -> String {
+    let mut out = String::new();
+    for (i, paragraph) in text.split("\n\n").enumerate() {
+        let mut line = if i == 0 {
+            format!("{indent}\"\"\"")
+        } else {
+            out.push('\n');
+            indent.to_owned()
+        };
+        let mut fresh = true;
+        // A literal (``a b``) stays on one line.
+        let mut words: Vec<String> = Vec::new();
+        for word in paragraph.split_whitespace() {
+            match words.last_mut() {
+                Some(open) if open.matches("``").count() % 2 == 1 => {
+                    open.push(' ');
+                    open.push_str(word);
+                }
+                _ => words.push(word.to_owned()),
+            }
+        }
+        for word in &words {
+            if !fresh && line.chars().count() + 1 + word.chars().count() > PY_LINE_LENGTH - 3 {
+                out.push_str(&line);
+                out.push('\n');
+                line = indent.to_owned();
+                fresh = true;
+            }
+            if !fresh {
+                line.push(' ');
+            }
+            line.push_str(word);
+            fresh = false;
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out.pop();
+    out.push_str("\"\"\"\n");
+    out
+}
+
+/// Each kind and its doc, from the core's list.
+macro_rules! kind_docs {
+    ($($kind:ident $doc:literal,)*) => {
+        [$((ErrorKind::$kind, $doc)),*]
+    };
+}
+
+/// What Python adds to a kind's class: another base class, and a note after the core's doc.
+fn py_exception_extras(kind: ErrorKind) -> (&'static str, &'static str) {
+    match kind {
+        ErrorKind::InvalidInput => (", ValueError", ""),
+        ErrorKind::Network => (", ConnectionError", ""),
+        ErrorKind::TimedOut => (", TimeoutError", ""),
+        ErrorKind::Duplicate => ("", " For example, a tag that already exists."),
+        ErrorKind::Timeout => (
+            "",
+            "\n\nNot a :class:`TimeoutError`: the client did not time out (that is \
+             :class:`TimedOutError`); the service answered that it could not finish.",
+        ),
+        ErrorKind::NoFace => ("", " No face was found in the image."),
+        ErrorKind::PoorQuality => ("", " The face's quality is below the minimum."),
+        ErrorKind::MultipleFaces => ("", " One face was required, several were found."),
+        ErrorKind::Cancelled => (
+            "",
+            "\n\nIn Python the cancel handle is a :class:`CancelToken`; asyncio's own task \
+             cancellation raises :class:`asyncio.CancelledError` as usual.",
+        ),
+        _ => ("", ""),
+    }
+}
+
+const PY_EXCEPTIONS_BEGIN: &str = "# BEGIN GENERATED: a class per error kind (tests/e2e/tests/surfaces.rs renders them from\n# the core's `necid::error_kinds!`; NECID_BLESS=1 cargo test -p necid-e2e --test surfaces\n# rewrites them).\n";
+
+/// The generated part of `necid/exceptions.py`: `__all__` and a class per kind.
+fn py_exceptions() -> String {
+    let kinds = necid::error_kinds!(kind_docs);
+    let mut names: Vec<String> = kinds.iter().map(|(k, _)| class_of(*k)).collect();
+    names.push("NecIdError".to_owned());
+    names.sort();
+    let mut out = String::from(PY_EXCEPTIONS_BEGIN);
+    out.push_str("__all__ = [\n");
+    for name in &names {
+        out.push_str(&format!("    \"{name}\",\n"));
+    }
+    out.push_str("]\n");
+    for (kind, doc) in kinds {
+        let (base, note) = py_exception_extras(kind);
+        let doc = format!("{}{note}", doc.replace('`', "``"));
+        out.push_str(&format!(
+            "\n\nclass {}(NecIdError{base}):\n{}\n    kind = \"{}\"\n",
+            class_of(kind),
+            py_docstring("    ", &doc),
+            kind.as_str()
+        ));
+    }
+    out.push_str("\n\n# END GENERATED\n");
+    out
+}
+
+#[test]
+fn python_exceptions_are_the_error_kinds() {
+    let rel = "python/necid/exceptions.py";
+    check_generated(rel, &[("", PY_EXCEPTIONS_BEGIN, py_exceptions())]);
+}
+
+const PY_SETTINGS_BEGIN: &str = "    # BEGIN GENERATED from the core's settings table (tests/e2e/tests/surfaces.rs renders\n    # it; NECID_BLESS=1 cargo test -p necid-e2e --test surfaces rewrites it)\n";
+
+/// The Python type of a setting's keyword (`None` always means unset).
+fn py_setting_type(k: &necid::ConfigKey) -> &'static str {
+    match (k.name, k.ty) {
+        // Text settings the binding refines: a Literal of the values, a path.
+        ("tls_roots", _) => r#"Literal["platform", "bundled", "custom"]"#,
+        ("rename_tag_form", _) => r#"Literal["auto", "body", "path"]"#,
+        ("ca_bundle" | "client_cert" | "client_key", _) => "Union[str, os.PathLike[str]]",
+        (_, ConfigType::Text | ConfigType::Secret) => "str",
+        (_, ConfigType::Duration) => "float",
+        (_, ConfigType::Count) => "int",
+        (_, ConfigType::Pem) => "Union[bytes, str]",
+    }
+}
+
+/// The generated part of the stub's `_Settings`: a keyword per setting.
+fn py_settings() -> String {
+    let mut out = String::from(PY_SETTINGS_BEGIN);
+    for k in CONFIG_KEYS {
+        out.push_str(&format!(
+            "    {}: Optional[{}]\n",
+            k.name,
+            py_setting_type(k)
+        ));
+    }
+    out.push_str("    # END GENERATED\n");
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// The Python result classes, rendered from the core's models
+
+/// A documented item of `core/src/models.rs`: a struct's field or a method of its `impl`.
+struct RustItem {
+    owner: String,
+    name: String,
+    ty: String,
+    doc: String,
+}
+
+/// The structs (with their docs), fields and `&self` methods of a Rust source, read line
+/// by line (rustfmt's layout).
+fn rust_items(src: &str) -> (Vec<(String, String)>, Vec<RustItem>) {
+    let (mut structs, mut items) = (Vec::new(), Vec::new());
+    let (mut doc, mut owner, mut depth) = (Vec::<String>::new(), String::new(), 0i32);
+    for line in src.lines().map(str::trim) {
+        if depth > 0 {
+            // Inside a multi-line attribute.
+            depth += line.matches(['(', '[']).count() as i32;
+            depth -= line.matches([')', ']']).count() as i32;
+            continue;
+        }
+        if let Some(text) = line.strip_prefix("///") {
+            doc.push(text.trim().to_owned());
+            continue;
+        }
+        if line.starts_with("#[") {
+            depth =
+                line.matches(['(', '[']).count() as i32 - line.matches([')', ']']).count() as i32;
+            continue;
+        }
+        let text = doc
+            .join("\n")
+            .replace("\n\n", "\u{0}")
+            .replace('\n', " ")
+            .replace('\u{0}', "\n\n");
+        doc.clear();
+        if let Some(rest) = line.strip_prefix("pub struct ") {
+            owner = rest.trim_end_matches(" {").to_owned();
+            structs.push((owner.clone(), text));
+        } else if let Some(rest) = line.strip_prefix("impl ") {
+            owner = rest.trim_end_matches(" {").to_owned();
+        } else if let Some(rest) = line.strip_prefix("pub fn ") {
+            if let Some((name, ret)) = rest.split_once("(&self) -> ") {
+                let ty = ret.trim_end_matches(" {").to_owned();
+                items.push(RustItem {
+                    owner: owner.clone(),
+                    name: name.to_owned(),
+                    ty,
+                    doc: text,
+                });
+            }
+        } else if let Some((name, ty)) = line.strip_prefix("pub ").and_then(|l| l.split_once(": "))
+        {
+            let ty = ty.trim_end_matches(',').to_owned();
+            items.push(RustItem {
+                owner: owner.clone(),
+                name: name.to_owned(),
+                ty,
+                doc: text,
+            });
+        }
+    }
+    (structs, items)
+}
+
+/// A core doc comment as Python docstring text: rustdoc links and code spans as
+/// reStructuredText literals, Rust's words for Python's.
+fn py_doc(doc: &str) -> String {
+    let mut text = String::new();
+    let mut rest = doc;
+    // [`a::b`] and [`b`](path) → `b`
+    while let Some(at) = rest.find("[`") {
+        text.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        let Some(end) = after.find("`]") else { break };
+        let name = after[..end].rsplit("::").next().unwrap_or_default();
+        text.push_str(&format!("`{name}`"));
+        rest = &after[end + 2..];
+        if rest.starts_with('(') {
+            rest = &rest[rest.find(')').map_or(0, |i| i + 1)..];
+        }
+    }
+    text.push_str(rest);
+    text.replace('`', "``")
+        .replace('–', "-")
+        .replace('≥', ">=")
+        .replace("``Debug``", "``repr``")
+        .replace("``verified: false``", "``verified=False``")
+        .replace("``verified = false``", "``verified=False``")
+        .replace("an empty list", "an empty tuple")
+}
+
+/// The Python type of a core type, and its default once a field before it has one.
+fn py_type(ty: &str) -> (String, Option<&'static str>) {
+    if let Some(inner) = ty.strip_prefix("Option<").and_then(|t| t.strip_suffix('>')) {
+        return (format!("Optional[{}]", py_type(inner).0), Some("None"));
+    }
+    if let Some(inner) = ty.strip_prefix("Vec<").and_then(|t| t.strip_suffix('>')) {
+        return (format!("Tuple[{}, ...]", py_type(inner).0), Some("()"));
+    }
+    match ty {
+        "String" => ("str".into(), Some("\"\"")),
+        "bool" => ("bool".into(), Some("False")),
+        "u16" | "u32" | "u64" | "i64" | "usize" => ("int".into(), Some("0")),
+        "f64" => ("float".into(), Some("0.0")),
+        model => (model.to_owned(), None),
+    }
+}
+
+/// The Python attributes of each model, in order, as `py_clients!`'s `models!` lists them
+/// (`python/src/convert.rs`): `(model, [(attribute, core field or method, is a method)])`.
+fn py_model_table() -> Vec<(String, Vec<(String, String, bool)>)> {
+    let src = read("python/src/convert.rs");
+    let table = section(&src, "\nmodels! {\n", "\n}\n", "python/src/convert.rs");
+    let mut models = Vec::new();
+    for entry in table.split('}').filter(|e| e.contains('{')) {
+        let (model, fields) = entry.split_once('{').unwrap();
+        let fields = fields
+            .split(',')
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .map(|f| match f.split_once(" = ") {
+                Some((name, method)) => (
+                    name.to_owned(),
+                    method.trim_end_matches("()").to_owned(),
+                    true,
+                ),
+                None => (f.to_owned(), f.to_owned(), false),
+            })
+            .collect();
+        models.push((model.trim().to_owned(), fields));
+    }
+    models
+}
+
+const PY_MODELS_BEGIN: &str = "# BEGIN GENERATED: the result classes (tests/e2e/tests/surfaces.rs renders them from the\n# core's models and the attributes `models!` lists in python/src/convert.rs; NECID_BLESS=1\n# cargo test -p necid-e2e --test surfaces rewrites them).\n";
+
+/// The generated part of `necid/models.py`: `__all__` and a frozen dataclass per model.
+fn py_models() -> String {
+    let (structs, items) = rust_items(&read("core/src/models.rs"));
+    let mut models = py_model_table();
+    // Python's own class (not a core model's view).
+    models.retain(|(m, _)| m != "ResponseMetadata");
+    // An input: every field.
+    let input = "BulkRegistration";
+    let fields = items
+        .iter()
+        .filter(|i| i.owner == input)
+        .map(|i| (i.name.clone(), i.name.clone(), false));
+    models.push((input.to_owned(), fields.collect()));
+    let mut names: Vec<&str> = models.iter().map(|(m, _)| m.as_str()).collect();
+    names.extend(["ResponseMetadata", "ResultList"]);
+    names.sort_unstable();
+    let mut out = String::from(PY_MODELS_BEGIN);
+    out.push_str("__all__ = [\n");
+    for name in names {
+        out.push_str(&format!("    \"{name}\",\n"));
+    }
+    out.push_str("]\n");
+    for (model, fields) in &models {
+        let (_, doc) = structs
+            .iter()
+            .find(|(s, _)| s == model)
+            .unwrap_or_else(|| panic!("core/src/models.rs has no struct {model}"));
+        out.push_str(&format!(
+            "\n\n@dataclass(frozen=True)\nclass {model}(_Model):\n"
+        ));
+        out.push_str(&py_docstring("    ", &py_doc(doc)));
+        out.push('\n');
+        let mut defaulted = false;
+        for (attr, source, computed) in fields {
+            let item = items
+                .iter()
+                .find(|i| i.owner == *model && i.name == *source)
+                .unwrap_or_else(|| panic!("core/src/models.rs: {model} has no {source}"));
+            let (ty, default) = py_type(&item.ty);
+            // Optional and sequence fields, values computed by the core, and every field
+            // after one of those, have a default.
+            defaulted |= *computed || item.ty.starts_with("Option<") || item.ty.starts_with("Vec<");
+            let default = match default.filter(|_| defaulted) {
+                // API keys stay out of `repr`.
+                Some(d) if attr == "api_key" => format!(" = field(default={d}, repr=False)"),
+                Some(d) => format!(" = {d}"),
+                None => String::new(),
+            };
+            out.push_str(&format!("    {attr}: {ty}{default}\n"));
+            out.push_str(&py_docstring("    ", &py_doc(&item.doc)));
+        }
+    }
+    out.push_str("\n\n# END GENERATED\n");
+    out
+}
+
+#[test]
+fn python_models_are_the_core_models() {
+    let rel = "python/necid/models.py";
+    check_generated(rel, &[("", PY_MODELS_BEGIN, py_models())]);
 }
