@@ -19,9 +19,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyType};
 
 use crate::convert::{self as cv, ToPy as _};
-use crate::err::{self, Fail, guard};
-use crate::options::{CallOptions, MetadataReader, call_client, metadata, on_list, on_model};
-use crate::rt::{self, Msg};
+use crate::err::{self, guard};
+use crate::options::{CallOptions, MetadataReader, call_client, on_list, on_model};
+use crate::rt;
 
 // -------------------------------------------------------------------------------------
 // shared state
@@ -163,12 +163,7 @@ fn py_credentials_provider(f: Py<PyAny>) -> Arc<dyn necid::ProvideCredentials> {
                 c = c.session_token(t);
             }
             if let Some(exp) = get("expiration") {
-                let secs: f64 = if exp.hasattr("timestamp").unwrap_or(false) {
-                    exp.call_method0("timestamp").and_then(|t| t.extract())
-                } else {
-                    exp.extract()
-                }
-                .map_err(|_| {
+                let secs = cv::epoch_seconds(&exp).map_err(|_| {
                     fail("returned an expiration that is neither a datetime nor seconds".to_owned())
                 })?;
                 let at = std::time::Duration::try_from_secs_f64(secs.max(0.0))
@@ -178,24 +173,6 @@ fn py_credentials_provider(f: Py<PyAny>) -> Arc<dyn necid::ProvideCredentials> {
             Ok(c)
         })
     })
-}
-
-fn config_from_env(py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Config> {
-    let base = py
-        .detach(ConfigBuilder::from_env)
-        .map_err(|e| err::to_py(py, e))?;
-    build_config(py, base, kwargs)
-}
-
-fn config_from_profile(
-    py: Python<'_>,
-    name: Option<&str>,
-    kwargs: Option<&Bound<'_, PyDict>>,
-) -> PyResult<Config> {
-    let config = py
-        .detach(|| Config::from_profile(name))
-        .map_err(|e| err::to_py(py, e))?;
-    build_config(py, config.to_builder(), kwargs)
 }
 
 fn sort_dir(py: Python<'_>, dir: &str) -> PyResult<SortDirection> {
@@ -220,15 +197,9 @@ fn sign(
         None => client.sign_request(method, url, &headers, &body),
         Some(t) if t.is_none() => client.sign_request(method, url, &headers, &body),
         Some(t) => {
-            // A datetime (aware; naive means local time, as datetime.timestamp() says)
-            // or seconds since the Unix epoch.
-            let secs: f64 = if t.hasattr("timestamp")? {
-                t.call_method0("timestamp")?.extract()?
-            } else {
-                t.extract().map_err(|_| {
-                    PyTypeError::new_err("time: expected a datetime or seconds since the epoch")
-                })?
-            };
+            let secs = cv::epoch_seconds(t).map_err(|_| {
+                PyTypeError::new_err("time: expected a datetime or seconds since the epoch")
+            })?;
             let at = UNIX_EPOCH + cv::seconds(py, secs, "time")?;
             client.sign_request_at(method, url, &headers, &body, at)
         }
@@ -272,10 +243,19 @@ fn bulk_stream(c: &necid::Client, batch_id: &str) -> PageStream {
         .boxed()
 }
 
-enum IterState {
-    Idle(PageStream),
-    Busy,
-    Done,
+/// The pages of an iterator of either class: `None` once the iteration ended.
+type Pages = Arc<tokio::sync::Mutex<Option<PageStream>>>;
+
+/// The next page; the iteration ends after the last page and after an error.
+async fn next_page(pages: &mut Option<PageStream>) -> necid::Result<Option<Page>> {
+    let Some(stream) = pages.as_mut() else {
+        return Ok(None);
+    };
+    let item = stream.next().await;
+    if !matches!(item, Some(Ok(_))) {
+        *pages = None;
+    }
+    item.transpose()
 }
 
 /// Iterator over the pages of a paginated operation; each step is one request (the GIL is
@@ -283,7 +263,7 @@ enum IterState {
 /// `Client.bulk_progress_paginator`.
 #[pyclass(module = "necid", name = "PageIterator")]
 pub struct PageIterator {
-    state: Arc<Mutex<IterState>>,
+    pages: Pages,
 }
 
 #[pymethods]
@@ -296,39 +276,15 @@ impl PageIterator {
     /// The next page (one request); `StopIteration` after the last one.
     fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         guard(py, || {
-            let mut stream = {
-                let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-                match std::mem::replace(&mut *st, IterState::Busy) {
-                    IterState::Idle(s) => s,
-                    IterState::Done => {
-                        *st = IterState::Done;
-                        return Ok(None);
-                    }
-                    IterState::Busy => {
-                        return Err(PyRuntimeError::new_err(
-                            "this paginator is being advanced by another thread",
-                        ));
-                    }
-                }
-            };
-            let state = self.state.clone();
-            // The stream travels into the task and back, so an interrupted step (Ctrl-C)
-            // simply ends the iteration.
-            let step = rt::block(py, async move {
-                let item = stream.next().await;
-                Ok((item, stream))
-            });
-            let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
-            *st = IterState::Done;
-            match step? {
-                (None, _) => Ok(None),
-                (Some(Err(e)), _) => Err(err::to_py(py, e)),
-                (Some(Ok(page)), stream) => {
-                    *st = IterState::Idle(stream);
-                    drop(st);
-                    page.to_py(py).map(Some)
-                }
+            let mut pages = self.pages.try_lock().map_err(|_| {
+                PyRuntimeError::new_err("this paginator is being advanced by another thread")
+            })?;
+            let step = rt::block(py, next_page(&mut pages));
+            if step.is_err() {
+                // Interrupted (Ctrl-C) too: the iteration ends.
+                *pages = None;
             }
+            step?.map(|page| page.to_py(py)).transpose()
         })
     }
 }
@@ -337,7 +293,7 @@ impl PageIterator {
 /// Returned by `AsyncClient.subjects_paginator` and `AsyncClient.bulk_progress_paginator`.
 #[pyclass(module = "necid", name = "AsyncPageIterator")]
 pub struct AsyncPageIterator {
-    stream: Arc<tokio::sync::Mutex<Option<PageStream>>>,
+    pages: Pages,
 }
 
 #[pymethods]
@@ -350,26 +306,10 @@ impl AsyncPageIterator {
     /// Awaitable of the next page; `StopAsyncIteration` after the last one.
     fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let stream = self.stream.clone();
+            let pages = self.pages.clone();
             rt::awaitable(
                 py,
-                async move {
-                    let mut guard = stream.lock().await;
-                    let Some(s) = guard.as_mut() else {
-                        return Ok(None);
-                    };
-                    match s.next().await {
-                        None => {
-                            *guard = None;
-                            Ok(None)
-                        }
-                        Some(Err(e)) => {
-                            *guard = None;
-                            Err(Fail::Core(e))
-                        }
-                        Some(Ok(p)) => Ok(Some(p)),
-                    }
-                },
+                async move { next_page(&mut *pages.lock().await).await },
                 |py, page: Option<Page>| match page {
                     None => Err(PyStopAsyncIteration::new_err(())),
                     Some(p) => p.to_py(py),
@@ -380,198 +320,55 @@ impl AsyncPageIterator {
 }
 
 // -------------------------------------------------------------------------------------
-// the asyncio bridge of on_progress
-
-/// Delivers a progress object to the user's callback on the event loop thread, and
-/// reports back (Ok, or the exception it raised) so the wait can stop on an exception
-/// and completes only after every callback has run.
-#[pyclass(module = "necid")]
-struct ProgressRelay {
-    callback: Py<PyAny>,
-    acks: tokio::sync::mpsc::UnboundedSender<PyResult<()>>,
-}
-
-#[pymethods]
-impl ProgressRelay {
-    fn __call__(&self, py: Python<'_>, progress: &Bound<'_, PyAny>) {
-        let outcome = self.callback.call1(py, (progress,)).map(|_| ());
-        // The wait may be over (cancelled): then nobody needs the answer.
-        let _ = self.acks.send(outcome);
-    }
-}
-
-/// Await `fut` while acknowledgements of scheduled progress callbacks arrive; fail with
-/// the first callback exception; on success wait until all `scheduled` callbacks ran.
-async fn with_progress<T>(
-    fut: impl std::future::Future<Output = necid::Result<T>>,
-    scheduled: Arc<std::sync::atomic::AtomicUsize>,
-    mut acks: tokio::sync::mpsc::UnboundedReceiver<PyResult<()>>,
-) -> Result<T, Fail> {
-    let mut fut = std::pin::pin!(fut);
-    let mut received = 0usize;
-    let result = loop {
-        tokio::select! {
-            r = &mut fut => break r,
-            Some(ack) = acks.recv() => match ack {
-                Ok(()) => received += 1,
-                Err(e) => return Err(Fail::Py(e)),
-            },
-        }
-    };
-    let value = result.map_err(Fail::from)?;
-    while received < scheduled.load(std::sync::atomic::Ordering::SeqCst) {
-        match acks.recv().await {
-            Some(Ok(())) => received += 1,
-            Some(Err(e)) => return Err(Fail::Py(e)),
-            // The loop dropped the callbacks (it is closing): nothing more will come.
-            None => break,
-        }
-    }
-    Ok(value)
-}
-
-// -------------------------------------------------------------------------------------
 // what differs between the two classes
 
 /// What differs between the two classes: how an operation's future is run (waited for
-/// with the GIL released, or returned as an awaitable), how a wait delivers progress, and
-/// which page iterator a paginator returns. Everything else is one template.
+/// with the GIL released, or returned as an awaitable) and where its progress events are
+/// delivered, and which page iterator a paginator returns. Everything else is one template.
 trait Mode {
-    /// The Python value of `future` (a core operation), converted by `convert`.
-    fn run<'py, T, F, C>(py: Python<'py>, future: F, convert: C) -> PyResult<Bound<'py, PyAny>>
-    where
-        T: Send + 'static,
-        F: Future<Output = necid::Result<T>> + Send + 'static,
-        C: for<'a> FnOnce(Python<'a>, T) -> PyResult<Bound<'a, PyAny>> + Send + 'static;
+    /// `AsyncClient`'s.
+    const ASYNC: bool;
 
-    /// `wait_for_bulk_register`.
-    fn wait<'py>(
+    /// The Python value of the future `make` returns (a core operation), converted by
+    /// `convert`. Its events go to `on_event` on the calling thread (`Client`) or the
+    /// event loop's (`AsyncClient`), before the call returns; an exception `on_event`
+    /// raises stops the call and is raised from it.
+    fn run<'py, T, E, F, C, H>(
         py: Python<'py>,
-        client: necid::Client,
-        batch_id: &str,
-        options: WaitOptions,
-        on_progress: Option<Bound<'py, PyAny>>,
-        slot: necid::MetadataSlot,
-    ) -> PyResult<Bound<'py, PyAny>>;
-
-    /// The page iterator over `stream`.
-    fn pages(py: Python<'_>, stream: PageStream) -> PyResult<Bound<'_, PyAny>>;
-}
-
-impl Mode for Client {
-    fn run<'py, T, F, C>(py: Python<'py>, future: F, convert: C) -> PyResult<Bound<'py, PyAny>>
+        make: impl FnOnce(rt::Emit<E>) -> F,
+        convert: C,
+        on_event: H,
+    ) -> PyResult<Bound<'py, PyAny>>
     where
         T: Send + 'static,
+        E: Send + 'static,
         F: Future<Output = necid::Result<T>> + Send + 'static,
         C: for<'a> FnOnce(Python<'a>, T) -> PyResult<Bound<'a, PyAny>> + Send + 'static,
+        H: for<'a> Fn(Python<'a>, E) -> PyResult<()> + Send + Sync + 'static,
     {
-        let value = rt::block(py, future)?;
+        if Self::ASYNC {
+            return rt::awaitable_with(py, make, convert, on_event);
+        }
+        let value = rt::block_with(py, make, on_event)?;
         convert(py, value)
     }
 
-    /// Progress events are delivered to this thread, where `on_progress` runs; an
-    /// exception it raises stops the wait.
-    fn wait<'py>(
-        py: Python<'py>,
-        client: necid::Client,
-        batch_id: &str,
-        options: WaitOptions,
-        on_progress: Option<Bound<'py, PyAny>>,
-        slot: necid::MetadataSlot,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let (tx, rx) = std::sync::mpsc::channel::<Msg<BulkProgress, BulkProgress>>();
-        let events = tx.clone();
-        let wants_events = on_progress.is_some();
-        let fut = client.wait_for_bulk_register(batch_id, options, move |p| {
-            if wants_events {
-                let _ = events.send(Msg::Event(p.clone()));
-            }
-        });
-        let v = rt::block_with(
-            py,
-            async move { fut.await.map_err(Fail::from) },
-            tx,
-            rx,
-            |py, p| match &on_progress {
-                Some(cb) => cb.call1((p.to_py(py)?,)).map(|_| ()),
-                None => Ok(()),
-            },
-        )?;
-        on_model(py, v.to_py(py)?, slot.get())
-    }
-
+    /// The page iterator over `stream`.
     fn pages(py: Python<'_>, stream: PageStream) -> PyResult<Bound<'_, PyAny>> {
-        let state = Arc::new(Mutex::new(IterState::Idle(stream)));
-        Ok(Bound::new(py, PageIterator { state })?.into_any())
+        let pages = Arc::new(tokio::sync::Mutex::new(Some(stream)));
+        if Self::ASYNC {
+            return Ok(Bound::new(py, AsyncPageIterator { pages })?.into_any());
+        }
+        Ok(Bound::new(py, PageIterator { pages })?.into_any())
     }
 }
 
+impl Mode for Client {
+    const ASYNC: bool = false;
+}
+
 impl Mode for AsyncClient {
-    fn run<'py, T, F, C>(py: Python<'py>, future: F, convert: C) -> PyResult<Bound<'py, PyAny>>
-    where
-        T: Send + 'static,
-        F: Future<Output = necid::Result<T>> + Send + 'static,
-        C: for<'a> FnOnce(Python<'a>, T) -> PyResult<Bound<'a, PyAny>> + Send + 'static,
-    {
-        rt::awaitable(py, future, convert)
-    }
-
-    /// `on_progress` is called on the event loop's thread (scheduled with
-    /// `call_soon_threadsafe`) before the awaitable completes; an exception it raises
-    /// stops the wait and is raised from it.
-    fn wait<'py>(
-        py: Python<'py>,
-        client: necid::Client,
-        batch_id: &str,
-        options: WaitOptions,
-        on_progress: Option<Bound<'py, PyAny>>,
-        slot: necid::MetadataSlot,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let (acks_tx, acks_rx) = tokio::sync::mpsc::unbounded_channel::<PyResult<()>>();
-        let scheduled = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let relay = match on_progress {
-            Some(cb) => {
-                let event_loop = pyo3_async_runtimes::get_running_loop(py)?.unbind();
-                let relay = Py::new(
-                    py,
-                    ProgressRelay {
-                        callback: cb.unbind(),
-                        acks: acks_tx,
-                    },
-                )?;
-                Some((event_loop, relay))
-            }
-            None => None,
-        };
-        let counter = scheduled.clone();
-        let fut = client.wait_for_bulk_register(batch_id, options, move |p| {
-            if let Some((event_loop, relay)) = &relay {
-                Python::attach(|py| {
-                    let sent = p.to_py(py).and_then(|obj| {
-                        event_loop.call_method1(
-                            py,
-                            "call_soon_threadsafe",
-                            (relay.clone_ref(py), obj),
-                        )
-                    });
-                    // A closed loop means nobody is waiting any more.
-                    if sent.is_ok() {
-                        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    }
-                });
-            }
-        });
-        rt::awaitable(
-            py,
-            with_progress(fut, scheduled, acks_rx),
-            move |py, v: BulkProgress| on_model(py, v.to_py(py)?, slot.get()),
-        )
-    }
-
-    fn pages(py: Python<'_>, stream: PageStream) -> PyResult<Bound<'_, PyAny>> {
-        let stream = Arc::new(tokio::sync::Mutex::new(Some(stream)));
-        Ok(Bound::new(py, AsyncPageIterator { stream })?.into_any())
-    }
+    const ASYNC: bool = true;
 }
 
 // -------------------------------------------------------------------------------------
@@ -660,7 +457,7 @@ macro_rules! py_clients {
                 let slot = necid::MetadataSlot::new();
                 let view = Bound::new(py, Client { core: self.core.clone(), capture: Some(slot.clone()) })?;
                 let result = call.call1((view,))?;
-                let meta = metadata(py, slot.get().unwrap_or_default())?;
+                let meta = slot.get().unwrap_or_default().to_py(py)?;
                 pyo3::types::PyTuple::new(py, [result, meta])
             }
         ] $($ops)* }
@@ -669,7 +466,7 @@ macro_rules! py_clients {
             fn __aenter__<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
                 let py = slf.py();
                 let me = slf.unbind();
-                rt::awaitable(py, async { Ok::<_, Fail>(()) }, move |py, ()| {
+                rt::awaitable(py, async { Ok::<_, necid::Error>(()) }, move |py, ()| {
                     Ok(me.into_bound(py).into_any())
                 })
             }
@@ -687,7 +484,7 @@ macro_rules! py_clients {
             /// Release the connection pool (awaitable form of :meth:`close`).
             fn aclose<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
                 self.core.close();
-                rt::awaitable(py, async { Ok::<_, Fail>(()) }, none)
+                rt::awaitable(py, async { Ok::<_, necid::Error>(()) }, none)
             }
 
             /// Awaitable of ``(result, metadata)``: ``await call(view)`` and the response
@@ -718,10 +515,7 @@ macro_rules! py_clients {
             #[new]
             #[pyo3(signature = (**kwargs))]
             fn new(py: Python<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
-                guard(py, || {
-                    let config = build_config(py, ConfigBuilder::default(), kwargs)?;
-                    Ok($class { core: Arc::new(Core::new(py, config)?), capture: None })
-                })
+                Self::of(py, || build_config(py, ConfigBuilder::default(), kwargs))
             }
 
             /// A client configured from the profile file and ``NECID_*`` environment
@@ -733,9 +527,9 @@ macro_rules! py_clients {
                 py: Python<'_>,
                 overrides: Option<&Bound<'_, PyDict>>,
             ) -> PyResult<Self> {
-                guard(py, || {
-                    let config = config_from_env(py, overrides)?;
-                    Ok($class { core: Arc::new(Core::new(py, config)?), capture: None })
+                Self::of(py, || {
+                    let base = py.detach(ConfigBuilder::from_env);
+                    build_config(py, base.map_err(|e| err::to_py(py, e))?, overrides)
                 })
             }
 
@@ -749,9 +543,9 @@ macro_rules! py_clients {
                 name: Option<&str>,
                 overrides: Option<&Bound<'_, PyDict>>,
             ) -> PyResult<Self> {
-                guard(py, || {
-                    let config = config_from_profile(py, name, overrides)?;
-                    Ok($class { core: Arc::new(Core::new(py, config)?), capture: None })
+                Self::of(py, || {
+                    let config = py.detach(|| Config::from_profile(name));
+                    build_config(py, config.map_err(|e| err::to_py(py, e))?.to_builder(), overrides)
                 })
             }
 
@@ -822,6 +616,11 @@ macro_rules! py_clients {
         }
 
         impl $class {
+            /// A client of the configuration `config` builds.
+            fn of(py: Python<'_>, config: impl FnOnce() -> PyResult<Config>) -> PyResult<Self> {
+                guard(py, || Ok($class { core: Arc::new(Core::new(py, config()?)?), capture: None }))
+            }
+
             /// Where a call records its metadata: the view's slot, or a fresh one.
             fn call_slot(&self) -> necid::MetadataSlot {
                 self.capture.clone().unwrap_or_default()
@@ -860,7 +659,21 @@ macro_rules! py_clients {
                     };
                     let slot = self.call_slot();
                     let client = call_client(&self.core.get(py)?, options.as_deref(), &slot);
-                    Self::wait(py, client, batch_id, wait, on_progress, slot)
+                    let on_progress = on_progress.map(Bound::unbind);
+                    let wanted = on_progress.is_some();
+                    Self::run(
+                        py,
+                        |emit| client.wait_for_bulk_register(batch_id, wait, move |p| {
+                            if wanted {
+                                emit(p.clone());
+                            }
+                        }),
+                        move |py, v: BulkProgress| on_model(py, v.to_py(py)?, slot.get()),
+                        move |py, p: BulkProgress| match &on_progress {
+                            Some(cb) => cb.call1(py, (p.to_py(py)?,)).map(|_| ()),
+                            None => Ok(()),
+                        },
+                    )
                 })
             }
         ] $($rest)* }
@@ -1027,10 +840,15 @@ macro_rules! py_clients {
                     let slot = self.call_slot();
                     let future = call_client(&self.core.get($py)?, options.as_deref(), &slot)
                         .$name($($call)*);
-                    Self::run($py, future, move |py, value| {
-                        let obj = cv::to_py(py, py_clients!(@result [$($ret)*] value))?;
-                        py_clients!(@metadata [$($ret)*] py obj slot.get())
-                    })
+                    Self::run(
+                        $py,
+                        move |_| future,
+                        move |py, value| {
+                            let obj = cv::to_py(py, py_clients!(@result [$($ret)*] value))?;
+                            py_clients!(@metadata [$($ret)*] py obj slot.get())
+                        },
+                        |_, ()| Ok(()),
+                    )
                 })
             }
         ] $($rest)* }
@@ -1068,7 +886,7 @@ pub fn _panic_for_tests(py: Python<'_>, in_future: bool) -> PyResult<Bound<'_, P
         );
     }
     guard(py, || {
-        deliberate_panic("deliberate test panic").map_err(|f| f.into_py(py))?;
+        deliberate_panic("deliberate test panic").map_err(|e| err::to_py(py, e))?;
         Ok(py.None().into_bound(py))
     })
 }
@@ -1076,6 +894,6 @@ pub fn _panic_for_tests(py: Python<'_>, in_future: bool) -> PyResult<Bound<'_, P
 // The one deliberate panic of the crate: the test hook above exists to trigger it.
 #[cfg(feature = "test-hooks")]
 #[allow(clippy::panic)]
-fn deliberate_panic(message: &'static str) -> Result<(), Fail> {
+fn deliberate_panic(message: &'static str) -> necid::Result<()> {
     std::panic::panic_any(message)
 }

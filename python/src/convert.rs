@@ -10,8 +10,8 @@ use bytes::Bytes;
 use necid::{
     Application, BulkProgress, BulkProgressPage, BulkRegistration, Candidate, ConfigBuilder,
     ConfigType, ConfigValue, Event, EventList, FaceAttributes, FaceVerification, Gallery,
-    GalleryDetails, Health, Image, JobStatus, Point, Rect, RegisteredFace, SearchResult,
-    SubjectEntry, SubjectPage, Tag, Verification,
+    GalleryDetails, Health, Image, JobStatus, Point, Rect, RegisteredFace, ResponseMetadata,
+    SearchResult, SubjectEntry, SubjectPage, Tag, Verification,
 };
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -24,7 +24,7 @@ use crate::err;
 static MODELS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
 /// `necid.models.<class>`, looked up once per class (`cache` is the class's own cell).
-fn model_class<'py>(
+pub fn model_class<'py>(
     py: Python<'py>,
     cache: &'static PyOnceLock<Py<PyAny>>,
     class: &str,
@@ -107,7 +107,7 @@ macro_rules! plain {
         }
     )*};
 }
-plain!(bool, u32, u64, i64, usize, f64, String);
+plain!(bool, u16, u32, u64, i64, usize, f64, String);
 
 impl ToPy for () {
     fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
@@ -156,9 +156,14 @@ impl<T: ToPy> ToPy for List<T> {
 }
 
 /// Each model's Python attributes: `field` (the core field of that name) or
-/// `field = method()` (a value the core computes).
+/// `field = method()` (a value the core computes). The Python classes of
+/// `necid/models.py` are rendered from this table (tests/e2e/tests/surfaces.rs).
 macro_rules! models {
     ($( $model:ident { $( $field:ident $(= $method:ident())? ),* $(,)? } )*) => {$(
+        models!(@impl $model { $( $field $(= $method())? ),* });
+        models!(@check $model [] $($field $(= $method())?),*);
+    )*};
+    (@impl $model:ident { $( $field:ident $(= $method:ident())? ),* }) => {
         impl ToPy for $model {
             fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
                 static CLASS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -170,8 +175,7 @@ macro_rules! models {
                 instance(model_class(py, &CLASS, stringify!($model))?, fields)
             }
         }
-        models!(@check $model [] $($field $(= $method())?),*);
-    )*};
+    };
     // Every field of the core's struct is listed (exhaustive pattern): a field added
     // to a core model fails to compile here until Python shows it (or says why not).
     (@check $model:ident [$($acc:tt)*]) => {
@@ -220,6 +224,9 @@ models! {
     Gallery { id, name, description, size, count, face_minimum_quality_score, api_key }
     GalleryDetails { gallery, applications }
 }
+
+// `#[non_exhaustive]` in the core: not checked field by field.
+models!(@impl ResponseMetadata { request_id, status, attempts, clock_skew_ms });
 
 // -------------------------------------------------------------------------------------
 // inputs
@@ -384,6 +391,16 @@ pub fn seconds(py: Python<'_>, value: f64, arg: &str) -> PyResult<Duration> {
             necid::Error::invalid_input(arg, "must be a non-negative number of seconds"),
         )
     })
+}
+
+/// Seconds since the Unix epoch of a `datetime` (aware; naive means local time, as
+/// `datetime.timestamp()` says) or of a number.
+pub fn epoch_seconds(obj: &Bound<'_, PyAny>) -> PyResult<f64> {
+    if obj.hasattr("timestamp")? {
+        obj.call_method0("timestamp")?.extract()
+    } else {
+        obj.extract()
+    }
 }
 
 /// Apply keyword settings to `b`: the keywords are the names of the core's settings

@@ -91,27 +91,3 @@ pub fn guard<T>(py: Python<'_>, f: impl FnOnce() -> PyResult<T>) -> PyResult<T> 
         Err(payload) => Err(panic_to_py(py, payload.as_ref())),
     }
 }
-
-/// Why an operation failed: the core said so, or Python code (a callback) raised.
-pub enum Fail {
-    /// An SDK error.
-    Core(necid::Error),
-    /// An exception raised by a user callback; re-raised as is.
-    Py(PyErr),
-}
-
-impl From<necid::Error> for Fail {
-    fn from(e: necid::Error) -> Self {
-        Fail::Core(e)
-    }
-}
-
-impl Fail {
-    /// The Python exception.
-    pub fn into_py(self, py: Python<'_>) -> PyErr {
-        match self {
-            Fail::Core(e) => to_py(py, e),
-            Fail::Py(e) => e,
-        }
-    }
-}

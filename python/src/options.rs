@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::PyList;
 
-use crate::convert as cv;
+use crate::convert::{self as cv, ToPy as _};
 use crate::err;
 
 /// Per-call options, for the ``options=`` keyword of every operation: ``deadline``
@@ -141,29 +141,6 @@ pub fn call_client(
     }
 }
 
-static MODELS: PyOnceLock<(Py<PyAny>, Py<PyAny>)> = PyOnceLock::new();
-
-/// `necid.models.ResponseMetadata` and `necid.models.ResultList`.
-fn classes(py: Python<'_>) -> PyResult<&(Py<PyAny>, Py<PyAny>)> {
-    MODELS.get_or_try_init(py, || {
-        let m = py.import("necid.models")?;
-        Ok::<_, PyErr>((
-            m.getattr("ResponseMetadata")?.unbind(),
-            m.getattr("ResultList")?.unbind(),
-        ))
-    })
-}
-
-/// `necid.ResponseMetadata` of `m`.
-pub fn metadata<'py>(py: Python<'py>, m: necid::ResponseMetadata) -> PyResult<Bound<'py, PyAny>> {
-    let fields = PyDict::new(py);
-    fields.set_item(pyo3::intern!(py, "request_id"), m.request_id)?;
-    fields.set_item(pyo3::intern!(py, "status"), m.status)?;
-    fields.set_item(pyo3::intern!(py, "attempts"), m.attempts)?;
-    fields.set_item(pyo3::intern!(py, "clock_skew_ms"), m.clock_skew_ms)?;
-    crate::convert::instance(classes(py)?.0.bind(py), fields)
-}
-
 /// A model result with its `metadata` attribute (frozen dataclasses: set like their own
 /// `__init__` does, through `object.__setattr__`).
 pub fn on_model<'py>(
@@ -172,7 +149,7 @@ pub fn on_model<'py>(
     m: Option<necid::ResponseMetadata>,
 ) -> PyResult<Bound<'py, PyAny>> {
     if let Some(m) = m {
-        crate::convert::set_frozen(&obj, pyo3::intern!(py, "metadata"), metadata(py, m)?)?;
+        cv::set_frozen(&obj, pyo3::intern!(py, "metadata"), m.to_py(py)?)?;
     }
     Ok(obj)
 }
@@ -187,8 +164,9 @@ pub fn on_list<'py>(
     let Ok(list) = obj.cast::<PyList>() else {
         return Ok(obj);
     };
-    let out = classes(py)?.1.bind(py).call1((list,))?;
-    out.setattr(pyo3::intern!(py, "metadata"), metadata(py, m)?)?;
+    static RESULT_LIST: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let out = cv::model_class(py, &RESULT_LIST, "ResultList")?.call1((list,))?;
+    out.setattr(pyo3::intern!(py, "metadata"), m.to_py(py)?)?;
     Ok(out)
 }
 
@@ -226,6 +204,6 @@ pub struct MetadataReader {
 #[pymethods]
 impl MetadataReader {
     fn __call__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        metadata(py, self.slot.get().unwrap_or_default())
+        self.slot.get().unwrap_or_default().to_py(py)
     }
 }
