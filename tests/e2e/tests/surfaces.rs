@@ -1170,9 +1170,12 @@ fn py_type(ty: &str) -> (String, Option<&'static str>) {
     }
 }
 
-/// The Python attributes of each model, in order, as `py_clients!`'s `models!` lists them
-/// (`python/src/convert.rs`): `(model, [(attribute, core field or method, is a method)])`.
-fn py_model_table() -> Vec<(String, Vec<(String, String, bool)>)> {
+/// A Python attribute: its name, the core field or method it shows, whether a method.
+type PyAttr = (String, String, bool);
+
+/// The Python attributes of each model, in order, as the `models!` table of
+/// `python/src/convert.rs` lists them.
+fn py_model_table() -> Vec<(String, Vec<PyAttr>)> {
     let src = read("python/src/convert.rs");
     let table = section(&src, "\nmodels! {\n", "\n}\n", "python/src/convert.rs");
     let mut models = Vec::new();
