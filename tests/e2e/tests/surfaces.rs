@@ -964,13 +964,6 @@ fn py_docstring(indent: &str, text: &str) -> String {
     out
 }
 
-/// Each kind and its doc, from the core's list.
-macro_rules! kind_docs {
-    ($($kind:ident $doc:literal,)*) => {
-        [$((ErrorKind::$kind, $doc)),*]
-    };
-}
-
 /// What Python adds to a kind's class: another base class, and a note after the core's doc.
 fn py_exception_extras(kind: ErrorKind) -> (&'static str, &'static str) {
     match kind {
@@ -999,7 +992,11 @@ const PY_EXCEPTIONS_BEGIN: &str = "# BEGIN GENERATED: a class per error kind (te
 
 /// The generated part of `necid/exceptions.py`: `__all__` and a class per kind.
 fn py_exceptions() -> String {
-    let kinds = necid::error_kinds!(kind_docs);
+    let kinds: Vec<(ErrorKind, &str)> = ErrorKind::ALL
+        .into_iter()
+        .zip(necid::error_kinds!(kind_docs))
+        .map(|(kind, (_, doc))| (kind, doc))
+        .collect();
     let mut names: Vec<String> = kinds.iter().map(|(k, _)| class_of(*k)).collect();
     names.push("NecIdError".to_owned());
     names.sort();
