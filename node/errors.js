@@ -82,18 +82,11 @@ const byKind = {
  */
 function makeError(kind, code, message, status, errorCode, errorType, requestId, field) {
   const Cls = byKind[kind]
+  const info = { kind, code, status, errorCode, errorType, requestId, field }
   if (Cls === undefined) {
-    return new NecIdError(`${kind}: ${message}`, {
-      kind: 'Internal',
-      code: 'INTERNAL',
-      status,
-      errorCode,
-      errorType,
-      requestId,
-      field,
-    })
+    return new NecIdError(`${kind}: ${message}`, { ...info, kind: 'Internal', code: 'INTERNAL' })
   }
-  return new Cls(message, { kind, code, status, errorCode, errorType, requestId, field })
+  return new Cls(message, info)
 }
 
 module.exports = {

@@ -12,7 +12,7 @@ use napi_derive::napi;
 
 use crate::call::{CallOptions, Prepared, ResponseMetadata, WithMetadata};
 use crate::models::*;
-use crate::{Rejection, guard, spawn_promise, spawn_promise_with, to_js_error};
+use crate::{Rejection, guard, spawn_promise, to_js_error};
 
 /// What a credentials provider returns.
 #[napi(object)]
@@ -577,7 +577,7 @@ necid::for_each_operation! { node_client, [
         let call = Prepared::new(env, call_options)?;
         let slot = self.call_slot();
         let c = call.client(&self.inner, &slot);
-        let promise = spawn_promise_with(env, move || async move {
+        let promise = spawn_promise(env, move || async move {
             let c = c?;
             let mut wait = necid::WaitOptions::default();
             let mut on_progress = None;
@@ -726,7 +726,8 @@ where
     let stream = stream.clone();
     spawn_promise(env, move || async move {
         let mut s = stream.lock().await;
-        s.next().await.transpose().map(|p| p.map(T::from))
+        let page = s.next().await.transpose()?;
+        Ok(page.map(T::from))
     })
 }
 

@@ -165,28 +165,7 @@ pub(crate) fn guard<T>(env: &Env, f: impl FnOnce() -> napi::Result<T>) -> napi::
     }
 }
 
-/// Spawn `fut` onto the core runtime and return a Promise for its (converted) result.
-///
-/// The future's output is converted to a JS value on the JS thread; a core error becomes
-/// the typed error object; a panic (in the future or in `make_fut`) rejects the Promise.
-pub(crate) fn spawn_promise<'env, T, Fut>(
-    env: &'env Env,
-    make_fut: impl FnOnce() -> Fut,
-) -> napi::Result<Object<'env>>
-where
-    T: ToNapiValue + Send + 'static,
-    Fut: Future<Output = necid::Result<T>> + Send + 'static,
-{
-    // A combinator, not `async move { fut.await.map_err(..) }`: an async block stores the
-    // operation's future twice (the captured value and the awaited one), and the whole
-    // state is copied into the task when it is spawned (25 KB instead of 12.5 KB for
-    // `extractFaces`, measured with size_of_val).
-    spawn_promise_with(env, move || {
-        futures_util::TryFutureExt::map_err(make_fut(), Rejection::Core)
-    })
-}
-
-/// Why a Promise of [`spawn_promise_with`] rejects.
+/// Why a Promise of [`spawn_promise`] rejects (`?` on a core error gives `Core`).
 pub(crate) enum Rejection {
     /// A core error: becomes the typed error object.
     Core(necid::Error),
@@ -200,8 +179,13 @@ impl From<necid::Error> for Rejection {
     }
 }
 
-/// [`spawn_promise`] for a future that may also fail with a JS exception (from a callback).
-pub(crate) fn spawn_promise_with<'env, T, Fut>(
+/// Spawn the future `make_fut` makes onto the core runtime and return a Promise for its
+/// (converted) result.
+///
+/// The future's output is converted to a JS value on the JS thread; a core error becomes
+/// the typed error object, a JS exception (from a caller's callback) is rejected with as
+/// thrown; a panic (in the future or in `make_fut`) rejects the Promise.
+pub(crate) fn spawn_promise<'env, T, Fut>(
     env: &'env Env,
     make_fut: impl FnOnce() -> Fut,
 ) -> napi::Result<Object<'env>>
@@ -225,7 +209,10 @@ where
             return Ok(promise);
         }
     };
-    // Combinators again (see `spawn_promise`): the task holds the future once.
+    // Combinators, not an `async move { … }` around `fut`: an async block would store the
+    // operation's future twice (the captured value and the awaited one), and the whole
+    // state is copied into the task when it is spawned (25 KB instead of 12.5 KB for
+    // `extractFaces`, measured with size_of_val). The task holds the future once.
     rt.spawn(AssertUnwindSafe(fut).catch_unwind().map(move |outcome| {
         deferred.settle(Box::new(move |env: &Env| match outcome {
             Ok(Ok(value)) => settle::value(env, value),

@@ -252,14 +252,9 @@ unsafe extern "C" fn drain(
                     sys::napi_resolve_deferred(env, item.deferred, value);
                 }
                 Err(err) => {
-                    let value = napi::Error::to_napi_value(env, err).unwrap_or(ptr::null_mut());
-                    let value = if value.is_null() {
-                        let mut undefined = ptr::null_mut();
-                        sys::napi_get_undefined(env, &mut undefined);
-                        undefined
-                    } else {
-                        value
-                    };
+                    let value = napi::Error::to_napi_value(env, err)
+                        .or_else(|_| <()>::to_napi_value(env, ()))
+                        .unwrap_or(ptr::null_mut());
                     sys::napi_reject_deferred(env, item.deferred, value);
                 }
             }
