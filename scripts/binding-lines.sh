@@ -9,8 +9,11 @@
 # (bindings/uniffi/kotlin/testing/) and Swift's NecidTesting product: a feature of their
 # own, issue 24, that starts the emulator for a user's tests; they mirror nothing of the
 # core's API, which is what this count measures).
-# Lines between `# BEGIN GENERATED` and `# END GENERATED` (the Python stub's operations,
-# rendered and checked by tests/e2e/tests/surfaces.rs) are generated, so not counted.
+# Lines between `# BEGIN GENERATED` and `# END GENERATED` are generated, so not counted:
+# blocks rendered from the core's tables by tests/e2e/tests/surfaces.rs, which fails while
+# one is stale (NECID_BLESS=1 rewrites them): the Python stub's operations and Python's
+# other rendered lists, Node's error-kind lists (errors.js, index.mjs, dts-header.d.ts)
+# and its ClientOptions settings (dts-header.d.ts).
 # Usage: scripts/binding-lines.sh [repo-dir]   (prints per-file counts and the total)
 cd "${1:-.}" || exit 1
 git ls-files python node bindings \
