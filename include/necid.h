@@ -621,10 +621,10 @@ typedef struct necid_face_verification_t {
  */
 typedef struct necid_tag_t {
   const char *name;
+  bool has_id;
   /**
    * Numeric id, when the service sent one.
    */
-  bool has_id;
   int64_t id;
 } necid_tag_t;
 
@@ -985,10 +985,12 @@ enum necid_status_t necid_client_last_metadata(const struct necid_client_t *view
                                                struct necid_response_metadata_t **out_metadata);
 
 /**
- * Frees metadata from necid_client_last_metadata (NULL is a no-op).
+ * Frees metadata from necid_client_last_metadata.
+ *
+ * NULL is a no-op. Every pointer inside the result becomes invalid.
  *
  * # Safety
- * `p` is NULL or metadata the library returned that was not freed before.
+ * `p` is NULL or a result the library returned that was not freed before.
  */
 void necid_response_metadata_free(struct necid_response_metadata_t *p);
 
@@ -1774,16 +1776,6 @@ void necid_gallery_free(struct necid_gallery_t *p);
 void necid_gallery_list_free(struct necid_gallery_list_t *p);
 
 /**
- * Frees a necid_gallery_details_t.
- *
- * NULL is a no-op. Every pointer inside the result becomes invalid.
- *
- * # Safety
- * `p` is NULL or a result the library returned that was not freed before.
- */
-void necid_gallery_details_free(struct necid_gallery_details_t *p);
-
-/**
  * Frees a necid_application_t.
  *
  * NULL is a no-op. Every pointer inside the result becomes invalid.
@@ -1802,6 +1794,16 @@ void necid_application_free(struct necid_application_t *p);
  * `p` is NULL or a result the library returned that was not freed before.
  */
 void necid_application_list_free(struct necid_application_list_t *p);
+
+/**
+ * Frees a necid_gallery_details_t.
+ *
+ * NULL is a no-op. Every pointer inside the result becomes invalid.
+ *
+ * # Safety
+ * `p` is NULL or a result the library returned that was not freed before.
+ */
+void necid_gallery_details_free(struct necid_gallery_details_t *p);
 
 /**
  * Frees a string the library returned (e.g. the batch id of necid_bulk_register).

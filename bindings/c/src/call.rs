@@ -8,12 +8,12 @@
 use std::ffi::c_char;
 use std::time::Duration;
 
-use necid::{CallOptions, Error, MetadataSlot, Result};
+use necid::{CallOptions, Error, MetadataSlot, ResponseMetadata, Result};
 
 use crate::client::{arg_headers, necid_client_t};
-use crate::error::{guard, guard_value, necid_status_t};
-use crate::types::necid_header_t;
-use crate::util::{arg_ref, free_box, free_str, out_box, out_opt_str, out_slot};
+use crate::error::{guard, guard_out, guard_value, necid_status_t};
+use crate::types::{ToC, c_results, necid_header_t};
+use crate::util::{arg_ref, free_box, free_str, out_box};
 
 /// A cancel handle: create it with necid_cancel_new, put it in the options of a view
 /// (necid_call_options_t.cancel), call necid_cancel from any thread to stop every call
@@ -117,29 +117,29 @@ pub unsafe extern "C" fn necid_client_with_options(
     options: *const necid_call_options_t,
     out_view: *mut *mut necid_client_t,
 ) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_view, "out_view")? };
-        let client = unsafe { arg_ref(client, "client")? };
-        let opts = match unsafe { options.as_ref() } {
-            None => CallOptions::new(),
-            Some(o) => unsafe { call_options(o)? },
-        };
-        opts.validate()?;
-        let slot = MetadataSlot::new();
-        let inner = necid::blocking::Client::from(
-            client
-                .inner
-                .as_async()
-                .with_metadata_slot(slot.clone())
-                .with_options(opts),
-        );
-        *out = out_box(necid_client_t {
-            inner,
-            slot: Some(slot),
-        });
-        Ok(())
-    })
+    // SAFETY: per the contract.
+    unsafe {
+        guard_out(out_view, "out_view", || {
+            let client = arg_ref(client, "client")?;
+            let opts = match options.as_ref() {
+                None => CallOptions::new(),
+                Some(o) => call_options(o)?,
+            };
+            opts.validate()?;
+            let slot = MetadataSlot::new();
+            let inner = necid::blocking::Client::from(
+                client
+                    .inner
+                    .as_async()
+                    .with_metadata_slot(slot.clone())
+                    .with_options(opts),
+            );
+            Ok(necid_client_t {
+                inner,
+                slot: Some(slot),
+            })
+        })
+    }
 }
 
 /// # Safety
@@ -165,29 +165,6 @@ unsafe fn call_options(o: &necid_call_options_t) -> Result<CallOptions> {
     Ok(c)
 }
 
-/// What the response of a call said (necid_client_last_metadata). Free it with
-/// necid_response_metadata_free.
-#[repr(C)]
-#[derive(Debug)]
-pub struct necid_response_metadata_t {
-    /// The response's request id (x-amzn-requestid), or NULL if it sent none.
-    pub request_id: *const c_char,
-    /// HTTP status of the call's last response (a 404 an operation reads as an empty
-    /// result keeps its 404).
-    pub http_status: u16,
-    /// Requests sent for the call's last request, retries included (1: no retry).
-    pub attempts: u32,
-    /// Clock-skew correction (server minus local, ms) the request was signed with.
-    pub clock_skew_ms: i64,
-}
-
-impl Drop for necid_response_metadata_t {
-    fn drop(&mut self) {
-        // SAFETY: made by out_opt_str below, freed once here.
-        unsafe { free_str(self.request_id) }
-    }
-}
-
 /// The metadata of the last call made on `view` (a view from necid_client_with_options)
 /// that got a response, successful or not. NECID_ERR_INVALID_INPUT (field "client") for
 /// a client that is not a view or a view whose calls have had no response yet.
@@ -199,38 +176,38 @@ pub unsafe extern "C" fn necid_client_last_metadata(
     view: *const necid_client_t,
     out_metadata: *mut *mut necid_response_metadata_t,
 ) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_metadata, "out_metadata")? };
-        let view = unsafe { arg_ref(view, "client")? };
-        let m = view
-            .slot
-            .as_ref()
-            .ok_or_else(|| {
+    // SAFETY: per the contract.
+    unsafe {
+        guard_out(out_metadata, "out_metadata", || {
+            let slot = arg_ref(view, "client")?.slot.as_ref().ok_or_else(|| {
                 Error::invalid_input("client", "not a view made by necid_client_with_options")
-            })?
-            .get()
-            .ok_or_else(|| {
+            })?;
+            let m = slot.get().ok_or_else(|| {
                 Error::invalid_input("client", "no call on this view has had a response yet")
             })?;
-        *out = out_box(necid_response_metadata_t {
-            request_id: out_opt_str(m.request_id.as_deref()),
-            http_status: m.status,
-            attempts: m.attempts,
-            clock_skew_ms: m.clock_skew_ms,
-        });
-        Ok(())
-    })
+            Ok(m.into())
+        })
+    }
 }
 
-/// Frees metadata from necid_client_last_metadata (NULL is a no-op).
-///
-/// # Safety
-/// `p` is NULL or metadata the library returned that was not freed before.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_response_metadata_free(p: *mut necid_response_metadata_t) {
-    // SAFETY: per the contract.
-    guard_value((), || unsafe { free_box(p) })
+c_results! {
+    /// What the response of a call said (necid_client_last_metadata). Free it with
+    /// necid_response_metadata_free.
+    necid_response_metadata_t from ResponseMetadata,
+    free
+        /// Frees metadata from necid_client_last_metadata.
+        necid_response_metadata_free
+    {
+        /// The response's request id (x-amzn-requestid), or NULL if it sent none.
+        request_id: *const c_char,
+        /// HTTP status of the call's last response (a 404 an operation reads as an empty
+        /// result keeps its 404).
+        http_status: u16 = status,
+        /// Requests sent for the call's last request, retries included (1: no retry).
+        attempts: u32,
+        /// Clock-skew correction (server minus local, ms) the request was signed with.
+        clock_skew_ms: i64,
+    }
 }
 
 /// Receives one SDK log event: `level` 1 error, 2 warn, 3 info, 4 debug, 5 trace;
@@ -270,20 +247,11 @@ pub unsafe extern "C" fn necid_set_log_callback(
     level: i32,
 ) -> necid_status_t {
     guard(|| {
-        let level = match level {
-            0 => necid::logging::LogLevel::Off,
-            1 => necid::logging::LogLevel::Error,
-            2 => necid::logging::LogLevel::Warn,
-            3 => necid::logging::LogLevel::Info,
-            4 => necid::logging::LogLevel::Debug,
-            5 => necid::logging::LogLevel::Trace,
-            _ => {
-                return Err(Error::invalid_input(
-                    "level",
-                    "must be 0 (off) to 5 (trace)",
-                ));
-            }
-        };
+        use necid::logging::LogLevel::*;
+        let level = usize::try_from(level)
+            .ok()
+            .and_then(|i| [Off, Error, Warn, Info, Debug, Trace].get(i).copied())
+            .ok_or_else(|| necid::Error::invalid_input("level", "must be 0 (off) to 5 (trace)"))?;
         let user = UserData(user_data);
         let sink = callback.map(|cb| {
             let sink: necid::logging::LogSink = std::sync::Arc::new(move |r| {

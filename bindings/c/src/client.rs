@@ -13,7 +13,7 @@ use necid::{
     WaitOptions,
 };
 
-use crate::error::{guard, guard_value, necid_status_t};
+use crate::error::{guard, guard_out, guard_value, necid_status_t};
 use crate::types::*;
 use crate::util::{
     arg_bytes, arg_image, arg_opt_image, arg_opt_str, arg_opt_str_array, arg_ref, arg_slice,
@@ -31,95 +31,164 @@ pub struct necid_client_t {
     pub(crate) slot: Option<necid::MetadataSlot>,
 }
 
-/// Client settings. Initialise it with necid_config_init(&cfg) (zeroes it and sets
-/// struct_size), then set what you need: NULL strings and 0 numbers take the defaults. The
-/// strings are copied; they only need to live during the necid_client_new call.
-///
-/// The struct grows by appending fields; struct_size tells the library which layout the
-/// caller was compiled with, so a program built against an older necid.h keeps working
-/// with a newer library (the fields it does not have take their defaults), and one built
-/// against a newer necid.h works with an older library as long as it leaves the fields
-/// that library does not know at zero.
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct necid_config_t {
-    /// sizeof(necid_config_t) as the caller compiled it; necid_config_init sets it. 0 or a
-    /// size no necid.h ever had is NECID_ERR_INVALID_INPUT (field "struct_size").
-    pub struct_size: usize,
-    /// Biometric API endpoint (default "https://api.id.nec.com.au").
-    pub endpoint: *const c_char,
-    /// Tenant (portal) API endpoint (default "https://portal.id.nec.com.au").
-    pub tenant_endpoint: *const c_char,
-    /// SigV4 region (default "ap-southeast-2").
-    pub region: *const c_char,
-    /// SigV4 service (default "execute-api").
-    pub service: *const c_char,
-    /// Access key id (with secret_access_key, or neither).
-    pub access_key_id: *const c_char,
-    /// Secret access key.
-    pub secret_access_key: *const c_char,
-    /// Session token of temporary credentials, or NULL.
-    pub session_token: *const c_char,
-    /// Application API key (x-api-key), selecting the gallery.
-    pub api_key: *const c_char,
-    /// Connect timeout in milliseconds (0: 10 s).
-    pub connect_timeout_ms: u32,
-    /// Per-attempt request timeout in milliseconds (0: 60 s).
-    pub request_timeout_ms: u32,
-    /// Total attempts including the first (0: 3; 1 disables retries).
-    pub max_attempts: u32,
-    /// Retry backoff base in milliseconds (0: 200 ms).
-    pub retry_base_delay_ms: u32,
-    /// Retry backoff ceiling in milliseconds (0: 5 s).
-    pub retry_max_delay_ms: u32,
-    /// Appended to the User-Agent header, or NULL.
-    pub user_agent_suffix: *const c_char,
-    /// Longest server Retry-After honoured, in milliseconds (0: 20 s); longer values are
-    /// capped to it.
-    pub max_retry_after_ms: u32,
-    /// Trusted CAs for https://: "platform" (the OS store; NULL = default), "bundled"
-    /// (Mozilla roots built in) or "custom" (only the CA bundle).
-    pub tls_roots: *const c_char,
-    /// Path of a PEM file of CA certificates, or NULL (alone: the only trust; with
-    /// tls_roots "platform"/"bundled": trusted in addition).
-    pub ca_bundle: *const c_char,
-    /// The CA bundle as PEM bytes instead of a file (NULL/0: none); copied.
-    pub ca_bundle_pem: *const u8,
-    /// Length of ca_bundle_pem in bytes.
-    pub ca_bundle_pem_len: usize,
-    /// HTTP proxy for every request, "http://[user:password@]host:port" (https://
-    /// endpoints are tunnelled with CONNECT), or NULL: HTTPS_PROXY/HTTP_PROXY/NO_PROXY.
-    pub proxy: *const c_char,
-    /// Most idle connections kept open per host (0: no limit, the default).
-    pub pool_max_idle_per_host: u32,
-    /// How long an idle connection stays in the pool, in milliseconds (0: 60 s).
-    pub pool_idle_timeout_ms: u32,
-    /// Refreshable credentials instead of access_key_id/secret_access_key/session_token
-    /// (NULL: the static keys). See necid_credentials_provider_t.
-    pub credentials_provider: necid_credentials_provider_t,
-    /// Passed to credentials_provider as is.
-    pub credentials_provider_user_data: *mut c_void,
-    /// Request of necid_rename_tag: "auto" (NULL = default: `PUT /tags/{old}` with
-    /// `{"newName"}`, then `PUT /tags/{old}/{new}` once on a 404, 400 InvalidRequest or 403
-    /// missing route, remembered), "body" (only the first) or "path" (only the v1.1
-    /// reference's second).
-    pub rename_tag_form: *const c_char,
-    /// Path of a PEM file holding the client certificate for servers that require mutual
-    /// TLS (leaf first, then any intermediates), or NULL; needs client_key or
-    /// client_key_pem. Read and checked against the key by necid_client_new.
-    pub client_cert: *const c_char,
-    /// Path of the client certificate's PEM private key (PKCS#8, RSA or EC; may be the
-    /// same file), or NULL. Never printed or logged.
-    pub client_key: *const c_char,
-    /// The client certificate as PEM bytes instead of a file (NULL/0: none); copied.
-    pub client_cert_pem: *const u8,
-    /// Length of client_cert_pem in bytes.
-    pub client_cert_pem_len: usize,
-    /// The client certificate's private key as PEM bytes instead of a file (NULL/0:
-    /// none); copied.
-    pub client_key_pem: *const u8,
-    /// Length of client_key_pem in bytes.
-    pub client_key_pem_len: usize,
+/// `necid_config_t` and `build_config`, from one list of its fields: each is a setting of
+/// the core's table (`necid::CONFIG_KEYS`) by its name, read as `text` (NULL: not set),
+/// `millis(setting)` or `count` (0: not set), `pem` (a pointer and its length `[len]`;
+/// NULL with 0: not set), or `none` (not a setting).
+macro_rules! c_config {
+    (
+        $(#[$attr:meta])*
+        pub struct $c:ident {
+            $($(#[doc = $d:literal])* $f:ident $([$len:ident])?: $t:ty = $kind:ident $(($name:ident))?,)*
+        }
+    ) => {
+        $(#[$attr])*
+        pub struct $c {
+            $(
+                $(#[doc = $d])*
+                pub $f: $t,
+                $(#[doc = concat!(" Length of ", stringify!($f), " in bytes.")] pub $len: usize,)?
+            )*
+        }
+
+        /// The caller's settings as the core's `Config`: every value is read (and checked)
+        /// first, then set in the table's order.
+        ///
+        /// # Safety
+        /// Every string in `c` is NULL or NUL-terminated; every `pem` pointer is NULL or
+        /// readable for its length.
+        unsafe fn build_config(c: &$c) -> Result<Config> {
+            $(c_config!(@let c $f $kind $([$len])?);)*
+            let mut b = Config::builder();
+            $(c_config!(@set b $f $kind $($name)?);)*
+            if let Some(f) = c.credentials_provider {
+                let p = CProvider {
+                    f,
+                    user_data: c.credentials_provider_user_data,
+                };
+                b = b.credentials_provider(necid::credentials_fn(move || p.call()));
+            }
+            b.build()
+        }
+    };
+    (@let $c:ident $f:ident none) => {};
+    (@let $c:ident $f:ident text) => {
+        // SAFETY: per the contract.
+        let $f = unsafe { arg_opt_str($c.$f, stringify!($f))? };
+        let $f = $f.map(|v| ConfigValue::Text(v.to_owned()));
+    };
+    (@let $c:ident $f:ident millis) => {
+        let $f = ($c.$f > 0).then(|| ConfigValue::Duration(ms($c.$f)));
+    };
+    (@let $c:ident $f:ident count) => {
+        let $f = ($c.$f > 0).then_some(ConfigValue::Count($c.$f));
+    };
+    (@let $c:ident $f:ident pem [$len:ident]) => {
+        // SAFETY: per the contract.
+        let $f = unsafe { arg_bytes($c.$f, $c.$len, stringify!($f), true)? };
+        let $f = (!$f.is_empty()).then(|| ConfigValue::Bytes($f.to_vec()));
+    };
+    (@set $b:ident $f:ident none) => {};
+    (@set $b:ident $f:ident $kind:ident $($name:ident)?) => {
+        if let Some(v) = $f {
+            $b = $b.set(c_config!(@name $f $($name)?), v)?;
+        }
+    };
+    (@name $f:ident) => { stringify!($f) };
+    (@name $f:ident $name:ident) => { stringify!($name) };
+}
+
+c_config! {
+    /// Client settings. Initialise it with necid_config_init(&cfg) (zeroes it and sets
+    /// struct_size), then set what you need: NULL strings and 0 numbers take the defaults. The
+    /// strings are copied; they only need to live during the necid_client_new call.
+    ///
+    /// The struct grows by appending fields; struct_size tells the library which layout the
+    /// caller was compiled with, so a program built against an older necid.h keeps working
+    /// with a newer library (the fields it does not have take their defaults), and one built
+    /// against a newer necid.h works with an older library as long as it leaves the fields
+    /// that library does not know at zero.
+    #[repr(C)]
+    #[derive(Debug, Clone, Copy)]
+    pub struct necid_config_t {
+        /// sizeof(necid_config_t) as the caller compiled it; necid_config_init sets it. 0 or a
+        /// size no necid.h ever had is NECID_ERR_INVALID_INPUT (field "struct_size").
+        struct_size: usize = none,
+        /// Biometric API endpoint (default "https://api.id.nec.com.au").
+        endpoint: *const c_char = text,
+        /// Tenant (portal) API endpoint (default "https://portal.id.nec.com.au").
+        tenant_endpoint: *const c_char = text,
+        /// SigV4 region (default "ap-southeast-2").
+        region: *const c_char = text,
+        /// SigV4 service (default "execute-api").
+        service: *const c_char = text,
+        /// Access key id (with secret_access_key, or neither).
+        access_key_id: *const c_char = text,
+        /// Secret access key.
+        secret_access_key: *const c_char = text,
+        /// Session token of temporary credentials, or NULL.
+        session_token: *const c_char = text,
+        /// Application API key (x-api-key), selecting the gallery.
+        api_key: *const c_char = text,
+        /// Connect timeout in milliseconds (0: 10 s).
+        connect_timeout_ms: u32 = millis(connect_timeout),
+        /// Per-attempt request timeout in milliseconds (0: 60 s).
+        request_timeout_ms: u32 = millis(request_timeout),
+        /// Total attempts including the first (0: 3; 1 disables retries).
+        max_attempts: u32 = count,
+        /// Retry backoff base in milliseconds (0: 200 ms).
+        retry_base_delay_ms: u32 = millis(retry_base_delay),
+        /// Retry backoff ceiling in milliseconds (0: 5 s).
+        retry_max_delay_ms: u32 = millis(retry_max_delay),
+        /// Appended to the User-Agent header, or NULL.
+        user_agent_suffix: *const c_char = text,
+        /// Longest server Retry-After honoured, in milliseconds (0: 20 s); longer values are
+        /// capped to it.
+        max_retry_after_ms: u32 = millis(max_retry_after),
+        /// Trusted CAs for https://: "platform" (the OS store; NULL = default), "bundled"
+        /// (Mozilla roots built in) or "custom" (only the CA bundle).
+        tls_roots: *const c_char = text,
+        /// Path of a PEM file of CA certificates, or NULL (alone: the only trust; with
+        /// tls_roots "platform"/"bundled": trusted in addition).
+        ca_bundle: *const c_char = text,
+        /// The CA bundle as PEM bytes instead of a file (NULL/0: none); copied.
+        ca_bundle_pem[ca_bundle_pem_len]: *const u8 = pem,
+        /// HTTP proxy for every request, "http://[user:password@]host:port" (https://
+        /// endpoints are tunnelled with CONNECT), or NULL: HTTPS_PROXY/HTTP_PROXY/NO_PROXY.
+        proxy: *const c_char = text,
+        /// Most idle connections kept open per host (0: no limit, the default).
+        pool_max_idle_per_host: u32 = count,
+        /// How long an idle connection stays in the pool, in milliseconds (0: 60 s).
+        pool_idle_timeout_ms: u32 = millis(pool_idle_timeout),
+        /// Refreshable credentials instead of access_key_id/secret_access_key/session_token
+        /// (NULL: the static keys). See necid_credentials_provider_t.
+        credentials_provider: necid_credentials_provider_t = none,
+        /// Passed to credentials_provider as is.
+        credentials_provider_user_data: *mut c_void = none,
+        /// Request of necid_rename_tag: "auto" (NULL = default: `PUT /tags/{old}` with
+        /// `{"newName"}`, then `PUT /tags/{old}/{new}` once on a 404, 400 InvalidRequest or 403
+        /// missing route, remembered), "body" (only the first) or "path" (only the v1.1
+        /// reference's second).
+        rename_tag_form: *const c_char = text,
+        /// Path of a PEM file holding the client certificate for servers that require mutual
+        /// TLS (leaf first, then any intermediates), or NULL; needs client_key or
+        /// client_key_pem. Read and checked against the key by necid_client_new.
+        client_cert: *const c_char = text,
+        /// Path of the client certificate's PEM private key (PKCS#8, RSA or EC; may be the
+        /// same file), or NULL. Never printed or logged.
+        client_key: *const c_char = text,
+        /// The client certificate as PEM bytes instead of a file (NULL/0: none); copied.
+        client_cert_pem[client_cert_pem_len]: *const u8 = pem,
+        /// The client certificate's private key as PEM bytes instead of a file (NULL/0:
+        /// none); copied.
+        client_key_pem[client_key_pem_len]: *const u8 = pem,
+    }
+}
+
+impl From<Client> for necid_client_t {
+    fn from(inner: Client) -> Self {
+        necid_client_t { inner, slot: None }
+    }
 }
 
 /// Where a credentials provider puts its answer: call necid_credentials_set on it.
@@ -283,108 +352,6 @@ fn ms(v: u32) -> Duration {
 }
 
 /// # Safety
-/// Every string in `c` is NULL or NUL-terminated.
-///
-/// The fields onto the core's settings table (`necid::CONFIG_KEYS`): each field is a
-/// setting's name, durations with `_ms` in milliseconds; NULL and 0 mean "not set".
-unsafe fn build_config(c: &necid_config_t) -> Result<Config> {
-    let text = |name: &'static str, p: *const c_char| {
-        // SAFETY: forwarded contract.
-        unsafe { arg_opt_str(p, name) }.map(|v| v.map(|v| ConfigValue::Text(v.to_owned())))
-    };
-    let millis = |v: u32| (v > 0).then(|| ConfigValue::Duration(ms(v)));
-    let settings = [
-        ("endpoint", text("endpoint", c.endpoint)?),
-        (
-            "tenant_endpoint",
-            text("tenant_endpoint", c.tenant_endpoint)?,
-        ),
-        ("region", text("region", c.region)?),
-        ("service", text("service", c.service)?),
-        ("access_key_id", text("access_key_id", c.access_key_id)?),
-        (
-            "secret_access_key",
-            text("secret_access_key", c.secret_access_key)?,
-        ),
-        ("session_token", text("session_token", c.session_token)?),
-        ("api_key", text("api_key", c.api_key)?),
-        ("connect_timeout", millis(c.connect_timeout_ms)),
-        ("request_timeout", millis(c.request_timeout_ms)),
-        (
-            "max_attempts",
-            (c.max_attempts > 0).then_some(ConfigValue::Count(c.max_attempts)),
-        ),
-        ("retry_base_delay", millis(c.retry_base_delay_ms)),
-        ("retry_max_delay", millis(c.retry_max_delay_ms)),
-        (
-            "user_agent_suffix",
-            text("user_agent_suffix", c.user_agent_suffix)?,
-        ),
-        ("max_retry_after", millis(c.max_retry_after_ms)),
-        ("tls_roots", text("tls_roots", c.tls_roots)?),
-        ("ca_bundle", text("ca_bundle", c.ca_bundle)?),
-        (
-            "ca_bundle_pem",
-            // SAFETY: forwarded contract (NULL with length 0 is "not set").
-            unsafe { arg_bytes(c.ca_bundle_pem, c.ca_bundle_pem_len, "ca_bundle_pem", true) }
-                .map(|pem| (!pem.is_empty()).then(|| ConfigValue::Bytes(pem.to_vec())))?,
-        ),
-        ("proxy", text("proxy", c.proxy)?),
-        (
-            "pool_max_idle_per_host",
-            (c.pool_max_idle_per_host > 0).then_some(ConfigValue::Count(c.pool_max_idle_per_host)),
-        ),
-        ("pool_idle_timeout", millis(c.pool_idle_timeout_ms)),
-        (
-            "rename_tag_form",
-            text("rename_tag_form", c.rename_tag_form)?,
-        ),
-        ("client_cert", text("client_cert", c.client_cert)?),
-        ("client_key", text("client_key", c.client_key)?),
-        (
-            "client_cert_pem",
-            // SAFETY: forwarded contract (NULL with length 0 is "not set").
-            unsafe {
-                arg_bytes(
-                    c.client_cert_pem,
-                    c.client_cert_pem_len,
-                    "client_cert_pem",
-                    true,
-                )
-            }
-            .map(|pem| (!pem.is_empty()).then(|| ConfigValue::Bytes(pem.to_vec())))?,
-        ),
-        (
-            "client_key_pem",
-            // SAFETY: forwarded contract (NULL with length 0 is "not set").
-            unsafe {
-                arg_bytes(
-                    c.client_key_pem,
-                    c.client_key_pem_len,
-                    "client_key_pem",
-                    true,
-                )
-            }
-            .map(|pem| (!pem.is_empty()).then(|| ConfigValue::Bytes(pem.to_vec())))?,
-        ),
-    ];
-    let mut b = Config::builder();
-    for (name, value) in settings {
-        if let Some(value) = value {
-            b = b.set(name, value)?;
-        }
-    }
-    if let Some(f) = c.credentials_provider {
-        let p = CProvider {
-            f,
-            user_data: c.credentials_provider_user_data,
-        };
-        b = b.credentials_provider(necid::credentials_fn(move || p.call()));
-    }
-    b.build()
-}
-
-/// # Safety
 /// `client` is NULL or a live client.
 unsafe fn client_ref<'a>(client: *const necid_client_t) -> Result<&'a Client> {
     // SAFETY: per the contract.
@@ -402,16 +369,12 @@ pub unsafe extern "C" fn necid_client_new(
     config: *const necid_config_t,
     out_client: *mut *mut necid_client_t,
 ) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_client, "out_client")? };
-        let config = unsafe { build_config(&read_config(config)?)? };
-        *out = out_box(necid_client_t {
-            slot: None,
-            inner: Client::new(config)?,
-        });
-        Ok(())
-    })
+    // SAFETY: per the contract.
+    unsafe {
+        guard_out(out_client, "out_client", || {
+            Client::new(build_config(&read_config(config)?)?).map(necid_client_t::from)
+        })
+    }
 }
 
 /// Creates a client from the environment: defaults, then the profile file
@@ -425,15 +388,12 @@ pub unsafe extern "C" fn necid_client_new(
 pub unsafe extern "C" fn necid_client_from_env(
     out_client: *mut *mut necid_client_t,
 ) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_client, "out_client")? };
-        *out = out_box(necid_client_t {
-            slot: None,
-            inner: Client::from_env()?,
-        });
-        Ok(())
-    })
+    // SAFETY: per the contract.
+    unsafe {
+        guard_out(out_client, "out_client", || {
+            Client::from_env().map(Into::into)
+        })
+    }
 }
 
 /// Creates a client from one profile of the profile file (NECID_CONFIG_FILE or
@@ -448,16 +408,13 @@ pub unsafe extern "C" fn necid_client_from_profile(
     profile: *const c_char,
     out_client: *mut *mut necid_client_t,
 ) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_client, "out_client")? };
-        let profile = unsafe { arg_opt_str(profile, "profile")? };
-        *out = out_box(necid_client_t {
-            slot: None,
-            inner: Client::new(Config::from_profile(profile)?)?,
-        });
-        Ok(())
-    })
+    // SAFETY: per the contract.
+    unsafe {
+        guard_out(out_client, "out_client", || {
+            let profile = arg_opt_str(profile, "profile")?;
+            Client::new(Config::from_profile(profile)?).map(Into::into)
+        })
+    }
 }
 
 /// Frees a client (NULL is a no-op). No other call may be using it at the same time;
@@ -481,7 +438,7 @@ pub unsafe extern "C" fn necid_client_free(client: *mut necid_client_t) {
 /// (`scripts/c-header.sh` runs cbindgen over the expanded crate).
 ///
 /// An argument type or a result type without a rule below does not compile: add a rule
-/// (and, for a pointer-and-length argument, its second parameter's name in `@pair`).
+/// (and, for a pointer-and-length argument, its second parameter's name in `@len`).
 /// `wait_for_bulk_register` (a callback, called on the caller's thread) is written by hand.
 macro_rules! c_operations {
     () => {};
@@ -542,46 +499,11 @@ macro_rules! c_operations {
     (@out [Application] $($k:tt)*) => { c_operations!(@args [out_application necid_application_t necid_application_free] $($k)*); };
 
     // The arguments, one at a time, into [parameters] [conversions] [safety doc lines].
-    (@args $out:tt [$d:tt $n:ident $c:tt [$($p:tt)*] [$($s:tt)*] [$($sd:tt)*]]
-        $arg:ident : [&str] $(, $($rest:tt)*)?) => {
-        c_operations!(@args $out [$d $n $c
-            [$($p)* $arg: *const c_char,]
-            [$($s)* let $arg = unsafe { arg_str($arg, stringify!($arg))? };]
-            [$($sd)* #[doc = concat!(" - `", stringify!($arg), "`: NULL or NUL-terminated.")]]
-        ] $($($rest)*)?);
+    (@args $out:tt $st:tt $arg:ident : [$core:ident] { $($fields:tt)* } $(, $($rest:tt)*)?) => {
+        c_operations!(@struct $core $arg $out $st [$($($rest)*)?] { $($fields)* });
     };
-    (@args $out:tt [$d:tt $n:ident $c:tt [$($p:tt)*] [$($s:tt)*] [$($sd:tt)*]]
-        $arg:ident : [Option<&str>] $(, $($rest:tt)*)?) => {
-        c_operations!(@args $out [$d $n $c
-            [$($p)* $arg: *const c_char,]
-            [$($s)* let $arg = unsafe { arg_opt_str($arg, stringify!($arg))? };]
-            [$($sd)* #[doc = concat!(" - `", stringify!($arg), "`: NULL (none) or NUL-terminated.")]]
-        ] $($($rest)*)?);
-    };
-    (@args $out:tt [$d:tt $n:ident $c:tt [$($p:tt)*] [$($s:tt)*] [$($sd:tt)*]]
-        $arg:ident : [u32] $(, $($rest:tt)*)?) => {
-        c_operations!(@args $out [$d $n $c [$($p)* $arg: u32,] [$($s)*] [$($sd)*]] $($($rest)*)?);
-    };
-    (@args $out:tt [$d:tt $n:ident $c:tt [$($p:tt)*] [$($s:tt)*] [$($sd:tt)*]]
-        $arg:ident : [Option<u32>] $(, $($rest:tt)*)?) => {
-        c_operations!(@args $out [$d $n $c
-            [$($p)* $arg: i32,]
-            [$($s)* let $arg = optional($arg);]
-            [$($sd)* #[doc = concat!(" - `", stringify!($arg), "`: negative for the service default.")]]
-        ] $($($rest)*)?);
-    };
-    (@args $out:tt [$d:tt $n:ident $c:tt [$($p:tt)*] [$($s:tt)*] [$($sd:tt)*]]
-        $arg:ident : [SortDirection] $(, $($rest:tt)*)?) => {
-        c_operations!(@args $out [$d $n $c
-            [$($p)* $arg: i32,]
-            [$($s)* let $arg = sort_dir($arg)?;]
-            [$($sd)* #[doc = concat!(" - `", stringify!($arg), "`: a necid_sort_dir_t (another value is NECID_ERR_INVALID_INPUT).")]]
-        ] $($($rest)*)?);
-    };
-    // A struct the caller passes by pointer (its C struct converts with `ToCore`).
-    (@args $out:tt [$d:tt $n:ident $c:tt [$($p:tt)*] [$($s:tt)*] [$($sd:tt)*]]
-        $arg:ident : [$core:ident] { $($fields:tt)* } $(, $($rest:tt)*)?) => {
-        c_operations!(@struct $core $arg $out [$d $n $c [$($p)*] [$($s)*] [$($sd)*]] [$($($rest)*)?] { $($fields)* });
+    (@args $out:tt $st:tt $arg:ident : [$($ty:tt)*] $(, $($rest:tt)*)?) => {
+        c_operations!(@ty [$($ty)*] $arg $out $st [$($($rest)*)?]);
     };
     (@struct SearchRequest $arg:ident $out:tt $st:tt [$($rest:tt)*] { $($fields:tt)* }) => {
         // Flattened: its fields are the C function's arguments.
@@ -591,62 +513,77 @@ macro_rules! c_operations {
     (@struct GalleryUpdate $($k:tt)*) => { c_operations!(@ptr necid_gallery_update_t $($k)*); };
     (@struct NewApplication $($k:tt)*) => { c_operations!(@ptr necid_new_application_t $($k)*); };
     (@struct ApplicationUpdate $($k:tt)*) => { c_operations!(@ptr necid_application_update_t $($k)*); };
-    (@ptr $cty:ident $arg:ident $out:tt [$d:tt $n:ident $c:tt [$($p:tt)*] [$($s:tt)*] [$($sd:tt)*]]
-        [$($rest:tt)*] $fields:tt) => {
-        c_operations!(@args $out [$d $n $c
-            [$($p)* $arg: *const $cty,]
-            [$($s)* let $arg = unsafe { arg_struct($arg, stringify!($arg))? };]
-            [$($sd)* #[doc = concat!(" - `", stringify!($arg), "`: NULL or valid, its strings NULL or NUL-terminated.")]]
-        ] $($rest)*);
-    };
-    // A pointer and a length or count: the second parameter's name, then the kind.
-    (@args $out:tt $st:tt $arg:ident : [$($ty:tt)*] $(, $($rest:tt)*)?) => {
-        c_operations!(@pair $arg $arg [$($ty)*] $out $st [$($($rest)*)?]);
-    };
-    (@pair face $arg:ident $($k:tt)*) => { c_operations!(@pair2 $arg face_len $($k)*); };
-    (@pair image $arg:ident $($k:tt)*) => { c_operations!(@pair2 $arg image_len $($k)*); };
-    (@pair probe $arg:ident $($k:tt)*) => { c_operations!(@pair2 $arg probe_len $($k)*); };
-    (@pair body $arg:ident $($k:tt)*) => { c_operations!(@pair2 $arg body_len $($k)*); };
-    (@pair tags $arg:ident $($k:tt)*) => { c_operations!(@pair2 $arg tag_count $($k)*); };
-    (@pair headers $arg:ident $($k:tt)*) => { c_operations!(@pair2 $arg header_count $($k)*); };
-    (@pair registrations $arg:ident $($k:tt)*) => { c_operations!(@pair2 $arg count $($k)*); };
-    (@pair2 $arg:ident $len:ident [$($ty:tt)*] $out:tt
-        [$d:tt $n:ident $c:tt [$($p:tt)*] [$($s:tt)*] [$($sd:tt)*]] [$($rest:tt)*]) => {
-        c_operations!(@args $out [$d $n $c
-            [$($p)* $arg: c_operations!(@ptr_ty [$($ty)*]), $len: usize,]
-            [$($s)* let $arg = unsafe { c_operations!(@conv [$($ty)*] $arg $len)? };]
-            [$($sd)* #[doc = concat!(" - `", stringify!($arg), "`, `", stringify!($len), "`: ",
-                c_operations!(@doc [$($ty)*]), ".")]]
-        ] $($rest)*);
+    // A struct the caller passes by pointer (converted by its `to_core`).
+    (@ptr $cty:ident $a:ident $out:tt $st:tt $rest:tt $fields:tt) => {
+        c_operations!(@one $a [*const $cty]
+            [unsafe { $cty::to_core(arg_ref($a, stringify!($a))?, stringify!($a))? }]
+            "NULL or valid, its strings NULL or NUL-terminated." $out $st $rest);
     };
 
-    (@ptr_ty [impl Into<Image>]) => { *const u8 };
-    (@ptr_ty [Option<Image>]) => { *const u8 };
-    (@ptr_ty [Option<&[String]>]) => { *const *const c_char };
-    (@ptr_ty [Image]) => { *const u8 };
-    (@ptr_ty [&[u8]]) => { *const u8 };
-    (@ptr_ty [&[String]]) => { *const *const c_char };
-    (@ptr_ty [Vec<String>]) => { *const *const c_char };
-    (@ptr_ty [&[(String, String)]]) => { *const necid_header_t };
-    (@ptr_ty [&[BulkRegistration]]) => { *const necid_bulk_registration_t };
-    (@conv [impl Into<Image>] $a:ident $n:ident) => { arg_image($a, $n, stringify!($a)) };
-    (@conv [Option<Image>] $a:ident $n:ident) => { arg_opt_image($a, $n, stringify!($a)) };
-    (@conv [Option<&[String]>] $a:ident $n:ident) => { arg_opt_str_array($a, $n, stringify!($a)) };
-    (@conv [Image] $a:ident $n:ident) => { arg_image($a, $n, stringify!($a)) };
-    (@conv [&[u8]] $a:ident $n:ident) => { arg_bytes($a, $n, stringify!($a), true) };
-    (@conv [&[String]] $a:ident $n:ident) => { arg_str_array($a, $n, stringify!($a)) };
-    (@conv [Vec<String>] $a:ident $n:ident) => { arg_str_array($a, $n, stringify!($a)) };
-    (@conv [&[(String, String)]] $a:ident $n:ident) => { arg_headers($a, $n, stringify!($a)) };
-    (@conv [&[BulkRegistration]] $a:ident $n:ident) => { arg_registrations($a, $n, stringify!($a)) };
-    (@doc [impl Into<Image>]) => { "that many bytes of JPEG, PNG, GIF, BMP, WebP or TIFF" };
-    (@doc [Option<Image>]) => { "that many bytes of JPEG, PNG, GIF, BMP, WebP or TIFF, or NULL with 0 for no new face" };
-    (@doc [Option<&[String]>]) => { "NULL with 0: tags not sent (kept); non-NULL: that many NUL-terminated strings, sent (0 of them clears the tags)" };
-    (@doc [Image]) => { "that many bytes of JPEG, PNG, GIF, BMP, WebP or TIFF" };
-    (@doc [&[u8]]) => { "that many bytes (NULL with 0 for none)" };
-    (@doc [&[String]]) => { "that many NUL-terminated strings (NULL with 0 for none)" };
-    (@doc [Vec<String>]) => { "that many NUL-terminated strings (NULL with 0 for none)" };
-    (@doc [&[(String, String)]]) => { "that many headers, NUL-terminated (NULL with 0 for none)" };
-    (@doc [&[BulkRegistration]]) => { "that many structs, strings NUL-terminated" };
+    // Each argument type: one parameter (its C type, its conversion, its doc) ...
+    (@ty [u32] $a:ident $out:tt [$d:tt $n:ident $c:tt [$($p:tt)*] $s:tt $sd:tt] [$($rest:tt)*]) => {
+        c_operations!(@args $out [$d $n $c [$($p)* $a: u32,] $s $sd] $($rest)*);
+    };
+    (@ty [&str] $a:ident $($k:tt)*) => {
+        c_operations!(@one $a [*const c_char] [unsafe { arg_str($a, stringify!($a))? }]
+            "NULL or NUL-terminated." $($k)*);
+    };
+    (@ty [Option<&str>] $a:ident $($k:tt)*) => {
+        c_operations!(@one $a [*const c_char] [unsafe { arg_opt_str($a, stringify!($a))? }]
+            "NULL (none) or NUL-terminated." $($k)*);
+    };
+    (@ty [Option<u32>] $a:ident $($k:tt)*) => {
+        c_operations!(@one $a [i32] [optional($a)] "negative for the service default." $($k)*);
+    };
+    (@ty [SortDirection] $a:ident $($k:tt)*) => {
+        c_operations!(@one $a [i32] [sort_dir($a)?]
+            "a necid_sort_dir_t (another value is NECID_ERR_INVALID_INPUT)." $($k)*);
+    };
+    // ... or a pointer and a length or count (its C type, its conversion, its doc).
+    (@ty [impl Into<Image>] $($k:tt)*) => { c_operations!(@ty [Image] $($k)*); };
+    (@ty [Image] $a:ident $($k:tt)*) => {
+        c_operations!(@len $a $a [*const u8] [arg_image] [] "that many bytes of JPEG, PNG, GIF, BMP, WebP or TIFF" $($k)*);
+    };
+    (@ty [Option<Image>] $a:ident $($k:tt)*) => {
+        c_operations!(@len $a $a [*const u8] [arg_opt_image] [] "that many bytes of JPEG, PNG, GIF, BMP, WebP or TIFF, or NULL with 0 for no new face" $($k)*);
+    };
+    (@ty [&[u8]] $a:ident $($k:tt)*) => {
+        c_operations!(@len $a $a [*const u8] [arg_bytes] [true] "that many bytes (NULL with 0 for none)" $($k)*);
+    };
+    (@ty [Option<&[String]>] $a:ident $($k:tt)*) => {
+        c_operations!(@len $a $a [*const *const c_char] [arg_opt_str_array] [] "NULL with 0: tags not sent (kept); non-NULL: that many NUL-terminated strings, sent (0 of them clears the tags)" $($k)*);
+    };
+    (@ty [Vec<String>] $($k:tt)*) => { c_operations!(@ty [&[String]] $($k)*); };
+    (@ty [&[String]] $a:ident $($k:tt)*) => {
+        c_operations!(@len $a $a [*const *const c_char] [arg_str_array] [] "that many NUL-terminated strings (NULL with 0 for none)" $($k)*);
+    };
+    (@ty [&[(String, String)]] $a:ident $($k:tt)*) => {
+        c_operations!(@len $a $a [*const necid_header_t] [arg_headers] [] "that many headers, NUL-terminated (NULL with 0 for none)" $($k)*);
+    };
+    (@ty [&[BulkRegistration]] $a:ident $($k:tt)*) => {
+        c_operations!(@len $a $a [*const necid_bulk_registration_t] [arg_registrations] [] "that many structs, strings NUL-terminated" $($k)*);
+    };
+    (@one $a:ident [$($pt:tt)*] [$($conv:tt)*] $doc:literal $out:tt
+        [$d:tt $n:ident $c:tt [$($p:tt)*] [$($s:tt)*] [$($sd:tt)*]] [$($rest:tt)*]) => {
+        c_operations!(@args $out [$d $n $c [$($p)* $a: $($pt)*,] [$($s)* let $a = $($conv)*;]
+            [$($sd)* #[doc = concat!(" - `", stringify!($a), "`: ", $doc)]]] $($rest)*);
+    };
+    // The second parameter's name.
+    (@len face $a:ident $($k:tt)*) => { c_operations!(@pair $a face_len $($k)*); };
+    (@len image $a:ident $($k:tt)*) => { c_operations!(@pair $a image_len $($k)*); };
+    (@len probe $a:ident $($k:tt)*) => { c_operations!(@pair $a probe_len $($k)*); };
+    (@len body $a:ident $($k:tt)*) => { c_operations!(@pair $a body_len $($k)*); };
+    (@len tags $a:ident $($k:tt)*) => { c_operations!(@pair $a tag_count $($k)*); };
+    (@len headers $a:ident $($k:tt)*) => { c_operations!(@pair $a header_count $($k)*); };
+    (@len registrations $a:ident $($k:tt)*) => { c_operations!(@pair $a count $($k)*); };
+    (@pair $a:ident $len:ident [$($pt:tt)*] [$f:ident] [$($x:tt)?] $doc:literal $out:tt
+        [$d:tt $n:ident $c:tt [$($p:tt)*] [$($s:tt)*] [$($sd:tt)*]] [$($rest:tt)*]) => {
+        c_operations!(@args $out [$d $n $c
+            [$($p)* $a: $($pt)*, $len: usize,]
+            [$($s)* let $a = unsafe { $f($a, $len, stringify!($a) $(, $x)?)? };]
+            [$($sd)* #[doc = concat!(" - `", stringify!($a), "`, `", stringify!($len), "`: ", $doc, ".")]]
+        ] $($rest)*);
+    };
 
     // The emitted function (the C name is `necid_<name>`).
     (@args [$($out:ident $cty:ident $free:ident)?]
@@ -711,10 +648,50 @@ fn sort_dir(v: i32) -> Result<SortDirection> {
     }
 }
 
-/// Iterates over every page of list subjects. Use one paginator from one thread at a
-/// time (it is locked internally, so misuse is serialised, not undefined).
-pub struct necid_subjects_paginator_t {
-    pages: Mutex<Box<dyn Iterator<Item = Result<SubjectPage>> + Send>>,
+/// A paginator: its opaque struct (the core's page iterator, locked so misuse from two
+/// threads is serialised, not undefined), its `next` (a page into `*out_page`; at the end
+/// NECID_OK with `*out_page` NULL; after an error the paginator is finished) and `free`.
+macro_rules! c_paginator {
+    (
+        $(#[doc = $doc:literal])* $p:ident of $page:ident as $cpage:ident,
+        $(#[doc = $ndoc:literal])* next $next:ident,
+        $(#[doc = $fdoc:literal])* free $free:ident,
+    ) => {
+        $(#[doc = $doc])*
+        pub struct $p {
+            pages: Mutex<Box<dyn Iterator<Item = Result<$page>> + Send>>,
+        }
+
+        impl $p {
+            fn new(pages: impl Iterator<Item = Result<$page>> + Send + 'static) -> Self {
+                $p {
+                    pages: Mutex::new(Box::new(pages)),
+                }
+            }
+        }
+
+        $(#[doc = $ndoc])*
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn $next(paginator: *mut $p, out_page: *mut *mut $cpage) -> necid_status_t {
+            guard(|| {
+                // SAFETY: per the contract.
+                let out = unsafe { out_slot(out_page, "out_page")? };
+                let p = unsafe { arg_ref(paginator, "paginator")? };
+                let next = p.pages.lock().unwrap_or_else(|e| e.into_inner()).next();
+                if let Some(page) = next {
+                    *out = out_box(page?.into());
+                }
+                Ok(())
+            })
+        }
+
+        $(#[doc = $fdoc])*
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn $free(paginator: *mut $p) {
+            // SAFETY: per the contract.
+            guard_value((), || unsafe { free_box(paginator) })
+        }
+    };
 }
 
 /// Starts a paginator over every page of list subjects, `length` rows at a time.
@@ -729,48 +706,33 @@ pub unsafe extern "C" fn necid_subjects_paginator_new(
     dir: i32,
     out_paginator: *mut *mut necid_subjects_paginator_t,
 ) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_paginator, "out_paginator")? };
-        let c = unsafe { client_ref(client)? };
-        let dir = sort_dir(dir)?;
-        *out = out_box(necid_subjects_paginator_t {
-            pages: Mutex::new(Box::new(c.subjects_paginator(length, dir))),
-        });
-        Ok(())
-    })
-}
-
-/// Fetches the next page into `*out_page`; at the end returns NECID_OK with `*out_page`
-/// NULL. After an error the paginator is finished.
-///
-/// # Safety
-/// `paginator` is NULL or live; `out_page` is NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_subjects_paginator_next(
-    paginator: *mut necid_subjects_paginator_t,
-    out_page: *mut *mut necid_subject_page_t,
-) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_page, "out_page")? };
-        let p = unsafe { arg_ref(paginator, "paginator")? };
-        let next = p.pages.lock().unwrap_or_else(|e| e.into_inner()).next();
-        if let Some(page) = next {
-            *out = out_box(page?.into());
-        }
-        Ok(())
-    })
-}
-
-/// Frees a subjects paginator (NULL is a no-op).
-///
-/// # Safety
-/// `paginator` is NULL or a paginator that was not freed before.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_subjects_paginator_free(paginator: *mut necid_subjects_paginator_t) {
     // SAFETY: per the contract.
-    guard_value((), || unsafe { free_box(paginator) })
+    unsafe {
+        guard_out(out_paginator, "out_paginator", || {
+            let c = client_ref(client)?;
+            let dir = sort_dir(dir)?;
+            Ok(necid_subjects_paginator_t::new(
+                c.subjects_paginator(length, dir),
+            ))
+        })
+    }
+}
+
+c_paginator! {
+    /// Iterates over every page of list subjects. Use one paginator from one thread at a
+    /// time (it is locked internally, so misuse is serialised, not undefined).
+    necid_subjects_paginator_t of SubjectPage as necid_subject_page_t,
+    /// Fetches the next page into `*out_page`; at the end returns NECID_OK with `*out_page`
+    /// NULL. After an error the paginator is finished.
+    ///
+    /// # Safety
+    /// `paginator` is NULL or live; `out_page` is NULL or writable.
+    next necid_subjects_paginator_next,
+    /// Frees a subjects paginator (NULL is a no-op).
+    ///
+    /// # Safety
+    /// `paginator` is NULL or a paginator that was not freed before.
+    free necid_subjects_paginator_free,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -786,11 +748,6 @@ pub struct necid_bulk_registration_t {
     pub tag_count: usize,
 }
 
-/// Iterates over every progress page of a batch. One thread at a time (locked inside).
-pub struct necid_bulk_progress_paginator_t {
-    pages: Mutex<Box<dyn Iterator<Item = Result<BulkProgressPage>> + Send>>,
-}
-
 /// Starts a paginator over every progress page of `batch_id` (no I/O yet).
 ///
 /// # Safety
@@ -802,50 +759,32 @@ pub unsafe extern "C" fn necid_bulk_progress_paginator_new(
     batch_id: *const c_char,
     out_paginator: *mut *mut necid_bulk_progress_paginator_t,
 ) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_paginator, "out_paginator")? };
-        let c = unsafe { client_ref(client)? };
-        let batch_id = unsafe { arg_str(batch_id, "batch_id")? };
-        *out = out_box(necid_bulk_progress_paginator_t {
-            pages: Mutex::new(Box::new(c.bulk_progress_paginator(batch_id))),
-        });
-        Ok(())
-    })
-}
-
-/// Fetches the next progress page; at the end NECID_OK with `*out_page` NULL. After an
-/// error the paginator is finished.
-///
-/// # Safety
-/// `paginator` NULL or live; `out_page` NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_bulk_progress_paginator_next(
-    paginator: *mut necid_bulk_progress_paginator_t,
-    out_page: *mut *mut necid_bulk_progress_page_t,
-) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_page, "out_page")? };
-        let p = unsafe { arg_ref(paginator, "paginator")? };
-        let next = p.pages.lock().unwrap_or_else(|e| e.into_inner()).next();
-        if let Some(page) = next {
-            *out = out_box(page?.into());
-        }
-        Ok(())
-    })
-}
-
-/// Frees a bulk progress paginator (NULL is a no-op).
-///
-/// # Safety
-/// `paginator` is NULL or a paginator that was not freed before.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_bulk_progress_paginator_free(
-    paginator: *mut necid_bulk_progress_paginator_t,
-) {
     // SAFETY: per the contract.
-    guard_value((), || unsafe { free_box(paginator) })
+    unsafe {
+        guard_out(out_paginator, "out_paginator", || {
+            let c = client_ref(client)?;
+            let batch_id = arg_str(batch_id, "batch_id")?;
+            Ok(necid_bulk_progress_paginator_t::new(
+                c.bulk_progress_paginator(batch_id),
+            ))
+        })
+    }
+}
+
+c_paginator! {
+    /// Iterates over every progress page of a batch. One thread at a time (locked inside).
+    necid_bulk_progress_paginator_t of BulkProgressPage as necid_bulk_progress_page_t,
+    /// Fetches the next progress page; at the end NECID_OK with `*out_page` NULL. After an
+    /// error the paginator is finished.
+    ///
+    /// # Safety
+    /// `paginator` NULL or live; `out_page` NULL or writable.
+    next necid_bulk_progress_paginator_next,
+    /// Frees a bulk progress paginator (NULL is a no-op).
+    ///
+    /// # Safety
+    /// `paginator` is NULL or a paginator that was not freed before.
+    free necid_bulk_progress_paginator_free,
 }
 
 /// Polling settings of necid_wait_for_bulk_register; 0 takes the default.
@@ -1000,137 +939,84 @@ pub unsafe extern "C" fn necid_sign_request_at(
 // ---------------------------------------------------------------------------------------
 // Tenant API
 
-/// Body of necid_create_gallery. `name` is required; NULL strings and false `has_*`
-/// flags leave a field out.
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct necid_new_gallery_t {
-    pub name: *const c_char,
-    pub description: *const c_char,
-    pub has_face_minimum_quality_score: bool,
-    /// Minimum face quality (≥ 0.45).
-    pub face_minimum_quality_score: f64,
-    pub has_size: bool,
-    /// Capacity in events.
-    pub size: u64,
+/// The structs a caller passes by pointer (the tenant API's bodies), each with its
+/// `to_core` (`arg` names the argument in errors: `gallery.name`), from one list of
+/// fields: `f: *const c_char = required` (NULL is NECID_ERR_INVALID_INPUT), `f: *const
+/// c_char` (NULL: not given), `has_f f?: T` (a value and its flag).
+macro_rules! c_inputs {
+    ($($(#[doc = $doc:literal])* $c:ident => $core:ident { $($fields:tt)* })*) => {$(
+        c_inputs!(@field [v arg [$(#[doc = $doc])*] $c $core] [] [] $($fields)*);
+    )*};
+    (@field [$v:ident $arg:ident $($h:tt)*] [$($sf:tt)*] [$($cf:tt)*]
+        $(#[doc = $fd:literal])* $has:ident $f:ident ?: $t:ty, $($r:tt)*) => {
+        c_inputs!(@field [$v $arg $($h)*] [$($sf)* pub $has: bool, $(#[doc = $fd])* pub $f: $t,]
+            [$($cf)* $f: $v.$has.then_some($v.$f),] $($r)*);
+    };
+    (@field [$v:ident $arg:ident $($h:tt)*] [$($sf:tt)*] [$($cf:tt)*]
+        $(#[doc = $fd:literal])* $f:ident: *const c_char = required, $($r:tt)*) => {
+        c_inputs!(@field [$v $arg $($h)*] [$($sf)* $(#[doc = $fd])* pub $f: *const c_char,]
+            [$($cf)* $f: arg_str($v.$f, &format!("{}.{}", $arg, stringify!($f)))?.to_owned(),]
+            $($r)*);
+    };
+    (@field [$v:ident $arg:ident $($h:tt)*] [$($sf:tt)*] [$($cf:tt)*]
+        $(#[doc = $fd:literal])* $f:ident: *const c_char, $($r:tt)*) => {
+        c_inputs!(@field [$v $arg $($h)*] [$($sf)* $(#[doc = $fd])* pub $f: *const c_char,]
+            [$($cf)* $f: arg_opt_str($v.$f, &format!("{}.{}", $arg, stringify!($f)))?
+                .map(str::to_owned),]
+            $($r)*);
+    };
+    (@field [$v:ident $arg:ident [$($d:tt)*] $c:ident $core:ident] [$($sf:tt)*] [$($cf:tt)*]) => {
+        $($d)*
+        #[repr(C)]
+        #[derive(Debug, Clone, Copy)]
+        pub struct $c {
+            $($sf)*
+        }
+
+        impl $c {
+            /// # Safety
+            /// The struct's strings are NULL or NUL-terminated.
+            unsafe fn to_core($v: &Self, $arg: &str) -> Result<$core> {
+                // SAFETY: per the contract.
+                Ok(unsafe { $core { $($cf)* } })
+            }
+        }
+    };
 }
 
-/// Body of necid_update_gallery: only the fields set are changed.
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct necid_gallery_update_t {
-    pub name: *const c_char,
-    pub description: *const c_char,
-    pub has_size: bool,
-    /// New capacity (may only grow).
-    pub size: u64,
-}
-
-/// Body of necid_create_application. `name` and `gallery_id` are required.
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct necid_new_application_t {
-    pub name: *const c_char,
-    pub description: *const c_char,
-    pub has_face_minimum_quality_score: bool,
-    pub face_minimum_quality_score: f64,
-    pub gallery_id: *const c_char,
-}
-
-/// Body of necid_update_application: only the fields set are changed.
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct necid_application_update_t {
-    pub name: *const c_char,
-    pub description: *const c_char,
-    pub has_face_minimum_quality_score: bool,
-    pub face_minimum_quality_score: f64,
-}
-
-fn opt_owned(s: Option<&str>) -> Option<String> {
-    s.map(str::to_owned)
-}
-
-/// A caller's struct argument as the core's: `arg` names the argument in errors
-/// (`gallery.name`).
-trait ToCore {
-    type Core;
-    /// # Safety
-    /// The struct's strings are NULL or NUL-terminated.
-    unsafe fn to_core(&self, arg: &str) -> Result<Self::Core>;
-}
-
-/// # Safety
-/// `p` is NULL or a `T` whose strings are NULL or NUL-terminated.
-unsafe fn arg_struct<T: ToCore>(p: *const T, arg: &str) -> Result<T::Core> {
-    // SAFETY: per the contract.
-    unsafe { arg_ref(p, arg)?.to_core(arg) }
-}
-
-/// # Safety
-/// `p` is NULL or NUL-terminated.
-unsafe fn field_str(p: *const c_char, arg: &str, field: &str) -> Result<String> {
-    // SAFETY: per the contract.
-    unsafe { arg_str(p, &format!("{arg}.{field}")) }.map(str::to_owned)
-}
-
-/// # Safety
-/// `p` is NULL or NUL-terminated.
-unsafe fn field_opt_str(p: *const c_char, arg: &str, field: &str) -> Result<Option<String>> {
-    // SAFETY: per the contract.
-    unsafe { arg_opt_str(p, &format!("{arg}.{field}")) }.map(opt_owned)
-}
-
-impl ToCore for necid_new_gallery_t {
-    type Core = NewGallery;
-    unsafe fn to_core(&self, arg: &str) -> Result<NewGallery> {
-        // SAFETY: per the contract.
-        Ok(NewGallery {
-            name: unsafe { field_str(self.name, arg, "name")? },
-            description: unsafe { field_opt_str(self.description, arg, "description")? },
-            face_minimum_quality_score: (self.has_face_minimum_quality_score)
-                .then_some(self.face_minimum_quality_score),
-            size: self.has_size.then_some(self.size),
-        })
+c_inputs! {
+    /// Body of necid_create_gallery. `name` is required; NULL strings and false `has_*`
+    /// flags leave a field out.
+    necid_new_gallery_t => NewGallery {
+        name: *const c_char = required,
+        description: *const c_char,
+        /// Minimum face quality (≥ 0.45).
+        has_face_minimum_quality_score face_minimum_quality_score?: f64,
+        /// Capacity in events.
+        has_size size?: u64,
     }
-}
 
-impl ToCore for necid_gallery_update_t {
-    type Core = GalleryUpdate;
-    unsafe fn to_core(&self, arg: &str) -> Result<GalleryUpdate> {
-        // SAFETY: per the contract.
-        Ok(GalleryUpdate {
-            name: unsafe { field_opt_str(self.name, arg, "name")? },
-            description: unsafe { field_opt_str(self.description, arg, "description")? },
-            size: self.has_size.then_some(self.size),
-        })
+    /// Body of necid_update_gallery: only the fields set are changed.
+    necid_gallery_update_t => GalleryUpdate {
+        name: *const c_char,
+        description: *const c_char,
+        /// New capacity (may only grow).
+        has_size size?: u64,
     }
-}
 
-impl ToCore for necid_new_application_t {
-    type Core = NewApplication;
-    unsafe fn to_core(&self, arg: &str) -> Result<NewApplication> {
-        // SAFETY: per the contract.
-        Ok(NewApplication {
-            name: unsafe { field_str(self.name, arg, "name")? },
-            description: unsafe { field_opt_str(self.description, arg, "description")? },
-            face_minimum_quality_score: (self.has_face_minimum_quality_score)
-                .then_some(self.face_minimum_quality_score),
-            gallery_id: unsafe { field_str(self.gallery_id, arg, "gallery_id")? },
-        })
+    /// Body of necid_create_application. `name` and `gallery_id` are required.
+    necid_new_application_t => NewApplication {
+        name: *const c_char = required,
+        description: *const c_char,
+        has_face_minimum_quality_score face_minimum_quality_score?: f64,
+        gallery_id: *const c_char = required,
     }
-}
 
-impl ToCore for necid_application_update_t {
-    type Core = ApplicationUpdate;
-    unsafe fn to_core(&self, arg: &str) -> Result<ApplicationUpdate> {
-        // SAFETY: per the contract.
-        Ok(ApplicationUpdate {
-            name: unsafe { field_opt_str(self.name, arg, "name")? },
-            description: unsafe { field_opt_str(self.description, arg, "description")? },
-            face_minimum_quality_score: (self.has_face_minimum_quality_score)
-                .then_some(self.face_minimum_quality_score),
-        })
+    /// Body of necid_update_application: only the fields set are changed.
+    necid_application_update_t => ApplicationUpdate {
+        name: *const c_char,
+        description: *const c_char,
+        has_face_minimum_quality_score face_minimum_quality_score?: f64,
     }
 }
 

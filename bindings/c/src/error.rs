@@ -6,101 +6,88 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use necid::{Error, ErrorKind};
 
-use crate::util::sanitized_cstring;
+use crate::util::{out_box, out_slot, sanitized_cstring};
 
-/// Result of every fallible necid call. `NECID_OK` (0) is success; every other value is
-/// one error kind (the same kinds every necid binding uses). Details of the failure are in
-/// the thread-local last error (`necid_last_error_message()` and friends).
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(non_camel_case_types)]
-pub enum necid_status_t {
+/// `necid_status_t`, with every status's stable name (`c"…"`, the core's kind name) and
+/// the lookups over them. The codes never change once shipped: a kind is appended.
+macro_rules! statuses {
+    ($($(#[doc = $doc:literal])* $status:ident = $code:literal $name:literal,)*) => {
+        /// Result of every fallible necid call. `NECID_OK` (0) is success; every other value is
+        /// one error kind (the same kinds every necid binding uses). Details of the failure are in
+        /// the thread-local last error (`necid_last_error_message()` and friends).
+        #[repr(C)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[allow(non_camel_case_types)]
+        pub enum necid_status_t {
+            $($(#[doc = $doc])* $status = $code,)*
+        }
+
+        impl necid_status_t {
+            const ALL: [necid_status_t; [$($code),*].len()] = [$(necid_status_t::$status),*];
+
+            /// Stable name of the status (the kind names every binding uses).
+            pub(crate) fn name(self) -> &'static std::ffi::CStr {
+                match self {
+                    $(necid_status_t::$status => $name,)*
+                }
+            }
+        }
+    };
+}
+
+statuses! {
     /// Success.
-    NECID_OK = 0,
+    NECID_OK = 0 c"OK",
     /// Rejected before anything was sent: a NULL or invalid argument, invalid UTF-8, an
     /// empty or unrecognised image, a bad configuration value.
-    NECID_ERR_INVALID_INPUT = 1,
+    NECID_ERR_INVALID_INPUT = 1 c"InvalidInput",
     /// HTTP 401/403: bad or missing signature, credentials or API key.
-    NECID_ERR_AUTH = 2,
+    NECID_ERR_AUTH = 2 c"Auth",
     /// HTTP 404: unknown subject, event, tag, gallery or application.
-    NECID_ERR_NOT_FOUND = 3,
+    NECID_ERR_NOT_FOUND = 3 c"NotFound",
     /// The service's InvalidRequest (errorCode 1001), or another 4xx.
-    NECID_ERR_INVALID_REQUEST = 4,
+    NECID_ERR_INVALID_REQUEST = 4 c"InvalidRequest",
     /// The service's Duplicate (errorCode 1002).
-    NECID_ERR_DUPLICATE = 5,
+    NECID_ERR_DUPLICATE = 5 c"Duplicate",
     /// The service's Timeout (errorCode 1003): the server gave up.
-    NECID_ERR_TIMEOUT = 6,
+    NECID_ERR_TIMEOUT = 6 c"Timeout",
     /// The service's NoFace (errorCode 2001).
-    NECID_ERR_NO_FACE = 7,
+    NECID_ERR_NO_FACE = 7 c"NoFace",
     /// The service's PoorQuality (errorCode 2002).
-    NECID_ERR_POOR_QUALITY = 8,
+    NECID_ERR_POOR_QUALITY = 8 c"PoorQuality",
     /// The service's MultipleFaces (errorCode 2003).
-    NECID_ERR_MULTIPLE_FACES = 9,
+    NECID_ERR_MULTIPLE_FACES = 9 c"MultipleFaces",
     /// HTTP 429: throttled (after the configured retries).
-    NECID_ERR_THROTTLED = 10,
+    NECID_ERR_THROTTLED = 10 c"Throttled",
     /// HTTP 5xx (after the configured retries).
-    NECID_ERR_SERVER = 11,
+    NECID_ERR_SERVER = 11 c"Server",
     /// The connection failed or broke (refused, reset, DNS, TLS, truncated response).
-    NECID_ERR_NETWORK = 12,
+    NECID_ERR_NETWORK = 12 c"Network",
     /// A client-side timeout or deadline expired.
-    NECID_ERR_TIMED_OUT = 13,
+    NECID_ERR_TIMED_OUT = 13 c"TimedOut",
     /// The response could not be read as the documented shape.
-    NECID_ERR_DECODE = 14,
+    NECID_ERR_DECODE = 14 c"Decode",
     /// A bug inside the library (a caught Rust panic) or an error kind this version of the
     /// C API does not know. Please report it with the message.
-    NECID_ERR_INTERNAL = 15,
+    NECID_ERR_INTERNAL = 15 c"Internal",
     /// The caller cancelled the call (`necid_cancel`): it stopped, closed its connection
     /// and retried no more.
-    NECID_ERR_CANCELLED = 16,
+    NECID_ERR_CANCELLED = 16 c"Cancelled",
 }
 
 use necid_status_t::*;
 
 impl necid_status_t {
-    /// Stable name of the status (the kind names every binding uses).
-    pub(crate) fn name(self) -> &'static std::ffi::CStr {
-        match self {
-            NECID_OK => c"OK",
-            NECID_ERR_INVALID_INPUT => c"InvalidInput",
-            NECID_ERR_AUTH => c"Auth",
-            NECID_ERR_NOT_FOUND => c"NotFound",
-            NECID_ERR_INVALID_REQUEST => c"InvalidRequest",
-            NECID_ERR_DUPLICATE => c"Duplicate",
-            NECID_ERR_TIMEOUT => c"Timeout",
-            NECID_ERR_NO_FACE => c"NoFace",
-            NECID_ERR_POOR_QUALITY => c"PoorQuality",
-            NECID_ERR_MULTIPLE_FACES => c"MultipleFaces",
-            NECID_ERR_THROTTLED => c"Throttled",
-            NECID_ERR_SERVER => c"Server",
-            NECID_ERR_NETWORK => c"Network",
-            NECID_ERR_TIMED_OUT => c"TimedOut",
-            NECID_ERR_DECODE => c"Decode",
-            NECID_ERR_INTERNAL => c"Internal",
-            NECID_ERR_CANCELLED => c"Cancelled",
-        }
-    }
-
+    /// The status of a core error kind: the one of the same name. A kind added to the core
+    /// later is reported as Internal until the list above has it (the message still says
+    /// what failed).
     fn from_kind(kind: ErrorKind) -> necid_status_t {
-        match kind {
-            ErrorKind::InvalidInput => NECID_ERR_INVALID_INPUT,
-            ErrorKind::Auth => NECID_ERR_AUTH,
-            ErrorKind::NotFound => NECID_ERR_NOT_FOUND,
-            ErrorKind::InvalidRequest => NECID_ERR_INVALID_REQUEST,
-            ErrorKind::Duplicate => NECID_ERR_DUPLICATE,
-            ErrorKind::Timeout => NECID_ERR_TIMEOUT,
-            ErrorKind::NoFace => NECID_ERR_NO_FACE,
-            ErrorKind::PoorQuality => NECID_ERR_POOR_QUALITY,
-            ErrorKind::MultipleFaces => NECID_ERR_MULTIPLE_FACES,
-            ErrorKind::Throttled => NECID_ERR_THROTTLED,
-            ErrorKind::Server => NECID_ERR_SERVER,
-            ErrorKind::Network => NECID_ERR_NETWORK,
-            ErrorKind::TimedOut => NECID_ERR_TIMED_OUT,
-            ErrorKind::Decode => NECID_ERR_DECODE,
-            ErrorKind::Cancelled => NECID_ERR_CANCELLED,
-            // ErrorKind is non-exhaustive: a kind added to the core later is reported
-            // as Internal until this table learns it (the message still says what failed).
-            _ => NECID_ERR_INTERNAL,
-        }
+        let name = kind.as_str().as_bytes();
+        Self::ALL[1..]
+            .iter()
+            .copied()
+            .find(|s| s.name().to_bytes() == name)
+            .unwrap_or(NECID_ERR_INTERNAL)
     }
 }
 
@@ -137,39 +124,20 @@ pub(crate) fn with_last<R>(f: impl FnOnce(Option<&LastError>) -> R) -> Option<R>
         .flatten()
 }
 
-fn record(e: &Error) -> necid_status_t {
-    let status = necid_status_t::from_kind(e.kind());
+/// Stores this thread's last error: `status` and `message`, and the details of `e`.
+fn record(status: necid_status_t, message: &str, e: Option<&Error>) -> necid_status_t {
+    let text = |get: fn(&Error) -> Option<&str>| e.and_then(get).map(sanitized_cstring);
     store(Some(LastError {
         status,
         // The core's messages never contain secrets (see necid::Error).
-        message: sanitized_cstring(e.message()),
-        http_status: e.status().unwrap_or(0),
-        error_code: e.error_code(),
-        error_type: e.error_type().map(sanitized_cstring),
-        request_id: e.request_id().map(sanitized_cstring),
-        field: e.field().map(sanitized_cstring),
+        message: sanitized_cstring(message),
+        http_status: e.and_then(Error::status).unwrap_or(0),
+        error_code: e.and_then(Error::error_code),
+        error_type: text(Error::error_type),
+        request_id: text(Error::request_id),
+        field: text(Error::field),
     }));
     status
-}
-
-fn record_panic(payload: &(dyn std::any::Any + Send)) -> necid_status_t {
-    let what = payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".to_owned());
-    store(Some(LastError {
-        status: NECID_ERR_INTERNAL,
-        message: sanitized_cstring(&format!(
-            "internal error in the necid library (please report): {what}"
-        )),
-        http_status: 0,
-        error_code: None,
-        error_type: None,
-        request_id: None,
-        field: None,
-    }));
-    NECID_ERR_INTERNAL
 }
 
 /// The body of every fallible entry point: clears the last error, runs `f`, turns an
@@ -179,9 +147,33 @@ pub(crate) fn guard(f: impl FnOnce() -> Result<(), Error>) -> necid_status_t {
     store(None);
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(())) => NECID_OK,
-        Ok(Err(e)) => record(&e),
-        Err(payload) => record_panic(payload.as_ref()),
+        Ok(Err(e)) => record(necid_status_t::from_kind(e.kind()), e.message(), Some(&e)),
+        Err(payload) => {
+            let what = (payload.downcast_ref::<&str>().copied())
+                .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+                .unwrap_or("unknown panic");
+            let message = format!("internal error in the necid library (please report): {what}");
+            record(NECID_ERR_INTERNAL, &message, None)
+        }
     }
+}
+
+/// The body of an entry point that makes a new object: checks `out` and sets `*out` to
+/// NULL, then (under [`guard`]) to a box of what `make` returns.
+///
+/// # Safety
+/// `out` is NULL or valid for writing one pointer.
+pub(crate) unsafe fn guard_out<T>(
+    out: *mut *mut T,
+    name: &str,
+    make: impl FnOnce() -> Result<T, Error>,
+) -> necid_status_t {
+    guard(|| {
+        // SAFETY: per the contract.
+        let out = unsafe { out_slot(out, name)? };
+        *out = out_box(make()?);
+        Ok(())
+    })
 }
 
 /// For infallible entry points (accessors, free functions): a panic yields `fallback`.
@@ -199,10 +191,7 @@ pub(crate) fn guard_value<T>(fallback: T, f: impl FnOnce() -> T) -> T {
 /// on the same thread (accessors and free functions do not count); copy it to keep it.
 #[unsafe(no_mangle)]
 pub extern "C" fn necid_last_error_message() -> *const c_char {
-    guard_value(std::ptr::null(), || {
-        with_last(|l| l.map_or(std::ptr::null(), |l| l.message.as_ptr()))
-            .unwrap_or(std::ptr::null())
-    })
+    last_str(|l| Some(&l.message))
 }
 
 /// Status of the last error on the calling thread (`NECID_OK` if the last fallible call
@@ -250,26 +239,14 @@ pub unsafe extern "C" fn necid_last_error_code(out_code: *mut i64) -> bool {
 /// Valid until the next fallible necid call on this thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn necid_last_error_type() -> *const c_char {
-    guard_value(std::ptr::null(), || {
-        with_last(|l| {
-            l.and_then(|l| l.error_type.as_ref())
-                .map_or(std::ptr::null(), |s| s.as_ptr())
-        })
-        .unwrap_or(std::ptr::null())
-    })
+    last_str(|l| l.error_type.as_ref())
 }
 
 /// The request id of the response behind the last error (quote it in support tickets),
 /// or NULL if absent. Valid until the next fallible necid call on this thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn necid_last_error_request_id() -> *const c_char {
-    guard_value(std::ptr::null(), || {
-        with_last(|l| {
-            l.and_then(|l| l.request_id.as_ref())
-                .map_or(std::ptr::null(), |s| s.as_ptr())
-        })
-        .unwrap_or(std::ptr::null())
-    })
+    last_str(|l| l.request_id.as_ref())
 }
 
 /// For `NECID_ERR_INVALID_INPUT`: the argument or setting that was rejected (e.g.
@@ -277,12 +254,14 @@ pub extern "C" fn necid_last_error_request_id() -> *const c_char {
 /// on this thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn necid_last_error_field() -> *const c_char {
+    last_str(|l| l.field.as_ref())
+}
+
+/// One string of this thread's last error (NULL when absent or when the last call succeeded).
+fn last_str(get: impl FnOnce(&LastError) -> Option<&CString>) -> *const c_char {
     guard_value(std::ptr::null(), || {
-        with_last(|l| {
-            l.and_then(|l| l.field.as_ref())
-                .map_or(std::ptr::null(), |s| s.as_ptr())
-        })
-        .unwrap_or(std::ptr::null())
+        with_last(|l| l.and_then(get).map_or(std::ptr::null(), |s| s.as_ptr()))
+            .unwrap_or(std::ptr::null())
     })
 }
 
@@ -291,31 +270,11 @@ pub extern "C" fn necid_last_error_field() -> *const c_char {
 #[unsafe(no_mangle)]
 pub extern "C" fn necid_status_name(status: i32) -> *const c_char {
     guard_value(c"Unknown".as_ptr(), || {
-        status_from_i32(status).map_or(c"Unknown".as_ptr(), |s| s.name().as_ptr())
+        let known = necid_status_t::ALL
+            .into_iter()
+            .find(|s| *s as i32 == status);
+        known.map_or(c"Unknown".as_ptr(), |s| s.name().as_ptr())
     })
-}
-
-fn status_from_i32(v: i32) -> Option<necid_status_t> {
-    const ALL: [necid_status_t; 17] = [
-        NECID_OK,
-        NECID_ERR_INVALID_INPUT,
-        NECID_ERR_AUTH,
-        NECID_ERR_NOT_FOUND,
-        NECID_ERR_INVALID_REQUEST,
-        NECID_ERR_DUPLICATE,
-        NECID_ERR_TIMEOUT,
-        NECID_ERR_NO_FACE,
-        NECID_ERR_POOR_QUALITY,
-        NECID_ERR_MULTIPLE_FACES,
-        NECID_ERR_THROTTLED,
-        NECID_ERR_SERVER,
-        NECID_ERR_NETWORK,
-        NECID_ERR_TIMED_OUT,
-        NECID_ERR_DECODE,
-        NECID_ERR_INTERNAL,
-        NECID_ERR_CANCELLED,
-    ];
-    ALL.into_iter().find(|s| *s as i32 == v)
 }
 
 #[cfg(test)]
