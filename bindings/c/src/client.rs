@@ -16,7 +16,7 @@ use necid::{
 use crate::error::{guard, guard_out, guard_value, necid_status_t};
 use crate::types::*;
 use crate::util::{
-    arg_bytes, arg_image, arg_opt_image, arg_opt_str, arg_opt_str_array, arg_ref, arg_slice,
+    arg_bytes, arg_each, arg_image, arg_opt_image, arg_opt_str, arg_opt_str_array, arg_ref,
     arg_str, arg_str_array, free_box, out_box, out_slot, out_str,
 };
 
@@ -918,22 +918,22 @@ pub unsafe extern "C" fn necid_sign_request_at(
     unix_time_secs: i64,
     out_headers: *mut *mut necid_header_list_t,
 ) -> necid_status_t {
-    guard(|| {
-        // SAFETY: per the contract.
-        let out = unsafe { out_slot(out_headers, "out_headers")? };
-        let c = unsafe { client_ref(client)? };
-        let secs = u64::try_from(unix_time_secs)
-            .map_err(|_| Error::invalid_input("unix_time_secs", "must not be negative"))?;
-        let time = SystemTime::UNIX_EPOCH
-            .checked_add(Duration::from_secs(secs))
-            .ok_or_else(|| Error::invalid_input("unix_time_secs", "is out of range"))?;
-        let method = unsafe { arg_str(method, "method")? };
-        let url = unsafe { arg_str(url, "url")? };
-        let headers = unsafe { arg_headers(headers, header_count, "headers")? };
-        let body = unsafe { arg_bytes(body, body_len, "body", true)? };
-        *out = out_box(c.sign_request_at(method, url, &headers, body, time)?.into());
-        Ok(())
-    })
+    // SAFETY: per the contract.
+    unsafe {
+        guard_out(out_headers, "out_headers", || {
+            let c = client_ref(client)?;
+            let secs = u64::try_from(unix_time_secs)
+                .map_err(|_| Error::invalid_input("unix_time_secs", "must not be negative"))?;
+            let time = SystemTime::UNIX_EPOCH
+                .checked_add(Duration::from_secs(secs))
+                .ok_or_else(|| Error::invalid_input("unix_time_secs", "is out of range"))?;
+            let method = arg_str(method, "method")?;
+            let url = arg_str(url, "url")?;
+            let headers = arg_headers(headers, header_count, "headers")?;
+            let body = arg_bytes(body, body_len, "body", true)?;
+            Ok(c.sign_request_at(method, url, &headers, body, time)?.into())
+        })
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1030,16 +1030,13 @@ unsafe fn arg_registrations(
     name: &str,
 ) -> Result<Vec<BulkRegistration>> {
     // SAFETY: per the contract.
-    let regs = unsafe { arg_slice(p, count, name)? };
-    regs.iter()
-        .enumerate()
-        .map(|(i, r)| {
-            // SAFETY: per the contract.
-            let filename = unsafe { arg_str(r.filename, &format!("{name}[{i}].filename"))? };
-            let tags = unsafe { arg_str_array(r.tags, r.tag_count, &format!("{name}[{i}].tags"))? };
+    unsafe {
+        arg_each(p, count, name, |r, item| {
+            let filename = arg_str(r.filename, &format!("{item}.filename"))?;
+            let tags = arg_str_array(r.tags, r.tag_count, &format!("{item}.tags"))?;
             Ok(BulkRegistration::new(filename, tags))
         })
-        .collect()
+    }
 }
 
 /// `count` headers (the caller's strings).
@@ -1052,20 +1049,15 @@ pub(crate) unsafe fn arg_headers(
     name: &str,
 ) -> Result<Vec<(String, String)>> {
     // SAFETY: per the contract.
-    let headers = unsafe { arg_slice(p, count, name)? };
-    headers
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            // SAFETY: per the contract.
-            Ok(unsafe {
-                (
-                    arg_str(h.name, &format!("{name}[{i}].name"))?.to_owned(),
-                    arg_str(h.value, &format!("{name}[{i}].value"))?.to_owned(),
-                )
-            })
+    unsafe {
+        arg_each(p, count, name, |h, item| {
+            let name = arg_str(h.name, &format!("{item}.name"))?;
+            Ok((
+                name.to_owned(),
+                arg_str(h.value, &format!("{item}.value"))?.to_owned(),
+            ))
         })
-        .collect()
+    }
 }
 
 /// A negative value means "the service default"; otherwise the value itself.

@@ -38,17 +38,5 @@ pub use types::*;
 /// Version of the library ("0.1.0"); a static string.
 #[unsafe(no_mangle)]
 pub extern "C" fn necid_version() -> *const std::ffi::c_char {
-    error::guard_value(c"unknown".as_ptr(), version)
-}
-
-fn version() -> *const std::ffi::c_char {
-    static VERSION: &std::ffi::CStr = {
-        match std::ffi::CStr::from_bytes_with_nul(
-            concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes(),
-        ) {
-            Ok(v) => v,
-            Err(_) => c"unknown",
-        }
-    };
-    VERSION.as_ptr()
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
 }

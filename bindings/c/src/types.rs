@@ -17,8 +17,7 @@ use crate::error::guard_value;
 use crate::util::{free_array, free_box, free_str, out_array, out_opt_str, out_str};
 
 /// A core value as C sees it: strings as library-owned C strings (NULL for `None`), plain
-/// numbers as they are, a `Vec` as a library-owned array and its count, a model as its
-/// struct (the impls made by `c_results!`).
+/// numbers as they are, a model as its struct (the impls made by `c_results!`).
 pub(crate) trait ToC {
     type C;
     fn to_c(&self) -> Self::C;
@@ -41,11 +40,10 @@ impl ToC for Option<String> {
         out_opt_str(self.as_deref())
     }
 }
-impl<T: ToC> ToC for Vec<T> {
-    type C = (*const T::C, usize);
-    fn to_c(&self) -> Self::C {
-        out_array(self.iter().map(ToC::to_c).collect())
-    }
+
+/// Items as a library-owned array of their C values, and its count.
+fn out_items<T: ToC>(items: &[T]) -> (*const T::C, usize) {
+    out_array(items.iter().map(ToC::to_c).collect())
 }
 
 /// The value of an optional field whose `has_*` flag is false: zeroed.
@@ -78,31 +76,17 @@ macro_rules! c_results {
         $($rest:tt)*
     ) => {
         c_results!(@field [src
-            [$(#[doc = $doc])* #[derive(Debug, Clone, Copy, Default)]] $c [$m] [$m] []
+            [$(#[doc = $doc])* #[derive(Debug, Clone, Copy, Default)]] $c [$m] []
         ] [] [] [] [] $($fields)*);
         c_results!($($rest)*);
     };
     (
         $(#[doc = $doc:literal])*
-        $c:ident from Vec<$m:ident> $(, free $(#[doc = $fdoc:literal])* $free:ident)?
-        { $($fields:tt)* }
+        $c:ident from $m:ty $(, free $(#[doc = $fdoc:literal])* $free:ident)? { $($fields:tt)* }
         $($rest:tt)*
     ) => {
         c_results!(@field [src
-            [$(#[doc = $doc])* #[derive(Debug)]] $c [Vec<$m>] []
-            [drop $([$(#[doc = $fdoc])*] $free)?]
-        ] [] [] [] [] $($fields)*);
-        c_results!($($rest)*);
-    };
-    (
-        $(#[doc = $doc:literal])*
-        $c:ident from $m:ident $(, free $(#[doc = $fdoc:literal])* $free:ident)?
-        { $($fields:tt)* }
-        $($rest:tt)*
-    ) => {
-        c_results!(@field [src
-            [$(#[doc = $doc])* #[derive(Debug)]] $c [$m] [$m]
-            [drop $([$(#[doc = $fdoc])*] $free)?]
+            [$(#[doc = $doc])* #[derive(Debug)]] $c [$m] [drop $([$(#[doc = $fdoc])*] $free)?]
         ] [] [] [] [] $($fields)*);
         c_results!($($rest)*);
     };
@@ -134,12 +118,12 @@ macro_rules! c_results {
         c_results!(@field [$s $($h)*] [$($sf)* $(#[doc = $d])* pub $f: $t,] [$($l)*]
             [$($cf)* $f: $s.$f.to_c(),] $fr $($r)*);
     };
-    (@array $s:ident $f:ident) => { $s.$f.to_c() };
-    (@array $s:ident $f:ident all) => { $s.to_c() };
-    (@array $s:ident $f:ident $g:ident) => { $s.$g.to_c() };
+    (@array $s:ident $f:ident) => { out_items(&$s.$f) };
+    (@array $s:ident $f:ident all) => { out_items($s) };
+    (@array $s:ident $f:ident $g:ident) => { out_items(&$s.$g) };
 
     // Every field read: the struct, its conversions and what frees it.
-    (@field [$s:ident [$($attr:tt)*] $c:ident [$m:ty] [$($toc:ty)?] [$($drop:tt)*]]
+    (@field [$s:ident [$($attr:tt)*] $c:ident [$m:ty] [$($drop:tt)*]]
         [$($sf:tt)*] [$($l:tt)*] [$($cf:tt)*] [$($fr:tt)*]) => {
         #[repr(C)]
         $($attr)*
@@ -156,12 +140,12 @@ macro_rules! c_results {
                 (&$s).into()
             }
         }
-        $(impl ToC for $toc {
+        impl ToC for $m {
             type C = $c;
             fn to_c(&self) -> $c {
                 self.into()
             }
-        })?
+        }
         c_results!(@drop $c [$($fr)*] $($drop)*);
     };
     (@drop $c:ident $fr:tt) => {};

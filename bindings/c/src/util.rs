@@ -151,11 +151,10 @@ pub(crate) unsafe fn arg_opt_image(
     len: usize,
     name: &str,
 ) -> Result<Option<necid::Image>> {
-    if p.is_null() && len == 0 {
-        return Ok(None);
-    }
     // SAFETY: forwarded contract.
-    unsafe { arg_image(p, len, name) }.map(Some)
+    (!p.is_null() || len != 0)
+        .then(|| unsafe { arg_image(p, len, name) })
+        .transpose()
 }
 
 /// Strings that may be absent: NULL is none (not sent; its count must be 0); a non-NULL
@@ -168,11 +167,10 @@ pub(crate) unsafe fn arg_opt_str_array(
     count: usize,
     name: &str,
 ) -> Result<Option<Vec<String>>> {
-    if p.is_null() && count == 0 {
-        return Ok(None);
-    }
     // SAFETY: forwarded contract.
-    unsafe { arg_str_array(p, count, name) }.map(Some)
+    (!p.is_null() || count != 0)
+        .then(|| unsafe { arg_str_array(p, count, name) })
+        .transpose()
 }
 
 /// An array of `count` strings (`const char *const *`); NULL is fine when `count` is 0.
@@ -184,27 +182,25 @@ pub(crate) unsafe fn arg_str_array(
     count: usize,
     name: &str,
 ) -> Result<Vec<String>> {
-    if count == 0 {
-        return Ok(Vec::new());
-    }
-    if p.is_null() {
-        return Err(Error::invalid_input(
-            name,
-            format!("is NULL but its count is {count}"),
-        ));
-    }
-    if count > isize::MAX as usize / std::mem::size_of::<*const c_char>() {
-        return Err(Error::invalid_input(name, "count is out of range"));
-    }
-    // SAFETY: non-NULL, `count` readable pointers per the contract.
-    let items = unsafe { std::slice::from_raw_parts(p, count) };
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            // SAFETY: each element is NULL or NUL-terminated per the contract.
-            unsafe { arg_str(*s, &format!("{name}[{i}]")) }.map(str::to_owned)
-        })
+    // SAFETY: forwarded contract.
+    unsafe { arg_each(p, count, name, |s, item| Ok(arg_str(*s, item)?.to_owned())) }
+}
+
+/// `count` C structs (NULL is fine when `count` is 0), each converted by `f` with its
+/// name in errors (`name[i]`).
+///
+/// # Safety
+/// `p` is NULL or valid for reads of `count` values of `T`; `f` is safe to call on each.
+pub(crate) unsafe fn arg_each<T, R>(
+    p: *const T,
+    count: usize,
+    name: &str,
+    f: impl Fn(&T, &str) -> Result<R>,
+) -> Result<Vec<R>> {
+    // SAFETY: per the contract.
+    let items = unsafe { arg_slice(p, count, name)? };
+    (items.iter().enumerate())
+        .map(|(i, item)| f(item, &format!("{name}[{i}]")))
         .collect()
 }
 
