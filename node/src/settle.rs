@@ -100,17 +100,6 @@ impl Deferred {
     }
 }
 
-fn check(status: sys::napi_status, what: &str) -> napi::Result<()> {
-    if status == sys::Status::napi_ok {
-        Ok(())
-    } else {
-        Err(napi::Error::new(
-            napi::Status::from(status),
-            format!("necid: {what} failed"),
-        ))
-    }
-}
-
 /// A new Promise of this JS thread and its [`Deferred`].
 pub(crate) fn deferred<'e>(env: &'e Env) -> napi::Result<(Deferred, Object<'e>)> {
     let raw_env = env.raw();
@@ -121,9 +110,9 @@ pub(crate) fn deferred<'e>(env: &'e Env) -> napi::Result<(Deferred, Object<'e>)>
         };
         if l.pending == 0 {
             // SAFETY: on the JS thread of `l.env`, with its live threadsafe function.
-            check(
+            napi::check_status!(
                 unsafe { sys::napi_ref_threadsafe_function(l.env, l.tsfn) },
-                "napi_ref_threadsafe_function",
+                "necid: napi_ref_threadsafe_function failed",
             )?;
         }
         l.pending += 1;
@@ -132,9 +121,9 @@ pub(crate) fn deferred<'e>(env: &'e Env) -> napi::Result<(Deferred, Object<'e>)>
     let mut raw = ptr::null_mut();
     let mut promise = ptr::null_mut();
     // SAFETY: plain N-API calls on the JS thread with valid out-pointers.
-    let made = check(
+    let made = napi::check_status!(
         unsafe { sys::napi_create_promise(raw_env, &mut raw, &mut promise) },
-        "napi_create_promise",
+        "necid: napi_create_promise failed",
     );
     if let Err(e) = made {
         finished(raw_env, 1);
@@ -158,18 +147,18 @@ fn make(env: sys::napi_env) -> napi::Result<Local> {
     // SAFETY: N-API calls on the JS thread. The function's context is a strong count of
     // `shared`, given back by `finalize` when Node finalizes the function.
     unsafe {
-        check(
+        napi::check_status!(
             sys::napi_create_string_utf8(
                 env,
                 label.as_ptr().cast(),
                 label.len() as isize,
                 &mut name,
             ),
-            "napi_create_string_utf8",
+            "necid: napi_create_string_utf8 failed",
         )?;
         let context = Arc::into_raw(shared.clone()).cast_mut().cast::<c_void>();
         let mut tsfn = ptr::null_mut();
-        let created = check(
+        let created = napi::check_status!(
             sys::napi_create_threadsafe_function(
                 env,
                 ptr::null_mut(),
@@ -183,20 +172,20 @@ fn make(env: sys::napi_env) -> napi::Result<Local> {
                 Some(drain),
                 &mut tsfn,
             ),
-            "napi_create_threadsafe_function",
+            "necid: napi_create_threadsafe_function failed",
         );
         if let Err(e) = created {
             drop(Arc::from_raw(context.cast::<Shared>()));
             return Err(e);
         }
-        check(
+        napi::check_status!(
             sys::napi_unref_threadsafe_function(env, tsfn),
-            "napi_unref_threadsafe_function",
+            "necid: napi_unref_threadsafe_function failed",
         )?;
         let hook = Arc::into_raw(shared.clone()).cast_mut().cast::<c_void>();
-        check(
+        napi::check_status!(
             sys::napi_add_env_cleanup_hook(env, Some(teardown), hook),
-            "napi_add_env_cleanup_hook",
+            "necid: napi_add_env_cleanup_hook failed",
         )?;
         shared.lock().tsfn = Some(Tsfn(tsfn));
         Ok(Local {
