@@ -11,14 +11,14 @@ use std::time::UNIX_EPOCH;
 use futures_util::StreamExt as _;
 use futures_util::stream::BoxStream;
 use necid::{
-    ApplicationUpdate, BulkProgress, BulkProgressPage, Config, ConfigBuilder, GalleryUpdate,
-    NewApplication, NewGallery, SearchRequest, SortDirection, SubjectPage, WaitOptions,
+    ApplicationUpdate, BulkProgress, Config, ConfigBuilder, GalleryUpdate, NewApplication,
+    NewGallery, SearchRequest, SortDirection, WaitOptions,
 };
 use pyo3::exceptions::{PyRuntimeError, PyStopAsyncIteration, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyType};
 
-use crate::convert::{self as cv, ToPy as _};
+use crate::convert::{self as cv, ToPy};
 use crate::err::{self, guard};
 use crate::options::{CallOptions, MetadataReader, call_client, on_list, on_model};
 use crate::rt;
@@ -99,33 +99,25 @@ impl Core {
     }
 }
 
+/// The configuration of `b` with the keyword arguments `kwargs`: the settings, and
+/// `credentials_provider` (a callable, not a setting of the table).
 fn build_config(
     py: Python<'_>,
-    base: ConfigBuilder,
+    mut b: ConfigBuilder,
     kwargs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<Config> {
-    // `credentials_provider` is a callable, not a setting of the table: taken out first.
-    let mut provider = None;
-    let settings = match kwargs {
-        Some(k) if k.contains("credentials_provider")? => {
-            let copy = k.copy()?;
-            let p = copy.get_item("credentials_provider")?;
-            copy.del_item("credentials_provider")?;
-            if let Some(p) = p.filter(|p| !p.is_none()) {
-                if !p.is_callable() {
-                    return Err(PyTypeError::new_err(
-                        "credentials_provider must be a callable returning a mapping",
-                    ));
-                }
-                provider = Some(p.unbind());
+    for (k, v) in kwargs.into_iter().flat_map(|d| d.iter()) {
+        let name: String = k.extract()?;
+        if name != "credentials_provider" {
+            b = cv::setting(py, b, &name, &v)?;
+        } else if !v.is_none() {
+            if !v.is_callable() {
+                return Err(PyTypeError::new_err(
+                    "credentials_provider must be a callable returning a mapping",
+                ));
             }
-            Some(copy)
+            b = b.credentials_provider(py_credentials_provider(v.unbind()));
         }
-        other => other.cloned(),
-    };
-    let mut b = cv::apply_settings(py, base, settings.as_ref())?;
-    if let Some(p) = provider {
-        b = b.credentials_provider(py_credentials_provider(p));
     }
     b.build().map_err(|e| err::to_py(py, e))
 }
@@ -214,33 +206,15 @@ fn none(py: Python<'_>, _: ()) -> PyResult<Bound<'_, PyAny>> {
 // -------------------------------------------------------------------------------------
 // paginators
 
-/// A page of either paginator (one iterator class serves both).
-pub enum Page {
-    Subjects(SubjectPage),
-    Bulk(BulkProgressPage),
-}
-
-impl Page {
-    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        match self {
-            Page::Subjects(p) => p.to_py(py),
-            Page::Bulk(p) => p.to_py(py),
-        }
-    }
-}
+/// A page of either paginator, converted when Python takes it.
+type Page = Box<dyn ToPy + Send>;
 
 type PageStream = BoxStream<'static, necid::Result<Page>>;
 
-fn subject_stream(c: &necid::Client, length: u32, dir: SortDirection) -> PageStream {
-    c.subjects_paginator(length, dir)
-        .map(|r| r.map(Page::Subjects))
-        .boxed()
-}
-
-fn bulk_stream(c: &necid::Client, batch_id: &str) -> PageStream {
-    c.bulk_progress_paginator(batch_id)
-        .map(|r| r.map(Page::Bulk))
-        .boxed()
+fn page_stream<P: ToPy + Send + 'static>(
+    pages: impl futures_util::Stream<Item = necid::Result<P>> + Send + 'static,
+) -> PageStream {
+    pages.map(|r| r.map(|p| Box::new(p) as Page)).boxed()
 }
 
 /// The pages of an iterator of either class: `None` once the iteration ended.
@@ -319,56 +293,14 @@ impl AsyncPageIterator {
     }
 }
 
-// -------------------------------------------------------------------------------------
-// what differs between the two classes
-
-/// What differs between the two classes: how an operation's future is run (waited for
-/// with the GIL released, or returned as an awaitable) and where its progress events are
-/// delivered, and which page iterator a paginator returns. Everything else is one template.
-trait Mode {
-    /// `AsyncClient`'s.
-    const ASYNC: bool;
-
-    /// The Python value of the future `make` returns (a core operation), converted by
-    /// `convert`. Its events go to `on_event` on the calling thread (`Client`) or the
-    /// event loop's (`AsyncClient`), before the call returns; an exception `on_event`
-    /// raises stops the call and is raised from it.
-    fn run<'py, T, E, F, C, H>(
-        py: Python<'py>,
-        make: impl FnOnce(rt::Emit<E>) -> F,
-        convert: C,
-        on_event: H,
-    ) -> PyResult<Bound<'py, PyAny>>
-    where
-        T: Send + 'static,
-        E: Send + 'static,
-        F: Future<Output = necid::Result<T>> + Send + 'static,
-        C: for<'a> FnOnce(Python<'a>, T) -> PyResult<Bound<'a, PyAny>> + Send + 'static,
-        H: for<'a> Fn(Python<'a>, E) -> PyResult<()> + Send + Sync + 'static,
-    {
-        if Self::ASYNC {
-            return rt::awaitable_with(py, make, convert, on_event);
-        }
-        let value = rt::block_with(py, make, on_event)?;
-        convert(py, value)
+/// The page iterator over `stream`: `PageIterator` (`blocking`, `Client`'s) or
+/// `AsyncPageIterator`.
+fn pages(py: Python<'_>, blocking: bool, stream: PageStream) -> PyResult<Bound<'_, PyAny>> {
+    let pages = Arc::new(tokio::sync::Mutex::new(Some(stream)));
+    if blocking {
+        return Ok(Bound::new(py, PageIterator { pages })?.into_any());
     }
-
-    /// The page iterator over `stream`.
-    fn pages(py: Python<'_>, stream: PageStream) -> PyResult<Bound<'_, PyAny>> {
-        let pages = Arc::new(tokio::sync::Mutex::new(Some(stream)));
-        if Self::ASYNC {
-            return Ok(Bound::new(py, AsyncPageIterator { pages })?.into_any());
-        }
-        Ok(Bound::new(py, PageIterator { pages })?.into_any())
-    }
-}
-
-impl Mode for Client {
-    const ASYNC: bool = false;
-}
-
-impl Mode for AsyncClient {
-    const ASYNC: bool = true;
+    Ok(Bound::new(py, AsyncPageIterator { pages })?.into_any())
 }
 
 // -------------------------------------------------------------------------------------
@@ -413,10 +345,21 @@ pub struct AsyncClient {
     capture: Option<necid::MetadataSlot>,
 }
 
+// What differs between the two classes (everything else is one template): `Client` waits
+// for a call with the GIL released, `AsyncClient` returns an awaitable (`rt::run`), and
+// their paginators return `PageIterator`s and `AsyncPageIterator`s.
+impl Client {
+    const BLOCKING: bool = true;
+}
+
+impl AsyncClient {
+    const BLOCKING: bool = false;
+}
+
 /// Both clients' `#[pymethods]`, expanded from the core's operation table
 /// (`necid::for_each_operation!`): one template per operation, emitted into `Client`
-/// (whose [`Mode`] waits with the GIL released) and `AsyncClient` (whose `Mode` returns
-/// an awaitable).
+/// (which waits with the GIL released) and `AsyncClient` (which returns an awaitable),
+/// `rt::run` telling them apart by `BLOCKING`.
 ///
 /// The entries are munched one at a time (`@ops`), each argument by its core type
 /// (`@args`: the Python parameter, its place and default in the pyo3 signature, the
@@ -597,7 +540,7 @@ macro_rules! py_clients {
             ) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
                     let dir = sort_dir(py, dir)?;
-                    Self::pages(py, subject_stream(&self.core.get(py)?, length, dir))
+                    pages(py, Self::BLOCKING, page_stream(self.core.get(py)?.subjects_paginator(length, dir)))
                 })
             }
 
@@ -608,7 +551,10 @@ macro_rules! py_clients {
                 py: Python<'py>,
                 batch_id: &str,
             ) -> PyResult<Bound<'py, PyAny>> {
-                guard(py, || Self::pages(py, bulk_stream(&self.core.get(py)?, batch_id)))
+                guard(py, || {
+                    let stream = page_stream(self.core.get(py)?.bulk_progress_paginator(batch_id));
+                    pages(py, Self::BLOCKING, stream)
+                })
             }
 
             $($own)*
@@ -661,8 +607,9 @@ macro_rules! py_clients {
                     let client = call_client(&self.core.get(py)?, options.as_deref(), &slot);
                     let on_progress = on_progress.map(Bound::unbind);
                     let wanted = on_progress.is_some();
-                    Self::run(
+                    rt::run(
                         py,
+                        Self::BLOCKING,
                         |emit| client.wait_for_bulk_register(batch_id, wait, move |p| {
                             if wanted {
                                 emit(p.clone());
@@ -840,8 +787,9 @@ macro_rules! py_clients {
                     let slot = self.call_slot();
                     let future = call_client(&self.core.get($py)?, options.as_deref(), &slot)
                         .$name($($call)*);
-                    Self::run(
+                    rt::run(
                         $py,
+                        Self::BLOCKING,
                         move |_| future,
                         move |py, value| {
                             let obj = cv::to_py(py, py_clients!(@result [$($ret)*] value))?;

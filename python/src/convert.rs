@@ -124,14 +124,14 @@ impl<T: ToPy> ToPy for Option<T> {
     }
 }
 
+fn items<'py, T: ToPy>(py: Python<'py>, values: &[T]) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    values.iter().map(|x| x.to_py(py)).collect()
+}
+
 /// Sequences inside results are tuples (results stay immutable).
 impl<T: ToPy> ToPy for [T] {
     fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let items = self
-            .iter()
-            .map(|x| x.to_py(py))
-            .collect::<PyResult<Vec<_>>>()?;
-        Ok(PyTuple::new(py, items)?.into_any())
+        Ok(PyTuple::new(py, items(py, self)?)?.into_any())
     }
 }
 
@@ -146,12 +146,7 @@ pub struct List<T>(pub Vec<T>);
 
 impl<T: ToPy> ToPy for List<T> {
     fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let items = self
-            .0
-            .iter()
-            .map(|x| x.to_py(py))
-            .collect::<PyResult<Vec<_>>>()?;
-        Ok(PyList::new(py, items)?.into_any())
+        Ok(PyList::new(py, items(py, &self.0)?)?.into_any())
     }
 }
 
@@ -403,43 +398,37 @@ pub fn epoch_seconds(obj: &Bound<'_, PyAny>) -> PyResult<f64> {
     }
 }
 
-/// Apply keyword settings to `b`: the keywords are the names of the core's settings
-/// table (`necid::CONFIG_KEYS`), durations in seconds. `None` values are skipped.
-pub fn apply_settings(
+/// `b` with the keyword setting `name` (a name of the core's settings table,
+/// `necid::CONFIG_KEYS`; durations in seconds) set to `v`; `None` leaves it unset.
+pub fn setting(
     py: Python<'_>,
-    mut b: ConfigBuilder,
-    kwargs: Option<&Bound<'_, PyDict>>,
+    b: ConfigBuilder,
+    name: &str,
+    v: &Bound<'_, PyAny>,
 ) -> PyResult<ConfigBuilder> {
-    let Some(kwargs) = kwargs else {
-        return Ok(b);
+    let Some(key) = necid::config::config_key(name) else {
+        return Err(PyTypeError::new_err(format!(
+            "unexpected keyword argument {name:?}"
+        )));
     };
-    for (k, v) in kwargs.iter() {
-        let name: String = k.extract()?;
-        let Some(key) = necid::config::config_key(&name) else {
-            return Err(PyTypeError::new_err(format!(
-                "unexpected keyword argument {name:?}"
-            )));
-        };
-        if v.is_none() {
-            continue;
-        }
-        let value = match key.ty {
-            ConfigType::Text | ConfigType::Secret => match v.extract::<String>() {
-                Ok(text) => ConfigValue::Text(text),
-                // A path setting (ca_bundle, client_cert…) may be an os.PathLike.
-                Err(e) => match v.extract::<PathBuf>() {
-                    Ok(path) => ConfigValue::Text(path.to_str().ok_or(e)?.to_owned()),
-                    Err(_) => return Err(e),
-                },
-            },
-            ConfigType::Pem => match v.extract::<String>() {
-                Ok(text) => ConfigValue::Text(text),
-                Err(_) => ConfigValue::Bytes(v.extract()?),
-            },
-            ConfigType::Duration => ConfigValue::Duration(seconds(py, v.extract()?, &name)?),
-            ConfigType::Count => ConfigValue::Count(v.extract()?),
-        };
-        b = b.set(key.name, value).map_err(|e| err::to_py(py, e))?;
+    if v.is_none() {
+        return Ok(b);
     }
-    Ok(b)
+    let value = match key.ty {
+        ConfigType::Text | ConfigType::Secret => match v.extract::<String>() {
+            Ok(text) => ConfigValue::Text(text),
+            // A path setting (ca_bundle, client_cert…) may be an os.PathLike.
+            Err(e) => match v.extract::<PathBuf>() {
+                Ok(path) => ConfigValue::Text(path.to_str().ok_or(e)?.to_owned()),
+                Err(_) => return Err(e),
+            },
+        },
+        ConfigType::Pem => match v.extract::<String>() {
+            Ok(text) => ConfigValue::Text(text),
+            Err(_) => ConfigValue::Bytes(v.extract()?),
+        },
+        ConfigType::Duration => ConfigValue::Duration(seconds(py, v.extract()?, name)?),
+        ConfigType::Count => ConfigValue::Count(v.extract()?),
+    };
+    b.set(key.name, value).map_err(|e| err::to_py(py, e))
 }

@@ -89,13 +89,6 @@ impl CallOptions {
     }
 }
 
-impl CallOptions {
-    /// The core options.
-    pub fn core(&self) -> necid::CallOptions {
-        self.inner.clone()
-    }
-}
-
 /// Cancels the calls whose :class:`CallOptions` carry it, from any thread: a running call
 /// stops at once (its connection is closed, no retry follows) and raises
 /// :class:`CancelledError`; a call started after :meth:`cancel` raises it without sending
@@ -136,7 +129,7 @@ pub fn call_client(
 ) -> necid::Client {
     let c = client.with_metadata_slot(slot.clone());
     match options {
-        Some(o) => c.with_options(o.core()),
+        Some(o) => c.with_options(o.inner.clone()),
         None => c,
     }
 }

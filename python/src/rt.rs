@@ -6,7 +6,7 @@
 //!   100 ms to run Python signal handlers, so Ctrl-C interrupts a call (the request is
 //!   then aborted). Progress events of a wait are delivered to the calling thread, so
 //!   `on_progress` runs where the caller expects it.
-//! - Async calls ([`awaitable_with`]) run one task on the core runtime per call, whose
+//! - Async calls ([`run`]) run one task on the core runtime per call, whose
 //!   result (and progress events) is queued for the event loop; the loop's thread then
 //!   builds the Python value and completes the asyncio future, in queue order. The loop is
 //!   woken by one byte on a pipe it watches (`add_reader`: every selector loop and uvloop,
@@ -94,12 +94,14 @@ impl std::task::Wake for Unpark {
 /// Work for the event loop's thread: given the call's asyncio future (not yet done).
 type Job = Box<dyn for<'py> FnOnce(&Bound<'py, PyAny>) + Send>;
 
-/// An asyncio awaitable for the future `make` returns; its value is `convert(result)`.
-/// Events the future emits are handed to `on_event` on the event loop's thread, in order
-/// and before the awaitable completes; an exception `on_event` raises fails the awaitable
-/// (which aborts the call).
-pub fn awaitable_with<'py, T, E, F, C, H>(
+/// The Python value of the future `make` returns (a core operation), converted by
+/// `convert`: waited for with the GIL released ([`block_with`], `blocking`: `Client`) or an
+/// asyncio awaitable (`AsyncClient`). Events the future emits are handed to `on_event` on
+/// the calling thread or the event loop's, in order and before the call returns; an
+/// exception `on_event` raises fails the call (which aborts it).
+pub fn run<'py, T, E, F, C, H>(
     py: Python<'py>,
+    blocking: bool,
     make: impl FnOnce(Emit<E>) -> F,
     convert: C,
     on_event: H,
@@ -111,6 +113,10 @@ where
     C: for<'a> FnOnce(Python<'a>, T) -> PyResult<Bound<'a, PyAny>> + Send + 'static,
     H: for<'a> Fn(Python<'a>, E) -> PyResult<()> + Send + Sync + 'static,
 {
+    if blocking {
+        let value = block_with(py, make, on_event)?;
+        return convert(py, value);
+    }
     let rt = necid::runtime().map_err(|e| err::to_py(py, e))?;
     let event_loop = py
         .import(pyo3::intern!(py, "asyncio"))?
@@ -128,10 +134,7 @@ where
                 let py = future.py();
                 if let Err(failure) = on_event(py, e) {
                     // Done now: its done callback aborts the call.
-                    let _ = future.call_method1(
-                        pyo3::intern!(py, "set_exception"),
-                        (failure.into_value(py),),
-                    );
+                    fail(future, failure);
                 }
             }),
         );
@@ -154,10 +157,7 @@ where
                             Err(payload) => Err(err::panic_to_py(py, payload.as_ref())),
                         };
                         if let Err(e) = done {
-                            let _ = future.call_method1(
-                                pyo3::intern!(py, "set_exception"),
-                                (e.into_value(py),),
-                            );
+                            fail(future, e);
                         }
                     }),
                 );
@@ -168,14 +168,20 @@ where
     Ok(future)
 }
 
-/// [`awaitable_with`] for a call without events.
+/// Completes `future` with the exception `e` (nothing if it is done already).
+fn fail(future: &Bound<'_, PyAny>, e: PyErr) {
+    let py = future.py();
+    let _ = future.call_method1(pyo3::intern!(py, "set_exception"), (e.into_value(py),));
+}
+
+/// An asyncio awaitable of `fut` (no events), valued `convert(result)`.
 pub fn awaitable<'py, T, F, C>(py: Python<'py>, fut: F, convert: C) -> PyResult<Bound<'py, PyAny>>
 where
     T: Send + 'static,
     F: Future<Output = necid::Result<T>> + Send + 'static,
     C: for<'a> FnOnce(Python<'a>, T) -> PyResult<Bound<'a, PyAny>> + Send + 'static,
 {
-    awaitable_with(py, |_: Emit<()>| fut, convert, |_, ()| Ok(()))
+    run(py, false, |_: Emit<()>| fut, convert, |_, ()| Ok(()))
 }
 
 /// One event loop's queue of work from the core runtime, and how the loop is woken.
