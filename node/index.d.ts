@@ -359,7 +359,7 @@ export declare class SubjectPaginator {
   nextPage(): Promise<SubjectPage | null>
 }
 
-/** An application (an API-key holder) of the tenant API. */
+/** An application (API key holder). */
 export interface Application {
   /** Application id. */
   id: string
@@ -385,10 +385,7 @@ export interface ApplicationUpdate {
   faceMinimumQualityScore?: number
 }
 
-/**
- * All records of a batch, as gathered by `waitForBulkRegister` (and passed to its
- * `onProgress` after every poll).
- */
+/** All records of a batch, as gathered by `waitForBulkRegister`. */
 export interface BulkProgress {
   /** Batch id. */
   batchId: string
@@ -396,7 +393,7 @@ export interface BulkProgress {
   records: Array<JobStatus>
   /** Number of records. */
   total: number
-  /** Records the service has finished with. */
+  /** Records with status `Processed`. */
   processed: number
   /** Records registered successfully. */
   succeeded: number
@@ -410,7 +407,7 @@ export interface BulkProgress {
 export interface BulkProgressPage {
   /** Batch id. */
   batchId: string
-  /** Records on this page. */
+  /** Records on this page (`processed`, or the reference's misspelt `processsed`). */
   processed: Array<JobStatus>
   /** Paging id of the next page; absent on the last page. */
   lastEvaluatedKey?: string
@@ -471,7 +468,7 @@ export interface Credentials {
 
 /** Events of one subject. */
 export interface EventList {
-  /** Subject id. */
+  /** Subject id (filled from the request when the response omits it, as Swagger's does). */
   subjectId: string
   /** Events. */
   events: Array<SubjectEvent>
@@ -501,9 +498,16 @@ export interface FaceAttributes {
   faceTilt?: number
 }
 
-/** Result of verifying two faces against each other. */
+/**
+ * Result of verifying two faces against each other. 404 becomes `verified: false`.
+ *
+ * The service answers face-to-face verify with a score only; the client sets `verified =
+ * score >= DEFAULT_THRESHOLD` (7000, the API's default search threshold), and `verified =
+ * false` on a 404. Callers with a stricter policy compare `score` with their own
+ * threshold.
+ */
 export interface FaceVerification {
-  /** Whether the faces matched. */
+  /** `score >= DEFAULT_THRESHOLD`, or the service's verdict when it sends no score. */
   verified: boolean
   /** Match score (0–9999). */
   score?: number
@@ -569,7 +573,7 @@ export interface JobStatus {
   id: string
   /** File name from the request. */
   filename: string
-  /** Attempts so far. */
+  /** Attempts so far (int or string on the wire). */
   attempts?: number
   /** Event id on success. */
   eventId?: string
@@ -585,9 +589,13 @@ export interface JobStatus {
   processed: boolean
   /** Whether the record was registered successfully. */
   succeeded: boolean
-  /** Face attributes, when the service reported readable ones. */
+  /** Face attributes, decoded from `attributesJson` when it holds valid JSON. */
   attributes?: FaceAttributes
-  /** The raw `attributesJson` text when it did not decode as face attributes. */
+  /**
+   * The raw `attributesJson` text when it did not decode as face attributes (the
+   * reference example's placeholder `"..."`, or a shape this SDK does not know); absent
+   * when it decoded (read `attributes`) or was absent.
+   */
   attributesJson?: string
 }
 
@@ -630,29 +638,29 @@ export interface NewGallery {
 
 /** A pixel position. */
 export interface Point {
-  /** X (pixels). */
+  /** X. */
   x: number
-  /** Y (pixels). */
+  /** Y. */
   y: number
 }
 
 /** A pixel rectangle. */
 export interface Rect {
-  /** Left edge (pixels). */
+  /** Left edge. */
   left: number
-  /** Top edge (pixels). */
+  /** Top edge. */
   top: number
-  /** Right edge (pixels). */
+  /** Right edge. */
   right: number
-  /** Bottom edge (pixels). */
+  /** Bottom edge. */
   bottom: number
 }
 
-/** Result of registering or updating a subject or an event. */
+/** Result of register/update subject and register/update event. */
 export interface RegisteredFace {
   /** Subject id. */
   subjectId: string
-  /** Event id (the registered image), when the service reported it. */
+  /** Event id (the registered image). */
   eventId?: string
   /** Attributes of the face that was registered. */
   attributes?: FaceAttributes
@@ -680,7 +688,7 @@ export interface SearchOptions {
   tags?: Array<string>
 }
 
-/** Result of a search. No candidates (the service's 404) is an empty list, not an error. */
+/** Result of a search. No candidates (the service's 404) is an empty list. */
 export interface SearchResult {
   /** Candidates, best first as the service ordered them. */
   candidates: Array<Candidate>
@@ -741,7 +749,7 @@ export interface SubjectEntry {
 export interface SubjectEvent {
   /** Event id. */
   eventId: string
-  /** Match score 0–9999 (search/verify results). */
+  /** Match score 0–9999 (search/verify results; Swagger's list events). */
   score?: number
 }
 
@@ -753,7 +761,7 @@ export interface SubjectPage {
   total: number
 }
 
-/** A tag. */
+/** A tag. The service usually lists bare names; Swagger's shape adds a numeric id. */
 export interface Tag {
   /** Tag name. */
   name: string
@@ -762,8 +770,10 @@ export interface Tag {
 }
 
 /**
- * Result of verifying a probe against a registered subject. A non-match is
- * `verified: false` (the service's 404), not an error.
+ * Result of verifying a probe against a registered subject.
+ *
+ * The service answers 404 when the probe does not match; the SDK returns that as
+ * `verified: false` (not an error), like search's "no candidates".
  */
 export interface Verification {
   /** Subject id. */
@@ -772,7 +782,7 @@ export interface Verification {
   verified: boolean
   /** Score of the subject's best event (absent when not verified). */
   score?: number
-  /** Per-event scores (when the service sends them). */
+  /** Per-event scores (Swagger variant only). */
   events: Array<SubjectEvent>
 }
 

@@ -607,7 +607,7 @@ necid::for_each_operation! { node_client, [
                         let (tx, thrown, stop) =
                             (done_tx.clone(), thrown_by.clone(), stop_by.clone());
                         let _ = f.call_with_return_value(
-                            BulkProgress::from(p),
+                            BulkProgress::from(p.clone()),
                             ThreadsafeFunctionCallMode::NonBlocking,
                             move |returned, _| {
                                 if let Err(e) = returned {
@@ -631,7 +631,7 @@ necid::for_each_operation! { node_client, [
                 return Err(Rejection::Js(e));
             }
             match result {
-                Some(r) => Ok(WithMetadata(r.map(|p| BulkProgress::from(&p))?, slot.get())),
+                Some(r) => Ok(WithMetadata(r.map(BulkProgress::from)?, slot.get())),
                 // Only reached after onProgress threw (its error was taken above).
                 None => Err(Rejection::Js(napi::Error::from_reason("onProgress threw"))),
             }

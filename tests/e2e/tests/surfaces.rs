@@ -1259,3 +1259,143 @@ fn python_models_are_the_core_models() {
     let rel = "python/necid/models.py";
     check_generated(rel, &[("", PY_MODELS_BEGIN, py_models())]);
 }
+
+// ---------------------------------------------------------------------------------------
+// Node's result objects, rendered from the core's models
+
+const NODE_MODELS_BEGIN: &str = "// # BEGIN GENERATED: the result objects (tests/e2e/tests/surfaces.rs renders them from\n// the core's models, docs included, and the fields `js_from!` lists above; NECID_BLESS=1\n// cargo test -p necid-e2e --test surfaces rewrites them).\n";
+
+/// `(JS object, core model, [(field, core field or method, whether a method)])` of each
+/// `Object from necid::Model { … }` entry of `js_from!` in `node/src/models.rs`.
+fn node_model_table() -> Vec<(String, String, Vec<PyAttr>)> {
+    let src = read("node/src/models.rs");
+    let table = section(&src, "\njs_from! {\n", "\n}\n", "node/src/models.rs");
+    let mut models = Vec::new();
+    for entry in table.split('}').filter(|e| e.contains('{')) {
+        let (head, fields) = entry.split_once('{').unwrap();
+        let head: Vec<&str> = head.split_whitespace().collect();
+        let [js, "from", core] = head[..] else {
+            continue;
+        };
+        let fields = fields
+            .split(',')
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .map(|f| match f.split_once(" = ") {
+                Some((name, method)) => (
+                    name.to_owned(),
+                    method.trim_end_matches("()").to_owned(),
+                    true,
+                ),
+                None => (f.to_owned(), f.to_owned(), false),
+            })
+            .collect();
+        let core = core.trim_start_matches("necid::").to_owned();
+        models.push((js.to_owned(), core, fields));
+    }
+    models
+}
+
+/// The Node field type of a core type (counts as JS numbers, `Event` as `SubjectEvent`).
+fn node_type(ty: &str) -> String {
+    for wrapper in ["Option", "Vec"] {
+        if let Some(inner) = ty
+            .strip_prefix(wrapper)
+            .and_then(|t| t.strip_prefix('<'))
+            .and_then(|t| t.strip_suffix('>'))
+        {
+            return format!("{wrapper}<{}>", node_type(inner));
+        }
+    }
+    match ty {
+        "u64" => "f64".to_owned(),
+        "usize" => "u32".to_owned(),
+        "Event" => "SubjectEvent".to_owned(),
+        t => t.to_owned(),
+    }
+}
+
+/// A core doc comment as `///` lines for a Node object at `indent`: rustdoc links as code
+/// spans, Rust's words for JavaScript's, wrapped to the line length.
+fn node_doc(indent: &str, doc: &str) -> String {
+    let mut text = String::new();
+    let mut rest = doc;
+    // [`a::b`] and [`b`](path) → `b`
+    while let Some(at) = rest.find("[`") {
+        text.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        let Some(end) = after.find("`]") else { break };
+        text.push_str(&format!(
+            "`{}`",
+            camel(after[..end].rsplit("::").next().unwrap())
+        ));
+        rest = &after[end + 2..];
+        if rest.starts_with('(') {
+            rest = &rest[rest.find(')').map_or(0, |i| i + 1)..];
+        }
+    }
+    text.push_str(rest);
+    let text = text
+        .replace(" `Debug` hides the API key.", "")
+        .replace("`None`", "absent");
+    let mut out = String::new();
+    for (i, paragraph) in text.split("\n\n").enumerate() {
+        if i > 0 {
+            out.push_str(&format!("{indent}///\n"));
+        }
+        let mut line = format!("{indent}///");
+        for word in paragraph.split_whitespace() {
+            if line.len() > indent.len() + 3 && line.chars().count() + 1 + word.chars().count() > 92
+            {
+                out.push_str(&line);
+                out.push('\n');
+                line = format!("{indent}///");
+            }
+            line.push(' ');
+            line.push_str(word);
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// The generated part of `node/src/models.rs`: a `#[napi(object)]` per result object.
+fn node_models() -> String {
+    let (structs, items) = rust_items(&read("core/src/models.rs"));
+    let mut out = String::from(NODE_MODELS_BEGIN);
+    for (js, core, fields) in node_model_table() {
+        let (_, doc) = structs
+            .iter()
+            .find(|(s, _)| *s == core)
+            .unwrap_or_else(|| panic!("core/src/models.rs has no struct {core}"));
+        let mut doc = doc.clone();
+        if js != core {
+            doc.push_str(&format!(
+                " (Named `{js}` rather than `{core}` so it does not shadow the global `{core}` \
+                 class.)"
+            ));
+        }
+        out.push_str(&node_doc("", &doc));
+        out.push_str(&format!("#[napi(object)]\npub struct {js} {{\n"));
+        for (field, source, _) in fields {
+            let item = items
+                .iter()
+                .find(|i| i.owner == core && i.name == source)
+                .unwrap_or_else(|| panic!("core/src/models.rs: {core} has no {source}"));
+            out.push_str(&node_doc("    ", &item.doc));
+            out.push_str(&format!("    pub {field}: {},\n", node_type(&item.ty)));
+        }
+        out.push_str("}\n\n");
+    }
+    out.push_str("// # END GENERATED\n");
+    out
+}
+
+#[test]
+fn node_models_are_the_core_models() {
+    check_generated(
+        "node/src/models.rs",
+        &[("", NODE_MODELS_BEGIN, node_models())],
+    );
+}
