@@ -375,7 +375,7 @@ export interface Application {
   galleryId?: string
 }
 
-/** Arguments of `updateApplication` (only the fields set are sent). */
+/** Body of update application (PATCH). */
 export interface ApplicationUpdate {
   /** New name. */
   name?: string
@@ -549,7 +549,7 @@ export interface GalleryDetails {
   applications: Array<Application>
 }
 
-/** Arguments of `updateGallery` (only the fields set are sent). */
+/** Body of update gallery (PATCH: only the fields set are sent). */
 export interface GalleryUpdate {
   /** New name. */
   name?: string
@@ -612,7 +612,7 @@ export interface LogEvent {
   message: string
 }
 
-/** Arguments of `createApplication`. */
+/** Body of create application. */
 export interface NewApplication {
   /** Name (required). */
   name: string
@@ -624,7 +624,7 @@ export interface NewApplication {
   galleryId: string
 }
 
-/** Arguments of `createGallery`. */
+/** Body of create gallery. */
 export interface NewGallery {
   /** Name (required). */
   name: string
@@ -632,7 +632,7 @@ export interface NewGallery {
   description?: string
   /** Minimum face quality (≥ 0.45). */
   faceMinimumQualityScore?: number
-  /** Capacity (a positive whole number). */
+  /** Capacity. */
   size?: number
 }
 

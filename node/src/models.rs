@@ -51,10 +51,30 @@ impl<T: ToJs> ToJs for Vec<T> {
     }
 }
 
+/// A JS argument's field as the core's: as it is, or a JS size (a number) as the core's
+/// `u64` (a negative value is invalid input).
+pub(crate) trait ToCore<T> {
+    /// Converts; `field` names the argument in an error.
+    fn to_core(self, field: &str) -> necid::Result<T>;
+}
+impl<T> ToCore<T> for T {
+    fn to_core(self, _field: &str) -> necid::Result<T> {
+        Ok(self)
+    }
+}
+impl ToCore<Option<u64>> for Option<i64> {
+    fn to_core(self, field: &str) -> necid::Result<Option<u64>> {
+        self.map(|n| {
+            u64::try_from(n).map_err(|_| necid::Error::invalid_input(field, "must not be negative"))
+        })
+        .transpose()
+    }
+}
+
 /// `From<necid::Model>` (and `ToJs`) for a JS object, from its field names in order:
 /// `field` (the model's field of that name, through [`ToJs`]) or `field = method()`
 /// (computed by the core). `Object into necid::Model { … }`: the other way (arguments),
-/// every field moved as it is, as `into_core` (what `node_client!` calls on a struct
+/// every field through [`ToCore`], as `into_core` (what `node_client!` calls on a struct
 /// argument).
 macro_rules! js_from {
     () => {};
@@ -62,7 +82,7 @@ macro_rules! js_from {
         impl $js {
             pub(crate) fn into_core(self) -> necid::Result<$core> {
                 type Core = $core;
-                Ok(Core { $($field: self.$field),* })
+                Ok(Core { $($field: ToCore::to_core(self.$field, stringify!($field))?),* })
             }
         }
         js_from!($($rest)*);
@@ -121,6 +141,8 @@ js_from! {
     Gallery from necid::Gallery {
         id, name, description, size, count, face_minimum_quality_score, api_key,
     }
+    NewGallery into necid::NewGallery { name, description, face_minimum_quality_score, size }
+    GalleryUpdate into necid::GalleryUpdate { name, description, size }
     NewApplication into necid::NewApplication {
         name, description, face_minimum_quality_score, gallery_id,
     }
@@ -396,6 +418,54 @@ pub struct Gallery {
     pub api_key: Option<String>,
 }
 
+/// Body of create gallery.
+#[napi(object)]
+pub struct NewGallery {
+    /// Name (required).
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Minimum face quality (≥ 0.45).
+    pub face_minimum_quality_score: Option<f64>,
+    /// Capacity.
+    pub size: Option<i64>,
+}
+
+/// Body of update gallery (PATCH: only the fields set are sent).
+#[napi(object)]
+pub struct GalleryUpdate {
+    /// New name.
+    pub name: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New capacity (may only grow).
+    pub size: Option<i64>,
+}
+
+/// Body of create application.
+#[napi(object)]
+pub struct NewApplication {
+    /// Name (required).
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Minimum face quality (≥ 0.45).
+    pub face_minimum_quality_score: Option<f64>,
+    /// Gallery to access (required).
+    pub gallery_id: String,
+}
+
+/// Body of update application (PATCH).
+#[napi(object)]
+pub struct ApplicationUpdate {
+    /// New name.
+    pub name: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New minimum face quality.
+    pub face_minimum_quality_score: Option<f64>,
+}
+
 // # END GENERATED
 
 /// Sort direction of `listSubjects` (by last update).
@@ -479,54 +549,6 @@ impl From<necid::GalleryDetails> for GalleryDetails {
     }
 }
 
-/// Arguments of `createGallery`.
-#[napi(object)]
-pub struct NewGallery {
-    /// Name (required).
-    pub name: String,
-    /// Description.
-    pub description: Option<String>,
-    /// Minimum face quality (≥ 0.45).
-    pub face_minimum_quality_score: Option<f64>,
-    /// Capacity (a positive whole number).
-    pub size: Option<i64>,
-}
-
-/// Arguments of `updateGallery` (only the fields set are sent).
-#[napi(object)]
-pub struct GalleryUpdate {
-    /// New name.
-    pub name: Option<String>,
-    /// New description.
-    pub description: Option<String>,
-    /// New capacity (may only grow).
-    pub size: Option<i64>,
-}
-
-/// Arguments of `createApplication`.
-#[napi(object)]
-pub struct NewApplication {
-    /// Name (required).
-    pub name: String,
-    /// Description.
-    pub description: Option<String>,
-    /// Minimum face quality (≥ 0.45).
-    pub face_minimum_quality_score: Option<f64>,
-    /// Gallery to access (required).
-    pub gallery_id: String,
-}
-
-/// Arguments of `updateApplication` (only the fields set are sent).
-#[napi(object)]
-pub struct ApplicationUpdate {
-    /// New name.
-    pub name: Option<String>,
-    /// New description.
-    pub description: Option<String>,
-    /// New minimum face quality.
-    pub face_minimum_quality_score: Option<f64>,
-}
-
 /// A JS number as a `u32` count or index: a negative, fractional or huge value is invalid
 /// input (napi's own `u32` conversion would silently wrap `-1` to 4294967295).
 pub(crate) fn whole(field: &str, v: Option<f64>) -> necid::Result<Option<u32>> {
@@ -541,34 +563,5 @@ pub(crate) fn whole(field: &str, v: Option<f64>) -> necid::Result<Option<u32>> {
             field,
             "must be a whole number from 0 to 4294967295",
         )),
-    }
-}
-
-/// A JS size (a number) as the core's `u64`: a negative value is invalid input.
-pub(crate) fn size(v: Option<i64>) -> necid::Result<Option<u64>> {
-    v.map(|n| {
-        u64::try_from(n).map_err(|_| necid::Error::invalid_input("size", "must not be negative"))
-    })
-    .transpose()
-}
-
-impl NewGallery {
-    pub(crate) fn into_core(self) -> necid::Result<necid::NewGallery> {
-        Ok(necid::NewGallery {
-            name: self.name,
-            description: self.description,
-            face_minimum_quality_score: self.face_minimum_quality_score,
-            size: size(self.size)?,
-        })
-    }
-}
-
-impl GalleryUpdate {
-    pub(crate) fn into_core(self) -> necid::Result<necid::GalleryUpdate> {
-        Ok(necid::GalleryUpdate {
-            name: self.name,
-            description: self.description,
-            size: size(self.size)?,
-        })
     }
 }

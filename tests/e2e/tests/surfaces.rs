@@ -1265,17 +1265,18 @@ fn python_models_are_the_core_models() {
 
 const NODE_MODELS_BEGIN: &str = "// # BEGIN GENERATED: the result objects (tests/e2e/tests/surfaces.rs renders them from\n// the core's models, docs included, and the fields `js_from!` lists above; NECID_BLESS=1\n// cargo test -p necid-e2e --test surfaces rewrites them).\n";
 
-/// `(JS object, core model, [(field, core field or method, whether a method)])` of each
-/// `Object from necid::Model { … }` entry of `js_from!` in `node/src/models.rs`.
-fn node_model_table() -> Vec<(String, String, Vec<PyAttr>)> {
+/// `(JS object, core model, whether an argument, [(field, core field or method, whether a
+/// method)])` of each entry of `js_from!` in `node/src/models.rs` (`Object from
+/// necid::Model { … }`, a result; `Object into necid::Model { … }`, an argument).
+fn node_model_table() -> Vec<(String, String, bool, Vec<PyAttr>)> {
     let src = read("node/src/models.rs");
     let table = section(&src, "\njs_from! {\n", "\n}\n", "node/src/models.rs");
     let mut models = Vec::new();
     for entry in table.split('}').filter(|e| e.contains('{')) {
         let (head, fields) = entry.split_once('{').unwrap();
         let head: Vec<&str> = head.split_whitespace().collect();
-        let [js, "from", core] = head[..] else {
-            continue;
+        let [js, way @ ("from" | "into"), core] = head[..] else {
+            panic!("node/src/models.rs: js_from! entry {head:?}");
         };
         let fields = fields
             .split(',')
@@ -1291,23 +1292,25 @@ fn node_model_table() -> Vec<(String, String, Vec<PyAttr>)> {
             })
             .collect();
         let core = core.trim_start_matches("necid::").to_owned();
-        models.push((js.to_owned(), core, fields));
+        models.push((js.to_owned(), core, way == "into", fields));
     }
     models
 }
 
-/// The Node field type of a core type (counts as JS numbers, `Event` as `SubjectEvent`).
-fn node_type(ty: &str) -> String {
+/// The Node field type of a core type (counts as JS numbers, `Event` as `SubjectEvent`; in
+/// an argument a `u64` is read as `i64`, so a negative size is invalid input, not wrapped).
+fn node_type(ty: &str, argument: bool) -> String {
     for wrapper in ["Option", "Vec"] {
         if let Some(inner) = ty
             .strip_prefix(wrapper)
             .and_then(|t| t.strip_prefix('<'))
             .and_then(|t| t.strip_suffix('>'))
         {
-            return format!("{wrapper}<{}>", node_type(inner));
+            return format!("{wrapper}<{}>", node_type(inner, argument));
         }
     }
     match ty {
+        "u64" if argument => "i64".to_owned(),
         "u64" => "f64".to_owned(),
         "usize" => "u32".to_owned(),
         "Event" => "SubjectEvent".to_owned(),
@@ -1337,6 +1340,10 @@ fn node_doc(indent: &str, doc: &str) -> String {
     text.push_str(rest);
     let text = text
         .replace(" `Debug` hides the API key.", "")
+        .replace(
+            " (Required fields first: the order Kotlin and Swift constructors take them in.)",
+            "",
+        )
         .replace("`None`", "absent");
     let mut out = String::new();
     for (i, paragraph) in text.split("\n\n").enumerate() {
@@ -1364,7 +1371,7 @@ fn node_doc(indent: &str, doc: &str) -> String {
 fn node_models() -> String {
     let (structs, items) = rust_items(&read("core/src/models.rs"));
     let mut out = String::from(NODE_MODELS_BEGIN);
-    for (js, core, fields) in node_model_table() {
+    for (js, core, argument, fields) in node_model_table() {
         let (_, doc) = structs
             .iter()
             .find(|(s, _)| *s == core)
@@ -1384,7 +1391,10 @@ fn node_models() -> String {
                 .find(|i| i.owner == core && i.name == source)
                 .unwrap_or_else(|| panic!("core/src/models.rs: {core} has no {source}"));
             out.push_str(&node_doc("    ", &item.doc));
-            out.push_str(&format!("    pub {field}: {},\n", node_type(&item.ty)));
+            out.push_str(&format!(
+                "    pub {field}: {},\n",
+                node_type(&item.ty, argument)
+            ));
         }
         out.push_str("}\n\n");
     }
