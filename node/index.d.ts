@@ -413,7 +413,7 @@ export interface BulkProgressPage {
   lastEvaluatedKey?: string
 }
 
-/** One file to register in a bulk job (an object name in the gallery's bucket). */
+/** One file to register in a bulk job (a file name in the gallery's bucket). */
 export interface BulkRegistration {
   /** Object name in the gallery's bucket. */
   filename: string
@@ -666,15 +666,27 @@ export interface RegisteredFace {
   attributes?: FaceAttributes
 }
 
-/** What a call's last response said (`result.$metadata`). */
+/** What a call's last response said, for support tickets and diagnostics. */
 export interface ResponseMetadata {
-  /** The response's request id (`x-amzn-requestid`), if it sent one. */
+  /**
+   * The response's request id (`x-amzn-requestid`, `x-amz-request-id` or
+   * `x-request-id`), if it sent one.
+   */
   requestId?: string
-  /** HTTP status of the call's last response (a 404 read as an empty result keeps it). */
+  /**
+   * HTTP status of the last response (a 404 that an operation reports as an empty result
+   * keeps its 404); 0 if the call got no response.
+   */
   status: number
-  /** Requests sent for the call's last request, retries included (1: no retry). */
+  /**
+   * Requests sent for the last request of the call, retries and a clock-skew resend
+   * included (1 = the first try answered).
+   */
   attempts: number
-  /** Clock-skew correction (server minus local, ms) the request was signed with. */
+  /**
+   * Clock-skew correction (server minus local clock, ms) the last request was signed
+   * with; 0 when none was needed.
+   */
   clockSkewMs: number
 }
 

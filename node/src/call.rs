@@ -8,7 +8,7 @@ use napi::{Env, Status, sys};
 use napi_derive::napi;
 
 use crate::client::{JsHeaders, header_pairs, millis};
-use crate::models::whole;
+use crate::models::{ResponseMetadata, whole};
 
 /// Options of one call: the last argument of every operation.
 #[napi(object, object_to_js = false)]
@@ -28,19 +28,6 @@ pub struct CallOptions {
     /// nothing.
     #[napi(ts_type = "AbortSignal")]
     pub signal: Option<Unknown<'static>>,
-}
-
-/// What a call's last response said (`result.$metadata`).
-#[napi(object, object_from_js = false)]
-pub struct ResponseMetadata {
-    /// The response's request id (`x-amzn-requestid`), if it sent one.
-    pub request_id: Option<String>,
-    /// HTTP status of the call's last response (a 404 read as an empty result keeps it).
-    pub status: u32,
-    /// Requests sent for the call's last request, retries included (1: no retry).
-    pub attempts: u32,
-    /// Clock-skew correction (server minus local, ms) the request was signed with.
-    pub clock_skew_ms: i64,
 }
 
 /// `signal.addEventListener` / `removeEventListener.bind` as napi sees them.
@@ -151,17 +138,6 @@ impl<'e> Prepared<'e> {
             .get("finally")?
             .ok_or_else(|| napi::Error::from_reason("not a Promise"))?;
         finally.apply(promise, FnArgs::from((remove,)))
-    }
-}
-
-impl From<necid::ResponseMetadata> for ResponseMetadata {
-    fn from(m: necid::ResponseMetadata) -> Self {
-        ResponseMetadata {
-            request_id: m.request_id,
-            status: u32::from(m.status),
-            attempts: m.attempts,
-            clock_skew_ms: m.clock_skew_ms,
-        }
     }
 }
 

@@ -10,7 +10,7 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, JsValue as _, Status};
 use napi_derive::napi;
 
-use crate::call::{CallOptions, Prepared, ResponseMetadata, WithMetadata};
+use crate::call::{CallOptions, Prepared, WithMetadata};
 use crate::models::*;
 use crate::{Rejection, guard, spawn_promise, to_js_error};
 
@@ -339,9 +339,8 @@ macro_rules! node_client {
     (@args $k:tt [$d:tt $n:ident $r:tt [$($p:tt)*] [$($b:tt)*] [$($i:tt)*] [$($c:tt)*]]
         $arg:ident : [&[BulkRegistration]] $(, $($rest:tt)*)?) => {
         node_client!(@args $k [$d $n $r [$($p)* $arg: Vec<BulkRegistration>,]
-            [$($b)* let $arg: Vec<necid::BulkRegistration> =
-                $arg.into_iter().map(Into::into).collect();]
-            [$($i)*] [$($c)* &$arg,]] $($($rest)*)?);
+            [$($b)*] [$($i)* let $arg = $arg.into_iter().map(BulkRegistration::into_core)
+                .collect::<necid::Result<Vec<_>>>()?;] [$($c)* &$arg,]] $($($rest)*)?);
     };
     // A struct argument: the JS object of the same name (`models.rs`), converted.
     (@args $k:tt [$d:tt $n:ident $r:tt [$($p:tt)*] [$($b:tt)*] [$($i:tt)*] [$($c:tt)*]]

@@ -31,6 +31,12 @@ impl ToJs for usize {
         u32::try_from(self).unwrap_or(u32::MAX)
     }
 }
+impl ToJs for u16 {
+    type Js = u32;
+    fn to_js(self) -> u32 {
+        self.into()
+    }
+}
 impl ToJs for u64 {
     type Js = f64;
     #[allow(clippy::cast_precision_loss)] // exact below 2^53
@@ -51,8 +57,8 @@ impl<T: ToJs> ToJs for Vec<T> {
     }
 }
 
-/// A JS argument's field as the core's: as it is, or a JS size (a number) as the core's
-/// `u64` (a negative value is invalid input).
+/// A JS argument's field as the core's: as it is, a list JS may leave out as empty, or a JS
+/// size (a number) as the core's `u64` (a negative value is invalid input).
 pub(crate) trait ToCore<T> {
     /// Converts; `field` names the argument in an error.
     fn to_core(self, field: &str) -> necid::Result<T>;
@@ -60,6 +66,11 @@ pub(crate) trait ToCore<T> {
 impl<T> ToCore<T> for T {
     fn to_core(self, _field: &str) -> necid::Result<T> {
         Ok(self)
+    }
+}
+impl ToCore<Vec<String>> for Option<Vec<String>> {
+    fn to_core(self, _field: &str) -> necid::Result<Vec<String>> {
+        Ok(self.unwrap_or_default())
     }
 }
 impl ToCore<Option<u64>> for Option<i64> {
@@ -141,6 +152,8 @@ js_from! {
     Gallery from necid::Gallery {
         id, name, description, size, count, face_minimum_quality_score, api_key,
     }
+    ResponseMetadata from necid::ResponseMetadata { request_id, status, attempts, clock_skew_ms }
+    BulkRegistration into necid::BulkRegistration { filename, tags }
     NewGallery into necid::NewGallery { name, description, face_minimum_quality_score, size }
     GalleryUpdate into necid::GalleryUpdate { name, description, size }
     NewApplication into necid::NewApplication {
@@ -418,6 +431,32 @@ pub struct Gallery {
     pub api_key: Option<String>,
 }
 
+/// What a call's last response said, for support tickets and diagnostics.
+#[napi(object)]
+pub struct ResponseMetadata {
+    /// The response's request id (`x-amzn-requestid`, `x-amz-request-id` or
+    /// `x-request-id`), if it sent one.
+    pub request_id: Option<String>,
+    /// HTTP status of the last response (a 404 that an operation reports as an empty result
+    /// keeps its 404); 0 if the call got no response.
+    pub status: u32,
+    /// Requests sent for the last request of the call, retries and a clock-skew resend
+    /// included (1 = the first try answered).
+    pub attempts: u32,
+    /// Clock-skew correction (server minus local clock, ms) the last request was signed
+    /// with; 0 when none was needed.
+    pub clock_skew_ms: i64,
+}
+
+/// One file to register in a bulk job (a file name in the gallery's bucket).
+#[napi(object)]
+pub struct BulkRegistration {
+    /// Object name in the gallery's bucket.
+    pub filename: String,
+    /// Tags to register with the subject.
+    pub tags: Option<Vec<String>>,
+}
+
 /// Body of create gallery.
 #[napi(object)]
 pub struct NewGallery {
@@ -495,24 +534,6 @@ pub struct SearchOptions {
     pub limit: Option<f64>,
     /// Only subjects with any of these tags.
     pub tags: Option<Vec<String>>,
-}
-
-/// One file to register in a bulk job (an object name in the gallery's bucket).
-#[napi(object)]
-pub struct BulkRegistration {
-    /// Object name in the gallery's bucket.
-    pub filename: String,
-    /// Tags to register with the subject.
-    pub tags: Option<Vec<String>>,
-}
-
-impl From<BulkRegistration> for necid::BulkRegistration {
-    fn from(r: BulkRegistration) -> Self {
-        necid::BulkRegistration {
-            filename: r.filename,
-            tags: r.tags.unwrap_or_default(),
-        }
-    }
 }
 
 /// A gallery with its applications (`getGallery`).

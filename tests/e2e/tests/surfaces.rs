@@ -1300,6 +1300,10 @@ fn node_model_table() -> Vec<(String, String, bool, Vec<PyAttr>)> {
 /// The Node field type of a core type (counts as JS numbers, `Event` as `SubjectEvent`; in
 /// an argument a `u64` is read as `i64`, so a negative size is invalid input, not wrapped).
 fn node_type(ty: &str, argument: bool) -> String {
+    if argument && let Some(inner) = ty.strip_prefix("Vec<").and_then(|t| t.strip_suffix('>')) {
+        // A list an argument may leave out (absent: empty).
+        return format!("Option<Vec<{}>>", node_type(inner, argument));
+    }
     for wrapper in ["Option", "Vec"] {
         if let Some(inner) = ty
             .strip_prefix(wrapper)
@@ -1311,6 +1315,7 @@ fn node_type(ty: &str, argument: bool) -> String {
     }
     match ty {
         "u64" if argument => "i64".to_owned(),
+        "u16" => "u32".to_owned(),
         "u64" => "f64".to_owned(),
         "usize" => "u32".to_owned(),
         "Event" => "SubjectEvent".to_owned(),
@@ -1367,9 +1372,13 @@ fn node_doc(indent: &str, doc: &str) -> String {
     out
 }
 
-/// The generated part of `node/src/models.rs`: a `#[napi(object)]` per result object.
+/// The generated part of `node/src/models.rs`: a `#[napi(object)]` per object of the table
+/// (the core's models, and its `ResponseMetadata`).
 fn node_models() -> String {
-    let (structs, items) = rust_items(&read("core/src/models.rs"));
+    let (mut structs, mut items) = rust_items(&read("core/src/models.rs"));
+    let (call_structs, call_items) = rust_items(&read("core/src/call.rs"));
+    structs.extend(call_structs);
+    items.extend(call_items);
     let mut out = String::from(NODE_MODELS_BEGIN);
     for (js, core, argument, fields) in node_model_table() {
         let (_, doc) = structs
