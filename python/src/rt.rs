@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use futures_util::FutureExt as _;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 
 use crate::err;
 
@@ -118,9 +119,13 @@ where
         return convert(py, value);
     }
     let rt = necid::runtime().map_err(|e| err::to_py(py, e))?;
-    let event_loop = py
-        .import(pyo3::intern!(py, "asyncio"))?
-        .call_method0(pyo3::intern!(py, "get_running_loop"))?;
+    static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let event_loop = GET_RUNNING_LOOP
+        .get_or_try_init(py, || {
+            Ok::<_, PyErr>(py.import("asyncio")?.getattr("get_running_loop")?.unbind())
+        })?
+        .call0(py)?
+        .into_bound(py);
     let notifier = Notifier::for_loop(&event_loop);
     let future = event_loop.call_method0(pyo3::intern!(py, "create_future"))?;
     let target = Arc::new(future.clone().unbind());
