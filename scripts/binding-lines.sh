@@ -11,8 +11,9 @@
 # core's API, which is what this count measures).
 # Lines between `# BEGIN GENERATED` and `# END GENERATED` are generated, so not counted:
 # blocks rendered from the core's tables by tests/e2e/tests/surfaces.rs, which fails while
-# one is stale (NECID_BLESS=1 rewrites them): the Python stub's operations and Python's
-# other rendered lists, Node's error-kind lists (errors.js, index.mjs, dts-header.d.ts)
+# one is stale (NECID_BLESS=1 rewrites them): the Python stub's operations, settings
+# keywords and AsyncClient's copy of Client's shared members, Python's exception classes
+# (exceptions.py) and result dataclasses (models.py), Node's error-kind lists (errors.js, index.mjs, dts-header.d.ts)
 # and its ClientOptions settings (dts-header.d.ts).
 # Usage: scripts/binding-lines.sh [repo-dir]   (prints per-file counts and the total)
 cd "${1:-.}" || exit 1
