@@ -531,7 +531,7 @@ export interface Gallery {
   apiKey?: string
 }
 
-/** A gallery with its applications (`getGallery`). */
+/** A gallery with its applications (get gallery). */
 export interface GalleryDetails {
   /** Gallery id. */
   id: string
@@ -545,7 +545,7 @@ export interface GalleryDetails {
   count?: number
   /** Minimum face quality accepted. */
   faceMinimumQualityScore?: number
-  /** Applications that access the gallery. */
+  /** Applications that access it. */
   applications: Array<Application>
 }
 

@@ -83,8 +83,8 @@ impl ToCore<Option<u64>> for Option<i64> {
 }
 
 /// `From<necid::Model>` (and `ToJs`) for a JS object, from its field names in order:
-/// `field` (the model's field of that name, through [`ToJs`]) or `field = method()`
-/// (computed by the core). `Object into necid::Model { … }`: the other way (arguments),
+/// `field` (the model's field of that name, through [`ToJs`]), `field = method()`
+/// (computed by the core) or `field in part` (the field of the model's field `part`). `Object into necid::Model { … }`: the other way (arguments),
 /// every field through [`ToCore`], as `into_core` (what `node_client!` calls on a struct
 /// argument).
 macro_rules! js_from {
@@ -98,11 +98,13 @@ macro_rules! js_from {
         }
         js_from!($($rest)*);
     };
-    ($js:ident from $core:path { $($field:ident $(= $computed:ident())?),* $(,)? } $($rest:tt)*) => {
+    ($js:ident from $core:path {
+        $($field:ident $(= $computed:ident())? $(in $outer:ident)?),* $(,)?
+    } $($rest:tt)*) => {
         impl From<$core> for $js {
             fn from(src: $core) -> Self {
                 $($(let $field = src.$computed();)?)*
-                Self { $($field: js_from!(@field src $field $($computed)?)),* }
+                Self { $($field: js_from!(@field src $field $($computed)? $(in $outer)?)),* }
             }
         }
         impl ToJs for $core {
@@ -113,6 +115,7 @@ macro_rules! js_from {
         }
         js_from!($($rest)*);
     };
+    (@field $src:ident $field:ident in $outer:ident) => { ToJs::to_js($src.$outer.$field) };
     (@field $src:ident $field:ident) => { ToJs::to_js($src.$field) };
     (@field $src:ident $field:ident $computed:ident) => { ToJs::to_js($field) };
 }
@@ -151,6 +154,10 @@ js_from! {
     }
     Gallery from necid::Gallery {
         id, name, description, size, count, face_minimum_quality_score, api_key,
+    }
+    GalleryDetails from necid::GalleryDetails {
+        id in gallery, name in gallery, description in gallery, size in gallery,
+        count in gallery, face_minimum_quality_score in gallery, applications,
     }
     ResponseMetadata from necid::ResponseMetadata { request_id, status, attempts, clock_skew_ms }
     BulkRegistration into necid::BulkRegistration { filename, tags }
@@ -431,6 +438,25 @@ pub struct Gallery {
     pub api_key: Option<String>,
 }
 
+/// A gallery with its applications (get gallery).
+#[napi(object)]
+pub struct GalleryDetails {
+    /// Gallery id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Capacity.
+    pub size: Option<f64>,
+    /// Registered count.
+    pub count: Option<f64>,
+    /// Minimum face quality accepted.
+    pub face_minimum_quality_score: Option<f64>,
+    /// Applications that access it.
+    pub applications: Vec<Application>,
+}
+
 /// What a call's last response said, for support tickets and diagnostics.
 #[napi(object)]
 pub struct ResponseMetadata {
@@ -534,40 +560,6 @@ pub struct SearchOptions {
     pub limit: Option<f64>,
     /// Only subjects with any of these tags.
     pub tags: Option<Vec<String>>,
-}
-
-/// A gallery with its applications (`getGallery`).
-#[napi(object)]
-pub struct GalleryDetails {
-    /// Gallery id.
-    pub id: String,
-    /// Name.
-    pub name: String,
-    /// Description.
-    pub description: Option<String>,
-    /// Capacity.
-    pub size: Option<f64>,
-    /// Registered count.
-    pub count: Option<f64>,
-    /// Minimum face quality accepted.
-    pub face_minimum_quality_score: Option<f64>,
-    /// Applications that access the gallery.
-    pub applications: Vec<Application>,
-}
-
-impl From<necid::GalleryDetails> for GalleryDetails {
-    fn from(d: necid::GalleryDetails) -> Self {
-        let g = Gallery::from(d.gallery);
-        GalleryDetails {
-            id: g.id,
-            name: g.name,
-            description: g.description,
-            size: g.size,
-            count: g.count,
-            face_minimum_quality_score: g.face_minimum_quality_score,
-            applications: d.applications.to_js(),
-        }
-    }
 }
 
 /// A JS number as a `u32` count or index: a negative, fractional or huge value is invalid

@@ -1265,8 +1265,8 @@ fn python_models_are_the_core_models() {
 
 const NODE_MODELS_BEGIN: &str = "// # BEGIN GENERATED: the result objects (tests/e2e/tests/surfaces.rs renders them from\n// the core's models, docs included, and the fields `js_from!` lists above; NECID_BLESS=1\n// cargo test -p necid-e2e --test surfaces rewrites them).\n";
 
-/// `(JS object, core model, whether an argument, [(field, core field or method, whether a
-/// method)])` of each entry of `js_from!` in `node/src/models.rs` (`Object from
+/// `(JS object, core model, whether an argument, [(field, core field (`part.field` for
+/// `field in part`) or method, whether a method)])` of each entry of `js_from!` in `node/src/models.rs` (`Object from
 /// necid::Model { … }`, a result; `Object into necid::Model { … }`, an argument).
 fn node_model_table() -> Vec<(String, String, bool, Vec<PyAttr>)> {
     let src = read("node/src/models.rs");
@@ -1282,13 +1282,15 @@ fn node_model_table() -> Vec<(String, String, bool, Vec<PyAttr>)> {
             .split(',')
             .map(str::trim)
             .filter(|f| !f.is_empty())
-            .map(|f| match f.split_once(" = ") {
-                Some((name, method)) => (
+            .map(|f| match (f.split_once(" = "), f.split_once(" in ")) {
+                (Some((name, method)), _) => (
                     name.to_owned(),
                     method.trim_end_matches("()").to_owned(),
                     true,
                 ),
-                None => (f.to_owned(), f.to_owned(), false),
+                // `field in part`: the field of the model's field `part`.
+                (_, Some((name, part))) => (name.to_owned(), format!("{part}.{name}"), false),
+                _ => (f.to_owned(), f.to_owned(), false),
             })
             .collect();
         let core = core.trim_start_matches("necid::").to_owned();
@@ -1395,10 +1397,16 @@ fn node_models() -> String {
         out.push_str(&node_doc("", &doc));
         out.push_str(&format!("#[napi(object)]\npub struct {js} {{\n"));
         for (field, source, _) in fields {
-            let item = items
-                .iter()
-                .find(|i| i.owner == core && i.name == source)
-                .unwrap_or_else(|| panic!("core/src/models.rs: {core} has no {source}"));
+            let find = |owner: &str, name: &str| {
+                items
+                    .iter()
+                    .find(|i| i.owner == owner && i.name == name)
+                    .unwrap_or_else(|| panic!("core/src/models.rs: {owner} has no {name}"))
+            };
+            let item = match source.split_once('.') {
+                Some((part, name)) => find(&find(&core, part).ty, name),
+                None => find(&core, &source),
+            };
             out.push_str(&node_doc("    ", &item.doc));
             out.push_str(&format!(
                 "    pub {field}: {},\n",
