@@ -13,8 +13,9 @@
 # blocks rendered from the core's tables by tests/e2e/tests/surfaces.rs, which fails while
 # one is stale (NECID_BLESS=1 rewrites them): the Python stub's operations, settings
 # keywords and AsyncClient's copy of Client's shared members, Python's exception classes
-# (exceptions.py) and result dataclasses (models.py), Node's error-kind lists (errors.js, index.mjs, dts-header.d.ts)
-# and its ClientOptions settings (dts-header.d.ts).
+# (exceptions.py) and result dataclasses (models.py), Node's error-kind lists (errors.js,
+# index.mjs, dts-header.d.ts), its ClientOptions settings (dts-header.d.ts) and its result
+# and argument objects (src/models.rs).
 # Usage: scripts/binding-lines.sh [repo-dir]   (prints per-file counts and the total)
 cd "${1:-.}" || exit 1
 git ls-files python node bindings \
