@@ -649,11 +649,13 @@ fn sort_dir(v: i32) -> Result<SortDirection> {
 }
 
 /// A paginator: its opaque struct (the core's page iterator, locked so misuse from two
-/// threads is serialised, not undefined), its `next` (a page into `*out_page`; at the end
-/// NECID_OK with `*out_page` NULL; after an error the paginator is finished) and `free`.
+/// threads is serialised, not undefined), its `new` (the client `c`'s iterator, from the
+/// listed arguments), its `next` (a page into `*out_page`; at the end NECID_OK with
+/// `*out_page` NULL; after an error the paginator is finished) and `free`.
 macro_rules! c_paginator {
     (
         $(#[doc = $doc:literal])* $p:ident of $page:ident as $cpage:ident,
+        $(#[doc = $sdoc:literal])* new $new:ident($($a:ident: $t:ty),*) |$c:ident| $pages:expr,
         $(#[doc = $ndoc:literal])* next $next:ident,
         $(#[doc = $fdoc:literal])* free $free:ident,
     ) => {
@@ -662,11 +664,21 @@ macro_rules! c_paginator {
             pages: Mutex<Box<dyn Iterator<Item = Result<$page>> + Send>>,
         }
 
-        impl $p {
-            fn new(pages: impl Iterator<Item = Result<$page>> + Send + 'static) -> Self {
-                $p {
-                    pages: Mutex::new(Box::new(pages)),
-                }
+        $(#[doc = $sdoc])*
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn $new(
+            client: *const necid_client_t,
+            $($a: $t,)*
+            out_paginator: *mut *mut $p,
+        ) -> necid_status_t {
+            // SAFETY: per the contract.
+            unsafe {
+                guard_out(out_paginator, "out_paginator", || {
+                    let $c = client_ref(client)?;
+                    Ok($p {
+                        pages: Mutex::new(Box::new($pages)),
+                    })
+                })
             }
         }
 
@@ -694,34 +706,17 @@ macro_rules! c_paginator {
     };
 }
 
-/// Starts a paginator over every page of list subjects, `length` rows at a time.
-/// Does no I/O until the first necid_subjects_paginator_next.
-///
-/// # Safety
-/// `client` is NULL or live; `out_paginator` is NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_subjects_paginator_new(
-    client: *const necid_client_t,
-    length: u32,
-    dir: i32,
-    out_paginator: *mut *mut necid_subjects_paginator_t,
-) -> necid_status_t {
-    // SAFETY: per the contract.
-    unsafe {
-        guard_out(out_paginator, "out_paginator", || {
-            let c = client_ref(client)?;
-            let dir = sort_dir(dir)?;
-            Ok(necid_subjects_paginator_t::new(
-                c.subjects_paginator(length, dir),
-            ))
-        })
-    }
-}
-
 c_paginator! {
     /// Iterates over every page of list subjects. Use one paginator from one thread at a
     /// time (it is locked internally, so misuse is serialised, not undefined).
     necid_subjects_paginator_t of SubjectPage as necid_subject_page_t,
+    /// Starts a paginator over every page of list subjects, `length` rows at a time.
+    /// Does no I/O until the first necid_subjects_paginator_next.
+    ///
+    /// # Safety
+    /// `client` is NULL or live; `out_paginator` is NULL or writable.
+    new necid_subjects_paginator_new(length: u32, dir: i32)
+        |c| c.subjects_paginator(length, sort_dir(dir)?),
     /// Fetches the next page into `*out_page`; at the end returns NECID_OK with `*out_page`
     /// NULL. After an error the paginator is finished.
     ///
@@ -748,32 +743,16 @@ pub struct necid_bulk_registration_t {
     pub tag_count: usize,
 }
 
-/// Starts a paginator over every progress page of `batch_id` (no I/O yet).
-///
-/// # Safety
-/// `client` NULL or live; `batch_id` NULL or NUL-terminated; `out_paginator` NULL or
-/// writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn necid_bulk_progress_paginator_new(
-    client: *const necid_client_t,
-    batch_id: *const c_char,
-    out_paginator: *mut *mut necid_bulk_progress_paginator_t,
-) -> necid_status_t {
-    // SAFETY: per the contract.
-    unsafe {
-        guard_out(out_paginator, "out_paginator", || {
-            let c = client_ref(client)?;
-            let batch_id = arg_str(batch_id, "batch_id")?;
-            Ok(necid_bulk_progress_paginator_t::new(
-                c.bulk_progress_paginator(batch_id),
-            ))
-        })
-    }
-}
-
 c_paginator! {
     /// Iterates over every progress page of a batch. One thread at a time (locked inside).
     necid_bulk_progress_paginator_t of BulkProgressPage as necid_bulk_progress_page_t,
+    /// Starts a paginator over every progress page of `batch_id` (no I/O yet).
+    ///
+    /// # Safety
+    /// `client` NULL or live; `batch_id` NULL or NUL-terminated; `out_paginator` NULL or
+    /// writable.
+    new necid_bulk_progress_paginator_new(batch_id: *const c_char)
+        |c| c.bulk_progress_paginator(arg_str(batch_id, "batch_id")?),
     /// Fetches the next progress page; at the end NECID_OK with `*out_page` NULL. After an
     /// error the paginator is finished.
     ///
