@@ -16,8 +16,8 @@ use necid::{
 use crate::error::{guard, guard_out, guard_value, necid_status_t};
 use crate::types::*;
 use crate::util::{
-    arg_bytes, arg_each, arg_image, arg_opt_image, arg_opt_str, arg_opt_str_array, arg_ref,
-    arg_str, arg_str_array, free_box, out_box, out_slot, out_str,
+    arg_bytes, arg_each, arg_image, arg_opt, arg_opt_str, arg_ref, arg_str, arg_str_array,
+    free_box, out_box, out_slot, out_str,
 };
 
 /// An opaque client. Create with necid_client_new, necid_client_from_env or
@@ -545,13 +545,13 @@ macro_rules! c_operations {
         c_operations!(@len $a $a [*const u8] [arg_image] [] "that many bytes of JPEG, PNG, GIF, BMP, WebP or TIFF" $($k)*);
     };
     (@ty [Option<Image>] $a:ident $($k:tt)*) => {
-        c_operations!(@len $a $a [*const u8] [arg_opt_image] [] "that many bytes of JPEG, PNG, GIF, BMP, WebP or TIFF, or NULL with 0 for no new face" $($k)*);
+        c_operations!(@len $a $a [*const u8] [arg_opt] [arg_image] "that many bytes of JPEG, PNG, GIF, BMP, WebP or TIFF, or NULL with 0 for no new face" $($k)*);
     };
     (@ty [&[u8]] $a:ident $($k:tt)*) => {
         c_operations!(@len $a $a [*const u8] [arg_bytes] [true] "that many bytes (NULL with 0 for none)" $($k)*);
     };
     (@ty [Option<&[String]>] $a:ident $($k:tt)*) => {
-        c_operations!(@len $a $a [*const *const c_char] [arg_opt_str_array] [] "NULL with 0: tags not sent (kept); non-NULL: that many NUL-terminated strings, sent (0 of them clears the tags)" $($k)*);
+        c_operations!(@len $a $a [*const *const c_char] [arg_opt] [arg_str_array] "NULL with 0: tags not sent (kept); non-NULL: that many NUL-terminated strings, sent (0 of them clears the tags)" $($k)*);
     };
     (@ty [Vec<String>] $($k:tt)*) => { c_operations!(@ty [&[String]] $($k)*); };
     (@ty [&[String]] $a:ident $($k:tt)*) => {

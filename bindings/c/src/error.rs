@@ -93,14 +93,14 @@ impl necid_status_t {
 
 /// The last error of this thread. The C strings live here, so the pointers handed out by
 /// the accessors stay valid until the next fallible call on the same thread.
-pub(crate) struct LastError {
-    pub(crate) status: necid_status_t,
-    pub(crate) message: CString,
-    pub(crate) http_status: u16,
-    pub(crate) error_code: Option<i64>,
-    pub(crate) error_type: Option<CString>,
-    pub(crate) request_id: Option<CString>,
-    pub(crate) field: Option<CString>,
+struct LastError {
+    status: necid_status_t,
+    message: CString,
+    http_status: u16,
+    error_code: Option<i64>,
+    error_type: Option<CString>,
+    request_id: Option<CString>,
+    field: Option<CString>,
 }
 
 thread_local! {
@@ -114,14 +114,6 @@ fn store(last: Option<LastError>) {
             *s = last;
         }
     });
-}
-
-/// Run `f` with access to this thread's last error (None if the last call succeeded).
-pub(crate) fn with_last<R>(f: impl FnOnce(Option<&LastError>) -> R) -> Option<R> {
-    LAST_ERROR
-        .try_with(|slot| slot.try_borrow().ok().map(|s| f(s.as_ref())))
-        .ok()
-        .flatten()
 }
 
 /// Stores this thread's last error: `status` and `message`, and the details of `e`.
@@ -191,25 +183,21 @@ pub(crate) fn guard_value<T>(fallback: T, f: impl FnOnce() -> T) -> T {
 /// on the same thread (accessors and free functions do not count); copy it to keep it.
 #[unsafe(no_mangle)]
 pub extern "C" fn necid_last_error_message() -> *const c_char {
-    last_str(|l| Some(&l.message))
+    last(std::ptr::null(), |l| Some(l.message.as_ptr()))
 }
 
 /// Status of the last error on the calling thread (`NECID_OK` if the last fallible call
 /// succeeded).
 #[unsafe(no_mangle)]
 pub extern "C" fn necid_last_error_status() -> necid_status_t {
-    guard_value(NECID_OK, || {
-        with_last(|l| l.map_or(NECID_OK, |l| l.status)).unwrap_or(NECID_OK)
-    })
+    last(NECID_OK, |l| Some(l.status))
 }
 
 /// HTTP status of the response behind the last error, or 0 if there was no response
 /// (argument errors, network failures, client timeouts).
 #[unsafe(no_mangle)]
 pub extern "C" fn necid_last_error_http_status() -> u16 {
-    guard_value(0, || {
-        with_last(|l| l.map_or(0, |l| l.http_status)).unwrap_or(0)
-    })
+    last(0, |l| Some(l.http_status))
 }
 
 /// The service's numeric `errorCode` of the last error (e.g. 2001 for NoFace).
@@ -220,33 +208,32 @@ pub extern "C" fn necid_last_error_http_status() -> u16 {
 /// `out_code` is NULL or points to writable memory for one `int64_t`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn necid_last_error_code(out_code: *mut i64) -> bool {
-    guard_value(false, || {
-        if out_code.is_null() {
-            return false;
+    match last(None, |l| Some(l.error_code)) {
+        Some(code) if !out_code.is_null() => {
+            // SAFETY: non-NULL and, per the contract, writable.
+            unsafe { out_code.write(code) };
+            true
         }
-        match with_last(|l| l.and_then(|l| l.error_code)).flatten() {
-            Some(code) => {
-                // SAFETY: non-NULL and, per the contract, writable.
-                unsafe { out_code.write(code) };
-                true
-            }
-            None => false,
-        }
-    })
+        _ => false,
+    }
 }
 
 /// The service's `errorType` of the last error (e.g. "NoFace"), or NULL if absent.
 /// Valid until the next fallible necid call on this thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn necid_last_error_type() -> *const c_char {
-    last_str(|l| l.error_type.as_ref())
+    last(std::ptr::null(), |l| {
+        l.error_type.as_ref().map(|s| s.as_ptr())
+    })
 }
 
 /// The request id of the response behind the last error (quote it in support tickets),
 /// or NULL if absent. Valid until the next fallible necid call on this thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn necid_last_error_request_id() -> *const c_char {
-    last_str(|l| l.request_id.as_ref())
+    last(std::ptr::null(), |l| {
+        l.request_id.as_ref().map(|s| s.as_ptr())
+    })
 }
 
 /// For `NECID_ERR_INVALID_INPUT`: the argument or setting that was rejected (e.g.
@@ -254,15 +241,18 @@ pub extern "C" fn necid_last_error_request_id() -> *const c_char {
 /// on this thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn necid_last_error_field() -> *const c_char {
-    last_str(|l| l.field.as_ref())
+    last(std::ptr::null(), |l| l.field.as_ref().map(|s| s.as_ptr()))
 }
 
-/// One string of this thread's last error (NULL when absent or when the last call succeeded).
-fn last_str(get: impl FnOnce(&LastError) -> Option<&CString>) -> *const c_char {
-    guard_value(std::ptr::null(), || {
-        with_last(|l| l.and_then(get).map_or(std::ptr::null(), |s| s.as_ptr()))
-            .unwrap_or(std::ptr::null())
-    })
+/// What `get` reads from this thread's last error, or `fallback` (when the last call
+/// succeeded, the value is absent, or reading it failed).
+fn last<T>(fallback: T, get: impl FnOnce(&LastError) -> Option<T>) -> T {
+    // `try_with`/`try_borrow`: during thread teardown the slot may already be gone.
+    let read = || LAST_ERROR.try_with(|s| s.try_borrow().ok()?.as_ref().and_then(get));
+    let value = catch_unwind(AssertUnwindSafe(read))
+        .ok()
+        .and_then(Result::ok);
+    value.flatten().unwrap_or(fallback)
 }
 
 /// Stable name of a status code ("OK", "InvalidInput", "NotFound", ...); "Unknown" for a

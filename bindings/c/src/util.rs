@@ -142,34 +142,21 @@ pub(crate) unsafe fn arg_image(p: *const u8, len: usize, name: &str) -> Result<n
     Ok(necid::Image::from(bytes))
 }
 
-/// An image that may be absent: NULL with length 0 is none; otherwise as [`arg_image`].
+/// An argument that may be absent: NULL with length 0 is none (an image not given, tags
+/// not sent); otherwise what `arg` makes of the pointer and length (a non-NULL pointer
+/// with 0 strings is an empty list, sent).
 ///
 /// # Safety
-/// As [`arg_image`].
-pub(crate) unsafe fn arg_opt_image(
-    p: *const u8,
+/// As `arg`.
+pub(crate) unsafe fn arg_opt<P, T>(
+    p: *const P,
     len: usize,
     name: &str,
-) -> Result<Option<necid::Image>> {
+    arg: unsafe fn(*const P, usize, &str) -> Result<T>,
+) -> Result<Option<T>> {
     // SAFETY: forwarded contract.
     (!p.is_null() || len != 0)
-        .then(|| unsafe { arg_image(p, len, name) })
-        .transpose()
-}
-
-/// Strings that may be absent: NULL is none (not sent; its count must be 0); a non-NULL
-/// pointer is a list of `count` strings, 0 of them too (an empty list is sent).
-///
-/// # Safety
-/// As [`arg_str_array`].
-pub(crate) unsafe fn arg_opt_str_array(
-    p: *const *const c_char,
-    count: usize,
-    name: &str,
-) -> Result<Option<Vec<String>>> {
-    // SAFETY: forwarded contract.
-    (!p.is_null() || count != 0)
-        .then(|| unsafe { arg_str_array(p, count, name) })
+        .then(|| unsafe { arg(p, len, name) })
         .transpose()
 }
 
