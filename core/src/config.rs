@@ -380,6 +380,7 @@ pub struct ConfigBuilder {
 /// Which request [`Client::rename_tag`](crate::Client::rename_tag) sends (setting
 /// `rename_tag_form`, variable `NECID_RENAME_TAG_FORM`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum RenameTagForm {
     /// The current reference's `PUT /tags/{old}` with `{"newName": new}`; when the service
     /// answers that with 404, 400 `InvalidRequest` or API Gateway's 403 "Missing

@@ -31,10 +31,12 @@ use crate::error::{Error, ErrorKind, Result};
 
 /// Which certificate authorities `https://` connections trust (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[non_exhaustive]
 pub enum TlsRoots {
-    /// The operating system's verifier and store (`SSL_CERT_FILE`/`SSL_CERT_DIR` replace
-    /// the store when set). The default.
+    /// The operating system's verifier: Security.framework on iOS/macOS, Android's trust
+    /// manager (after `Necid.initAndroid(context)`; bundled roots until then), the system
+    /// store on Linux (`SSL_CERT_FILE`/`SSL_CERT_DIR` replace it when set). The default.
     #[default]
     Platform,
     /// Mozilla's roots compiled into the SDK.

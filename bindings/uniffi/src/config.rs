@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::NecIdError;
+use crate::types::{RenameTagForm, TlsRoots};
 
 /// Builds a [`ClientConfig`]. Immutable: every setter returns a new builder, so one
 /// builder can safely be shared and derived from on any thread.
@@ -121,7 +122,7 @@ impl ConfigBuilder {
     /// Which certificate authorities `https://` connections trust (default `PLATFORM`;
     /// `CUSTOM` when only a CA bundle is given). See the core README, "TLS trust roots".
     pub fn tls_roots(&self, value: TlsRoots) -> Arc<Self> {
-        self.with(|b| b.tls_roots(value.into()))
+        self.with(|b| b.tls_roots(value))
     }
     /// A PEM file of CA certificates (read when the client is built): alone, the only
     /// trust; with `tls_roots` `PLATFORM` or `BUNDLED`, trusted in addition.
@@ -149,7 +150,7 @@ impl ConfigBuilder {
     /// `PUT /tags/{old}/{new}` once on a 404, 400 InvalidRequest or 403 missing route,
     /// remembered; `BODY`: only the first; `PATH`: only the v1.1 reference's second).
     pub fn rename_tag_form(&self, value: RenameTagForm) -> Arc<Self> {
-        self.with(|b| b.rename_tag_form(value.into()))
+        self.with(|b| b.rename_tag_form(value))
     }
     /// A PEM file holding the client certificate for servers that require mutual TLS
     /// (leaf first, then any intermediates); needs `client_key` or `client_key_pem`. Read
@@ -263,77 +264,10 @@ impl ClientConfig {
         self.0.retry_policy().max_retry_after
     }
     pub fn tls_roots(&self) -> TlsRoots {
-        self.0.tls_roots().into()
+        self.0.tls_roots()
     }
     pub fn rename_tag_form(&self) -> RenameTagForm {
-        self.0.rename_tag_form().into()
-    }
-}
-
-/// Which request `renameTag` sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum RenameTagForm {
-    /// `PUT /tags/{old}` with `{"newName"}`, then `PUT /tags/{old}/{new}` once when the
-    /// service answers 404, 400 InvalidRequest or a 403 missing route (remembered when it
-    /// works). The default.
-    Auto,
-    /// Only `PUT /tags/{old}` with `{"newName"}` (the later reference).
-    Body,
-    /// Only `PUT /tags/{old}/{new}` (the v1.1 reference).
-    Path,
-}
-
-impl From<RenameTagForm> for necid::RenameTagForm {
-    fn from(v: RenameTagForm) -> Self {
-        match v {
-            RenameTagForm::Auto => necid::RenameTagForm::Auto,
-            RenameTagForm::Body => necid::RenameTagForm::Body,
-            RenameTagForm::Path => necid::RenameTagForm::Path,
-        }
-    }
-}
-
-impl From<necid::RenameTagForm> for RenameTagForm {
-    fn from(v: necid::RenameTagForm) -> Self {
-        match v {
-            necid::RenameTagForm::Body => RenameTagForm::Body,
-            necid::RenameTagForm::Path => RenameTagForm::Path,
-            necid::RenameTagForm::Auto => RenameTagForm::Auto,
-        }
-    }
-}
-
-/// Which certificate authorities `https://` connections trust.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum TlsRoots {
-    /// The operating system's verifier: Security.framework on iOS/macOS, Android's trust
-    /// manager (after `Necid.initAndroid(context)`; bundled roots until then), the system
-    /// store on Linux (`SSL_CERT_FILE`/`SSL_CERT_DIR` replace it when set).
-    Platform,
-    /// Mozilla's roots compiled into the SDK.
-    Bundled,
-    /// Only the CA bundle.
-    Custom,
-}
-
-impl From<TlsRoots> for necid::TlsRoots {
-    fn from(v: TlsRoots) -> Self {
-        match v {
-            TlsRoots::Platform => necid::TlsRoots::Platform,
-            TlsRoots::Bundled => necid::TlsRoots::Bundled,
-            TlsRoots::Custom => necid::TlsRoots::Custom,
-        }
-    }
-}
-
-impl From<necid::TlsRoots> for TlsRoots {
-    fn from(v: necid::TlsRoots) -> Self {
-        match v {
-            necid::TlsRoots::Bundled => TlsRoots::Bundled,
-            necid::TlsRoots::Custom => TlsRoots::Custom,
-            // Platform, and any root choice a newer core adds.
-            _ => TlsRoots::Platform,
-        }
+        self.0.rename_tag_form()
     }
 }
 

@@ -4,16 +4,6 @@
 
 use necid::ErrorKind;
 
-/// The fields every case carries.
-struct Fields {
-    reason: String,
-    status: Option<i32>,
-    error_code: Option<i64>,
-    error_type: Option<String>,
-    request_id: Option<String>,
-    field: Option<String>,
-}
-
 macro_rules! necid_error {
     ($($kind:ident $doc:literal,)*) => {
         /// Every error the SDK reports. One case per error kind of the core, plus
@@ -56,38 +46,33 @@ macro_rules! necid_error {
             },
         }
 
+        #[uniffi::export]
         impl NecIdError {
-            /// The kind name and every field, whichever case this is.
-            fn parts(&self) -> (&'static str, Fields) {
-                match self {
-                    $(
-                        NecIdError::$kind {
-                            reason, status, error_code, error_type, request_id, field,
-                        } => (stringify!($kind), Fields {
-                            reason: reason.clone(),
-                            status: *status,
-                            error_code: *error_code,
-                            error_type: error_type.clone(),
-                            request_id: request_id.clone(),
-                            field: field.clone(),
-                        }),
-                    )*
-                    NecIdError::Internal {
-                        reason, status, error_code, error_type, request_id, field,
-                    } => ("Internal", Fields {
-                        reason: reason.clone(),
-                        status: *status,
-                        error_code: *error_code,
-                        error_type: error_type.clone(),
-                        request_id: request_id.clone(),
-                        field: field.clone(),
-                    }),
+            /// The kind and every field, whichever case this is.
+            pub fn details(&self) -> ErrorDetails {
+                let (kind, reason, status, error_code, error_type, request_id, field) =
+                    match self {
+                        $(NecIdError::$kind { reason, status, error_code, error_type, request_id, field }
+                            => (stringify!($kind), reason, status, error_code, error_type, request_id, field),)*
+                        NecIdError::Internal { reason, status, error_code, error_type, request_id, field }
+                            => ("Internal", reason, status, error_code, error_type, request_id, field),
+                    };
+                ErrorDetails {
+                    kind: kind.to_owned(),
+                    reason: reason.clone(),
+                    status: *status,
+                    error_code: *error_code,
+                    error_type: error_type.clone(),
+                    request_id: request_id.clone(),
+                    field: field.clone(),
                 }
             }
+        }
 
-            /// The case of `kind` with these fields.
-            fn of_kind(kind: ErrorKind, f: Fields) -> NecIdError {
-                let Fields { reason, status, error_code, error_type, request_id, field } = f;
+        impl NecIdError {
+            /// The case of `kind` with the fields of `d` (whose own `kind` is not read).
+            fn of_kind(kind: ErrorKind, d: ErrorDetails) -> NecIdError {
+                let ErrorDetails { reason, status, error_code, error_type, request_id, field, .. } = d;
                 match kind {
                     $(
                         ErrorKind::$kind => NecIdError::$kind {
@@ -110,8 +95,8 @@ necid::error_kinds!(necid_error);
 
 impl std::fmt::Display for NecIdError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (kind, fields) = self.parts();
-        write!(f, "{kind}: {}", fields.reason)
+        let d = self.details();
+        write!(f, "{}: {}", d.kind, d.reason)
     }
 }
 
@@ -140,7 +125,8 @@ impl From<necid::Error> for NecIdError {
     fn from(e: necid::Error) -> Self {
         NecIdError::of_kind(
             e.kind(),
-            Fields {
+            ErrorDetails {
+                kind: String::new(),
                 reason: e.message().to_owned(),
                 status: e.status().map(i32::from),
                 error_code: e.error_code(),
@@ -156,44 +142,48 @@ impl From<necid::Error> for NecIdError {
 /// `NecIdError`.
 impl From<uniffi::UnexpectedUniFFICallbackError> for NecIdError {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        NecIdError::InvalidInput {
-            reason: format!("the progress listener failed: {}", e.reason),
-            status: None,
-            error_code: None,
-            error_type: None,
-            request_id: None,
-            field: Some("on_progress".to_owned()),
-        }
+        let reason = format!("the progress listener failed: {}", e.reason);
+        NecIdError::of_kind(
+            ErrorKind::InvalidInput,
+            ErrorDetails::new(reason, Some("on_progress")),
+        )
     }
 }
 
 impl NecIdError {
     /// An SDK-internal failure (a task panicked or was cancelled by runtime shutdown).
     pub(crate) fn internal(reason: &str) -> NecIdError {
+        let ErrorDetails {
+            reason,
+            status,
+            error_code,
+            error_type,
+            request_id,
+            field,
+            ..
+        } = ErrorDetails::new(reason.to_owned(), None);
         NecIdError::Internal {
-            reason: reason.to_owned(),
-            status: None,
-            error_code: None,
-            error_type: None,
-            request_id: None,
-            field: None,
+            reason,
+            status,
+            error_code,
+            error_type,
+            request_id,
+            field,
         }
     }
 }
 
-#[uniffi::export]
-impl NecIdError {
-    /// The kind and every field, whichever case this is.
-    pub fn details(&self) -> ErrorDetails {
-        let (kind, f) = self.parts();
+impl ErrorDetails {
+    /// A reason (and a rejected field) with no response behind it.
+    fn new(reason: String, field: Option<&str>) -> ErrorDetails {
         ErrorDetails {
-            kind: kind.to_owned(),
-            reason: f.reason,
-            status: f.status,
-            error_code: f.error_code,
-            error_type: f.error_type,
-            request_id: f.request_id,
-            field: f.field,
+            kind: String::new(),
+            reason,
+            status: None,
+            error_code: None,
+            error_type: None,
+            request_id: None,
+            field: field.map(str::to_owned),
         }
     }
 }

@@ -32,7 +32,7 @@ mod types;
 
 pub use call::{CallOptions, CancelToken, LogListener, ResponseMetadata, set_log_listener};
 pub use client::{BulkProgressListener, Client};
-pub use config::{ClientConfig, ConfigBuilder, TlsRoots};
+pub use config::{ClientConfig, ConfigBuilder};
 pub use error::{ErrorDetails, NecIdError};
 pub use paginate::{BulkProgressPaginator, SubjectsPaginator};
 pub use types::*;

@@ -11,7 +11,7 @@
 pub use necid::{
     ApplicationUpdate, BulkRegistration, Candidate, Event, EventList, FaceAttributes,
     FaceVerification, GalleryUpdate, NewApplication, NewGallery, Point, Rect, RegisteredFace,
-    SearchResult, SortDirection, Tag, Verification,
+    RenameTagForm, SearchResult, SortDirection, Tag, TlsRoots, Verification,
 };
 use std::sync::Arc;
 use std::time::Duration;
