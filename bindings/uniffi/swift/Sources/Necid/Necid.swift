@@ -5815,180 +5815,6 @@ public func FfiConverterTypeNecIdError_lower(_ value: NecIdError) -> RustBuffer 
     return FfiConverterTypeNecIdError.lower(value)
 }
 
-
-/**
- * Which request `renameTag` sends.
- */
-
-public enum RenameTagForm: Equatable, Hashable {
-    
-    /**
-     * `PUT /tags/{old}` with `{"newName"}`, then `PUT /tags/{old}/{new}` once when the
-     * service answers 404, 400 InvalidRequest or a 403 missing route (remembered when it
-     * works). The default.
-     */
-    case auto
-    /**
-     * Only `PUT /tags/{old}` with `{"newName"}` (the later reference).
-     */
-    case body
-    /**
-     * Only `PUT /tags/{old}/{new}` (the v1.1 reference).
-     */
-    case path
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension RenameTagForm: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeRenameTagForm: FfiConverterRustBuffer {
-    typealias SwiftType = RenameTagForm
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RenameTagForm {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .auto
-        
-        case 2: return .body
-        
-        case 3: return .path
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: RenameTagForm, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .auto:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .body:
-            writeInt(&buf, Int32(2))
-        
-        
-        case .path:
-            writeInt(&buf, Int32(3))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeRenameTagForm_lift(_ buf: RustBuffer) throws -> RenameTagForm {
-    return try FfiConverterTypeRenameTagForm.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeRenameTagForm_lower(_ value: RenameTagForm) -> RustBuffer {
-    return FfiConverterTypeRenameTagForm.lower(value)
-}
-
-
-
-/**
- * Which certificate authorities `https://` connections trust.
- */
-
-public enum TlsRoots: Equatable, Hashable {
-    
-    /**
-     * The operating system's verifier: Security.framework on iOS/macOS, Android's trust
-     * manager (after `Necid.initAndroid(context)`; bundled roots until then), the system
-     * store on Linux (`SSL_CERT_FILE`/`SSL_CERT_DIR` replace it when set).
-     */
-    case platform
-    /**
-     * Mozilla's roots compiled into the SDK.
-     */
-    case bundled
-    /**
-     * Only the CA bundle.
-     */
-    case custom
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension TlsRoots: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeTlsRoots: FfiConverterRustBuffer {
-    typealias SwiftType = TlsRoots
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TlsRoots {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .platform
-        
-        case 2: return .bundled
-        
-        case 3: return .custom
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: TlsRoots, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .platform:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .bundled:
-            writeInt(&buf, Int32(2))
-        
-        
-        case .custom:
-            writeInt(&buf, Int32(3))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeTlsRoots_lift(_ buf: RustBuffer) throws -> TlsRoots {
-    return try FfiConverterTypeTlsRoots.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeTlsRoots_lower(_ value: TlsRoots) -> RustBuffer {
-    return FfiConverterTypeTlsRoots.lower(value)
-}
-
-
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
@@ -6953,7 +6779,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_necid_uniffi_checksum_method_clientconfig_region() != 49790) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_clientconfig_rename_tag_form() != 62972) {
+    if (uniffi_necid_uniffi_checksum_method_clientconfig_rename_tag_form() != 11640) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_clientconfig_request_timeout() != 26109) {
@@ -6971,7 +6797,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_necid_uniffi_checksum_method_clientconfig_tenant_endpoint() != 27860) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_clientconfig_tls_roots() != 10894) {
+    if (uniffi_necid_uniffi_checksum_method_clientconfig_tls_roots() != 48385) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_clientconfig_to_builder() != 5100) {
@@ -7034,7 +6860,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_necid_uniffi_checksum_method_configbuilder_region() != 16185) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_configbuilder_rename_tag_form() != 7006) {
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_rename_tag_form() != 57124) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_configbuilder_request_timeout() != 24330) {
@@ -7061,7 +6887,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_necid_uniffi_checksum_method_configbuilder_tenant_endpoint() != 8038) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_configbuilder_tls_roots() != 5422) {
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_tls_roots() != 27715) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_configbuilder_user_agent_suffix() != 46217) {

@@ -1911,6 +1911,97 @@ public func FfiConverterTypeVerification_lower(_ value: Verification) -> RustBuf
 
 
 /**
+ * Which request [`Client::rename_tag`](crate::Client::rename_tag) sends (setting
+ * `rename_tag_form`, variable `NECID_RENAME_TAG_FORM`).
+ */
+
+public enum RenameTagForm: Equatable, Hashable {
+    
+    /**
+     * The current reference's `PUT /tags/{old}` with `{"newName": new}`; when the service
+     * answers that with 404, 400 `InvalidRequest` or API Gateway's 403 "Missing
+     * Authentication Token" (a deployment of the v1.1 reference, which routes only the
+     * path form), the same rename is sent once as
+     * `PUT /tags/{old}/{new}`, and after that form worked the client sends it first. The
+     * default.
+     */
+    case auto
+    /**
+     * Only `PUT /tags/{old}` with `{"newName": new}` (the later reference, Swagger).
+     */
+    case body
+    /**
+     * Only `PUT /tags/{old}/{new}` (the v1.1 reference).
+     */
+    case path
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension RenameTagForm: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRenameTagForm: FfiConverterRustBuffer {
+    typealias SwiftType = RenameTagForm
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RenameTagForm {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .auto
+        
+        case 2: return .body
+        
+        case 3: return .path
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: RenameTagForm, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .auto:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .body:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .path:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRenameTagForm_lift(_ buf: RustBuffer) throws -> RenameTagForm {
+    return try FfiConverterTypeRenameTagForm.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRenameTagForm_lower(_ value: RenameTagForm) -> RustBuffer {
+    return FfiConverterTypeRenameTagForm.lower(value)
+}
+
+
+
+/**
  * Sort direction of [`crate::Client::list_subjects`] (by last update).
  */
 
@@ -1981,6 +2072,93 @@ public func FfiConverterTypeSortDirection_lift(_ buf: RustBuffer) throws -> Sort
 #endif
 public func FfiConverterTypeSortDirection_lower(_ value: SortDirection) -> RustBuffer {
     return FfiConverterTypeSortDirection.lower(value)
+}
+
+
+
+/**
+ * Which certificate authorities `https://` connections trust (see the module docs).
+ */
+
+public enum TlsRoots: Equatable, Hashable {
+    
+    /**
+     * The operating system's verifier: Security.framework on iOS/macOS, Android's trust
+     * manager (after `Necid.initAndroid(context)`; bundled roots until then), the system
+     * store on Linux (`SSL_CERT_FILE`/`SSL_CERT_DIR` replace it when set). The default.
+     */
+    case platform
+    /**
+     * Mozilla's roots compiled into the SDK.
+     */
+    case bundled
+    /**
+     * Only the configured CA bundle.
+     */
+    case custom
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension TlsRoots: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTlsRoots: FfiConverterRustBuffer {
+    typealias SwiftType = TlsRoots
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TlsRoots {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .platform
+        
+        case 2: return .bundled
+        
+        case 3: return .custom
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: TlsRoots, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .platform:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .bundled:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .custom:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTlsRoots_lift(_ buf: RustBuffer) throws -> TlsRoots {
+    return try FfiConverterTypeTlsRoots.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTlsRoots_lower(_ value: TlsRoots) -> RustBuffer {
+    return FfiConverterTypeTlsRoots.lower(value)
 }
 
 
