@@ -308,18 +308,61 @@ fn pages(py: Python<'_>, blocking: bool, stream: PageStream) -> PyResult<Bound<'
 
 /// Blocking NEC ID client.
 ///
-/// Keyword arguments (all optional; unset ones take the SDK defaults): ``endpoint``,
-/// ``tenant_endpoint``, ``region``, ``service``, ``access_key_id``,
-/// ``secret_access_key``, ``session_token``, ``api_key``, ``connect_timeout`` and
-/// ``request_timeout`` (seconds), ``max_attempts``, ``retry_base_delay``,
-/// ``retry_max_delay`` and ``max_retry_after`` (seconds), ``user_agent_suffix``,
-/// ``tls_roots`` (``"platform"``, ``"bundled"`` or ``"custom"``), ``ca_bundle`` (path of a
-/// PEM file), ``ca_bundle_pem`` (PEM ``bytes``/``str``), ``proxy`` (``http://host:port``;
-/// unset: the ``HTTPS_PROXY``/``HTTP_PROXY`` environment), ``pool_max_idle_per_host`` and
-/// ``pool_idle_timeout`` (seconds), ``rename_tag_form`` (``"auto"``, ``"body"`` or
-/// ``"path"``), ``client_cert`` and ``client_key`` (paths of PEM files: a client certificate
-/// for mutual TLS and its key) or ``client_cert_pem`` and ``client_key_pem`` (PEM
-/// ``bytes``/``str``) — the settings table of the core's README. See also :meth:`from_env` and :meth:`from_profile`.
+// # BEGIN GENERATED: the keyword arguments (tests/e2e/tests/surfaces.rs renders them from
+// the core's settings table; NECID_BLESS=1 cargo test -p necid-e2e --test surfaces
+// rewrites them).
+#[doc = " Keyword arguments (all optional; unset ones take the SDK defaults), the settings table"]
+#[doc = " of the core's README:"]
+#[doc = ""]
+#[doc = " - ``endpoint``: Biometric API endpoint (http or https URL, no query; trailing ``/``"]
+#[doc = "   trimmed)."]
+#[doc = " - ``tenant_endpoint``: Tenant (portal) API endpoint."]
+#[doc = " - ``region``: SigV4 region."]
+#[doc = " - ``service``: SigV4 service name."]
+#[doc = " - ``access_key_id``: Access key id (with ``secret_access_key``, or neither)."]
+#[doc = " - ``secret_access_key``: Secret access key."]
+#[doc = " - ``session_token``: Session token of temporary credentials."]
+#[doc = " - ``api_key``: Application API key (``x-api-key``), which selects the gallery."]
+#[doc = " - ``connect_timeout`` (seconds): Connect timeout (must be positive)."]
+#[doc = " - ``request_timeout`` (seconds): Whole-request timeout, per attempt (must be positive)."]
+#[doc = " - ``max_attempts``: Total attempts including the first (1 = no retries)."]
+#[doc = " - ``retry_base_delay`` (seconds): Backoff base between retries (full jitter, doubling"]
+#[doc = "   per retry)."]
+#[doc = " - ``retry_max_delay`` (seconds): Backoff ceiling."]
+#[doc = " - ``user_agent_suffix``: Appended to the ``User-Agent`` header."]
+#[doc = " - ``max_retry_after`` (seconds): Longest server ``Retry-After`` honoured; longer values"]
+#[doc = "   are capped to it."]
+#[doc = " - ``tls_roots``: Trusted CAs for ``https://``: ``platform`` (the OS store;"]
+#[doc = "   ``SSL_CERT_FILE``/``SSL_CERT_DIR`` honoured), ``bundled`` (Mozilla roots built in) or"]
+#[doc = "   ``custom`` (only the CA bundle)."]
+#[doc = " - ``ca_bundle``: Path of a PEM file of CA certificates, read when the client is built:"]
+#[doc = "   alone the only trust, with ``tls_roots`` ``platform``/``bundled`` trusted in"]
+#[doc = "   addition. Empty: none."]
+#[doc = " - ``ca_bundle_pem``: The CA bundle as PEM text or bytes instead of a file (in code"]
+#[doc = "   only)."]
+#[doc = " - ``proxy``: HTTP proxy for every request (``http://[user:password@]host:port``;"]
+#[doc = "   ``https://`` URLs are tunnelled with CONNECT). Unset:"]
+#[doc = "   ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY``/``NO_PROXY`` as usual."]
+#[doc = " - ``pool_max_idle_per_host``: Most idle connections kept open per host (0: none kept)."]
+#[doc = " - ``pool_idle_timeout`` (seconds): How long an idle connection stays in the pool (must"]
+#[doc = "   be positive)."]
+#[doc = " - ``rename_tag_form``: Request of ``rename_tag``: ``body`` (``PUT /tags/{old}`` with"]
+#[doc = "   ``{\"newName\"}``, the later reference), ``path`` (``PUT /tags/{old}/{new}``, the v1.1"]
+#[doc = "   reference) or ``auto`` (body, then path once on a 404, 400 ``InvalidRequest`` or 403"]
+#[doc = "   ``Missing Authentication Token``; remembered)."]
+#[doc = " - ``client_cert``: Path of a PEM file holding the client certificate (leaf first, then"]
+#[doc = "   any intermediates) for servers that require mutual TLS, read when the client is"]
+#[doc = "   built; needs ``client_key``. Empty: none."]
+#[doc = " - ``client_key``: Path of the PEM private key (PKCS#8, RSA or EC) of ``client_cert``"]
+#[doc = "   (may be the same file); checked against the certificate when the client is built,"]
+#[doc = "   never printed."]
+#[doc = " - ``client_cert_pem``: The client certificate as PEM text or bytes instead of a file"]
+#[doc = "   (in code only)."]
+#[doc = " - ``client_key_pem``: The client certificate's private key as PEM text or bytes instead"]
+#[doc = "   of a file (in code only)."]
+// # END GENERATED
+///
+/// See also :meth:`from_env` and :meth:`from_profile`.
 ///
 /// Every network call releases the GIL; one client can be shared by many threads (they
 /// share its connection pool). Usable as a context manager; :meth:`close` releases the

@@ -1426,3 +1426,57 @@ fn node_models_are_the_core_models() {
         &[("", NODE_MODELS_BEGIN, node_models())],
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// The Python clients' docstring: their keyword arguments, from the settings table
+
+const PY_KEYWORDS_BEGIN: &str = "// # BEGIN GENERATED: the keyword arguments (tests/e2e/tests/surfaces.rs renders them from\n// the core's settings table; NECID_BLESS=1 cargo test -p necid-e2e --test surfaces\n// rewrites them).\n";
+
+/// `text` in lines of at most `width` characters, the first after `first`, the others
+/// after `next`.
+fn wrap(text: &str, width: usize, first: &str, next: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = first.to_owned();
+    for word in text.split_whitespace() {
+        if line.len() > next.len() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::replace(&mut line, next.to_owned()));
+        }
+        if !line.ends_with(' ') && line != first && line != next {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines
+}
+
+/// The generated part of `Client`'s doc comment (`python/src/client.rs`): one line per
+/// setting of `CONFIG_KEYS`, with its doc, as `#[doc]` attributes.
+fn py_client_keywords() -> String {
+    let mut doc = wrap(
+        "Keyword arguments (all optional; unset ones take the SDK defaults), the settings \
+         table of the core's README:",
+        88,
+        " ",
+        " ",
+    );
+    doc.push(String::new());
+    for k in CONFIG_KEYS {
+        let unit = if is_duration(k) { " (seconds)" } else { "" };
+        let item = format!("``{}``{unit}: {}", k.name, py_doc(k.doc));
+        doc.extend(wrap(&item, 88, " - ", "   "));
+    }
+    let mut out = String::from(PY_KEYWORDS_BEGIN);
+    for line in doc {
+        let line = line.trim_end().replace('\\', "\\\\").replace('"', "\\\"");
+        out.push_str(&format!("#[doc = \"{line}\"]\n"));
+    }
+    out.push_str("// # END GENERATED\n");
+    out
+}
+
+#[test]
+fn python_client_doc_lists_the_settings() {
+    let rel = "python/src/client.rs";
+    check_generated(rel, &[("", PY_KEYWORDS_BEGIN, py_client_keywords())]);
+}
