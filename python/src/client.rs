@@ -715,11 +715,6 @@ macro_rules! py_clients {
             [$($conv)*] [$($call)* $arg,] ($($more)*) $($rest)* }
     };
     (@args $py:ident $lt:lifetime $op:tt [$($pp:tt)*] [$($ps:tt)*] $kp:tt $ks:tt [$($conv:tt)*] [$($call:tt)*]
-        ($arg:ident: [Option<&str>], $($more:tt)*) $($rest:tt)*) => {
-        py_clients! { @args $py $lt $op [$($pp)* $arg: Option<&str>,] [$($ps)* $arg = None,] $kp $ks
-            [$($conv)*] [$($call)* $arg,] ($($more)*) $($rest)* }
-    };
-    (@args $py:ident $lt:lifetime $op:tt [$($pp:tt)*] [$($ps:tt)*] $kp:tt $ks:tt [$($conv:tt)*] [$($call:tt)*]
         ($arg:ident: [Option<Image>], $($more:tt)*) $($rest:tt)*) => {
         py_clients! { @args $py $lt $op [$($pp)* $arg: Option<&Bound<$lt, PyAny>>,] [$($ps)* $arg = None,]
             $kp $ks [$($conv)*
@@ -736,7 +731,7 @@ macro_rules! py_clients {
             [$($call)* $arg.as_deref(),] ($($more)*) $($rest)* }
     };
     (@args $py:ident $lt:lifetime $op:tt [$($pp:tt)*] [$($ps:tt)*] $kp:tt $ks:tt [$($conv:tt)*] [$($call:tt)*]
-        ($arg:ident: [Option<$t:ident>], $($more:tt)*) $($rest:tt)*) => {
+        ($arg:ident: [Option<$t:ty>], $($more:tt)*) $($rest:tt)*) => {
         py_clients! { @args $py $lt $op [$($pp)* $arg: Option<$t>,] [$($ps)* $arg = None,] $kp $ks
             [$($conv)*] [$($call)* $arg,] ($($more)*) $($rest)* }
     };
