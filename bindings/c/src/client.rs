@@ -533,7 +533,8 @@ macro_rules! c_operations {
             "NULL (none) or NUL-terminated." $($k)*);
     };
     (@ty [Option<u32>] $a:ident $($k:tt)*) => {
-        c_operations!(@one $a [i32] [optional($a)] "negative for the service default." $($k)*);
+        // A negative value is none; otherwise the value itself.
+        c_operations!(@one $a [i32] [u32::try_from($a).ok()] "negative for the service default." $($k)*);
     };
     (@ty [SortDirection] $a:ident $($k:tt)*) => {
         c_operations!(@one $a [i32] [sort_dir($a)?]
@@ -1037,9 +1038,4 @@ pub(crate) unsafe fn arg_headers(
             ))
         })
     }
-}
-
-/// A negative value means "the service default"; otherwise the value itself.
-fn optional(v: i32) -> Option<u32> {
-    u32::try_from(v).ok()
 }
