@@ -44,6 +44,8 @@ def load(out: Path) -> dict[str, Any]:
             }
         if "handoff_ns" in d:
             res["handoff_ns"] = d["handoff_ns"]
+        if "call_future_bytes" in d:
+            res["call_future_bytes"] = d["call_future_bytes"]
         if "rss" in d:
             res["rss"].append({"lang": lang, **d["rss"]})
         if "engine" in d:
@@ -245,6 +247,12 @@ def handoff_table(res: dict[str, Any]) -> list[str]:
     lines.append("| what | ns |")
     lines.append("|---|---|")
     lines += [f"| {k} | {v:,.0f} |" for k, v in h.items()]
+    sizes = res.get("call_future_bytes")
+    if sizes:
+        lines.append("\n### Bytes of one call's future (Rust core, release build)\n")
+        lines.append("| call | bytes |")
+        lines.append("|---|---|")
+        lines += [f"| {k} | {v:,} |" for k, v in sizes.items()]
     return lines
 
 

@@ -310,8 +310,11 @@ impl Client {
         let scope = self.t.scope.clone();
         run(async move {
             match scope {
+                // Boxed: the guard holds `fut` in its own state, and unboxed that state
+                // would sit beside this block's copy of `fut` in every call's future
+                // (doubling it), not only in calls made with a deadline or token.
                 Some(s) if s.options.deadline.is_some() || s.options.cancel.is_some() => {
-                    s.guard(fut).await
+                    Box::pin(s.guard(fut)).await
                 }
                 Some(s) => {
                     s.options.validate()?;

@@ -101,22 +101,35 @@ thread_local! {
 /// Run `fut` on the SDK runtime and await it from whatever executor polls the result.
 /// Dropping the returned future cancels the task (so an abandoned call stops retrying).
 ///
-/// Already on an SDK thread (the bindings spawn their calls there, and so may Rust
-/// callers), `fut` is awaited in place: a second task would only add a wake-up per call.
-pub(crate) async fn run<T, F>(fut: F) -> Result<T>
+/// Already on an SDK thread when first polled (the bindings spawn their calls there, and
+/// so may Rust callers), `fut` is awaited in place: a second task would only add a
+/// wake-up per call.
+///
+/// Written as `lazy(..).flatten()` rather than an `async fn`: an `async fn` keeps its
+/// argument `fut` in its state beside the `CatchUnwind(fut)` it awaits, so every call's
+/// future held the operation twice; `Flatten` holds one state or the other.
+pub(crate) fn run<T, F>(fut: F) -> impl Future<Output = Result<T>> + Send + 'static
 where
     T: Send + 'static,
     F: Future<Output = Result<T>> + Send + 'static,
 {
-    if ON_SDK_THREAD.get() && tokio::runtime::Handle::try_current().is_ok() {
-        return match futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(fut)).await
-        {
-            Ok(r) => r,
-            Err(payload) => Err(panic_error(payload.as_ref())),
-        };
-    }
-    let rt = runtime()?;
-    AbortOnDrop(rt.spawn(fut)).await
+    use futures_util::FutureExt as _;
+    use futures_util::future::{Either, ready};
+    futures_util::future::lazy(move |_| {
+        if ON_SDK_THREAD.get() && tokio::runtime::Handle::try_current().is_ok() {
+            return Either::Left(std::panic::AssertUnwindSafe(fut).catch_unwind().map(
+                |r| match r {
+                    Ok(r) => r,
+                    Err(payload) => Err(panic_error(payload.as_ref())),
+                },
+            ));
+        }
+        Either::Right(match runtime() {
+            Ok(rt) => Either::Left(AbortOnDrop(rt.spawn(fut))),
+            Err(e) => Either::Right(ready(Err(e))),
+        })
+    })
+    .flatten()
 }
 
 struct AbortOnDrop<T>(JoinHandle<Result<T>>);

@@ -797,11 +797,31 @@ fn handoff(opts: &Opts) -> BenchResult<Value> {
     }
     Ok(json!({
         "lang": "rust",
+        "call_future_bytes": call_future_bytes()?,
         "handoff_ns": {
             "spawn on the SDK runtime from a plain thread + block for it": 1e9 / best[0],
             "spawn + join inside the runtime": 1e9 / best[1],
             "park/unpark ping-pong between two plain threads": 1e9 / best[2],
         }
+    }))
+}
+
+/// Bytes of the future one call is (what every in-flight call holds, and what each
+/// binding's task moves): a plain client's and a view's with a deadline. Futures are
+/// lazy, so nothing is sent.
+fn call_future_bytes() -> BenchResult<Value> {
+    let config = necid::Config::builder()
+        .endpoint("http://127.0.0.1:9")
+        .build()
+        .map_err(|e| e.to_string())?;
+    let client = necid::Client::new(config).map_err(|e| e.to_string())?;
+    let view = client.with_options(necid::CallOptions::new().deadline(Duration::from_secs(5)));
+    Ok(json!({
+        "extract_faces": std::mem::size_of_val(&client.extract_faces(vec![0u8; 4], None)),
+        "extract_faces on a view with a deadline":
+            std::mem::size_of_val(&view.extract_faces(vec![0u8; 4], None)),
+        "search": std::mem::size_of_val(&client.search(necid::SearchRequest::new(vec![0u8; 4]))),
+        "list_tags": std::mem::size_of_val(&client.list_tags()),
     }))
 }
 
