@@ -42,7 +42,10 @@ impl ConfigBuilder {
     pub fn from_env() -> Result<Arc<Self>, NecIdError> {
         Ok(Arc::new(ConfigBuilder(necid::ConfigBuilder::from_env()?)))
     }
-    /// Biometric API endpoint, e.g. `http://127.0.0.1:8080`.
+    // # BEGIN GENERATED: a setter per setting (tests/e2e/tests/surfaces.rs renders them from
+    // the core's settings table, docs included; NECID_BLESS=1 cargo test -p necid-e2e
+    // --test surfaces rewrites them).
+    /// Biometric API endpoint (http or https URL, no query; trailing `/` trimmed).
     pub fn endpoint(&self, value: String) -> Arc<Self> {
         self.with(|b| b.endpoint(value))
     }
@@ -58,7 +61,7 @@ impl ConfigBuilder {
     pub fn service(&self, value: String) -> Arc<Self> {
         self.with(|b| b.service(value))
     }
-    /// Access key id.
+    /// Access key id (with `secret_access_key`, or neither).
     pub fn access_key_id(&self, value: String) -> Arc<Self> {
         self.with(|b| b.access_key_id(value))
     }
@@ -66,22 +69,98 @@ impl ConfigBuilder {
     pub fn secret_access_key(&self, value: String) -> Arc<Self> {
         self.with(|b| b.secret_access_key(value))
     }
-    /// Session token (temporary credentials).
+    /// Session token of temporary credentials.
     pub fn session_token(&self, value: String) -> Arc<Self> {
         self.with(|b| b.session_token(value))
     }
-    /// Application API key (`x-api-key`), selecting the gallery.
+    /// Application API key (`x-api-key`), which selects the gallery.
     pub fn api_key(&self, value: String) -> Arc<Self> {
         self.with(|b| b.api_key(value))
     }
-    /// Connect timeout.
+    /// Connect timeout (must be positive).
     pub fn connect_timeout(&self, value: Duration) -> Arc<Self> {
         self.with(|b| b.connect_timeout(value))
     }
-    /// Per-attempt request timeout.
+    /// Whole-request timeout, per attempt (must be positive).
     pub fn request_timeout(&self, value: Duration) -> Arc<Self> {
         self.with(|b| b.request_timeout(value))
     }
+    /// Total attempts including the first (1 = no retries).
+    pub fn max_attempts(&self, value: u32) -> Arc<Self> {
+        self.with(|b| b.max_attempts(value))
+    }
+    /// Backoff base between retries (full jitter, doubling per retry).
+    pub fn retry_base_delay(&self, value: Duration) -> Arc<Self> {
+        self.with(|b| b.retry_base_delay(value))
+    }
+    /// Backoff ceiling.
+    pub fn retry_max_delay(&self, value: Duration) -> Arc<Self> {
+        self.with(|b| b.retry_max_delay(value))
+    }
+    /// Appended to the `User-Agent` header.
+    pub fn user_agent_suffix(&self, value: String) -> Arc<Self> {
+        self.with(|b| b.user_agent_suffix(value))
+    }
+    /// Longest server `Retry-After` honoured; longer values are capped to it.
+    pub fn max_retry_after(&self, value: Duration) -> Arc<Self> {
+        self.with(|b| b.max_retry_after(value))
+    }
+    /// Trusted CAs for `https://`: `platform` (the OS store; `SSL_CERT_FILE`/`SSL_CERT_DIR`
+    /// honoured), `bundled` (Mozilla roots built in) or `custom` (only the CA bundle).
+    pub fn tls_roots(&self, value: TlsRoots) -> Arc<Self> {
+        self.with(|b| b.tls_roots(value))
+    }
+    /// Path of a PEM file of CA certificates, read when the client is built: alone the only
+    /// trust, with `tls_roots` `platform`/`bundled` trusted in addition. Empty: none.
+    pub fn ca_bundle(&self, path: String) -> Arc<Self> {
+        self.with(|b| b.ca_bundle_file(path))
+    }
+    /// The CA bundle as PEM text or bytes instead of a file (in code only).
+    pub fn ca_bundle_pem(&self, pem: Vec<u8>) -> Arc<Self> {
+        self.with(|b| b.ca_bundle_pem(pem))
+    }
+    /// HTTP proxy for every request (`http://[user:password@]host:port`; `https://` URLs
+    /// are tunnelled with CONNECT). Unset:
+    /// `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY` as usual.
+    pub fn proxy(&self, url: String) -> Arc<Self> {
+        self.with(|b| b.proxy(url))
+    }
+    /// Most idle connections kept open per host (0: none kept).
+    pub fn pool_max_idle_per_host(&self, value: u32) -> Arc<Self> {
+        self.with(|b| b.pool_max_idle_per_host(value))
+    }
+    /// How long an idle connection stays in the pool (must be positive).
+    pub fn pool_idle_timeout(&self, value: Duration) -> Arc<Self> {
+        self.with(|b| b.pool_idle_timeout(value))
+    }
+    /// Request of `rename_tag`: `body` (`PUT /tags/{old}` with `{"newName"}`, the later
+    /// reference), `path` (`PUT /tags/{old}/{new}`, the v1.1 reference) or `auto` (body,
+    /// then path once on a 404, 400 `InvalidRequest` or 403 `Missing Authentication Token`;
+    /// remembered).
+    pub fn rename_tag_form(&self, value: RenameTagForm) -> Arc<Self> {
+        self.with(|b| b.rename_tag_form(value))
+    }
+    /// Path of a PEM file holding the client certificate (leaf first, then any
+    /// intermediates) for servers that require mutual TLS, read when the client is built;
+    /// needs `client_key`. Empty: none.
+    pub fn client_cert(&self, path: String) -> Arc<Self> {
+        self.with(|b| b.client_cert_file(path))
+    }
+    /// Path of the PEM private key (PKCS#8, RSA or EC) of `client_cert` (may be the same
+    /// file); checked against the certificate when the client is built, never printed.
+    pub fn client_key(&self, path: String) -> Arc<Self> {
+        self.with(|b| b.client_key_file(path))
+    }
+    /// The client certificate as PEM text or bytes instead of a file (in code only).
+    pub fn client_cert_pem(&self, pem: Vec<u8>) -> Arc<Self> {
+        self.with(|b| b.client_cert_pem(pem))
+    }
+    /// The client certificate's private key as PEM text or bytes instead of a file (in code
+    /// only).
+    pub fn client_key_pem(&self, pem: Vec<u8>) -> Arc<Self> {
+        self.with(|b| b.client_key_pem(pem))
+    }
+    // # END GENERATED
     /// Retries: total attempts including the first (1 = no retries), and the base and
     /// maximum backoff delays (exponential with full jitter). The same as `max_attempts`,
     /// `retry_base_delay` and `retry_max_delay` together.
@@ -98,78 +177,6 @@ impl ConfigBuilder {
                     .with_delays(base_delay, max_delay),
             )
         })
-    }
-    /// Total attempts including the first (1 = no retries; 0 counts as 1).
-    pub fn max_attempts(&self, value: u32) -> Arc<Self> {
-        self.with(|b| b.max_attempts(value))
-    }
-    /// Backoff base between retries (full jitter, doubling per retry).
-    pub fn retry_base_delay(&self, value: Duration) -> Arc<Self> {
-        self.with(|b| b.retry_base_delay(value))
-    }
-    /// Backoff ceiling.
-    pub fn retry_max_delay(&self, value: Duration) -> Arc<Self> {
-        self.with(|b| b.retry_max_delay(value))
-    }
-    /// Longest server `Retry-After` honoured; longer values are capped to it.
-    pub fn max_retry_after(&self, value: Duration) -> Arc<Self> {
-        self.with(|b| b.max_retry_after(value))
-    }
-    /// Appended to the `User-Agent` header.
-    pub fn user_agent_suffix(&self, value: String) -> Arc<Self> {
-        self.with(|b| b.user_agent_suffix(value))
-    }
-    /// Which certificate authorities `https://` connections trust (default `PLATFORM`;
-    /// `CUSTOM` when only a CA bundle is given). See the core README, "TLS trust roots".
-    pub fn tls_roots(&self, value: TlsRoots) -> Arc<Self> {
-        self.with(|b| b.tls_roots(value))
-    }
-    /// A PEM file of CA certificates (read when the client is built): alone, the only
-    /// trust; with `tls_roots` `PLATFORM` or `BUNDLED`, trusted in addition.
-    pub fn ca_bundle(&self, path: String) -> Arc<Self> {
-        self.with(|b| b.ca_bundle_file(path))
-    }
-    /// Like [`ConfigBuilder::ca_bundle`] with the PEM text itself.
-    pub fn ca_bundle_pem(&self, pem: Vec<u8>) -> Arc<Self> {
-        self.with(|b| b.ca_bundle_pem(pem))
-    }
-    /// HTTP proxy for every request, `http://[user:password@]host:port` (`https://`
-    /// endpoints are tunnelled with CONNECT). Unset: `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`.
-    pub fn proxy(&self, url: String) -> Arc<Self> {
-        self.with(|b| b.proxy(url))
-    }
-    /// Most idle connections kept open per host (default: no limit; 0 keeps none).
-    pub fn pool_max_idle_per_host(&self, value: u32) -> Arc<Self> {
-        self.with(|b| b.pool_max_idle_per_host(value))
-    }
-    /// How long an idle connection stays in the pool (default 60 s).
-    pub fn pool_idle_timeout(&self, value: Duration) -> Arc<Self> {
-        self.with(|b| b.pool_idle_timeout(value))
-    }
-    /// Request of `renameTag` (default `AUTO`: `PUT /tags/{old}` with `{newName}`, then
-    /// `PUT /tags/{old}/{new}` once on a 404, 400 InvalidRequest or 403 missing route,
-    /// remembered; `BODY`: only the first; `PATH`: only the v1.1 reference's second).
-    pub fn rename_tag_form(&self, value: RenameTagForm) -> Arc<Self> {
-        self.with(|b| b.rename_tag_form(value))
-    }
-    /// A PEM file holding the client certificate for servers that require mutual TLS
-    /// (leaf first, then any intermediates); needs `client_key` or `client_key_pem`. Read
-    /// and checked against the key when the client is built.
-    pub fn client_cert(&self, path: String) -> Arc<Self> {
-        self.with(|b| b.client_cert_file(path))
-    }
-    /// The client certificate's PEM private key file (PKCS#8, RSA or EC; may be the same
-    /// file). Never printed or logged.
-    pub fn client_key(&self, path: String) -> Arc<Self> {
-        self.with(|b| b.client_key_file(path))
-    }
-    /// Like [`ConfigBuilder::client_cert`] with the PEM text itself.
-    pub fn client_cert_pem(&self, pem: Vec<u8>) -> Arc<Self> {
-        self.with(|b| b.client_cert_pem(pem))
-    }
-    /// Like [`ConfigBuilder::client_key`] with the PEM text itself.
-    pub fn client_key_pem(&self, pem: Vec<u8>) -> Arc<Self> {
-        self.with(|b| b.client_key_pem(pem))
     }
     /// Refreshable credentials instead of the static keys: `provider` is asked (on an SDK
     /// worker thread, one call at a time) before a request when the client holds none or

@@ -254,6 +254,53 @@ fn uniffi_builder_has_a_setter_per_setting() {
     }
 }
 
+const UNIFFI_SETTERS_BEGIN: &str = "    // # BEGIN GENERATED: a setter per setting (tests/e2e/tests/surfaces.rs renders them from\n    // the core's settings table, docs included; NECID_BLESS=1 cargo test -p necid-e2e\n    // --test surfaces rewrites them).\n";
+
+/// The generated setters of the UniFFI `ConfigBuilder` (`bindings/uniffi/src/config.rs`):
+/// one per setting of `CONFIG_KEYS`, with its doc, forwarding to the core builder's method
+/// of the same name. The two enum settings take the core's enums, the three file settings
+/// a path (the core's `*_file` methods), durations `Duration`, counts `u32`, PEM bytes.
+fn uniffi_setters() -> String {
+    let mut out = String::from(UNIFFI_SETTERS_BEGIN);
+    for k in CONFIG_KEYS {
+        let (param, ty, method) = match (k.name, k.ty) {
+            ("tls_roots", _) => ("value", "TlsRoots", k.name.to_owned()),
+            ("rename_tag_form", _) => ("value", "RenameTagForm", k.name.to_owned()),
+            ("ca_bundle" | "client_cert" | "client_key", _) => {
+                ("path", "String", format!("{}_file", k.name))
+            }
+            ("proxy", _) => ("url", "String", k.name.to_owned()),
+            (_, ConfigType::Text | ConfigType::Secret) => ("value", "String", k.name.to_owned()),
+            (_, ConfigType::Duration) => ("value", "Duration", k.name.to_owned()),
+            (_, ConfigType::Count) => ("value", "u32", k.name.to_owned()),
+            (_, ConfigType::Pem) => ("pem", "Vec<u8>", k.name.to_owned()),
+        };
+        for line in wrap(k.doc, 92, "    /// ", "    /// ") {
+            out.push_str(&line);
+            out.push('\n');
+        }
+        out.push_str(&format!(
+            "    pub fn {}(&self, {param}: {ty}) -> Arc<Self> {{\n        \
+             self.with(|b| b.{method}({param}))\n    }}\n",
+            k.name
+        ));
+    }
+    out.push_str("    // # END GENERATED\n");
+    out
+}
+
+#[test]
+fn uniffi_setters_are_the_settings_table() {
+    check_generated(
+        "bindings/uniffi/src/config.rs",
+        &[(
+            "impl ConfigBuilder {",
+            UNIFFI_SETTERS_BEGIN,
+            uniffi_setters(),
+        )],
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Error kinds: every binding has one class / constant / case per `ErrorKind::ALL`.
 
