@@ -2645,12 +2645,12 @@ public func FfiConverterTypeClientConfig_lower(_ value: ClientConfig) -> UInt64 
 public protocol ConfigBuilderProtocol: AnyObject, Sendable {
     
     /**
-     * Access key id.
+     * Access key id (with `secret_access_key`, or neither).
      */
     func accessKeyId(value: String)  -> ConfigBuilder
     
     /**
-     * Application API key (`x-api-key`), selecting the gallery.
+     * Application API key (`x-api-key`), which selects the gallery.
      */
     func apiKey(value: String)  -> ConfigBuilder
     
@@ -2660,41 +2660,42 @@ public protocol ConfigBuilderProtocol: AnyObject, Sendable {
     func build() throws  -> ClientConfig
     
     /**
-     * A PEM file of CA certificates (read when the client is built): alone, the only
-     * trust; with `tls_roots` `PLATFORM` or `BUNDLED`, trusted in addition.
+     * Path of a PEM file of CA certificates, read when the client is built: alone the only
+     * trust, with `tls_roots` `platform`/`bundled` trusted in addition. Empty: none.
      */
     func caBundle(path: String)  -> ConfigBuilder
     
     /**
-     * Like [`ConfigBuilder::ca_bundle`] with the PEM text itself.
+     * The CA bundle as PEM text or bytes instead of a file (in code only).
      */
     func caBundlePem(pem: Data)  -> ConfigBuilder
     
     /**
-     * A PEM file holding the client certificate for servers that require mutual TLS
-     * (leaf first, then any intermediates); needs `client_key` or `client_key_pem`. Read
-     * and checked against the key when the client is built.
+     * Path of a PEM file holding the client certificate (leaf first, then any
+     * intermediates) for servers that require mutual TLS, read when the client is built;
+     * needs `client_key`. Empty: none.
      */
     func clientCert(path: String)  -> ConfigBuilder
     
     /**
-     * Like [`ConfigBuilder::client_cert`] with the PEM text itself.
+     * The client certificate as PEM text or bytes instead of a file (in code only).
      */
     func clientCertPem(pem: Data)  -> ConfigBuilder
     
     /**
-     * The client certificate's PEM private key file (PKCS#8, RSA or EC; may be the same
-     * file). Never printed or logged.
+     * Path of the PEM private key (PKCS#8, RSA or EC) of `client_cert` (may be the same
+     * file); checked against the certificate when the client is built, never printed.
      */
     func clientKey(path: String)  -> ConfigBuilder
     
     /**
-     * Like [`ConfigBuilder::client_key`] with the PEM text itself.
+     * The client certificate's private key as PEM text or bytes instead of a file (in code
+     * only).
      */
     func clientKeyPem(pem: Data)  -> ConfigBuilder
     
     /**
-     * Connect timeout.
+     * Connect timeout (must be positive).
      */
     func connectTimeout(value: TimeInterval)  -> ConfigBuilder
     
@@ -2706,12 +2707,12 @@ public protocol ConfigBuilderProtocol: AnyObject, Sendable {
     func credentialsProvider(provider: CredentialsProvider)  -> ConfigBuilder
     
     /**
-     * Biometric API endpoint, e.g. `http://127.0.0.1:8080`.
+     * Biometric API endpoint (http or https URL, no query; trailing `/` trimmed).
      */
     func endpoint(value: String)  -> ConfigBuilder
     
     /**
-     * Total attempts including the first (1 = no retries; 0 counts as 1).
+     * Total attempts including the first (1 = no retries).
      */
     func maxAttempts(value: UInt32)  -> ConfigBuilder
     
@@ -2721,18 +2722,19 @@ public protocol ConfigBuilderProtocol: AnyObject, Sendable {
     func maxRetryAfter(value: TimeInterval)  -> ConfigBuilder
     
     /**
-     * How long an idle connection stays in the pool (default 60 s).
+     * How long an idle connection stays in the pool (must be positive).
      */
     func poolIdleTimeout(value: TimeInterval)  -> ConfigBuilder
     
     /**
-     * Most idle connections kept open per host (default: no limit; 0 keeps none).
+     * Most idle connections kept open per host (0: none kept).
      */
     func poolMaxIdlePerHost(value: UInt32)  -> ConfigBuilder
     
     /**
-     * HTTP proxy for every request, `http://[user:password@]host:port` (`https://`
-     * endpoints are tunnelled with CONNECT). Unset: `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`.
+     * HTTP proxy for every request (`http://[user:password@]host:port`; `https://` URLs
+     * are tunnelled with CONNECT). Unset:
+     * `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY` as usual.
      */
     func proxy(url: String)  -> ConfigBuilder
     
@@ -2742,14 +2744,15 @@ public protocol ConfigBuilderProtocol: AnyObject, Sendable {
     func region(value: String)  -> ConfigBuilder
     
     /**
-     * Request of `renameTag` (default `AUTO`: `PUT /tags/{old}` with `{newName}`, then
-     * `PUT /tags/{old}/{new}` once on a 404, 400 InvalidRequest or 403 missing route,
-     * remembered; `BODY`: only the first; `PATH`: only the v1.1 reference's second).
+     * Request of `rename_tag`: `body` (`PUT /tags/{old}` with `{"newName"}`, the later
+     * reference), `path` (`PUT /tags/{old}/{new}`, the v1.1 reference) or `auto` (body,
+     * then path once on a 404, 400 `InvalidRequest` or 403 `Missing Authentication Token`;
+     * remembered).
      */
     func renameTagForm(value: RenameTagForm)  -> ConfigBuilder
     
     /**
-     * Per-attempt request timeout.
+     * Whole-request timeout, per attempt (must be positive).
      */
     func requestTimeout(value: TimeInterval)  -> ConfigBuilder
     
@@ -2781,7 +2784,7 @@ public protocol ConfigBuilderProtocol: AnyObject, Sendable {
     func service(value: String)  -> ConfigBuilder
     
     /**
-     * Session token (temporary credentials).
+     * Session token of temporary credentials.
      */
     func sessionToken(value: String)  -> ConfigBuilder
     
@@ -2791,8 +2794,8 @@ public protocol ConfigBuilderProtocol: AnyObject, Sendable {
     func tenantEndpoint(value: String)  -> ConfigBuilder
     
     /**
-     * Which certificate authorities `https://` connections trust (default `PLATFORM`;
-     * `CUSTOM` when only a CA bundle is given). See the core README, "TLS trust roots".
+     * Trusted CAs for `https://`: `platform` (the OS store; `SSL_CERT_FILE`/`SSL_CERT_DIR`
+     * honoured), `bundled` (Mozilla roots built in) or `custom` (only the CA bundle).
      */
     func tlsRoots(value: TlsRoots)  -> ConfigBuilder
     
@@ -2887,7 +2890,7 @@ public static func fromEnv()throws  -> ConfigBuilder  {
 
     
     /**
-     * Access key id.
+     * Access key id (with `secret_access_key`, or neither).
      */
 open func accessKeyId(value: String) -> ConfigBuilder  {
     return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
@@ -2900,7 +2903,7 @@ open func accessKeyId(value: String) -> ConfigBuilder  {
 }
     
     /**
-     * Application API key (`x-api-key`), selecting the gallery.
+     * Application API key (`x-api-key`), which selects the gallery.
      */
 open func apiKey(value: String) -> ConfigBuilder  {
     return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
@@ -2925,8 +2928,8 @@ open func build()throws  -> ClientConfig  {
 }
     
     /**
-     * A PEM file of CA certificates (read when the client is built): alone, the only
-     * trust; with `tls_roots` `PLATFORM` or `BUNDLED`, trusted in addition.
+     * Path of a PEM file of CA certificates, read when the client is built: alone the only
+     * trust, with `tls_roots` `platform`/`bundled` trusted in addition. Empty: none.
      */
 open func caBundle(path: String) -> ConfigBuilder  {
     return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
@@ -2939,7 +2942,7 @@ open func caBundle(path: String) -> ConfigBuilder  {
 }
     
     /**
-     * Like [`ConfigBuilder::ca_bundle`] with the PEM text itself.
+     * The CA bundle as PEM text or bytes instead of a file (in code only).
      */
 open func caBundlePem(pem: Data) -> ConfigBuilder  {
     return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
@@ -2952,9 +2955,9 @@ open func caBundlePem(pem: Data) -> ConfigBuilder  {
 }
     
     /**
-     * A PEM file holding the client certificate for servers that require mutual TLS
-     * (leaf first, then any intermediates); needs `client_key` or `client_key_pem`. Read
-     * and checked against the key when the client is built.
+     * Path of a PEM file holding the client certificate (leaf first, then any
+     * intermediates) for servers that require mutual TLS, read when the client is built;
+     * needs `client_key`. Empty: none.
      */
 open func clientCert(path: String) -> ConfigBuilder  {
     return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
@@ -2967,7 +2970,7 @@ open func clientCert(path: String) -> ConfigBuilder  {
 }
     
     /**
-     * Like [`ConfigBuilder::client_cert`] with the PEM text itself.
+     * The client certificate as PEM text or bytes instead of a file (in code only).
      */
 open func clientCertPem(pem: Data) -> ConfigBuilder  {
     return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
@@ -2980,8 +2983,8 @@ open func clientCertPem(pem: Data) -> ConfigBuilder  {
 }
     
     /**
-     * The client certificate's PEM private key file (PKCS#8, RSA or EC; may be the same
-     * file). Never printed or logged.
+     * Path of the PEM private key (PKCS#8, RSA or EC) of `client_cert` (may be the same
+     * file); checked against the certificate when the client is built, never printed.
      */
 open func clientKey(path: String) -> ConfigBuilder  {
     return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
@@ -2994,7 +2997,8 @@ open func clientKey(path: String) -> ConfigBuilder  {
 }
     
     /**
-     * Like [`ConfigBuilder::client_key`] with the PEM text itself.
+     * The client certificate's private key as PEM text or bytes instead of a file (in code
+     * only).
      */
 open func clientKeyPem(pem: Data) -> ConfigBuilder  {
     return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
@@ -3007,7 +3011,7 @@ open func clientKeyPem(pem: Data) -> ConfigBuilder  {
 }
     
     /**
-     * Connect timeout.
+     * Connect timeout (must be positive).
      */
 open func connectTimeout(value: TimeInterval) -> ConfigBuilder  {
     return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
@@ -3035,7 +3039,7 @@ open func credentialsProvider(provider: CredentialsProvider) -> ConfigBuilder  {
 }
     
     /**
-     * Biometric API endpoint, e.g. `http://127.0.0.1:8080`.
+     * Biometric API endpoint (http or https URL, no query; trailing `/` trimmed).
      */
 open func endpoint(value: String) -> ConfigBuilder  {
     return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
@@ -3048,7 +3052,7 @@ open func endpoint(value: String) -> ConfigBuilder  {
 }
     
     /**
-     * Total attempts including the first (1 = no retries; 0 counts as 1).
+     * Total attempts including the first (1 = no retries).
      */
 open func maxAttempts(value: UInt32) -> ConfigBuilder  {
     return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
@@ -3074,7 +3078,7 @@ open func maxRetryAfter(value: TimeInterval) -> ConfigBuilder  {
 }
     
     /**
-     * How long an idle connection stays in the pool (default 60 s).
+     * How long an idle connection stays in the pool (must be positive).
      */
 open func poolIdleTimeout(value: TimeInterval) -> ConfigBuilder  {
     return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
@@ -3087,7 +3091,7 @@ open func poolIdleTimeout(value: TimeInterval) -> ConfigBuilder  {
 }
     
     /**
-     * Most idle connections kept open per host (default: no limit; 0 keeps none).
+     * Most idle connections kept open per host (0: none kept).
      */
 open func poolMaxIdlePerHost(value: UInt32) -> ConfigBuilder  {
     return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
@@ -3100,8 +3104,9 @@ open func poolMaxIdlePerHost(value: UInt32) -> ConfigBuilder  {
 }
     
     /**
-     * HTTP proxy for every request, `http://[user:password@]host:port` (`https://`
-     * endpoints are tunnelled with CONNECT). Unset: `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`.
+     * HTTP proxy for every request (`http://[user:password@]host:port`; `https://` URLs
+     * are tunnelled with CONNECT). Unset:
+     * `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY` as usual.
      */
 open func proxy(url: String) -> ConfigBuilder  {
     return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
@@ -3127,9 +3132,10 @@ open func region(value: String) -> ConfigBuilder  {
 }
     
     /**
-     * Request of `renameTag` (default `AUTO`: `PUT /tags/{old}` with `{newName}`, then
-     * `PUT /tags/{old}/{new}` once on a 404, 400 InvalidRequest or 403 missing route,
-     * remembered; `BODY`: only the first; `PATH`: only the v1.1 reference's second).
+     * Request of `rename_tag`: `body` (`PUT /tags/{old}` with `{"newName"}`, the later
+     * reference), `path` (`PUT /tags/{old}/{new}`, the v1.1 reference) or `auto` (body,
+     * then path once on a 404, 400 `InvalidRequest` or 403 `Missing Authentication Token`;
+     * remembered).
      */
 open func renameTagForm(value: RenameTagForm) -> ConfigBuilder  {
     return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
@@ -3142,7 +3148,7 @@ open func renameTagForm(value: RenameTagForm) -> ConfigBuilder  {
 }
     
     /**
-     * Per-attempt request timeout.
+     * Whole-request timeout, per attempt (must be positive).
      */
 open func requestTimeout(value: TimeInterval) -> ConfigBuilder  {
     return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
@@ -3224,7 +3230,7 @@ open func service(value: String) -> ConfigBuilder  {
 }
     
     /**
-     * Session token (temporary credentials).
+     * Session token of temporary credentials.
      */
 open func sessionToken(value: String) -> ConfigBuilder  {
     return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
@@ -3250,8 +3256,8 @@ open func tenantEndpoint(value: String) -> ConfigBuilder  {
 }
     
     /**
-     * Which certificate authorities `https://` connections trust (default `PLATFORM`;
-     * `CUSTOM` when only a CA bundle is given). See the core README, "TLS trust roots".
+     * Trusted CAs for `https://`: `platform` (the OS store; `SSL_CERT_FILE`/`SSL_CERT_DIR`
+     * honoured), `bundled` (Mozilla roots built in) or `custom` (only the CA bundle).
      */
 open func tlsRoots(value: TlsRoots) -> ConfigBuilder  {
     return try!  FfiConverterTypeConfigBuilder_lift(try! rustCall() {
@@ -6806,64 +6812,64 @@ private let initializationResult: InitializationResult = {
     if (uniffi_necid_uniffi_checksum_method_clientconfig_user_agent_suffix() != 24524) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_configbuilder_access_key_id() != 35048) {
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_access_key_id() != 60949) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_configbuilder_api_key() != 30182) {
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_api_key() != 53326) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_configbuilder_build() != 24382) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_configbuilder_ca_bundle() != 41077) {
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_ca_bundle() != 21384) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_configbuilder_ca_bundle_pem() != 12467) {
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_ca_bundle_pem() != 49331) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_configbuilder_client_cert() != 45709) {
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_client_cert() != 16036) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_configbuilder_client_cert_pem() != 37906) {
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_client_cert_pem() != 63385) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_configbuilder_client_key() != 6234) {
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_client_key() != 11732) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_configbuilder_client_key_pem() != 48198) {
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_client_key_pem() != 1105) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_configbuilder_connect_timeout() != 58618) {
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_connect_timeout() != 3394) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_configbuilder_credentials_provider() != 23586) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_configbuilder_endpoint() != 34084) {
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_endpoint() != 57512) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_configbuilder_max_attempts() != 18446) {
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_max_attempts() != 59765) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_configbuilder_max_retry_after() != 70) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_configbuilder_pool_idle_timeout() != 6224) {
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_pool_idle_timeout() != 10714) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_configbuilder_pool_max_idle_per_host() != 895) {
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_pool_max_idle_per_host() != 5939) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_configbuilder_proxy() != 61291) {
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_proxy() != 40136) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_configbuilder_region() != 16185) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_configbuilder_rename_tag_form() != 57124) {
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_rename_tag_form() != 52312) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_configbuilder_request_timeout() != 24330) {
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_request_timeout() != 54256) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_configbuilder_retry_base_delay() != 51797) {
@@ -6881,13 +6887,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_necid_uniffi_checksum_method_configbuilder_service() != 28557) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_configbuilder_session_token() != 44892) {
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_session_token() != 23307) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_configbuilder_tenant_endpoint() != 8038) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_necid_uniffi_checksum_method_configbuilder_tls_roots() != 27715) {
+    if (uniffi_necid_uniffi_checksum_method_configbuilder_tls_roots() != 34615) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_necid_uniffi_checksum_method_configbuilder_user_agent_suffix() != 46217) {
