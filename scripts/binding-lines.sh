@@ -15,7 +15,8 @@
 # keywords and AsyncClient's copy of Client's shared members, Python's exception classes
 # (exceptions.py) and result dataclasses (models.py), Node's error-kind lists (errors.js,
 # index.mjs, dts-header.d.ts), its ClientOptions settings (dts-header.d.ts) and its result
-# and argument objects (src/models.rs).
+# and argument objects (src/models.rs), and the UniFFI ConfigBuilder's setters
+# (bindings/uniffi/src/config.rs).
 # Usage: scripts/binding-lines.sh [repo-dir]   (prints per-file counts and the total)
 cd "${1:-.}" || exit 1
 git ls-files python node bindings \
