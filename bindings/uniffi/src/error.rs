@@ -70,18 +70,22 @@ macro_rules! necid_error {
         }
 
         impl NecIdError {
-            /// The case of `kind` with the fields of `d` (whose own `kind` is not read).
-            fn of_kind(kind: ErrorKind, d: ErrorDetails) -> NecIdError {
+            /// The case of `kind` (`None`: `Internal`) with the fields of `d` (whose own
+            /// `kind` is not read).
+            fn of_kind(kind: Option<ErrorKind>, d: ErrorDetails) -> NecIdError {
                 let ErrorDetails { reason, status, error_code, error_type, request_id, field, .. } = d;
                 match kind {
                     $(
-                        ErrorKind::$kind => NecIdError::$kind {
+                        Some(ErrorKind::$kind) => NecIdError::$kind {
                             reason, status, error_code, error_type, request_id, field,
                         },
                     )*
+                    None => NecIdError::Internal {
+                        reason, status, error_code, error_type, request_id, field,
+                    },
                     // `ErrorKind` is non-exhaustive: a kind added to the core after this
                     // binding was built is Internal (its name stays in `reason`).
-                    other => NecIdError::Internal {
+                    Some(other) => NecIdError::Internal {
                         reason: format!("{other}: {reason}"),
                         status, error_code, error_type, request_id, field,
                     },
@@ -124,7 +128,7 @@ pub struct ErrorDetails {
 impl From<necid::Error> for NecIdError {
     fn from(e: necid::Error) -> Self {
         NecIdError::of_kind(
-            e.kind(),
+            Some(e.kind()),
             ErrorDetails {
                 kind: String::new(),
                 reason: e.message().to_owned(),
@@ -144,7 +148,7 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for NecIdError {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
         let reason = format!("the progress listener failed: {}", e.reason);
         NecIdError::of_kind(
-            ErrorKind::InvalidInput,
+            Some(ErrorKind::InvalidInput),
             ErrorDetails::new(reason, Some("on_progress")),
         )
     }
@@ -153,23 +157,7 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for NecIdError {
 impl NecIdError {
     /// An SDK-internal failure (a task panicked or was cancelled by runtime shutdown).
     pub(crate) fn internal(reason: &str) -> NecIdError {
-        let ErrorDetails {
-            reason,
-            status,
-            error_code,
-            error_type,
-            request_id,
-            field,
-            ..
-        } = ErrorDetails::new(reason.to_owned(), None);
-        NecIdError::Internal {
-            reason,
-            status,
-            error_code,
-            error_type,
-            request_id,
-            field,
-        }
+        NecIdError::of_kind(None, ErrorDetails::new(reason.to_owned(), None))
     }
 }
 

@@ -20,46 +20,39 @@ async fn next<T: Send + 'static>(stream: &Pages<T>) -> Result<Option<T>, NecIdEr
     on_runtime(async move { s.lock().await.next().await.transpose() }).await
 }
 
-/// Every page of list subjects, in order. `next_page()` returns null after the last page.
-#[derive(uniffi::Object)]
-pub struct SubjectsPaginator {
-    pages: Pages<necid::SubjectPage>,
-}
-
-impl SubjectsPaginator {
-    pub(crate) fn new(stream: BoxStream<'static, necid::Result<necid::SubjectPage>>) -> Self {
-        SubjectsPaginator {
-            pages: Arc::new(Mutex::new(stream)),
+/// A paginator object over the core's pages of `$core`, each converted to `$page`.
+macro_rules! paginator {
+    ($(#[$doc:meta])* $name:ident: $core:ty => $page:ty) => {
+        $(#[$doc])*
+        #[derive(uniffi::Object)]
+        pub struct $name {
+            pages: Pages<$core>,
         }
-    }
-}
 
-#[uniffi::export]
-impl SubjectsPaginator {
-    /// The next page, or null when there are no more.
-    pub async fn next_page(&self) -> Result<Option<SubjectPage>, NecIdError> {
-        Ok(next(&self.pages).await?.map(Into::into))
-    }
-}
-
-/// Every progress page of a bulk batch, following `lastEvaluatedKey`.
-#[derive(uniffi::Object)]
-pub struct BulkProgressPaginator {
-    pages: Pages<necid::BulkProgressPage>,
-}
-
-impl BulkProgressPaginator {
-    pub(crate) fn new(stream: BoxStream<'static, necid::Result<necid::BulkProgressPage>>) -> Self {
-        BulkProgressPaginator {
-            pages: Arc::new(Mutex::new(stream)),
+        impl $name {
+            pub(crate) fn new(stream: BoxStream<'static, necid::Result<$core>>) -> Self {
+                $name {
+                    pages: Arc::new(Mutex::new(stream)),
+                }
+            }
         }
-    }
+
+        #[uniffi::export]
+        impl $name {
+            /// The next page, or null when there are no more.
+            pub async fn next_page(&self) -> Result<Option<$page>, NecIdError> {
+                Ok(next(&self.pages).await?.map(Into::into))
+            }
+        }
+    };
 }
 
-#[uniffi::export]
-impl BulkProgressPaginator {
-    /// The next page, or null when there are no more.
-    pub async fn next_page(&self) -> Result<Option<BulkProgressPage>, NecIdError> {
-        Ok(next(&self.pages).await?.map(Into::into))
-    }
+paginator! {
+    /// Every page of list subjects, in order. `next_page()` returns null after the last page.
+    SubjectsPaginator: necid::SubjectPage => SubjectPage
+}
+
+paginator! {
+    /// Every progress page of a bulk batch, following `lastEvaluatedKey`.
+    BulkProgressPaginator: necid::BulkProgressPage => BulkProgressPage
 }
